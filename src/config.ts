@@ -1,0 +1,208 @@
+// The bot's configuration: environment variables (optionally from a .env file), parsed once at
+// start-up. The variable names are a contract with administrators (README, docs/operations.md).
+import { z } from 'zod';
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const REGISTRATION_ID_RE =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.AzureStack\/registrations\/[^/]+$/i;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
+const optionalUrl = z.preprocess(
+  emptyToUndefined,
+  z.string().trim().url('expected an absolute URL such as https://example.com').optional(),
+);
+const guid = z.string().trim().regex(GUID_RE, 'expected a GUID such as 00000000-0000-0000-0000-000000000000');
+const optionalGuid = z.preprocess(emptyToUndefined, guid.optional());
+
+function list<T extends z.ZodTypeAny>(item: T, what: string) {
+  return z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s.length > 0)
+        : (v ?? []),
+    z.array(item, { invalid_type_error: `expected a comma-separated list of ${what}` }),
+  );
+}
+
+function bool(defaultValue: boolean) {
+  return z.preprocess(
+    (v) => emptyToUndefined(v) ?? String(defaultValue),
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((s) => ['true', 'false', '1', '0', 'yes', 'no'].includes(s), 'expected true or false')
+      .transform((s) => s === 'true' || s === '1' || s === 'yes'),
+  );
+}
+
+function int(defaultValue: number, min: number, max: number) {
+  return z.preprocess(
+    (v) => emptyToUndefined(v) ?? String(defaultValue),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, `expected a whole number from ${min} to ${max}`),
+  );
+}
+
+export const CLOUDS = ['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment', 'sandbox'] as const;
+export type CloudName = (typeof CLOUDS)[number];
+
+const schema = z
+  .object({
+    NODE_ENV: optionalString,
+    PORT: int(3978, 0, 65535),
+    LOG_LEVEL: z.preprocess(
+      (v) => emptyToUndefined(v) ?? 'info',
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        errorMap: () => ({ message: 'expected one of fatal, error, warn, info, debug, trace, silent' }),
+      }),
+    ),
+
+    // Bot identity (read by botbuilder's ConfigurationBotFrameworkAuthentication too).
+    MicrosoftAppId: optionalString,
+    MicrosoftAppPassword: optionalString,
+    MicrosoftAppType: z.preprocess(
+      (v) => emptyToUndefined(v) ?? 'MultiTenant',
+      z.enum(['SingleTenant', 'UserAssignedMSI', 'MultiTenant'], {
+        errorMap: () => ({ message: 'expected SingleTenant, UserAssignedMSI or MultiTenant' }),
+      }),
+    ),
+    MicrosoftAppTenantId: optionalGuid,
+    ALLOWED_TENANT_IDS: list(guid, 'tenant GUIDs'),
+
+    // Clouds and credentials (@azure/identity reads the AZURE_* variables itself too).
+    CLOUD: z.preprocess(
+      emptyToUndefined,
+      z
+        .enum(CLOUDS, {
+          errorMap: () => ({ message: `expected one of ${CLOUDS.join(', ')}` }),
+        })
+        .optional(),
+    ),
+    AZURE_TENANT_ID: optionalGuid,
+    AZURE_CLIENT_ID: optionalGuid,
+    AZURE_CLIENT_SECRET: optionalString,
+    AZURE_CLIENT_CERTIFICATE_PATH: optionalString,
+    AZURE_AUTHORITY_HOST: optionalUrl,
+    AZURE_DISABLE_INSTANCE_DISCOVERY: bool(false),
+    ARM_ENDPOINT: optionalUrl,
+    GRAPH_ENDPOINT: optionalUrl,
+    PARTNER_CENTER_ENDPOINT: optionalUrl,
+    // Delegated (App+User) Partner Center credential: needed only to confirm the customer
+    // agreement. Without it the run pauses and asks an operator to confirm in Partner Center.
+    PARTNER_CENTER_REFRESH_TOKEN: optionalString,
+    // Where the Owner role assignment is made: the Azure Stack Hub stamp's ARM endpoint and its
+    // api-version (2015-07-01 on a stamp), or Azure's ARM (2022-04-01) when unset.
+    ROLE_ASSIGNMENT_ENDPOINT: optionalUrl,
+    ROLE_ASSIGNMENT_API_VERSION: z.preprocess(
+      (v) => emptyToUndefined(v) ?? '2022-04-01',
+      z.enum(['2015-07-01', '2022-04-01'], { errorMap: () => ({ message: 'expected 2015-07-01 or 2022-04-01' }) }),
+    ),
+    REGISTRATIONS: list(
+      z
+        .string()
+        .regex(
+          REGISTRATION_ID_RE,
+          'expected registration resource ids like /subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.AzureStack/registrations/<name>',
+        ),
+      'registration resource ids',
+    ),
+
+    // Store.
+    STORE: z.preprocess(
+      (v) => emptyToUndefined(v) ?? 'sqlite',
+      z.enum(['sqlite', 'blob'], { errorMap: () => ({ message: 'expected sqlite or blob' }) }),
+    ),
+    STORE_PATH: z.preprocess((v) => emptyToUndefined(v) ?? './data/bot.db', z.string()),
+    AZURE_STORAGE_CONNECTION_STRING: optionalString,
+    AZURE_STORAGE_ACCOUNT_URL: optionalUrl,
+    AZURE_STORAGE_CONTAINER: z.preprocess(
+      (v) => emptyToUndefined(v) ?? 'csp-onboarding-bot',
+      z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'expected a valid blob container name'),
+    ),
+
+    // Conversation.
+    DRAFT_TTL_HOURS: int(168, 1, 24 * 365),
+
+    // Approval.
+    APPROVAL_CHANNEL_ID: optionalString,
+    APPROVER_IDS: list(guid, 'Entra object id GUIDs'),
+    APPROVER_GROUP_ID: optionalGuid,
+    ALLOW_SELF_APPROVAL: bool(false),
+
+    // The durable run.
+    POLL_INTERVAL_SECONDS: int(5, 0, 3600),
+    POLL_MAX_INTERVAL_SECONDS: int(120, 0, 86400),
+    LEASE_SECONDS: int(60, 1, 3600),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    if (!c.MicrosoftAppId) {
+      if (c.NODE_ENV === 'production') {
+        issue('MicrosoftAppId', 'is required when NODE_ENV=production (an empty app id turns off token validation)');
+      }
+      if (c.MicrosoftAppType !== 'MultiTenant') {
+        issue('MicrosoftAppType', `${c.MicrosoftAppType} needs MicrosoftAppId to be set`);
+      }
+    } else {
+      if (!GUID_RE.test(c.MicrosoftAppId)) issue('MicrosoftAppId', 'expected the bot app registration id (a GUID)');
+      if (c.MicrosoftAppType === 'SingleTenant' && !c.MicrosoftAppTenantId) {
+        issue('MicrosoftAppTenantId', 'is required when MicrosoftAppType=SingleTenant');
+      }
+      if (c.MicrosoftAppType !== 'UserAssignedMSI' && !c.MicrosoftAppPassword) {
+        issue('MicrosoftAppPassword', `is required when MicrosoftAppType=${c.MicrosoftAppType}`);
+      }
+    }
+    if (c.AZURE_CLIENT_SECRET && c.AZURE_CLIENT_CERTIFICATE_PATH) {
+      issue('AZURE_CLIENT_CERTIFICATE_PATH', 'set either AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, not both');
+    }
+    if ((c.AZURE_CLIENT_SECRET || c.AZURE_CLIENT_CERTIFICATE_PATH) && (!c.AZURE_TENANT_ID || !c.AZURE_CLIENT_ID)) {
+      issue('AZURE_TENANT_ID', 'AZURE_TENANT_ID and AZURE_CLIENT_ID are required with a client secret or certificate');
+    }
+    if (c.STORE === 'blob' && !c.AZURE_STORAGE_CONNECTION_STRING && !c.AZURE_STORAGE_ACCOUNT_URL) {
+      issue('AZURE_STORAGE_CONNECTION_STRING', 'STORE=blob needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL');
+    }
+    if (c.POLL_MAX_INTERVAL_SECONDS < c.POLL_INTERVAL_SECONDS) {
+      issue('POLL_MAX_INTERVAL_SECONDS', 'must be at least POLL_INTERVAL_SECONDS');
+    }
+    if (c.CLOUD && c.CLOUD !== 'sandbox' && c.REGISTRATIONS.length === 0) {
+      issue('REGISTRATIONS', `is required with CLOUD=${c.CLOUD}: list the registrations the bot may change`);
+    }
+  });
+
+type Raw = z.infer<typeof schema>;
+
+export interface Config extends Omit<Raw, 'CLOUD'> {
+  /** The cloud the bot talks to; `sandbox` = the simulated cloud, nothing real is touched. */
+  CLOUD: CloudName;
+  /** No token validation (empty MicrosoftAppId): the local Teams client and the Emulator need it. */
+  localMode: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; throws ConfigError with one line per problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'configuration'}: ${i.message}`);
+    throw new ConfigError(problems);
+  }
+  const raw = parsed.data;
+  const hasCredentials = Boolean(raw.AZURE_CLIENT_ID || raw.AZURE_CLIENT_SECRET || raw.AZURE_CLIENT_CERTIFICATE_PATH);
+  const cloud: CloudName = raw.CLOUD ?? (hasCredentials ? 'AzureCloud' : 'sandbox');
+  return { ...raw, CLOUD: cloud, localMode: !raw.MicrosoftAppId };
+}

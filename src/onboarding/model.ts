@@ -1,0 +1,249 @@
+// The domain model: what an onboarding (or re-map / removal) request is, once parsed.
+// Parse at the edge into these types; inside the core, trust them.
+import { z } from 'zod';
+
+declare const brand: unique symbol;
+type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+/** A lower-case GUID. Partner Center customer ids, tenant ids and Azure subscription ids are all GUIDs. */
+export type Guid = Brand<string, 'Guid'>;
+export const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const GUID_RE = new RegExp(GUID_PATTERN);
+export const guidSchema = z
+  .string()
+  .trim()
+  .regex(GUID_RE, 'must be a GUID like 3f15978e-005c-b763-bb78-2a8fab289c58')
+  .transform((s) => s.toLowerCase() as Guid);
+export function isGuid(value: unknown): value is Guid {
+  return typeof value === 'string' && GUID_RE.test(value);
+}
+export function parseGuid(value: string): Guid {
+  return guidSchema.parse(value);
+}
+
+/** Short human id of a request, e.g. ONB-7F3K (onboard), MAP-…, DEL-…. */
+export type RequestId = Brand<string, 'RequestId'>;
+export const REQUEST_ID_PATTERN = '^(ONB|MAP|DEL)-[0-9A-HJ-NP-Z]{4,8}$';
+export const requestIdSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(new RegExp(REQUEST_ID_PATTERN), 'must be a request id like ONB-7F3K')
+  .transform((s) => s as RequestId);
+
+/** An Azure Stack Hub registration resource in global Azure (the one in REGISTRATIONS). */
+export interface RegistrationRef {
+  subscriptionId: Guid;
+  resourceGroup: string;
+  name: string;
+  /** `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.AzureStack/registrations/{name}` */
+  resourceId: string;
+}
+
+const REGISTRATION_ID_RE =
+  /^\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/([-\w._()]{1,90})\/providers\/Microsoft\.AzureStack\/registrations\/([-\w._]{1,90})$/i;
+
+/** Parses a registration resource id; refuses anything that is not exactly that shape (no `..`, no extra segments). */
+export function parseRegistrationId(resourceId: string): RegistrationRef {
+  const m = REGISTRATION_ID_RE.exec(resourceId.trim());
+  if (!m || !isGuid(m[1])) throw new Error(`Not an Azure Stack registration resource id: ${resourceId}`);
+  const subscriptionId = m[1].toLowerCase() as Guid;
+  return {
+    subscriptionId,
+    resourceGroup: m[2],
+    name: m[3],
+    resourceId: `/subscriptions/${subscriptionId}/resourceGroups/${m[2]}/providers/Microsoft.AzureStack/registrations/${m[3]}`,
+  };
+}
+
+/** One customer subscription mapped to a tenant on a registration. */
+export interface TenantMapping {
+  registration: RegistrationRef;
+  /** The customer's Azure subscription id (not the Partner Center subscription id). */
+  azureSubscriptionId: Guid;
+  customerTenantId: Guid;
+  /** `{registration resourceId}/customerSubscriptions/{azureSubscriptionId}` */
+  resourceId: string;
+}
+
+export type BillingModel = 'PayAsYouUse' | 'Capacity' | 'Development' | string;
+
+export interface BillingAddress {
+  country: string; // ISO 3166-1 alpha-2
+  region?: string; // state / region
+  city: string;
+  postalCode: string;
+  addressLine1: string;
+  addressLine2?: string;
+}
+
+export interface PrimaryContact {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phoneNumber?: string;
+}
+
+export interface NewCustomer {
+  kind: 'new';
+  companyName: string;
+  /** `<prefix>.onmicrosoft.com` */
+  domain: string;
+  address: BillingAddress;
+  contact: PrimaryContact;
+  culture: string; // e.g. en-US
+  language: string; // e.g. en
+  organizationRegistrationNumber?: string;
+}
+
+export interface ExistingCustomer {
+  kind: 'existing';
+  /** Partner Center customer id == the customer's Entra tenant id. */
+  customerTenantId: Guid;
+  companyName: string;
+  domain: string;
+}
+
+export type CustomerChoice = NewCustomer | ExistingCustomer;
+
+export type SubscriptionChoice = { kind: 'azure-plan' } | { kind: 'existing'; azureSubscriptionId: Guid };
+
+export type CustomerAccess =
+  | { kind: 'none' }
+  | {
+      kind: 'guest-owner';
+      /** The customer admin who becomes a guest with Owner on the subscription. */
+      email: string;
+      displayName: string;
+      /** `automatic`: the bot invites and assigns; `instructions`: written steps for the customer. */
+      mode: 'automatic' | 'instructions';
+    };
+
+export interface Person {
+  /** Entra object id (activity.from.aadObjectId). */
+  aadObjectId: Guid;
+  /** Teams user id (29:…), for mentions and refresh.userIds. */
+  teamsUserId: string;
+  name: string;
+}
+
+export type RequestKind = 'onboard' | 'remap' | 'remove';
+
+export type RequestStatus =
+  | 'pending_approval'
+  | 'rejected'
+  | 'cancelled'
+  | 'approved' // decided, run not started yet
+  | 'running'
+  | 'paused' // waiting for an operator (customer agreement)
+  | 'failed' // permanent failure; approvers may Retry or Abandon
+  | 'abandoned'
+  | 'succeeded';
+
+export type StepName =
+  | 'check-registration'
+  | 'customer'
+  | 'customer-agreement'
+  | 'azure-plan'
+  | 'azure-subscription'
+  | 'customer-access'
+  | 'map-tenant'
+  | 'remove-mapping'
+  | 'post-result';
+
+export type StepStatus = 'waiting' | 'running' | 'done' | 'skipped' | 'failed';
+
+export interface StepState {
+  name: StepName;
+  status: StepStatus;
+  attempts: number;
+  startedAt?: string;
+  endedAt?: string;
+  /** Plain words for the checklist, e.g. "Order 1f3… completed". Never a secret. */
+  detail?: string;
+  error?: DomainErrorInfo;
+}
+
+/** What a failure tells the user, plus what the audit trail keeps. */
+export interface DomainErrorInfo {
+  /** Plain sentence: what went wrong. */
+  message: string;
+  /** What to do next. */
+  nextStep: string;
+  /** The service's error code (e.g. UnauthorizedCspRegistration, 600061). */
+  code?: string;
+  statusCode?: number;
+  /** MS-CorrelationId / x-ms-correlation-request-id / request-id, for support. */
+  correlationId?: string;
+  requestId?: string;
+  transient: boolean;
+}
+
+export interface ApprovalDecision {
+  outcome: 'approved' | 'rejected';
+  by: Person;
+  at: string;
+  reason?: string;
+}
+
+/** Where a request's cards live, so they can be updated in place. */
+export interface CardRef {
+  conversationId: string;
+  activityId: string;
+}
+
+/** Results the run records step by step (each step first looks for its own earlier result). */
+export interface RunResults {
+  customerTenantId?: Guid;
+  /** MS-RequestId stored before create-customer is called, reused on retry. */
+  createCustomerRequestId?: string;
+  agreementConfirmed?: boolean;
+  cartId?: string;
+  orderId?: string;
+  /** Partner Center subscription id of the Azure plan. */
+  pcSubscriptionId?: string;
+  azureSubscriptionId?: Guid;
+  guestObjectId?: Guid;
+  invitationRedeemUrl?: string;
+  roleAssignmentId?: string;
+  mappingResourceId?: string;
+  /** For a re-map: the mapping the PUT overwrote. */
+  previousMapping?: { azureSubscriptionId: Guid; customerTenantId: Guid };
+  resultPostedActivityId?: string;
+}
+
+export interface OnboardingRequest {
+  id: RequestId;
+  kind: RequestKind;
+  status: RequestStatus;
+  /** Teams tenant the request was made in; approvals must come from the same tenant. */
+  teamsTenantId: string;
+  requester: Person;
+  /** Conversation where the request was made (id only; the reference is in the conversation-reference store). */
+  conversationId: string;
+  customer: CustomerChoice;
+  subscription: SubscriptionChoice;
+  registration: RegistrationRef;
+  access: CustomerAccess;
+  /** For remap/remove: the mapping to change. */
+  target?: { azureSubscriptionId: Guid; customerTenantId?: Guid };
+  decision?: ApprovalDecision;
+  approvalCard?: CardRef;
+  steps: StepState[];
+  results: RunResults;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AuditEntry {
+  requestId: RequestId;
+  at: string;
+  /** Who: an Entra object id, or `bot` for the run itself. */
+  actor: string;
+  actorName?: string;
+  /** e.g. submitted, approved, rejected, approval-refused, step-started, call, step-done, step-failed, retried, abandoned */
+  action: string;
+  detail: string;
+  /** Raw codes and correlation ids for support; never secrets. */
+  data?: Record<string, string | number | boolean | undefined>;
+}

@@ -1,0 +1,144 @@
+// What the domain core needs from the cloud. `src/services/` implements these against Partner
+// Center, Microsoft Graph and ARM; every method throws DomainError (./errors) on failure.
+// Every call that waits takes an AbortSignal.
+import type { BillingModel, Guid, NewCustomer, PrimaryContact, RegistrationRef, TenantMapping } from './model';
+
+export interface CallOptions {
+  abortSignal?: AbortSignal;
+}
+
+/** Correlation ids of one logical call, for the audit trail. */
+export interface CallRecord {
+  operation: string;
+  requestId?: string;
+  correlationId?: string;
+  statusCode?: number;
+}
+
+export interface CustomerSummary {
+  /** Partner Center customer id == the customer's Entra tenant id. */
+  customerTenantId: Guid;
+  companyName: string;
+  domain: string;
+}
+
+export interface CreatedCustomer extends CustomerSummary {
+  /** The customer's first global admin, as Partner Center returns it. A secret: never log, never show in chat. */
+  adminCredentials?: { userName: string; password: string };
+}
+
+export interface PcOrder {
+  id: string;
+  status: 'pending' | 'completed' | 'cancelled';
+  /** Partner Center subscription ids created by the order's line items. */
+  subscriptionIds: string[];
+}
+
+export interface PcSubscription {
+  /** Partner Center subscription id. */
+  id: string;
+  offerId: string;
+  friendlyName: string;
+  status: 'active' | 'pending' | 'suspended' | 'deleted' | 'none' | string;
+  orderId?: string;
+  /** True for the Azure plan (offer DZH318Z0BPS6…). */
+  isAzurePlan: boolean;
+}
+
+export interface AzureEntitlement {
+  /** The Azure subscription GUID (what Azure Stack wants as customerSubscriptionId). */
+  azureSubscriptionId: Guid;
+  friendlyName: string;
+  status: 'active' | string;
+}
+
+export interface PartnerCenter {
+  /** HEAD /v1/domains/{domain}: true when nobody has the domain yet. */
+  isDomainAvailable(domain: string, options?: CallOptions): Promise<boolean>;
+  /** starts_with search, then exact (case-insensitive) domain match. */
+  findCustomerByDomain(domain: string, options?: CallOptions): Promise<CustomerSummary | undefined>;
+  /** starts_with search on company name or domain, for the operator to pick from. */
+  searchCustomers(query: { field: 'CompanyName' | 'Domain'; prefix: string }, options?: CallOptions): Promise<CustomerSummary[]>;
+  getCustomer(customerTenantId: Guid, options?: CallOptions): Promise<CustomerSummary | undefined>;
+  /** POST /v1/customers with the given MS-RequestId (stored by the caller before the call, reused on retry). */
+  createCustomer(customer: NewCustomer, msRequestId: string, options?: CallOptions): Promise<CreatedCustomer>;
+  /** Whether the Microsoft Customer Agreement is already confirmed for the customer. */
+  hasCustomerAgreement(customerTenantId: Guid, options?: CallOptions): Promise<boolean>;
+  /** True when a delegated Partner Center credential is configured, so the bot may confirm the agreement. */
+  readonly canConfirmCustomerAgreement: boolean;
+  /** Confirms the agreement (600061 "already exists" counts as done). Only when canConfirmCustomerAgreement. */
+  confirmCustomerAgreement(customerTenantId: Guid, contact: PrimaryContact, options?: CallOptions): Promise<void>;
+  /** The Azure plan's catalog item id for the customer's country (looked up, never hard-coded). */
+  azurePlanCatalogItemId(customerTenantId: Guid, country: string, options?: CallOptions): Promise<string>;
+  createCart(customerTenantId: Guid, catalogItemId: string, options?: CallOptions): Promise<{ cartId: string }>;
+  /** POST …/checkout exactly once; orderErrors become DomainError. Never re-posted by the client. */
+  checkoutCart(customerTenantId: Guid, cartId: string, options?: CallOptions): Promise<PcOrder>;
+  getOrder(customerTenantId: Guid, orderId: string, options?: CallOptions): Promise<PcOrder | undefined>;
+  listOrders(customerTenantId: Guid, options?: CallOptions): Promise<PcOrder[]>;
+  listSubscriptions(customerTenantId: Guid, options?: CallOptions): Promise<PcSubscription[]>;
+  listAzureEntitlements(customerTenantId: Guid, pcSubscriptionId: string, options?: CallOptions): Promise<AzureEntitlement[]>;
+}
+
+export interface DirectoryUser {
+  objectId: Guid;
+  mail: string;
+  userType: 'Guest' | 'Member' | string;
+  externalUserState?: string;
+}
+
+export interface Directory {
+  /** In the customer's tenant. */
+  findUserByMail(customerTenantId: Guid, email: string, options?: CallOptions): Promise<DirectoryUser | undefined>;
+  /** In the customer's tenant: POST /invitations. */
+  inviteGuest(
+    customerTenantId: Guid,
+    invitation: { email: string; displayName: string; redirectUrl: string; message?: string },
+    options?: CallOptions,
+  ): Promise<{ objectId: Guid; redeemUrl: string }>;
+  /** In the partner's own tenant: is the user a member of the Entra group (transitively)? */
+  isMemberOfGroup(userObjectId: Guid, groupId: Guid, options?: CallOptions): Promise<boolean>;
+}
+
+export interface RegistrationInfo {
+  ref: RegistrationRef;
+  billingModel: BillingModel;
+  cloudId?: string;
+  location?: string;
+}
+
+export interface Registrations {
+  /** The registrations the bot may change (REGISTRATIONS); anything else is refused. */
+  readonly allowed: readonly RegistrationRef[];
+  getRegistration(ref: RegistrationRef, options?: CallOptions): Promise<RegistrationInfo>;
+  /** Every page. An empty registration (no body) is an empty list. */
+  listMappings(ref: RegistrationRef, options?: CallOptions): Promise<TenantMapping[]>;
+  getMapping(ref: RegistrationRef, azureSubscriptionId: Guid, options?: CallOptions): Promise<TenantMapping | undefined>;
+  /** PUT (overwrites). Accepts 200 with body and 200/201 empty (then confirms with GET). */
+  putMapping(ref: RegistrationRef, azureSubscriptionId: Guid, customerTenantId: Guid, options?: CallOptions): Promise<TenantMapping>;
+  deleteMapping(ref: RegistrationRef, azureSubscriptionId: Guid, options?: CallOptions): Promise<'deleted' | 'already-gone'>;
+  /** Azure portal link to the resource, for the cloud in use. */
+  portalLink(resourceId: string): string;
+}
+
+export interface RoleAssignments {
+  /** Owner at /subscriptions/{id}, deterministic assignment name; RoleAssignmentExists counts as done. */
+  ensureOwner(
+    customerTenantId: Guid,
+    azureSubscriptionId: Guid,
+    principalObjectId: Guid,
+    options?: CallOptions,
+  ): Promise<{ roleAssignmentId: string; created: boolean }>;
+}
+
+/** Everything cloud-facing, as the composition root builds it. */
+export interface Cloud {
+  /** `sandbox` when the simulated cloud is in use: nothing real is touched. */
+  readonly name: string;
+  readonly simulated: boolean;
+  partnerCenter: PartnerCenter;
+  directory: Directory;
+  registrations: Registrations;
+  roleAssignments: RoleAssignments;
+  /** Calls made (with correlation ids) are reported here so the run can audit them. */
+  onCall?: (call: CallRecord) => void;
+}
