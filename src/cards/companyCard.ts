@@ -1,0 +1,24 @@
+// Step 1 (new customer): company name and the .onmicrosoft.com domain, with "Check availability"
+// answering beside the domain field while the operator is still on the card.
+import template from './templates/onboardCompany.json';
+import type { DraftRef, Fields } from './onboardingCard';
+import { renderCard, type AdaptiveCard } from './render';
+
+export const COMPANY_CARD_FIELDS = ['companyName', 'domainPrefix'] as const;
+
+export interface DomainCheckModel {
+  /** '' when the domain has not been checked. */
+  text: string;
+  color: 'Good' | 'Attention' | 'Default';
+}
+
+export interface CompanyCardModel {
+  draft: DraftRef;
+  cardError: string;
+  fields: Fields<(typeof COMPANY_CARD_FIELDS)[number]>;
+  domainCheck: DomainCheckModel;
+}
+
+export function renderCompanyCard(vm: CompanyCardModel): AdaptiveCard {
+  return renderCard(template, vm);
+}

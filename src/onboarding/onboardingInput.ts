@@ -1,0 +1,373 @@
+// Server-side validation of every onboarding card. Card data round-trips through the client, so
+// the client-side checks (isRequired, regex) are only a courtesy: everything is parsed again here,
+// with Partner Center's own rules for creating a customer (reference/azure-apis.md §PC-3) applied
+// first, so a bad value is caught on the card and not in the middle of the run.
+import { z } from 'zod';
+import countries from './countries.json';
+import { guidSchema, type BillingAddress, type CustomerAccess, type Guid, type PrimaryContact } from './model';
+
+export interface Country {
+  /** ISO 3166-1 alpha-2. */
+  code: string;
+  name: string;
+}
+
+/** ISO 3166-1 alpha-2 codes with English names, sorted by name. */
+export const COUNTRIES: readonly Country[] = countries;
+const COUNTRY_CODES = new Set(COUNTRIES.map((c) => c.code));
+
+/**
+ * Partner Center requires the organisation registration number (and a phone number) for customers
+ * in these countries, and refuses it elsewhere (errors 600049, 600051 and 600002).
+ */
+export const ORGANIZATION_REGISTRATION_COUNTRIES: readonly string[] = [
+  'AM', 'AZ', 'BY', 'HU', 'KZ', 'KG', 'MD', 'RU', 'TJ', 'UZ', 'UA',
+];
+
+/** Billing cultures Partner Center accepts for a customer's billing profile. */
+export const CULTURES: readonly { code: string; name: string }[] = [
+  { code: 'en-US', name: 'English (United States)' },
+  { code: 'en-GB', name: 'English (United Kingdom)' },
+  { code: 'en-AU', name: 'English (Australia)' },
+  { code: 'en-CA', name: 'English (Canada)' },
+  { code: 'en-IN', name: 'English (India)' },
+  { code: 'de-DE', name: 'German (Germany)' },
+  { code: 'de-AT', name: 'German (Austria)' },
+  { code: 'de-CH', name: 'German (Switzerland)' },
+  { code: 'fr-FR', name: 'French (France)' },
+  { code: 'fr-CA', name: 'French (Canada)' },
+  { code: 'es-ES', name: 'Spanish (Spain)' },
+  { code: 'es-MX', name: 'Spanish (Mexico)' },
+  { code: 'it-IT', name: 'Italian (Italy)' },
+  { code: 'nl-NL', name: 'Dutch (Netherlands)' },
+  { code: 'pt-BR', name: 'Portuguese (Brazil)' },
+  { code: 'pt-PT', name: 'Portuguese (Portugal)' },
+  { code: 'pl-PL', name: 'Polish (Poland)' },
+  { code: 'sv-SE', name: 'Swedish (Sweden)' },
+  { code: 'da-DK', name: 'Danish (Denmark)' },
+  { code: 'nb-NO', name: 'Norwegian (Norway)' },
+  { code: 'fi-FI', name: 'Finnish (Finland)' },
+  { code: 'hu-HU', name: 'Hungarian (Hungary)' },
+  { code: 'ru-RU', name: 'Russian (Russia)' },
+  { code: 'uk-UA', name: 'Ukrainian (Ukraine)' },
+  { code: 'tr-TR', name: 'Turkish (Türkiye)' },
+  { code: 'ja-JP', name: 'Japanese (Japan)' },
+  { code: 'ko-KR', name: 'Korean (Korea)' },
+  { code: 'zh-CN', name: 'Chinese (China)' },
+  { code: 'zh-TW', name: 'Chinese (Taiwan)' },
+];
+
+export const LANGUAGES: readonly { code: string; name: string }[] = [
+  { code: 'en', name: 'English' },
+  { code: 'de', name: 'German' },
+  { code: 'fr', name: 'French' },
+  { code: 'es', name: 'Spanish' },
+  { code: 'it', name: 'Italian' },
+  { code: 'nl', name: 'Dutch' },
+  { code: 'pt', name: 'Portuguese' },
+  { code: 'pl', name: 'Polish' },
+  { code: 'sv', name: 'Swedish' },
+  { code: 'da', name: 'Danish' },
+  { code: 'nb', name: 'Norwegian' },
+  { code: 'fi', name: 'Finnish' },
+  { code: 'hu', name: 'Hungarian' },
+  { code: 'ru', name: 'Russian' },
+  { code: 'uk', name: 'Ukrainian' },
+  { code: 'tr', name: 'Turkish' },
+  { code: 'ja', name: 'Japanese' },
+  { code: 'ko', name: 'Korean' },
+  { code: 'zh', name: 'Chinese' },
+];
+
+// Patterns shared with the cards' client-side `regex`, so both sides agree.
+export const DOMAIN_PREFIX_PATTERN = '^[A-Za-z0-9]{1,27}$';
+export const PHONE_PATTERN = '^\\+?[0-9][0-9 ().-]{4,22}[0-9]$';
+export const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
+export const POSTAL_CODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9 -]{1,10}$';
+export const ORGANIZATION_REGISTRATION_PATTERN = '^[A-Za-z0-9][A-Za-z0-9 /-]{2,38}[A-Za-z0-9]$';
+export const GUID_INPUT_PATTERN = '^\\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\s*$';
+
+export const MESSAGES = {
+  companyName: 'Company name: required, up to 100 characters',
+  domainPrefix: 'Domain prefix: 1–27 letters or digits, no dots (we add .onmicrosoft.com)',
+  country: 'Country: choose the country of the billing address',
+  region: 'State or region: required for addresses in this country',
+  city: 'City: required, up to 64 characters',
+  postalCode: 'Postal code: 2–11 letters, digits, spaces or dashes',
+  addressLine1: 'Address line 1: required, up to 100 characters',
+  addressLine2: 'Address line 2: up to 100 characters',
+  firstName: 'First name: required, up to 50 characters',
+  lastName: 'Last name: required, up to 50 characters',
+  email: 'Email: an address like it@contoso.com',
+  phone: 'Phone: 6–15 digits, optionally starting with + (spaces, dots, dashes and brackets are fine)',
+  phoneRequired: 'Phone: Partner Center requires a phone number for customers in this country',
+  culture: 'Culture: choose one from the list',
+  language: 'Language: choose one from the list',
+  organizationRegistrationNumber: 'Organisation registration number: 4–40 letters, digits, spaces, / or -',
+  organizationRegistrationRequired:
+    'Organisation registration number: Partner Center requires it for customers in this country',
+  organizationRegistrationRefused:
+    'Organisation registration number: Partner Center accepts it only for AM, AZ, BY, HU, KZ, KG, MD, RU, TJ, UZ and UA; leave it empty',
+  customerQuery: 'Search: at least 2 characters of the company name or domain',
+  customerQueryDomain: 'Search: a domain is letters, digits, dots and dashes, e.g. contoso or contoso.onmicrosoft.com',
+  subscriptionKind: 'Subscription: choose Buy an Azure plan or Use an existing Azure subscription',
+  azureSubscriptionId: 'Azure subscription id: a GUID like 3f15978e-005c-b763-bb78-2a8fab289c58',
+  accessKind: 'Customer access: choose one of the options',
+  adminEmail: "Customer admin's email: an address like admin@contoso.com",
+  adminName: "Customer admin's name: required, up to 100 characters",
+} as const;
+
+/** The raw inputs of a card: every value as the client sent it, kept so the card can show it again. */
+export type CardValues = Record<string, string>;
+/** Field id → the error shown beside that field. */
+export type FieldErrors = Record<string, string>;
+
+export type CardInput<T> = { ok: true; value: T; values: CardValues } | { ok: false; errors: FieldErrors; values: CardValues };
+
+/** Card inputs arrive as strings (or are missing); anything else is dropped. */
+export function cardValues(data: Record<string, unknown>, fields: readonly string[]): CardValues {
+  const values: CardValues = {};
+  for (const field of fields) {
+    const v = data[field];
+    if (typeof v === 'string') values[field] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') values[field] = String(v);
+  }
+  return values;
+}
+
+function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, fields: readonly string[], data: Record<string, unknown>): CardInput<T> {
+  const values = cardValues(data, fields);
+  const parsed = schema.safeParse(values);
+  if (parsed.success) return { ok: true, value: parsed.data, values };
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? fields[0]);
+    // The first problem of a field is the one worth showing.
+    errors[field] ??= issue.message;
+  }
+  return { ok: false, errors, values };
+}
+
+const text = (max: number, message: string) => z.string({ required_error: message }).trim().min(1, message).max(max, message);
+const optionalText = (max: number, message: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, message)
+    .optional()
+    .transform((s) => (s ? s : undefined));
+const pattern = (re: string, message: string) => z.string({ required_error: message }).trim().regex(new RegExp(re), message);
+
+// ---- Customer: new or existing (search) ------------------------------------------------------
+
+export type CustomerSearchField = 'CompanyName' | 'Domain';
+export interface CustomerSearch {
+  field: CustomerSearchField;
+  prefix: string;
+}
+
+export const CUSTOMER_SEARCH_FIELDS = ['searchField', 'customerQuery'] as const;
+const customerSearchSchema = z
+  .object({
+    searchField: z.enum(['CompanyName', 'Domain']).default('CompanyName'),
+    customerQuery: z.string({ required_error: MESSAGES.customerQuery }).trim().min(2, MESSAGES.customerQuery).max(100, MESSAGES.customerQuery),
+  })
+  .superRefine((v, ctx) => {
+    if (v.searchField === 'Domain' && !/^[A-Za-z0-9.-]+$/.test(v.customerQuery)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['customerQuery'], message: MESSAGES.customerQueryDomain });
+    }
+  })
+  .transform((v): CustomerSearch => ({ field: v.searchField, prefix: v.customerQuery }));
+
+export function parseCustomerSearch(data: Record<string, unknown>): CardInput<CustomerSearch> {
+  return parseWith(customerSearchSchema, CUSTOMER_SEARCH_FIELDS, data);
+}
+
+// ---- New customer: company and domain --------------------------------------------------------
+
+export interface CompanyInput {
+  companyName: string;
+  /** Lower-case, without `.onmicrosoft.com`. */
+  domainPrefix: string;
+  /** `<prefix>.onmicrosoft.com` */
+  domain: string;
+}
+
+export const COMPANY_FIELDS = ['companyName', 'domainPrefix'] as const;
+// Operators paste the whole domain as often as the prefix; accept both.
+const domainPrefixSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? v.trim().replace(/\.onmicrosoft\.com$/i, '') : v),
+  pattern(DOMAIN_PREFIX_PATTERN, MESSAGES.domainPrefix),
+);
+const companySchema = z
+  .object({ companyName: text(100, MESSAGES.companyName), domainPrefix: domainPrefixSchema })
+  .transform((v): CompanyInput => {
+    const domainPrefix = v.domainPrefix.toLowerCase();
+    return { companyName: v.companyName, domainPrefix, domain: `${domainPrefix}.onmicrosoft.com` };
+  });
+
+export function parseCompany(data: Record<string, unknown>): CardInput<CompanyInput> {
+  return parseWith(companySchema, COMPANY_FIELDS, data);
+}
+
+/** Only the domain prefix, for "Check availability" (the company name may still be empty). */
+export function parseDomainPrefix(data: Record<string, unknown>): CardInput<{ domain: string }> {
+  const checked = parseWith(z.object({ domainPrefix: domainPrefixSchema }), ['domainPrefix'], data);
+  const values = cardValues(data, COMPANY_FIELDS);
+  if (!checked.ok) return { ok: false, errors: checked.errors, values };
+  return { ok: true, value: { domain: `${checked.value.domainPrefix.toLowerCase()}.onmicrosoft.com` }, values };
+}
+
+// ---- New customer: billing address, contact, culture -----------------------------------------
+
+export interface BillingProfileInput {
+  address: BillingAddress;
+  contact: PrimaryContact;
+  culture: string;
+  language: string;
+  organizationRegistrationNumber?: string;
+}
+
+export const BILLING_FIELDS = [
+  'country',
+  'region',
+  'city',
+  'postalCode',
+  'addressLine1',
+  'addressLine2',
+  'organizationRegistrationNumber',
+  'firstName',
+  'lastName',
+  'email',
+  'phoneNumber',
+  'culture',
+  'language',
+] as const;
+
+/** Countries whose addresses Partner Center refuses without a state or province. */
+const REGION_REQUIRED = new Set(['US', 'CA', 'AU', 'BR', 'MX', 'IN', 'CN', 'JP']);
+
+function digitsIn(phone: string): number {
+  return phone.replace(/\D/g, '').length;
+}
+
+const billingSchema = z
+  .object({
+    country: z.string({ required_error: MESSAGES.country }).trim().toUpperCase().refine((c) => COUNTRY_CODES.has(c), MESSAGES.country),
+    region: optionalText(64, 'State or region: up to 64 characters'),
+    city: text(64, MESSAGES.city),
+    postalCode: pattern(POSTAL_CODE_PATTERN, MESSAGES.postalCode),
+    addressLine1: text(100, MESSAGES.addressLine1),
+    addressLine2: optionalText(100, MESSAGES.addressLine2),
+    organizationRegistrationNumber: z
+      .string()
+      .trim()
+      .optional()
+      .transform((s) => (s ? s : undefined))
+      .refine((s) => s === undefined || new RegExp(ORGANIZATION_REGISTRATION_PATTERN).test(s), MESSAGES.organizationRegistrationNumber),
+    firstName: text(50, MESSAGES.firstName),
+    lastName: text(50, MESSAGES.lastName),
+    email: z.string({ required_error: MESSAGES.email }).trim().email(MESSAGES.email).max(100, MESSAGES.email),
+    phoneNumber: z
+      .string()
+      .trim()
+      .optional()
+      .transform((s) => (s ? s : undefined))
+      .refine((s) => s === undefined || (new RegExp(PHONE_PATTERN).test(s) && digitsIn(s) >= 6 && digitsIn(s) <= 15), MESSAGES.phone),
+    culture: z.string({ required_error: MESSAGES.culture }).refine((c) => CULTURES.some((x) => x.code === c), MESSAGES.culture),
+    language: z.string({ required_error: MESSAGES.language }).refine((l) => LANGUAGES.some((x) => x.code === l), MESSAGES.language),
+  })
+  .superRefine((v, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    const needsRegistration = ORGANIZATION_REGISTRATION_COUNTRIES.includes(v.country);
+    if (needsRegistration && !v.organizationRegistrationNumber) issue('organizationRegistrationNumber', MESSAGES.organizationRegistrationRequired);
+    if (!needsRegistration && v.organizationRegistrationNumber) issue('organizationRegistrationNumber', MESSAGES.organizationRegistrationRefused);
+    if (needsRegistration && !v.phoneNumber) issue('phoneNumber', MESSAGES.phoneRequired);
+    if (REGION_REQUIRED.has(v.country) && !v.region) issue('region', MESSAGES.region);
+  })
+  .transform(
+    (v): BillingProfileInput => ({
+      address: {
+        country: v.country,
+        region: v.region,
+        city: v.city,
+        postalCode: v.postalCode,
+        addressLine1: v.addressLine1,
+        addressLine2: v.addressLine2,
+      },
+      contact: { firstName: v.firstName, lastName: v.lastName, email: v.email, phoneNumber: v.phoneNumber },
+      culture: v.culture,
+      language: v.language,
+      organizationRegistrationNumber: v.organizationRegistrationNumber,
+    }),
+  );
+
+export function parseBillingProfile(data: Record<string, unknown>): CardInput<BillingProfileInput> {
+  return parseWith(billingSchema, BILLING_FIELDS, data);
+}
+
+// ---- Subscription ----------------------------------------------------------------------------
+
+export type SubscriptionInput = { kind: 'azure-plan' } | { kind: 'existing'; azureSubscriptionId: Guid };
+
+export const SUBSCRIPTION_FIELDS = ['subscriptionKind', 'azureSubscriptionId'] as const;
+const subscriptionSchema = z
+  .object({
+    subscriptionKind: z.enum(['azure-plan', 'existing'], { errorMap: () => ({ message: MESSAGES.subscriptionKind }) }),
+    azureSubscriptionId: z.string().trim().optional(),
+  })
+  .transform((v, ctx): SubscriptionInput => {
+    if (v.subscriptionKind === 'azure-plan') return { kind: 'azure-plan' };
+    const id = guidSchema.safeParse(v.azureSubscriptionId ?? '');
+    if (!id.success) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['azureSubscriptionId'], message: MESSAGES.azureSubscriptionId });
+      return z.NEVER;
+    }
+    return { kind: 'existing', azureSubscriptionId: id.data };
+  });
+
+export function parseSubscription(data: Record<string, unknown>): CardInput<SubscriptionInput> {
+  return parseWith(subscriptionSchema, SUBSCRIPTION_FIELDS, data);
+}
+
+// ---- Customer access -------------------------------------------------------------------------
+
+export const ACCESS_FIELDS = ['accessKind', 'adminEmail', 'adminName'] as const;
+const accessSchema = z
+  .object({
+    accessKind: z.enum(['none', 'guest-automatic', 'guest-instructions'], { errorMap: () => ({ message: MESSAGES.accessKind }) }),
+    adminEmail: z.string().trim().optional(),
+    adminName: z.string().trim().optional(),
+  })
+  .transform((v, ctx): CustomerAccess => {
+    if (v.accessKind === 'none') return { kind: 'none' };
+    const email = z.string().email().max(100).safeParse(v.adminEmail ?? '');
+    const name = z.string().min(1).max(100).safeParse(v.adminName ?? '');
+    if (!email.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminEmail'], message: MESSAGES.adminEmail });
+    if (!name.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminName'], message: MESSAGES.adminName });
+    if (!email.success || !name.success) return z.NEVER;
+    return {
+      kind: 'guest-owner',
+      email: email.data,
+      displayName: name.data,
+      mode: v.accessKind === 'guest-automatic' ? 'automatic' : 'instructions',
+    };
+  });
+
+export function parseAccess(data: Record<string, unknown>): CardInput<CustomerAccess> {
+  return parseWith(accessSchema, ACCESS_FIELDS, data);
+}
+
+// ---- Picks from a list (customer match, registration, review section) ------------------------
+
+/** A 0-based page number from card data; anything odd is page 0. */
+export function parsePage(data: Record<string, unknown>): number {
+  const page = Number(data.page);
+  return Number.isInteger(page) && page >= 0 && page < 10_000 ? page : 0;
+}
+
+/** A string field of card data, or undefined. */
+export function dataString(data: Record<string, unknown>, field: string): string | undefined {
+  const v = data[field];
+  return typeof v === 'string' && v.length > 0 && v.length <= 400 ? v : undefined;
+}
