@@ -10,9 +10,12 @@ export class DomainError extends Error implements DomainErrorInfo {
   readonly requestId?: string;
   /** True when trying again later may succeed (429, 5xx, timeouts, not active yet). */
   readonly transient: boolean;
+  /** How long the service asked us to wait (Retry-After), when it said; the runner's backoff honours it. */
+  readonly retryAfterMs?: number;
 
-  constructor(info: DomainErrorInfo, options?: { cause?: unknown }) {
+  constructor(info: DomainErrorInfo, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(info.message, options);
+    this.retryAfterMs = options?.retryAfterMs;
     this.name = 'DomainError';
     this.nextStep = info.nextStep;
     this.code = info.code;

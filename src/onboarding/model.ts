@@ -210,6 +210,12 @@ export interface RunResults {
   /** For a re-map: the mapping the PUT overwrote. */
   previousMapping?: { azureSubscriptionId: Guid; customerTenantId: Guid };
   resultPostedActivityId?: string;
+  /** When the checkout POST was about to be sent; from then on the order is looked up, never re-posted blindly. */
+  checkoutSubmittedAt?: string;
+  /** Who confirmed the customer agreement when the run paused for it (an approver's Continue click). */
+  agreementContinuedBy?: string;
+  /** Written guest/Owner instructions when access mode is `instructions` (no secrets). */
+  accessInstructions?: string;
 }
 
 export interface OnboardingRequest {
@@ -229,6 +235,8 @@ export interface OnboardingRequest {
   target?: { azureSubscriptionId: Guid; customerTenantId?: Guid };
   decision?: ApprovalDecision;
   approvalCard?: CardRef;
+  /** Further copies of the approval card (one per approver's 1:1 chat when the request came from a 1:1 chat). */
+  approvalCopies?: CardRef[];
   steps: StepState[];
   results: RunResults;
   createdAt: string;

@@ -1,7 +1,16 @@
 // What the domain core needs from the cloud. `src/services/` implements these against Partner
 // Center, Microsoft Graph and ARM; every method throws DomainError (./errors) on failure.
 // Every call that waits takes an AbortSignal.
-import type { BillingModel, Guid, NewCustomer, PrimaryContact, RegistrationRef, TenantMapping } from './model';
+import type {
+  BillingModel,
+  CardRef,
+  Guid,
+  NewCustomer,
+  OnboardingRequest,
+  PrimaryContact,
+  RegistrationRef,
+  TenantMapping,
+} from './model';
 
 export interface CallOptions {
   abortSignal?: AbortSignal;
@@ -141,4 +150,34 @@ export interface Cloud {
   roleAssignments: RoleAssignments;
   /** Calls made (with correlation ids) are reported here so the run can audit them. */
   onCall?: (call: CallRecord) => void;
+}
+
+/** Links the result message carries. */
+export interface ResultLinks {
+  /** Azure portal link to the customerSubscription resource on the registration (the right portal for the cloud). */
+  portalLink: string;
+  /** `{registration}/customerSubscriptions/{azureSubscriptionId}` */
+  mappingResourceId: string;
+}
+
+/** Where an approval card went (undefined when no approver could be reached; the requester is told). */
+export interface ApprovalPosting {
+  card: CardRef;
+  copies: CardRef[];
+}
+
+/**
+ * How the core tells people about a request. Implemented at the edge (src/bot/runNotifier.ts) with
+ * proactive sends and in-place updates; the core never sees Bot Framework types.
+ */
+export interface RunNotifier {
+  /** Posts the approval card; returns where it went so the request can record it. */
+  approvalRequested(request: OnboardingRequest): Promise<ApprovalPosting | undefined>;
+  /**
+   * The request changed (decided, step progress, paused, failed, finished): update the shared card in
+   * place. May coalesce; always renders the state it is given or a newer one.
+   */
+  requestChanged(request: OnboardingRequest): Promise<void>;
+  /** Posts the result in the approval thread, mentioning the requester; returns the posted activity id. */
+  resultReady(request: OnboardingRequest, links: ResultLinks): Promise<string | undefined>;
 }

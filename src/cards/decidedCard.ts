@@ -1,0 +1,33 @@
+// A request that ended without a finished run: rejected (with the reason), cancelled or abandoned.
+import template from './templates/requestDecided.json';
+import type { OnboardingRequest } from '../onboarding/model';
+import { renderCard, type AdaptiveCard } from './render';
+import { checklist, header, requestFacts, when, type ChecklistItem, type Fact, type RequestHeader } from './requestView';
+
+export interface DecidedCardModel extends RequestHeader {
+  statusLine: string;
+  statusColor: 'Attention' | 'Warning' | 'Default';
+  facts: Fact[];
+  checklist: ChecklistItem[];
+}
+
+export function decidedCardModel(request: OnboardingRequest, view: { simulated: boolean }): DecidedCardModel {
+  const d = request.decision;
+  const statusLine =
+    request.status === 'rejected'
+      ? `Rejected by ${d?.by.name ?? 'an approver'} on ${when(d?.at)}: ${d?.reason ?? 'no reason given'}`
+      : request.status === 'cancelled'
+        ? `Cancelled on ${when(request.updatedAt)}.`
+        : `Abandoned on ${when(request.updatedAt)}. Anything already created stays as the checklist shows.`;
+  return {
+    ...header(request, view.simulated),
+    statusLine,
+    statusColor: request.status === 'rejected' ? 'Attention' : 'Warning',
+    facts: requestFacts(request),
+    checklist: checklist(request.steps.filter((s) => s.status !== 'waiting')),
+  };
+}
+
+export function renderDecidedCard(vm: DecidedCardModel): AdaptiveCard {
+  return renderCard(template, vm);
+}

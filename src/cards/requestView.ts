@@ -1,0 +1,101 @@
+// The parts every request card shares: the request in plain facts and the run's checklist.
+// Built from the stored request only; never a secret (the request holds none).
+import type { OnboardingRequest, StepState, StepStatus } from '../onboarding/model';
+
+export interface Fact {
+  title: string;
+  value: string;
+}
+
+export interface ChecklistItem {
+  mark: string;
+  title: string;
+  detail: string;
+}
+
+export interface RequestHeader {
+  requestId: string;
+  title: string;
+  requesterName: string;
+  submittedAt: string;
+  decisionLine: string;
+  simulated: boolean;
+}
+
+const STEP_TITLES: Record<string, string> = {
+  'check-registration': 'Registration',
+  customer: 'Customer',
+  'customer-agreement': 'Customer agreement',
+  'azure-plan': 'Azure plan',
+  'azure-subscription': 'Azure subscription',
+  'customer-access': 'Customer access',
+  'map-tenant': 'Tenant mapping',
+  'remove-mapping': 'Remove mapping',
+  'post-result': 'Result posted',
+};
+
+const MARKS: Record<StepStatus, string> = {
+  waiting: '▫️',
+  running: '⏳',
+  done: '✅',
+  skipped: '⏭️',
+  failed: '❌',
+};
+
+export function stepLabel(name: string): string {
+  return STEP_TITLES[name] ?? name;
+}
+
+export function requestTitle(request: OnboardingRequest): string {
+  return `Onboard ${request.customer.companyName} (${request.customer.domain})`;
+}
+
+/** Minute precision in UTC: readable, unambiguous across the approvers' time zones. */
+export function when(iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '';
+}
+
+export function header(request: OnboardingRequest, simulated: boolean): RequestHeader {
+  const d = request.decision;
+  return {
+    requestId: request.id,
+    title: requestTitle(request),
+    requesterName: request.requester.name,
+    submittedAt: when(request.createdAt),
+    decisionLine: d ? `${d.outcome === 'approved' ? 'approved' : 'rejected'} by ${d.by.name} on ${when(d.at)}` : 'waiting for approval',
+    simulated,
+  };
+}
+
+/** The whole request, as the approver needs it to decide. */
+export function requestFacts(request: OnboardingRequest): Fact[] {
+  const c = request.customer;
+  const facts: Fact[] = [];
+  if (c.kind === 'new') {
+    facts.push({ title: 'Customer', value: `${c.companyName} (new)` });
+    facts.push({ title: 'Domain', value: c.domain });
+    const a = c.address;
+    facts.push({ title: 'Address', value: [a.addressLine1, a.addressLine2, a.city, a.region, a.postalCode, a.country].filter(Boolean).join(', ') });
+    facts.push({ title: 'Contact', value: `${c.contact.firstName} ${c.contact.lastName} <${c.contact.email}>${c.contact.phoneNumber ? `, ${c.contact.phoneNumber}` : ''}` });
+    facts.push({ title: 'Language', value: `${c.culture} / ${c.language}` });
+  } else {
+    facts.push({ title: 'Customer', value: `${c.companyName} (existing)` });
+    facts.push({ title: 'Domain', value: c.domain });
+    facts.push({ title: 'Tenant id', value: c.customerTenantId });
+  }
+  facts.push({
+    title: 'Subscription',
+    value: request.subscription.kind === 'azure-plan' ? 'Buy an Azure plan (or use the one the customer has)' : `Existing Azure subscription ${request.subscription.azureSubscriptionId}`,
+  });
+  facts.push({ title: 'Registration', value: `${request.registration.name} (resource group ${request.registration.resourceGroup}, subscription ${request.registration.subscriptionId})` });
+  const access = request.access;
+  facts.push({
+    title: 'Customer access',
+    value: access.kind === 'none' ? 'None' : `${access.displayName} <${access.email}> as guest with Owner (${access.mode === 'automatic' ? 'done by the bot' : 'written instructions'})`,
+  });
+  return facts;
+}
+
+export function checklist(steps: readonly StepState[]): ChecklistItem[] {
+  return steps.map((s) => ({ mark: MARKS[s.status], title: stepLabel(s.name), detail: s.detail ?? s.status }));
+}

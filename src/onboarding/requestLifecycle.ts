@@ -1,0 +1,245 @@
+// The request's life after submit: approval card, decision, cancel, retry, abandon and the Continue
+// after a customer-agreement pause. Every transition is a compare-and-set on the stored request
+// (the first writer wins; a loser re-reads and is told what happened) and leaves an audit entry,
+// refusals included.
+import type { AuditLog, RequestStore, Versioned } from '../store/types';
+import { ConcurrencyError } from '../store/types';
+import type { Actor, ApprovalPolicy, Authorization, RefusalReason } from './approvalPolicy';
+import type { OnboardingRequest, RequestId, RequestStatus } from './model';
+import type { RunNotifier } from './ports';
+
+export type TransitionResult =
+  | { ok: true; request: OnboardingRequest }
+  | { ok: false; reason: RefusalReason; message: string; request?: OnboardingRequest };
+
+export interface RequestLifecycle {
+  /** The dialog stored a new request (pending_approval): post the approval card and record where it went. */
+  submitted(request: OnboardingRequest): Promise<void>;
+  decide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', reason?: string): Promise<TransitionResult>;
+  /** Before the run starts (requester or approver). A failed run is abandoned instead (approvers). */
+  cancel(id: RequestId, actor: Actor): Promise<TransitionResult>;
+  retry(id: RequestId, actor: Actor, from: 'card' | 'command'): Promise<TransitionResult>;
+  abandon(id: RequestId, actor: Actor, from: 'card' | 'command'): Promise<TransitionResult>;
+  /** An approver confirmed the customer agreement in Partner Center and clicked Continue. */
+  continueAfterAgreement(id: RequestId, actor: Actor): Promise<TransitionResult>;
+}
+
+export interface RequestLifecycleDeps {
+  requests: RequestStore;
+  audit: AuditLog;
+  policy: ApprovalPolicy;
+  notifier: RunNotifier;
+  /** The runner: picks an approved / resumed request up in the background. */
+  runs: { schedule(id: RequestId): void };
+  now?: () => Date;
+  logger?: { warn(obj: object, msg: string): void };
+}
+
+/** A compare-and-set can lose to another writer (a card-ref update, a concurrent click); re-read and decide again. */
+const MAX_CAS_ATTEMPTS = 8;
+
+interface TransitionSpec {
+  /** Audit verb, e.g. `approved`; refusals are audited as `<verb>-refused`. */
+  action: string;
+  from: readonly RequestStatus[];
+  authorize(request: OnboardingRequest): Promise<Authorization>;
+  apply(request: OnboardingRequest, at: string): OnboardingRequest;
+  detail(request: OnboardingRequest): string;
+  /** Start (or resume) the run afterwards. */
+  startsRun?: boolean;
+}
+
+export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifecycle {
+  const now = deps.now ?? (() => new Date());
+
+  async function audit(request: { id: RequestId }, actor: Actor | 'bot', action: string, detail: string, data?: Record<string, string>) {
+    await deps.audit.append({
+      requestId: request.id,
+      at: now().toISOString(),
+      actor: actor === 'bot' ? 'bot' : (actor.aadObjectId ?? actor.teamsUserId),
+      actorName: actor === 'bot' ? undefined : actor.name,
+      action,
+      detail,
+      data,
+    });
+  }
+
+  async function refuse(id: RequestId, actor: Actor, spec: TransitionSpec, reason: RefusalReason, message: string, request?: OnboardingRequest): Promise<TransitionResult> {
+    await audit({ id }, actor, `${spec.action}-refused`, message, { reason, conversationId: actor.conversationId, tenantId: actor.tenantId ?? '' });
+    return { ok: false, reason, message, request };
+  }
+
+  async function transition(id: RequestId, actor: Actor, spec: TransitionSpec): Promise<TransitionResult> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await deps.requests.get(id);
+      if (!current) return refuse(id, actor, spec, 'unknown-request', `There is no request ${id}.`);
+      const authorization = await spec.authorize(current.value);
+      if (!authorization.allowed) return refuse(id, actor, spec, authorization.reason, authorization.message, current.value);
+      if (!spec.from.includes(current.value.status)) {
+        const reason = spec.from.includes('pending_approval') ? 'already-decided' : 'wrong-state';
+        return refuse(id, actor, spec, reason, describeState(current.value), current.value);
+      }
+      const at = now().toISOString();
+      let written: Versioned<OnboardingRequest>;
+      try {
+        written = await deps.requests.replace({ ...spec.apply(current.value, at), updatedAt: at }, current.etag);
+      } catch (e) {
+        if (e instanceof ConcurrencyError) continue;
+        throw e;
+      }
+      await audit(written.value, actor, spec.action, spec.detail(written.value));
+      await notify(written.value);
+      if (spec.startsRun) deps.runs.schedule(id);
+      return { ok: true, request: written.value };
+    }
+    return refuse(id, actor, spec, 'already-decided', `Request ${id} is changing right now; try again in a moment.`);
+  }
+
+  /** The shared card follows the request; a failed update must not undo a stored decision. */
+  async function notify(request: OnboardingRequest) {
+    try {
+      await deps.notifier.requestChanged(request);
+    } catch (e) {
+      deps.logger?.warn({ requestId: request.id, err: (e as Error).message }, 'could not update the request card');
+    }
+  }
+
+  const asApprover = (actor: Actor) => (request: OnboardingRequest) => deps.policy.authorizeDecision(request, actor);
+  /** Commands come from any chat: approver and tenant are checked, the card's conversation is not. */
+  const asOperator = (actor: Actor, from: 'card' | 'command') => async (request: OnboardingRequest): Promise<Authorization> => {
+    if (from === 'card') {
+      // Same checks as a decision, except that the requester may retry or abandon their own approved run.
+      const decision = await deps.policy.authorizeDecision(request, actor);
+      return decision.allowed || decision.reason !== 'self-approval' ? decision : { allowed: true };
+    }
+    if (!actor.tenantId || actor.tenantId.toLowerCase() !== request.teamsTenantId.toLowerCase()) {
+      return { allowed: false, reason: 'wrong-tenant', message: 'This request belongs to another organisation.' };
+    }
+    if (!(await deps.policy.isApprover(actor.aadObjectId))) {
+      return { allowed: false, reason: 'not-approver', message: `Only approvers can change request ${request.id}.` };
+    }
+    return { allowed: true };
+  };
+
+  return {
+    async submitted(request) {
+      await audit(request, { aadObjectId: request.requester.aadObjectId, teamsUserId: request.requester.teamsUserId, name: request.requester.name, conversationId: request.conversationId }, 'submitted', `Request ${request.id} submitted for approval.`);
+      const posting = await deps.notifier.approvalRequested(request);
+      if (!posting) {
+        await audit(request, 'bot', 'approval-unreachable', 'No approver could be reached: the approval card was not posted anywhere.');
+        return;
+      }
+      await recordApprovalCard(request.id, posting.card, posting.copies);
+      await audit(request, 'bot', 'approval-requested', `Approval card posted to ${posting.card.conversationId}${posting.copies.length ? ` and ${posting.copies.length} more chat(s)` : ''}.`);
+    },
+
+    decide(id, actor, outcome, reason) {
+      return transition(id, actor, {
+        action: outcome,
+        from: ['pending_approval'],
+        authorize: asApprover(actor),
+        apply: (r, at) => ({
+          ...r,
+          status: outcome,
+          decision: { outcome, at, reason: reason?.trim() || undefined, by: personOf(actor) },
+        }),
+        detail: (r) => (outcome === 'approved' ? `Approved by ${actor.name}.` : `Rejected by ${actor.name}: ${r.decision?.reason ?? 'no reason given'}.`),
+        startsRun: outcome === 'approved',
+      });
+    },
+
+    async cancel(id, actor) {
+      const current = await deps.requests.get(id);
+      if (current?.value.status === 'failed') return this.abandon(id, actor, 'command');
+      return transition(id, actor, {
+        action: 'cancelled',
+        from: ['pending_approval', 'approved'],
+        authorize: async (r) =>
+          actor.aadObjectId?.toLowerCase() === r.requester.aadObjectId.toLowerCase() && actor.tenantId?.toLowerCase() === r.teamsTenantId.toLowerCase()
+            ? { allowed: true }
+            : asOperator(actor, 'command')(r),
+        apply: (r) => ({ ...r, status: 'cancelled' }),
+        detail: () => `Cancelled by ${actor.name} before the run started.`,
+      });
+    },
+
+    retry(id, actor, from) {
+      return transition(id, actor, {
+        action: 'retried',
+        from: ['failed'],
+        authorize: asOperator(actor, from),
+        apply: (r) => ({ ...r, status: 'running', steps: r.steps.map((s) => (s.status === 'failed' ? { ...s, status: 'waiting', error: undefined } : s)) }),
+        detail: (r) => `Retry requested by ${actor.name}; the run continues from ${r.steps.find((s) => s.status === 'waiting')?.name ?? 'where it stopped'}.`,
+        startsRun: true,
+      });
+    },
+
+    abandon(id, actor, from) {
+      return transition(id, actor, {
+        action: 'abandoned',
+        from: ['failed', 'paused'],
+        authorize: asOperator(actor, from),
+        apply: (r) => ({ ...r, status: 'abandoned' }),
+        detail: () => `Abandoned by ${actor.name}. Anything already created stays as it is (see the steps).`,
+      });
+    },
+
+    continueAfterAgreement(id, actor) {
+      return transition(id, actor, {
+        action: 'agreement-continued',
+        from: ['paused'],
+        authorize: asApprover(actor),
+        apply: (r) => ({
+          ...r,
+          status: 'running',
+          results: { ...r.results, agreementContinuedBy: actor.aadObjectId },
+          steps: r.steps.map((s) => (s.name === 'customer-agreement' && s.status !== 'done' ? { ...s, status: 'waiting' } : s)),
+        }),
+        detail: () => `${actor.name} confirmed the customer agreement in Partner Center and clicked Continue.`,
+        startsRun: true,
+      });
+    },
+  };
+
+  async function recordApprovalCard(id: RequestId, card: OnboardingRequest['approvalCard'], copies: OnboardingRequest['approvalCopies']) {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await deps.requests.get(id);
+      if (!current) return;
+      try {
+        await deps.requests.replace({ ...current.value, approvalCard: card, approvalCopies: copies }, current.etag);
+        return;
+      } catch (e) {
+        if (!(e instanceof ConcurrencyError)) throw e;
+      }
+    }
+    throw new Error(`Could not record the approval card of ${id}: the request kept changing.`);
+  }
+}
+
+function personOf(actor: Actor) {
+  return { aadObjectId: (actor.aadObjectId ?? '').toLowerCase() as OnboardingRequest['requester']['aadObjectId'], teamsUserId: actor.teamsUserId, name: actor.name };
+}
+
+/** What a late or concurrent click is told: who decided, when, and where the request is now. */
+export function describeState(request: OnboardingRequest): string {
+  const d = request.decision;
+  const decided = d ? `${d.outcome === 'approved' ? 'approved' : 'rejected'} by ${d.by.name} at ${d.at}` : undefined;
+  switch (request.status) {
+    case 'pending_approval':
+      return `Request ${request.id} is waiting for approval.`;
+    case 'rejected':
+      return `Request ${request.id} was already ${decided}${d?.reason ? ` (${d.reason})` : ''}.`;
+    case 'cancelled':
+      return `Request ${request.id} was cancelled.`;
+    case 'abandoned':
+      return `Request ${request.id} was abandoned.`;
+    case 'succeeded':
+      return `Request ${request.id} was already ${decided}; the run finished.`;
+    case 'failed':
+      return `Request ${request.id} was already ${decided}; the run failed and waits for Retry or Abandon.`;
+    case 'paused':
+      return `Request ${request.id} was already ${decided}; the run waits for the customer agreement.`;
+    default:
+      return `Request ${request.id} was already ${decided}; the run is in progress.`;
+  }
+}

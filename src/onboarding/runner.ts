@@ -1,0 +1,341 @@
+// The durable onboarding run. Every state change is stored before it is acted on; a lease with a
+// heartbeat makes one worker run a request at a time; on start-up every run that was in flight is
+// resumed. Transient failures are retried with backoff that honours Retry-After; a permanent one
+// stops the run (approvers may Retry or Abandon).
+import { randomUUID } from 'crypto';
+import type { BotStore, Versioned } from '../store/types';
+import { ConcurrencyError } from '../store/types';
+import { DomainError, isDomainError } from './errors';
+import type { DomainErrorInfo, OnboardingRequest, RequestId, RunResults, StepName, StepState } from './model';
+import type { Cloud, RunNotifier } from './ports';
+import { onboardingSteps } from './steps';
+import type { StepContext, StepDefinition, StepOutcome } from './steps/step';
+
+export interface RunnerOptions {
+  store: Pick<BotStore, 'requests' | 'audit' | 'leases' | 'facts'>;
+  cloud: Cloud;
+  notifier: RunNotifier;
+  logger: RunnerLogger;
+  /** First wait between polls / transient retries; doubles up to the cap. 0 = no waiting (tests). */
+  pollIntervalMs: number;
+  pollMaxIntervalMs: number;
+  leaseMs: number;
+  /** Consecutive transient failures of one step before the run stops and asks for Retry. */
+  maxTransientAttempts?: number;
+  workerId?: string;
+  now?: () => Date;
+}
+
+export interface RunnerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface Runner {
+  /** Resumes every run that was in flight and keeps looking for runs whose worker went away. */
+  start(): Promise<void>;
+  /** Starts (or resumes) the run of an approved request in the background. */
+  schedule(id: RequestId): void;
+  /** Finishes the current step write, stops waiting, releases every lease. */
+  stop(): Promise<void>;
+  /** Resolves when no run is active (tests, benchmark). */
+  idle(): Promise<void>;
+  readonly workerId: string;
+}
+
+type StepResult = 'next' | 'paused' | 'failed' | 'stopped';
+
+const DEFAULT_MAX_TRANSIENT_ATTEMPTS = 8;
+
+class RunStopped extends Error {}
+
+export function createRunner(options: RunnerOptions): Runner {
+  const { store, cloud, notifier, logger } = options;
+  const workerId = options.workerId ?? `runner-${randomUUID()}`;
+  const now = options.now ?? (() => new Date());
+  const maxTransient = options.maxTransientAttempts ?? DEFAULT_MAX_TRANSIENT_ATTEMPTS;
+  const active = new Map<RequestId, Promise<void>>();
+  const again = new Set<RequestId>();
+  const stopController = new AbortController();
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  function schedule(id: RequestId): void {
+    if (stopController.signal.aborted) return;
+    if (active.has(id)) {
+      // A Retry or Continue landed while the previous attempt was still letting go: run again after it.
+      again.add(id);
+      return;
+    }
+    const run = runRequest(id)
+      .catch((e) => logger.error({ requestId: id, err: errorText(e) }, 'run stopped unexpectedly'))
+      .finally(() => {
+        active.delete(id);
+        if (again.delete(id)) schedule(id);
+      });
+    active.set(id, run);
+  }
+
+  async function sweep(): Promise<void> {
+    const inFlight = await store.requests.list({ status: ['approved', 'running'] });
+    for (const { value } of inFlight) schedule(value.id);
+  }
+
+  async function runRequest(id: RequestId): Promise<void> {
+    const lease = `run:${id}`;
+    if (!(await store.leases.acquire(lease, workerId, options.leaseMs))) return; // another worker has it; the sweep comes back
+    const run = new RequestRun(id, lease);
+    try {
+      await run.execute();
+    } finally {
+      run.dispose();
+      await store.leases.release(lease, workerId).catch(() => undefined);
+    }
+  }
+
+  /** One worker's attempt at one request, holding its lease. */
+  class RequestRun {
+    private current!: Versioned<OnboardingRequest>;
+    private readonly abort = new AbortController();
+    private leaseLost = false;
+    private readonly heartbeat: NodeJS.Timeout;
+
+    constructor(
+      private readonly id: RequestId,
+      private readonly lease: string,
+    ) {
+      this.heartbeat = setInterval(() => void this.renew(), Math.max(50, Math.floor(options.leaseMs / 3)));
+      this.heartbeat.unref();
+    }
+
+    /** Stopping lets the call in flight finish and its result be stored; it only cuts waits short. */
+    private get stopping(): boolean {
+      return this.abort.signal.aborted || stopController.signal.aborted;
+    }
+
+    dispose() {
+      clearInterval(this.heartbeat);
+    }
+
+    private async renew() {
+      try {
+        if (!(await store.leases.renew(this.lease, workerId, options.leaseMs))) {
+          this.leaseLost = true;
+          this.abort.abort();
+          logger.warn({ requestId: this.id }, 'run lease lost; another worker takes over');
+        }
+      } catch (e) {
+        logger.warn({ requestId: this.id, err: errorText(e) }, 'run lease renewal failed; retrying at the next heartbeat');
+      }
+    }
+
+    async execute(): Promise<void> {
+      const stored = await store.requests.get(this.id);
+      if (!stored) return;
+      this.current = stored;
+      const status = stored.value.status;
+      if (status !== 'approved' && status !== 'running') return;
+      const plan = onboardingSteps(stored.value.kind);
+      try {
+        if (status === 'approved' || stored.value.steps.length === 0) {
+          await this.save((r) => ({ ...r, status: 'running', steps: mergeSteps(r.steps, plan) }));
+          await this.audit(status === 'approved' ? 'run-started' : 'run-resumed', `Run started by ${workerId}.`);
+        } else {
+          await this.audit('run-resumed', `Run resumed by ${workerId}.`);
+        }
+        this.notify();
+        for (const step of plan) {
+          if (this.stopping) return;
+          const state = this.stepState(step.name);
+          if (state.status === 'done' || state.status === 'skipped') continue;
+          const result = await this.runStep(step);
+          if (result !== 'next') return;
+        }
+        await this.save((r) => ({ ...r, status: 'succeeded' }));
+        await this.audit('run-succeeded', 'Every step is done.');
+        this.notify();
+      } catch (e) {
+        if (e instanceof RunStopped) return;
+        throw e;
+      }
+    }
+
+    private async runStep(step: StepDefinition): Promise<StepResult> {
+      const startedAt = now().toISOString();
+      await this.save((r) =>
+        withStep(r, step.name, (s) => ({ ...s, status: 'running', attempts: s.attempts + 1, startedAt: s.startedAt ?? startedAt, error: undefined })),
+      );
+      await this.audit('step-started', `${step.title}: started (attempt ${this.stepState(step.name).attempts}).`);
+      this.notify();
+      let transientFailures = 0;
+      let polls = 0;
+      for (;;) {
+        if (this.stopping) return 'stopped';
+        let outcome: StepOutcome;
+        try {
+          outcome = await step.run(this.context());
+        } catch (e) {
+          if (e instanceof RunStopped || this.abort.signal.aborted) return 'stopped';
+          const error = asDomainError(e);
+          if (error.transient && ++transientFailures < maxTransient) {
+            await this.audit('step-retry', `${step.title}: ${error.message} Trying again.`, errorData(error));
+            await this.setDetail(step.name, `Retrying: ${error.message}`);
+            await this.wait(backoffMs(transientFailures - 1, error.retryAfterMs));
+            continue;
+          }
+          await this.fail(step, error);
+          return 'failed';
+        }
+        if (outcome.status === 'poll') {
+          await this.setDetail(step.name, outcome.detail);
+          await this.wait(backoffMs(polls++, outcome.retryAfterMs));
+          continue;
+        }
+        if (outcome.status === 'paused') {
+          await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'waiting', detail: outcome.detail })), status: 'paused' }));
+          await this.audit('run-paused', outcome.detail);
+          this.notify();
+          return 'paused';
+        }
+        const results = outcome.status === 'done' ? outcome.results : undefined;
+        const endedAt = now().toISOString();
+        await this.save((r) => ({
+          ...withStep(r, step.name, (s) => ({ ...s, status: outcome.status as 'done' | 'skipped', detail: outcome.detail, endedAt })),
+          results: { ...r.results, ...results },
+        }));
+        await this.audit(outcome.status === 'done' ? 'step-done' : 'step-skipped', `${step.title}: ${outcome.detail}`);
+        this.notify();
+        return 'next';
+      }
+    }
+
+    private async fail(step: StepDefinition, error: DomainError) {
+      const info = error.toInfo();
+      const endedAt = now().toISOString();
+      await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'failed', error: info, detail: info.message, endedAt })), status: 'failed' }));
+      await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, errorData(error));
+      this.notify();
+    }
+
+    private context(): StepContext {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      const run = this;
+      return {
+        get request() {
+          return run.current.value;
+        },
+        cloud,
+        notifier,
+        facts: store.facts,
+        signal: this.abort.signal,
+        record: (results: Partial<RunResults>) => this.save((r) => ({ ...r, results: { ...r.results, ...results } })),
+        audit: (action, detail, data) => this.audit(action, detail, data),
+        now,
+      };
+    }
+
+    private stepState(name: StepName): StepState {
+      return this.current.value.steps.find((s) => s.name === name) ?? { name, status: 'waiting', attempts: 0 };
+    }
+
+    private async setDetail(name: StepName, detail: string) {
+      if (this.stepState(name).detail === detail) return;
+      await this.save((r) => withStep(r, name, (s) => ({ ...s, detail })));
+      this.notify();
+    }
+
+    /** Compare-and-set with our last version; a conflict means someone else wrote: re-read and re-apply if the run is still ours. */
+    private async save(change: (r: OnboardingRequest) => OnboardingRequest): Promise<void> {
+      if (this.leaseLost) throw new RunStopped();
+      const updatedAt = now().toISOString();
+      try {
+        this.current = await store.requests.replace({ ...change(this.current.value), updatedAt }, this.current.etag);
+      } catch (e) {
+        if (!(e instanceof ConcurrencyError)) throw e;
+        const fresh = await store.requests.get(this.id);
+        if (!fresh || !['approved', 'running'].includes(fresh.value.status)) throw new RunStopped();
+        this.current = await store.requests.replace({ ...change(fresh.value), updatedAt }, fresh.etag);
+      }
+    }
+
+    private async audit(action: string, detail: string, data?: Record<string, string | number | boolean | undefined>) {
+      await store.audit.append({ requestId: this.id, at: now().toISOString(), actor: 'bot', action, detail, data });
+    }
+
+    /** Card updates never hold the run up; the notifier coalesces them and logs its own failures. */
+    private notify() {
+      notifier.requestChanged(this.current.value).catch((e) => logger.warn({ requestId: this.id, err: errorText(e) }, 'card update failed'));
+    }
+
+    private wait(ms: number): Promise<void> {
+      const signals = [this.abort.signal, stopController.signal];
+      if (ms <= 0 || this.stopping) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          for (const signal of signals) signal.removeEventListener('abort', done);
+          resolve();
+        }
+        for (const signal of signals) signal.addEventListener('abort', done);
+      });
+    }
+  }
+
+  /** Polite polling: the interval doubles from POLL_INTERVAL_SECONDS to the cap; the service's Retry-After wins. */
+  function backoffMs(attempt: number, retryAfterMs?: number): number {
+    if (retryAfterMs !== undefined && retryAfterMs >= 0) return retryAfterMs;
+    return Math.min(options.pollMaxIntervalMs, options.pollIntervalMs * 2 ** Math.min(attempt, 20));
+  }
+
+  return {
+    workerId,
+    schedule,
+    async start() {
+      await sweep();
+      sweepTimer = setInterval(() => {
+        sweep().catch((e) => logger.warn({ err: errorText(e) }, 'could not look for runs to resume'));
+      }, Math.max(1000, options.leaseMs));
+      sweepTimer.unref();
+      logger.info({ workerId, resumed: active.size }, 'onboarding runner started');
+    },
+    async stop() {
+      if (sweepTimer) clearInterval(sweepTimer);
+      stopController.abort();
+      await Promise.allSettled([...active.values()]);
+    },
+    async idle() {
+      while (active.size > 0) await Promise.allSettled([...active.values()]);
+    },
+  };
+}
+
+function mergeSteps(existing: StepState[], plan: StepDefinition[]): StepState[] {
+  return plan.map((def) => existing.find((s) => s.name === def.name) ?? { name: def.name, status: 'waiting', attempts: 0 });
+}
+
+function withStep(request: OnboardingRequest, name: StepName, change: (s: StepState) => StepState): OnboardingRequest {
+  const has = request.steps.some((s) => s.name === name);
+  const steps = has ? request.steps : [...request.steps, { name, status: 'waiting' as const, attempts: 0 }];
+  return { ...request, steps: steps.map((s) => (s.name === name ? change(s) : s)) };
+}
+
+/** Anything that is not a DomainError is a bug or an unexpected failure: stop and show it plainly. */
+function asDomainError(e: unknown): DomainError {
+  if (isDomainError(e)) return e;
+  const info: DomainErrorInfo = {
+    message: `Something unexpected went wrong (${errorText(e)}).`,
+    nextStep: 'Click Retry; if it fails again, send the request id to the bot administrator.',
+    code: 'Unexpected',
+    transient: false,
+  };
+  return new DomainError(info, { cause: e });
+}
+
+function errorData(error: DomainError): Record<string, string | number | boolean | undefined> {
+  return { code: error.code, statusCode: error.statusCode, correlationId: error.correlationId, requestId: error.requestId, transient: error.transient };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

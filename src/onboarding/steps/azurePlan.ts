@@ -1,0 +1,91 @@
+// Step 4: find or buy the Azure plan. The cart id and the moment of the checkout are stored before
+// the checkout is posted; after that the order is looked up, never bought a second time.
+import { DomainError } from '../errors';
+import type { Guid } from '../model';
+import type { PcOrder } from '../ports';
+import type { StepContext, StepOutcome } from './step';
+
+/** Orders can take a while to appear in the customer's order list after checkout. */
+export const ORDER_VISIBILITY_GRACE_MS = 15 * 60_000;
+
+export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome> {
+  const { subscription, results } = ctx.request;
+  if (subscription.kind !== 'azure-plan') {
+    return { status: 'skipped', detail: 'Not needed: the request uses an existing Azure subscription.' };
+  }
+  if (results.pcSubscriptionId) return { status: 'done', detail: `Azure plan ${results.pcSubscriptionId}.` };
+  const pc = ctx.cloud.partnerCenter;
+  const customerTenantId = results.customerTenantId as Guid;
+  const options = { abortSignal: ctx.signal };
+
+  if (results.orderId) return waitForOrder(ctx, customerTenantId, results.orderId);
+
+  if (!results.checkoutSubmittedAt) {
+    // The customer may already have an Azure plan (one per customer): then nothing is bought.
+    const plan = (await pc.listSubscriptions(customerTenantId, options)).find((s) => s.isAzurePlan && s.status !== 'deleted');
+    if (plan) return { status: 'done', detail: `The customer already has an Azure plan (${plan.id}); nothing bought.`, results: { pcSubscriptionId: plan.id } };
+    if (!results.cartId) {
+      const country = ctx.request.customer.kind === 'new' ? ctx.request.customer.address.country : 'US';
+      const catalogItemId = await pc.azurePlanCatalogItemId(customerTenantId, country, options);
+      const { cartId } = await pc.createCart(customerTenantId, catalogItemId, options);
+      await ctx.record({ cartId });
+    }
+    return checkout(ctx, customerTenantId);
+  }
+
+  // The checkout was posted (or about to be) before a crash or an unclear failure: look the result
+  // up. There was no Azure plan before the checkout, so a plan or a live order now is ours.
+  const plan = (await pc.listSubscriptions(customerTenantId, options)).find((s) => s.isAzurePlan && s.status !== 'deleted');
+  if (plan) return { status: 'done', detail: `Bought the Azure plan (${plan.id}).`, results: { pcSubscriptionId: plan.id } };
+  const order = await findOrder(ctx, customerTenantId);
+  if (order) {
+    await ctx.record({ orderId: order.id });
+    return waitForOrder(ctx, customerTenantId, order.id);
+  }
+  const since = ctx.now().getTime() - Date.parse(results.checkoutSubmittedAt);
+  if (since < ORDER_VISIBILITY_GRACE_MS) {
+    return { status: 'poll', detail: `Looking for the order of cart ${results.cartId} (checked out ${Math.round(since / 1000)} s ago).` };
+  }
+  throw new DomainError({
+    message: `The checkout of cart ${results.cartId} was sent, but no order appeared in Partner Center within ${ORDER_VISIBILITY_GRACE_MS / 60_000} minutes.`,
+    nextStep: "Look at the customer's orders in Partner Center. If there is no Azure plan order, buy it there, then click Retry.",
+    code: 'OrderNotFound',
+    transient: false,
+  });
+}
+
+async function checkout(ctx: StepContext, customerTenantId: Guid): Promise<StepOutcome> {
+  const cartId = ctx.request.results.cartId as string;
+  await ctx.record({ checkoutSubmittedAt: ctx.now().toISOString() });
+  const order = await ctx.cloud.partnerCenter.checkoutCart(customerTenantId, cartId, { abortSignal: ctx.signal });
+  await ctx.audit('order-created', `Checked out cart ${cartId}: order ${order.id} (${order.status}).`, { orderId: order.id, cartId });
+  await ctx.record({ orderId: order.id });
+  return orderOutcome(order);
+}
+
+async function findOrder(ctx: StepContext, customerTenantId: Guid): Promise<PcOrder | undefined> {
+  const pc = ctx.cloud.partnerCenter;
+  const orders = await pc.listOrders(customerTenantId, { abortSignal: ctx.signal });
+  return orders.find((o) => o.status !== 'cancelled');
+}
+
+async function waitForOrder(ctx: StepContext, customerTenantId: Guid, orderId: string): Promise<StepOutcome> {
+  const order = await ctx.cloud.partnerCenter.getOrder(customerTenantId, orderId, { abortSignal: ctx.signal });
+  if (!order) return { status: 'poll', detail: `Order ${orderId} is not visible in Partner Center yet.` };
+  return orderOutcome(order);
+}
+
+function orderOutcome(order: PcOrder): StepOutcome {
+  if (order.status === 'cancelled') {
+    throw new DomainError({
+      message: `Partner Center cancelled the Azure plan order ${order.id}.`,
+      nextStep: 'Look at the order in Partner Center, fix the cause (e.g. the customer agreement), then click Retry.',
+      code: 'OrderCancelled',
+      transient: false,
+    });
+  }
+  if (order.status === 'completed' && order.subscriptionIds.length > 0) {
+    return { status: 'done', detail: `Bought the Azure plan: order ${order.id} completed.`, results: { pcSubscriptionId: order.subscriptionIds[0] } };
+  }
+  return { status: 'poll', detail: `Order ${order.id} is ${order.status}.` };
+}

@@ -1,0 +1,16 @@
+// Step 8: the result goes to the approval thread, mentioning the requester, with the registration
+// link. The posted message's id is stored so a resumed run does not post it again.
+import type { StepContext, StepOutcome } from './step';
+
+export async function postResult(ctx: StepContext): Promise<StepOutcome> {
+  const { results } = ctx.request;
+  if (results.resultPostedActivityId) return { status: 'done', detail: 'The result was posted.' };
+  const mappingResourceId = results.mappingResourceId as string;
+  const links = { mappingResourceId, portalLink: ctx.cloud.registrations.portalLink(mappingResourceId) };
+  const activityId = await ctx.notifier.resultReady(ctx.request, links);
+  return {
+    status: 'done',
+    detail: activityId ? 'The result was posted in the approval thread.' : 'The result could not be posted in Teams; it is on this card and in `status`.',
+    results: { resultPostedActivityId: activityId ?? 'not-posted' },
+  };
+}
