@@ -122,8 +122,19 @@ export interface Registrations {
   /** Every page. An empty registration (no body) is an empty list. */
   listMappings(ref: RegistrationRef, options?: CallOptions): Promise<TenantMapping[]>;
   getMapping(ref: RegistrationRef, azureSubscriptionId: Guid, options?: CallOptions): Promise<TenantMapping | undefined>;
-  /** PUT (overwrites). Accepts 200 with body and 200/201 empty (then confirms with GET). */
-  putMapping(ref: RegistrationRef, azureSubscriptionId: Guid, customerTenantId: Guid, options?: CallOptions): Promise<TenantMapping>;
+  /**
+   * PUT (overwrites). Accepts 200 with body and 200/201 empty (then confirms with GET). Refuses a
+   * Capacity registration (CustomerSubscriptionsNotAllowed) and, unless `allowOverwrite` (a re-map
+   * the run decided on), a tenant already mapped to another subscription (TenantAlreadyMapped, the
+   * existing subscription id in the message) or the subscription mapped to another tenant
+   * (SubscriptionMappedToAnotherTenant), before any PUT. An identical existing mapping is returned as is.
+   */
+  putMapping(
+    ref: RegistrationRef,
+    azureSubscriptionId: Guid,
+    customerTenantId: Guid,
+    options?: CallOptions & { allowOverwrite?: boolean },
+  ): Promise<TenantMapping>;
   deleteMapping(ref: RegistrationRef, azureSubscriptionId: Guid, options?: CallOptions): Promise<'deleted' | 'already-gone'>;
   /** Azure portal link to the resource, for the cloud in use. */
   portalLink(resourceId: string): string;

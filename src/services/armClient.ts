@@ -1,0 +1,152 @@
+// What the registration and role-assignment clients share: the generic ARM client
+// (@azure/arm-resources v8) set up for the configured endpoint, the raw-pipeline calls where the
+// SDK falls short (reference §6.1), and the mapping of ARM answers to correlation ids and errors.
+import type { TokenCredential } from '@azure/core-auth';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import {
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineRequest,
+  type HttpClient,
+  type HttpHeaders,
+  type HttpMethods,
+} from '@azure/core-rest-pipeline';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { CallOptions, CallRecord } from '../onboarding/ports';
+import { joinUrl, scopeFor } from './clouds';
+import { fromThrown, toDomainError, type ServiceFailure } from './errors';
+import { parseJsonBody, USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
+
+const SERVICE = 'Azure Resource Manager' as const;
+
+export interface ArmSettings {
+  endpoint: string;
+  credential: TokenCredential;
+  retry?: RetrySettings;
+  timeoutInMs?: number;
+  report?: (call: CallRecord) => void;
+  logger?: Logger;
+}
+
+export interface ArmResponse {
+  status: number;
+  body: unknown;
+}
+
+const armErrorSchema = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }).passthrough() });
+
+/** ARM ids for the audit trail: x-ms-correlation-request-id, and x-ms-request-id. */
+export function armIds(headers: HttpHeaders | undefined): { correlationId?: string; requestId?: string } {
+  return {
+    correlationId: headers?.get('x-ms-correlation-request-id') ?? undefined,
+    requestId: headers?.get('x-ms-request-id') ?? undefined,
+  };
+}
+
+/** `/subscriptions/…` → `subscriptions/…`: the SDK's `/{+resourceId}` template would otherwise send `//subscriptions`. */
+export function sdkResourceId(resourceId: string): string {
+  return resourceId.replace(/^\/+/, '');
+}
+
+export class ArmCaller {
+  readonly client: ResourceManagementClient;
+  private readonly httpClient: HttpClient = createDefaultHttpClient();
+
+  constructor(private readonly settings: ArmSettings) {
+    this.client = new ResourceManagementClient(settings.credential, {
+      endpoint: settings.endpoint,
+      // v8 asks for the public-cloud scope whatever the endpoint: name the endpoint's own.
+      credentials: { scopes: [scopeFor(settings.endpoint)] },
+      retryOptions: settings.retry,
+      userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
+    });
+  }
+
+  /** Options for an SDK call that report its ids once it answers. */
+  sdkOptions(options: CallOptions | undefined, seen: { status?: number; headers?: HttpHeaders }) {
+    return {
+      abortSignal: options?.abortSignal,
+      requestOptions: { timeout: this.settings.timeoutInMs },
+      onResponse: (response: { status: number; headers: HttpHeaders }) => {
+        seen.status = response.status;
+        seen.headers = response.headers;
+      },
+    };
+  }
+
+  /** Runs an SDK call, reports it, and turns its failure into a DomainError. */
+  async sdk<T>(
+    operation: string,
+    options: CallOptions | undefined,
+    subject: string | undefined,
+    run: (sdkOptions: ReturnType<ArmCaller['sdkOptions']>) => Promise<T>,
+  ): Promise<T> {
+    const seen: { status?: number; headers?: HttpHeaders } = {};
+    try {
+      const result = await run(this.sdkOptions(options, seen));
+      this.record({ operation, statusCode: seen.status, ...armIds(seen.headers) });
+      return result;
+    } catch (error) {
+      const restError = error as { statusCode?: number; code?: string; response?: { headers?: HttpHeaders } };
+      const ids = armIds(restError.response?.headers ?? seen.headers);
+      this.record({ operation, statusCode: restError.statusCode ?? seen.status, ...ids });
+      if (restError.statusCode) {
+        this.settings.logger?.warn({ operation, status: restError.statusCode, code: restError.code, ...ids }, 'ARM call failed');
+        throw toDomainError({ service: SERVICE, operation, statusCode: restError.statusCode, code: restError.code, subject, ...ids }, error);
+      }
+      throw fromThrown(error, { service: SERVICE, operation, subject }, options?.abortSignal);
+    }
+  }
+
+  /**
+   * A call through the SDK client's own pipeline (its token, retries and Retry-After handling),
+   * for what the SDK's methods get wrong: list pages (v8 returns `{}` for a collection) and a PUT
+   * answered 200/201 with an empty body (v8 throws a TypeError). Statuses outside `accept` throw.
+   */
+  async raw(
+    request: { operation: string; method: HttpMethods; url: string; body?: unknown; accept: number[]; subject?: string },
+    options?: CallOptions,
+  ): Promise<ArmResponse> {
+    const failure: ServiceFailure = { service: SERVICE, operation: request.operation, subject: request.subject };
+    const pipelineRequest = createPipelineRequest({
+      url: request.url,
+      method: request.method,
+      headers: createHttpHeaders({
+        accept: 'application/json',
+        ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      }),
+      body: request.body !== undefined ? JSON.stringify(request.body) : undefined,
+      abortSignal: options?.abortSignal,
+      timeout: this.settings.timeoutInMs ?? 0,
+    });
+    let response;
+    try {
+      response = await this.client.pipeline.sendRequest(this.httpClient, pipelineRequest);
+    } catch (error) {
+      this.record({ operation: request.operation });
+      throw fromThrown(error, failure, options?.abortSignal);
+    }
+    const ids = armIds(response.headers);
+    this.record({ operation: request.operation, statusCode: response.status, ...ids });
+    const body = parseJsonBody(response.bodyAsText ?? undefined);
+    if (!request.accept.includes(response.status)) {
+      const error = armErrorSchema.safeParse(body);
+      const code = error.success ? error.data.error.code : undefined;
+      this.settings.logger?.warn({ operation: request.operation, status: response.status, code, ...ids }, 'ARM call failed');
+      throw toDomainError({ ...failure, ...ids, statusCode: response.status, code });
+    }
+    return { status: response.status, body };
+  }
+
+  url(resourceId: string, apiVersion: string): string {
+    const url = new URL(joinUrl(this.settings.endpoint, resourceId));
+    url.searchParams.set('api-version', apiVersion);
+    return url.toString();
+  }
+
+  private record(call: CallRecord): void {
+    this.settings.report?.(call);
+    this.settings.logger?.debug(call, 'ARM call');
+  }
+}

@@ -1,0 +1,80 @@
+// The cloud-facing side of the bot, as the composition root builds it: one credential, the
+// configured cloud's endpoints, and the four clients the domain core codes against.
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { parseRegistrationId } from '../onboarding/model';
+import type { CallRecord, Cloud } from '../onboarding/ports';
+import { cloudProfile } from './clouds';
+import { createAppCredential, RefreshTokenCredential } from './credentials';
+import { GraphDirectoryClient } from './graphClient';
+import { PartnerCenterClient } from './partnerCenterClient';
+import type { RetrySettings } from './pipelines';
+import { RegistrationClient } from './registrationClient';
+import { RoleAssignmentClient } from './roleAssignmentClient';
+
+export interface CreateCloudOptions {
+  logger?: Logger;
+  /** Retries of 5xx / dropped connections (a Retry-After from the service always wins). */
+  retry?: RetrySettings;
+  /** Per-attempt timeout of every call (default 100 s, like .NET's HttpClient). */
+  timeoutInMs?: number;
+  /** Initial `cloud.onCall` (the run may replace it). */
+  onCall?: (call: CallRecord) => void;
+}
+
+const DEFAULT_TIMEOUT_MS = 100_000;
+
+/** Builds the clients for config.CLOUD. Throws (plain Error) when the configuration cannot work. */
+export function createCloud(config: Config, options: CreateCloudOptions = {}): Cloud {
+  const profile = cloudProfile(config);
+  const credential = createAppCredential(config, profile);
+  const { logger, retry = {} } = options;
+  const timeoutInMs = options.timeoutInMs ?? DEFAULT_TIMEOUT_MS;
+  // Late-bound: whoever sets cloud.onCall later (the run) gets every call from then on.
+  const report = (call: CallRecord) => cloud.onCall?.(call);
+  const common = { retry, timeoutInMs, report, logger };
+
+  const delegatedCredential =
+    config.PARTNER_CENTER_REFRESH_TOKEN && config.AZURE_TENANT_ID && config.AZURE_CLIENT_ID
+      ? new RefreshTokenCredential({
+          authorityHost: profile.endpoints.authorityHost,
+          tenantId: config.AZURE_TENANT_ID,
+          clientId: config.AZURE_CLIENT_ID,
+          clientSecret: config.AZURE_CLIENT_SECRET,
+          refreshToken: config.PARTNER_CENTER_REFRESH_TOKEN,
+          retry,
+        })
+      : undefined;
+
+  const cloud: Cloud = {
+    name: config.CLOUD,
+    simulated: config.CLOUD === 'sandbox',
+    onCall: options.onCall,
+    partnerCenter: new PartnerCenterClient({ ...common, endpoint: profile.endpoints.partnerCenter, credential, delegatedCredential }),
+    directory: new GraphDirectoryClient({
+      ...common,
+      endpoint: profile.endpoints.graph,
+      credential,
+      partnerTenantId: config.AZURE_TENANT_ID,
+    }),
+    registrations: new RegistrationClient({
+      ...common,
+      endpoint: profile.endpoints.arm,
+      credential,
+      allowed: config.REGISTRATIONS.map(parseRegistrationId),
+      portalLink: profile.portalLink,
+    }),
+    roleAssignments: new RoleAssignmentClient({
+      ...common,
+      endpoint: profile.endpoints.roleAssignment,
+      credential,
+      apiVersion: config.ROLE_ASSIGNMENT_API_VERSION,
+    }),
+  };
+  return cloud;
+}
+
+export { cloudProfile, scopeFor } from './clouds';
+export type { CloudProfile } from './clouds';
+export { KNOWN_CODES, toDomainError } from './errors';
+export type { PutMappingOptions } from './registrationClient';

@@ -1,0 +1,652 @@
+// Partner Center REST (no maintained JS SDK: reference §6.3) on an Azure SDK pipeline. One
+// MS-RequestId per logical call, kept across the pipeline's retries (Partner Center's idempotency
+// key), and a new MS-CorrelationId per call; both are reported for the audit trail.
+import type { TokenCredential } from '@azure/core-auth';
+import {
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineRequest,
+  type HttpClient,
+  type HttpMethods,
+  type Pipeline,
+} from '@azure/core-rest-pipeline';
+import type { Logger } from 'pino';
+import { v4 as uuidv4 } from 'uuid';
+import { z } from 'zod';
+import { DomainError } from '../onboarding/errors';
+import type { Guid, NewCustomer, PrimaryContact } from '../onboarding/model';
+import { guidSchema } from '../onboarding/model';
+import type {
+  AzureEntitlement,
+  CallOptions,
+  CallRecord,
+  CreatedCustomer,
+  CustomerSummary,
+  PartnerCenter,
+  PcOrder,
+  PcSubscription,
+} from '../onboarding/ports';
+import { joinUrl, scopeFor } from './clouds';
+import { fromThrown, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
+import { createServicePipeline, parseJsonBody, type RetrySettings } from './pipelines';
+
+const SERVICE = 'Partner Center' as const;
+/** The Azure plan: product DZH318Z0BPS6, SKU 0001 (reference §1.3). Availability ids vary by country. */
+export const AZURE_PLAN_PRODUCT_ID = 'DZH318Z0BPS6';
+export const AZURE_PLAN_SKU_ID = '0001';
+const MCA = 'MicrosoftCustomerAgreement';
+/** Enough to find one exact domain among starts_with matches without a second page, most of the time. */
+const SEARCH_PAGE_SIZE = 100;
+const MAX_PAGES = 50;
+
+export interface PartnerCenterClientOptions {
+  endpoint: string;
+  credential: TokenCredential;
+  /** Delegated (App+User) credential; only the customer agreement needs it. */
+  delegatedCredential?: TokenCredential;
+  retry?: RetrySettings;
+  /** Per-attempt timeout; 0 = none. */
+  timeoutInMs?: number;
+  report?: (call: CallRecord) => void;
+  logger?: Logger;
+  httpClient?: HttpClient;
+}
+
+// ---- response shapes (only what we read; Partner Center sends much more) ----
+
+const linkSchema = z.object({
+  uri: z.string(),
+  headers: z.array(z.object({ key: z.string(), value: z.string() })).optional(),
+});
+
+function collectionOf<T extends z.ZodTypeAny>(item: T) {
+  return z.object({
+    totalCount: z.number().optional(),
+    items: z.array(item).default([]),
+    continuationToken: z.string().optional(),
+    links: z.object({ next: linkSchema.optional() }).passthrough().optional(),
+  });
+}
+
+const customerSchema = z.object({
+  id: guidSchema,
+  companyProfile: z
+    .object({ domain: z.string().default(''), companyName: z.string().optional(), tenantId: z.string().optional() })
+    .passthrough()
+    .default({}),
+  billingProfile: z.object({ companyName: z.string().optional() }).passthrough().optional(),
+  userCredentials: z.object({ userName: z.string(), password: z.string() }).optional(),
+});
+type PcCustomer = z.infer<typeof customerSchema>;
+
+const orderStatusSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+  z.enum(['pending', 'completed', 'cancelled']),
+);
+
+const orderSchema = z.object({
+  id: z.string().min(1),
+  status: orderStatusSchema,
+  lineItems: z
+    .array(z.object({ offerId: z.string().optional(), subscriptionId: z.string().optional() }).passthrough())
+    .default([]),
+});
+type PcOrderBody = z.infer<typeof orderSchema>;
+
+const checkoutSchema = z.object({
+  orders: z.array(orderSchema).default([]),
+  orderErrors: z
+    .array(z.object({ orderGroupId: z.string().optional(), code: z.union([z.number(), z.string()]), description: z.string().optional() }))
+    .default([]),
+});
+
+const subscriptionSchema = z.object({
+  id: z.string().min(1),
+  offerId: z.string().default(''),
+  friendlyName: z.string().default(''),
+  status: z.string().default('none'),
+  orderId: z.string().optional(),
+});
+
+const entitlementSchema = z.object({
+  id: guidSchema,
+  friendlyName: z.string().default(''),
+  status: z.string().default(''),
+});
+
+const availabilitySchema = z.object({ id: z.string().optional(), catalogItemId: z.string().optional() }).passthrough();
+const cartSchema = z.object({ id: z.string().min(1) });
+const agreementTemplateSchema = z.object({ templateId: z.string().min(1) }).passthrough();
+
+const errorBodySchema = z
+  .object({
+    code: z.union([z.number(), z.string()]).optional(),
+    statusCode: z.number().optional(),
+    description: z.string().optional(),
+    message: z.string().optional(),
+  })
+  .passthrough();
+
+// ---- the client ----
+
+interface PcRequest<T> {
+  operation: string;
+  method: HttpMethods;
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Reuse a stored MS-RequestId (create customer after a crash); otherwise a new one per logical call. */
+  msRequestId?: string;
+  /** Statuses that are an answer rather than a failure. */
+  accept: number[];
+  schema?: z.ZodType<T, z.ZodTypeDef, unknown>;
+  /** Extra headers (continuation token). */
+  headers?: Record<string, string>;
+  pipeline?: Pipeline;
+  /** Names the thing in an error sentence. */
+  subject?: string;
+}
+
+interface PcResponse<T> {
+  status: number;
+  body: T | undefined;
+}
+
+export class PartnerCenterClient implements PartnerCenter {
+  readonly canConfirmCustomerAgreement: boolean;
+  private readonly pipeline: Pipeline;
+  /** Checkout must never be re-sent after an ambiguous failure: this pipeline retries throttling only. */
+  private readonly throttlingOnlyPipeline: Pipeline;
+  private readonly delegatedPipeline?: Pipeline;
+  private readonly httpClient: HttpClient;
+
+  constructor(private readonly options: PartnerCenterClientOptions) {
+    const scope = scopeFor(options.endpoint);
+    const retry = options.retry ?? {};
+    this.pipeline = createServicePipeline(options.credential, scope, retry);
+    this.throttlingOnlyPipeline = createServicePipeline(options.credential, scope, retry, 'throttling');
+    if (options.delegatedCredential) {
+      this.delegatedPipeline = createServicePipeline(options.delegatedCredential, delegatedScopeFor(options.endpoint), retry);
+    }
+    this.canConfirmCustomerAgreement = Boolean(this.delegatedPipeline);
+    this.httpClient = options.httpClient ?? createDefaultHttpClient();
+  }
+
+  async isDomainAvailable(domain: string, options?: CallOptions): Promise<boolean> {
+    const { status } = await this.send(
+      { operation: 'isDomainAvailable', method: 'HEAD', path: `/v1/domains/${encodeURIComponent(domain)}`, accept: [200, 404], subject: domain },
+      options,
+    );
+    // 200 = somebody has it (not necessarily our customer); 404 = free.
+    return status === 404;
+  }
+
+  async findCustomerByDomain(domain: string, options?: CallOptions): Promise<CustomerSummary | undefined> {
+    const wanted = domain.trim().toLowerCase();
+    // starts_with also matches contoso2…: compare the whole domain ourselves (reference PC-2).
+    for await (const customer of this.customerSearch('Domain', wanted, 'findCustomerByDomain', options)) {
+      if (customer.companyProfile.domain.toLowerCase() === wanted) return toSummary(customer);
+    }
+    return undefined;
+  }
+
+  async searchCustomers(
+    query: { field: 'CompanyName' | 'Domain'; prefix: string },
+    options?: CallOptions,
+  ): Promise<CustomerSummary[]> {
+    const found: CustomerSummary[] = [];
+    for await (const customer of this.customerSearch(query.field, query.prefix.trim(), 'searchCustomers', options)) {
+      found.push(toSummary(customer));
+    }
+    return found;
+  }
+
+  async getCustomer(customerTenantId: Guid, options?: CallOptions): Promise<CustomerSummary | undefined> {
+    const { status, body } = await this.send(
+      {
+        operation: 'getCustomer',
+        method: 'GET',
+        path: `/v1/customers/${customerTenantId}`,
+        accept: [200, 404],
+        schema: customerSchema,
+        subject: `customer ${customerTenantId}`,
+      },
+      options,
+    );
+    return status === 404 || !body ? undefined : toSummary(body);
+  }
+
+  async createCustomer(customer: NewCustomer, msRequestId: string, options?: CallOptions): Promise<CreatedCustomer> {
+    const { body } = await this.send(
+      {
+        operation: 'createCustomer',
+        method: 'POST',
+        path: '/v1/customers',
+        body: newCustomerBody(customer),
+        msRequestId,
+        // The docs say 201; the swagger says 200.
+        accept: [200, 201],
+        schema: customerSchema,
+        subject: customer.domain,
+      },
+      options,
+    );
+    const created = required(body, 'createCustomer');
+    const summary = toSummary(created);
+    return created.userCredentials
+      ? { ...summary, adminCredentials: { userName: created.userCredentials.userName, password: created.userCredentials.password } }
+      : summary;
+  }
+
+  async hasCustomerAgreement(customerTenantId: Guid, options?: CallOptions): Promise<boolean> {
+    const { body } = await this.send(
+      {
+        operation: 'hasCustomerAgreement',
+        method: 'GET',
+        path: `/v1/customers/${customerTenantId}/agreements`,
+        query: { agreementType: MCA },
+        accept: [200],
+        schema: collectionOf(z.object({ type: z.string().optional(), agreementType: z.string().optional() }).passthrough()),
+        // The Agreements API is App+User; app-only is tried when no delegated credential is configured.
+        pipeline: this.delegatedPipeline,
+        subject: `customer ${customerTenantId}`,
+      },
+      options,
+    );
+    return (body?.items.length ?? 0) > 0;
+  }
+
+  async confirmCustomerAgreement(customerTenantId: Guid, contact: PrimaryContact, options?: CallOptions): Promise<void> {
+    const delegated = this.delegatedPipeline;
+    if (!delegated) {
+      throw toDomainError({ service: SERVICE, operation: 'confirmCustomerAgreement', code: 'CustomerAgreementNeedsOperator' });
+    }
+    const templates = await this.send(
+      {
+        operation: 'customerAgreementTemplate',
+        method: 'GET',
+        path: '/v1/agreements',
+        query: { agreementType: MCA },
+        accept: [200],
+        schema: collectionOf(agreementTemplateSchema),
+        pipeline: delegated,
+      },
+      options,
+    );
+    const templateId = templates.body?.items[0]?.templateId;
+    if (!templateId) throw unexpectedResponse({ service: SERVICE, operation: 'customerAgreementTemplate' }, 'no agreement template');
+    try {
+      await this.send(
+        {
+          operation: 'confirmCustomerAgreement',
+          method: 'POST',
+          path: `/v1/customers/${customerTenantId}/agreements`,
+          body: {
+            primaryContact: {
+              firstName: contact.firstName,
+              lastName: contact.lastName,
+              email: contact.email,
+              ...(contact.phoneNumber ? { phoneNumber: contact.phoneNumber } : {}),
+            },
+            templateId,
+            dateAgreed: new Date().toISOString(),
+            type: MCA,
+          },
+          accept: [200, 201],
+          pipeline: delegated,
+          subject: `customer ${customerTenantId}`,
+        },
+        options,
+      );
+    } catch (error) {
+      // 600061: a partner-confirmed agreement already exists — what we wanted.
+      if (error instanceof DomainError && error.code === '600061') return;
+      throw error;
+    }
+  }
+
+  async azurePlanCatalogItemId(customerTenantId: Guid, country: string, options?: CallOptions): Promise<string> {
+    const { body } = await this.send(
+      {
+        operation: 'azurePlanAvailability',
+        method: 'GET',
+        path: `/v1/products/${AZURE_PLAN_PRODUCT_ID}/skus/${AZURE_PLAN_SKU_ID}/availabilities`,
+        query: { country: country.toUpperCase() },
+        accept: [200],
+        schema: collectionOf(availabilitySchema),
+        subject: `customer ${customerTenantId} (${country.toUpperCase()})`,
+      },
+      options,
+    );
+    const first = body?.items[0];
+    const catalogItemId = first?.catalogItemId ?? (first?.id ? `${AZURE_PLAN_PRODUCT_ID}:${AZURE_PLAN_SKU_ID}:${first.id}` : undefined);
+    if (!catalogItemId) {
+      throw toDomainError({ service: SERVICE, operation: 'azurePlanAvailability', code: 'AzurePlanNotAvailable', subject: country.toUpperCase() });
+    }
+    return catalogItemId;
+  }
+
+  async createCart(customerTenantId: Guid, catalogItemId: string, options?: CallOptions): Promise<{ cartId: string }> {
+    const { body } = await this.send(
+      {
+        operation: 'createCart',
+        method: 'POST',
+        path: `/v1/customers/${customerTenantId}/carts`,
+        body: {
+          lineItems: [{ id: 0, catalogItemId, quantity: 1, billingCycle: 'one_time', friendlyName: 'Azure plan' }],
+        },
+        accept: [200, 201],
+        schema: cartSchema,
+        subject: `customer ${customerTenantId}`,
+      },
+      options,
+    );
+    return { cartId: required(body, 'createCart').id };
+  }
+
+  async checkoutCart(customerTenantId: Guid, cartId: string, options?: CallOptions): Promise<PcOrder> {
+    let result: z.infer<typeof checkoutSchema> | undefined;
+    try {
+      ({ body: result } = await this.send(
+        {
+          operation: 'checkoutCart',
+          method: 'POST',
+          path: `/v1/customers/${customerTenantId}/carts/${encodeURIComponent(cartId)}/checkout`,
+          accept: [200, 201],
+          schema: checkoutSchema,
+          pipeline: this.throttlingOnlyPipeline,
+          subject: `customer ${customerTenantId}`,
+        },
+        options,
+      ));
+    } catch (error) {
+      if (!checkoutMayHaveHappened(error)) throw error;
+      // Never re-post a checkout: find the order it made, if any (reference PC-7).
+      return this.findAzurePlanOrder(customerTenantId, error as DomainError, options);
+    }
+    const checkout = required(result, 'checkoutCart');
+    const orderError = checkout.orderErrors[0];
+    if (orderError) {
+      throw toDomainError({ service: SERVICE, operation: 'checkoutCart', code: String(orderError.code), subject: `customer ${customerTenantId}` });
+    }
+    const order = checkout.orders[0];
+    if (!order) throw unexpectedResponse({ service: SERVICE, operation: 'checkoutCart' }, 'no order and no order error');
+    return toOrder(order);
+  }
+
+  async getOrder(customerTenantId: Guid, orderId: string, options?: CallOptions): Promise<PcOrder | undefined> {
+    const { status, body } = await this.send(
+      {
+        operation: 'getOrder',
+        method: 'GET',
+        path: `/v1/customers/${customerTenantId}/orders/${encodeURIComponent(orderId)}`,
+        accept: [200, 404],
+        schema: orderSchema,
+        subject: `order ${orderId}`,
+      },
+      options,
+    );
+    return status === 404 || !body ? undefined : toOrder(body);
+  }
+
+  async listOrders(customerTenantId: Guid, options?: CallOptions): Promise<PcOrder[]> {
+    return (await this.orderBodies(customerTenantId, options)).map(toOrder);
+  }
+
+  async listSubscriptions(customerTenantId: Guid, options?: CallOptions): Promise<PcSubscription[]> {
+    const items = await this.collect(
+      {
+        operation: 'listSubscriptions',
+        method: 'GET',
+        path: `/v1/customers/${customerTenantId}/subscriptions`,
+        accept: [200],
+        schema: collectionOf(subscriptionSchema),
+        subject: `customer ${customerTenantId}`,
+      },
+      options,
+    );
+    return items.map((s) => ({
+      id: s.id,
+      offerId: s.offerId,
+      friendlyName: s.friendlyName,
+      status: s.status.toLowerCase(),
+      orderId: s.orderId,
+      isAzurePlan: isAzurePlanOffer(s.offerId),
+    }));
+  }
+
+  async listAzureEntitlements(customerTenantId: Guid, pcSubscriptionId: string, options?: CallOptions): Promise<AzureEntitlement[]> {
+    const items = await this.collect(
+      {
+        operation: 'listAzureEntitlements',
+        method: 'GET',
+        path: `/v1/customers/${customerTenantId}/subscriptions/${encodeURIComponent(pcSubscriptionId)}/azureEntitlements`,
+        accept: [200],
+        schema: collectionOf(entitlementSchema),
+        subject: `subscription ${pcSubscriptionId}`,
+      },
+      options,
+    );
+    // items[].id is the Azure subscription GUID; items[].subscriptionId is the parent PC subscription.
+    return items.map((e) => ({ azureSubscriptionId: e.id, friendlyName: e.friendlyName, status: e.status.toLowerCase() }));
+  }
+
+  // ---- helpers ----
+
+  /** After an ambiguous checkout: the customer's Azure plan order (one per customer), or "look again later". */
+  private async findAzurePlanOrder(customerTenantId: Guid, ambiguity: DomainError, options?: CallOptions): Promise<PcOrder> {
+    const orders = await this.orderBodies(customerTenantId, options);
+    const order = orders.find((o) => o.status !== 'cancelled' && o.lineItems.some((li) => isAzurePlanOffer(li.offerId)));
+    if (order) return toOrder(order);
+    // The order list can lag up to 15 minutes; the subscription may show first.
+    const plan = (await this.listSubscriptions(customerTenantId, options)).find((s) => s.isAzurePlan && s.orderId);
+    if (plan?.orderId) {
+      const byId = await this.getOrder(customerTenantId, plan.orderId, options);
+      if (byId) return byId;
+    }
+    throw toDomainError(
+      {
+        service: SERVICE,
+        operation: 'checkoutCart',
+        code: 'CheckoutOutcomeUnknown',
+        statusCode: ambiguity.statusCode,
+        correlationId: ambiguity.correlationId,
+        requestId: ambiguity.requestId,
+        subject: `customer ${customerTenantId}`,
+      },
+      ambiguity,
+    );
+  }
+
+  private orderBodies(customerTenantId: Guid, options?: CallOptions): Promise<PcOrderBody[]> {
+    return this.collect(
+      {
+        operation: 'listOrders',
+        method: 'GET',
+        path: `/v1/customers/${customerTenantId}/orders`,
+        accept: [200],
+        schema: collectionOf(orderSchema),
+        subject: `customer ${customerTenantId}`,
+      },
+      options,
+    );
+  }
+
+  private async *customerSearch(
+    field: 'CompanyName' | 'Domain',
+    prefix: string,
+    operation: string,
+    options?: CallOptions,
+  ): AsyncGenerator<PcCustomer> {
+    const filter = JSON.stringify({ Field: field, Value: prefix, Operator: 'starts_with' });
+    yield* this.pages(
+      {
+        operation,
+        method: 'GET',
+        path: '/v1/customers',
+        query: { size: String(SEARCH_PAGE_SIZE), filter },
+        accept: [200],
+        schema: collectionOf(customerSchema),
+        subject: prefix,
+      },
+      options,
+    );
+  }
+
+  private async collect<T>(request: PcRequest<CollectionBody<T>>, options?: CallOptions): Promise<T[]> {
+    const all: T[] = [];
+    for await (const item of this.pages(request, options)) all.push(item);
+    return all;
+  }
+
+  /** Every page of a Partner Center collection: `links.next` is replayed with its MS-ContinuationToken header. */
+  private async *pages<T>(request: PcRequest<CollectionBody<T>>, options?: CallOptions): AsyncGenerator<T> {
+    let next: PcRequest<CollectionBody<T>> | undefined = request;
+    for (let page = 0; next && page < MAX_PAGES; page++) {
+      const response: PcResponse<CollectionBody<T>> = await this.send(next, options);
+      yield* response.body?.items ?? [];
+      next = nextPage(request, response.body);
+    }
+  }
+
+  private async send<T>(request: PcRequest<T>, options?: CallOptions): Promise<PcResponse<T>> {
+    const msRequestId = request.msRequestId ?? uuidv4();
+    const msCorrelationId = uuidv4();
+    const failure: ServiceFailure = {
+      service: SERVICE,
+      operation: request.operation,
+      requestId: msRequestId,
+      correlationId: msCorrelationId,
+      subject: request.subject,
+    };
+    const pipelineRequest = createPipelineRequest({
+      url: this.url(request.path, request.query),
+      method: request.method,
+      headers: createHttpHeaders({
+        accept: 'application/json',
+        'MS-RequestId': msRequestId,
+        'MS-CorrelationId': msCorrelationId,
+        'X-Locale': 'en-US',
+        ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...request.headers,
+      }),
+      body: request.body !== undefined ? JSON.stringify(request.body) : undefined,
+      abortSignal: options?.abortSignal,
+      timeout: this.options.timeoutInMs ?? 0,
+    });
+    let response;
+    try {
+      // The same request object goes through every retry: the MS-RequestId stays the same.
+      response = await (request.pipeline ?? this.pipeline).sendRequest(this.httpClient, pipelineRequest);
+    } catch (error) {
+      this.record({ operation: request.operation, requestId: msRequestId, correlationId: msCorrelationId });
+      throw fromThrown(error, failure, options?.abortSignal);
+    }
+    const status = response.status;
+    this.record({ operation: request.operation, requestId: msRequestId, correlationId: msCorrelationId, statusCode: status });
+    const json = parseJsonBody(response.bodyAsText ?? undefined);
+    if (!request.accept.includes(status)) {
+      const error = errorBodySchema.safeParse(json);
+      const code = error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
+      this.options.logger?.warn(
+        { operation: request.operation, status, code, msRequestId, msCorrelationId },
+        'Partner Center call failed',
+      );
+      throw toDomainError({ ...failure, statusCode: status, code });
+    }
+    if (!request.schema || status === 404 || json === undefined) {
+      return { status, body: undefined };
+    }
+    const parsed = request.schema.safeParse(json);
+    if (!parsed.success) {
+      throw unexpectedResponse({ ...failure, statusCode: status }, parsed.error.issues[0]?.message ?? 'invalid body');
+    }
+    return { status, body: parsed.data };
+  }
+
+  private url(path: string, query?: Record<string, string>): string {
+    const url = new URL(joinUrl(this.options.endpoint, path));
+    for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
+    return url.toString();
+  }
+
+  private record(call: CallRecord): void {
+    this.options.report?.(call);
+    this.options.logger?.debug(call, 'Partner Center call');
+  }
+}
+
+type CollectionBody<T> = { items: T[]; continuationToken?: string; links?: { next?: z.infer<typeof linkSchema> } };
+
+function nextPage<T>(first: PcRequest<CollectionBody<T>>, body: CollectionBody<T> | undefined): PcRequest<CollectionBody<T>> | undefined {
+  const next = body?.links?.next;
+  const token =
+    next?.headers?.find((h) => h.key.toLowerCase() === 'ms-continuationtoken')?.value ?? body?.continuationToken;
+  if (!token || (body?.items.length ?? 0) === 0) return undefined;
+  return { ...first, headers: { ...first.headers, 'MS-ContinuationToken': token } };
+}
+
+/** A failure after which the checkout may nonetheless have been processed: look before acting. */
+function checkoutMayHaveHappened(error: unknown): boolean {
+  if (!(error instanceof DomainError)) return false;
+  // 800065: the cart was already checked out; 800064 / 800060: it is being processed.
+  if (error.code === '800065' || error.code === '800064' || error.code === '800060') return true;
+  if (error.code === 'timeout' || error.code === 'dropped') return true;
+  return (error.statusCode ?? 0) >= 500;
+}
+
+export function isAzurePlanOffer(offerId: string | undefined): boolean {
+  return (offerId ?? '').toUpperCase().startsWith(AZURE_PLAN_PRODUCT_ID);
+}
+
+function delegatedScopeFor(endpoint: string): string {
+  return scopeFor(endpoint).replace(/\/\.default$/, '/user_impersonation');
+}
+
+function required<T>(body: T | undefined, operation: string): T {
+  if (body === undefined) throw unexpectedResponse({ service: SERVICE, operation }, 'empty body');
+  return body;
+}
+
+function toSummary(customer: PcCustomer): CustomerSummary {
+  return {
+    customerTenantId: customer.id,
+    companyName: customer.companyProfile.companyName ?? customer.billingProfile?.companyName ?? '',
+    domain: customer.companyProfile.domain,
+  };
+}
+
+function toOrder(order: PcOrderBody): PcOrder {
+  return {
+    id: order.id,
+    status: order.status,
+    subscriptionIds: order.lineItems.flatMap((li) => (li.subscriptionId ? [li.subscriptionId] : [])),
+  };
+}
+
+function newCustomerBody(customer: NewCustomer): unknown {
+  const { address, contact } = customer;
+  return {
+    companyProfile: {
+      domain: customer.domain,
+      ...(customer.organizationRegistrationNumber ? { organizationRegistrationNumber: customer.organizationRegistrationNumber } : {}),
+    },
+    billingProfile: {
+      culture: customer.culture,
+      email: contact.email,
+      language: customer.language,
+      companyName: customer.companyName,
+      defaultAddress: {
+        firstName: contact.firstName,
+        lastName: contact.lastName,
+        addressLine1: address.addressLine1,
+        ...(address.addressLine2 ? { addressLine2: address.addressLine2 } : {}),
+        city: address.city,
+        ...(address.region ? { state: address.region } : {}),
+        postalCode: address.postalCode,
+        country: address.country,
+        ...(contact.phoneNumber ? { phoneNumber: contact.phoneNumber } : {}),
+      },
+    },
+  };
+}

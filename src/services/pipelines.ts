@@ -1,0 +1,54 @@
+// Azure SDK pipelines for the REST calls no SDK covers (Partner Center, the registration PUT):
+// bearer tokens for the configured endpoint's scope, and the SDK's retry policies, which honour
+// Retry-After on 429/503 and back off exponentially on 5xx and dropped connections.
+import type { TokenCredential } from '@azure/core-auth';
+import {
+  bearerTokenAuthenticationPolicy,
+  createPipelineFromOptions,
+  throttlingRetryPolicy,
+  type Pipeline,
+} from '@azure/core-rest-pipeline';
+
+export interface RetrySettings {
+  /** Retries after the first attempt (SDK default 3). */
+  maxRetries?: number;
+  /** First back-off for 5xx and dropped connections (SDK default 1 s). A Retry-After from the service wins. */
+  retryDelayInMs?: number;
+  maxRetryDelayInMs?: number;
+}
+
+export const USER_AGENT_PREFIX = 'csp-onboarding-bot';
+
+/** The name core-rest-pipeline gives its default retry policy (createPipelineFromOptions). */
+const DEFAULT_RETRY_POLICY_NAME = 'defaultRetryPolicy';
+
+/**
+ * `retryOn: 'throttling'` retries only 429/503 with Retry-After: for calls that must never be
+ * sent twice when the first attempt's fate is unknown (checkout). A throttled request was not
+ * processed, so resending it is safe; a 5xx, timeout or dropped connection may have been.
+ */
+export function createServicePipeline(
+  credential: TokenCredential,
+  scope: string,
+  retry: RetrySettings,
+  retryOn: 'all' | 'throttling' = 'all',
+): Pipeline {
+  const pipeline = createPipelineFromOptions({ retryOptions: retry, userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX } });
+  if (retryOn === 'throttling') {
+    pipeline.removePolicy({ name: DEFAULT_RETRY_POLICY_NAME });
+    pipeline.addPolicy(throttlingRetryPolicy({ maxRetries: retry.maxRetries }), { phase: 'Retry' });
+  }
+  pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: [scope] }), { phase: 'Sign' });
+  return pipeline;
+}
+
+/** JSON body or undefined (empty body, HEAD, or not JSON). */
+export function parseJsonBody(text: string | undefined): unknown {
+  if (!text || !text.trim()) return undefined;
+  try {
+    // Partner Center prefixes some bodies with a byte-order mark.
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return undefined;
+  }
+}
