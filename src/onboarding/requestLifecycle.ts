@@ -16,6 +16,10 @@ export interface RequestLifecycle {
   /** The dialog stored a new request (pending_approval): post the approval card and record where it went. */
   submitted(request: OnboardingRequest): Promise<void>;
   decide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', reason?: string): Promise<TransitionResult>;
+  /** Could this actor decide now? Writes nothing but the audit entry of a refusal (e.g. before asking for a reject reason). */
+  mayDecide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected'): Promise<TransitionResult>;
+  /** Posts the approval card of every pending request that has none (the bot stopped between storing and posting). */
+  postMissingApprovals(): Promise<void>;
   /** Before the run starts (requester or approver). A failed run is abandoned instead (approvers). */
   cancel(id: RequestId, actor: Actor): Promise<TransitionResult>;
   retry(id: RequestId, actor: Actor, from: 'card' | 'command'): Promise<TransitionResult>;
@@ -88,7 +92,8 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
         throw e;
       }
       await audit(written.value, actor, spec.action, spec.detail(written.value));
-      await notify(written.value);
+      // The click is answered at once; the shared card follows in the background.
+      void notify(written.value);
       if (spec.startsRun) deps.runs.schedule(id);
       return { ok: true, request: written.value };
     }
@@ -146,6 +151,32 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
         detail: (r) => (outcome === 'approved' ? `Approved by ${actor.name}.` : `Rejected by ${actor.name}: ${r.decision?.reason ?? 'no reason given'}.`),
         startsRun: outcome === 'approved',
       });
+    },
+
+    async mayDecide(id, actor, outcome) {
+      const spec: TransitionSpec = {
+        action: outcome,
+        from: ['pending_approval'],
+        authorize: asApprover(actor),
+        apply: (r) => r,
+        detail: () => '',
+      };
+      const current = await deps.requests.get(id);
+      if (!current) return refuse(id, actor, spec, 'unknown-request', `There is no request ${id}.`);
+      const authorization = await spec.authorize(current.value);
+      if (!authorization.allowed) return refuse(id, actor, spec, authorization.reason, authorization.message, current.value);
+      if (current.value.status !== 'pending_approval') return refuse(id, actor, spec, 'already-decided', describeState(current.value), current.value);
+      return { ok: true, request: current.value };
+    },
+
+    async postMissingApprovals() {
+      for (const { value } of await deps.requests.list({ status: ['pending_approval'] })) {
+        if (value.approvalCard) continue;
+        const posting = await deps.notifier.approvalRequested(value);
+        if (!posting) continue;
+        await recordApprovalCard(value.id, posting.card, posting.copies);
+        await audit(value, 'bot', 'approval-requested', `Approval card posted to ${posting.card.conversationId} (after a restart).`);
+      }
     },
 
     async cancel(id, actor) {

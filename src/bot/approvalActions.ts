@@ -1,0 +1,104 @@
+// The request card's buttons: approve, reject (asks for a reason), retry, abandon, continue, and the
+// refresh Teams sends on its own. Only the request id and the verb are taken from the card; who
+// clicked, from which tenant and conversation, and what the request looks like come from the
+// activity and the store. Answered at once; the shared card is updated for everyone in the
+// background, never while answering an automatic refresh (that loops).
+import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
+import type { Actor, ApprovalPolicy } from '../onboarding/approvalPolicy';
+import { type OnboardingRequest, type RequestId, requestIdSchema } from '../onboarding/model';
+import type { RequestLifecycle, TransitionResult } from '../onboarding/requestLifecycle';
+import type { RequestStore } from '../store/types';
+import type { CardActionHandler } from './handlers';
+import { type CardSettings, REQUEST_VERBS, requestCard } from './requestCards';
+import { activityTenantId } from './turnLogger';
+
+export interface ApprovalActionsOptions {
+  lifecycle: RequestLifecycle;
+  policy: ApprovalPolicy;
+  requests: RequestStore;
+  cardSettings: Omit<CardSettings, 'warnings'>;
+  allowSelfApproval: boolean;
+}
+
+const MAX_REASON_LENGTH = 500;
+const VERBS = new Set<string>(Object.values(REQUEST_VERBS));
+
+export function actorOf(context: TurnContext): Actor {
+  const a = context.activity;
+  return {
+    aadObjectId: a.from?.aadObjectId,
+    teamsUserId: a.from?.id ?? '',
+    name: a.from?.name || 'someone',
+    tenantId: activityTenantId(context),
+    conversationId: a.conversation?.id ?? '',
+  };
+}
+
+export class ApprovalActions implements CardActionHandler {
+  constructor(private readonly options: ApprovalActionsOptions) {}
+
+  matches(verb: string): boolean {
+    return VERBS.has(verb);
+  }
+
+  async handle(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<AdaptiveCardInvokeResponse> {
+    const parsed = requestIdSchema.safeParse(data.requestId);
+    if (!parsed.success) return message('This card does not name a request I know.');
+    const id = parsed.data;
+    const actor = actorOf(context);
+    const { lifecycle } = this.options;
+    switch (verb) {
+      case REQUEST_VERBS.refresh:
+        return this.view(id, actor);
+      case REQUEST_VERBS.approve:
+        return this.answer(actor, await lifecycle.decide(id, actor, 'approved'));
+      case REQUEST_VERBS.reject: {
+        const may = await lifecycle.mayDecide(id, actor, 'rejected');
+        return may.ok ? this.cardFor(may.request, actor, { askReason: true }) : this.answer(actor, may);
+      }
+      case REQUEST_VERBS.rejectConfirm: {
+        const reason = typeof data.reason === 'string' ? data.reason.trim().slice(0, MAX_REASON_LENGTH) : '';
+        if (!reason) {
+          const may = await lifecycle.mayDecide(id, actor, 'rejected');
+          if (!may.ok) return this.answer(actor, may);
+          return this.cardFor(may.request, actor, { askReason: true, notice: 'Give a reason, so the requester knows what to change.' });
+        }
+        return this.answer(actor, await lifecycle.decide(id, actor, 'rejected', reason));
+      }
+      case REQUEST_VERBS.retry:
+        return this.answer(actor, await lifecycle.retry(id, actor, 'card'));
+      case REQUEST_VERBS.abandon:
+        return this.answer(actor, await lifecycle.abandon(id, actor, 'card'));
+      case REQUEST_VERBS.continue:
+        return this.answer(actor, await lifecycle.continueAfterAgreement(id, actor));
+      default:
+        return message('This button is not one I know.');
+    }
+  }
+
+  /** The refresh answer: the card as this viewer should see it. Changes nothing, updates nothing. */
+  private async view(id: RequestId, actor: Actor): Promise<AdaptiveCardInvokeResponse> {
+    const stored = await this.options.requests.get(id);
+    if (!stored) return message(`There is no request ${id}.`);
+    return this.cardFor(stored.value, actor, {});
+  }
+
+  private async answer(actor: Actor, result: TransitionResult): Promise<AdaptiveCardInvokeResponse> {
+    if (result.ok) return this.cardFor(result.request, actor, {});
+    if (!result.request) return message(result.message);
+    return this.cardFor(result.request, actor, { notice: result.message });
+  }
+
+  private async cardFor(request: OnboardingRequest, actor: Actor, view: { askReason?: boolean; notice?: string }): Promise<AdaptiveCardInvokeResponse> {
+    const authorization = await this.options.policy.authorizeDecision(request, actor);
+    // The requester may retry or abandon their own approved run; only the decision is someone else's.
+    const selfButMayOperate = !authorization.allowed && authorization.reason === 'self-approval' && request.status === 'failed';
+    const showButtons = authorization.allowed || selfButMayOperate;
+    const card = requestCard(request, this.options.cardSettings, { showButtons, askReason: view.askReason, notice: view.notice });
+    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+  }
+}
+
+function message(text: string): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> };
+}

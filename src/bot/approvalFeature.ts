@@ -1,0 +1,94 @@
+// Approval and the durable run, assembled: policy, proactive notifier, lifecycle, runner, the card
+// buttons and the commands. The composition root (src/app.ts) registers what this returns.
+import type { TurnContext } from 'botbuilder';
+import type { BackgroundService, FeatureDependencies } from '../app';
+import { createApprovalPolicy, NO_APPROVERS_MESSAGE, type ApprovalPolicy } from '../onboarding/approvalPolicy';
+import type { OnboardingRequest } from '../onboarding/model';
+import { createRequestLifecycle, type RequestLifecycle } from '../onboarding/requestLifecycle';
+import { createRunner, type Runner } from '../onboarding/runner';
+import { ApprovalActions } from './approvalActions';
+import type { CardActionHandler, CommandHandler } from './handlers';
+import { createProactive } from './proactive';
+import { createCancelRequest, RetryCommand, StatusCommand } from './requestCommands';
+import { createTeamsRunNotifier, type TeamsRunNotifier } from './runNotifier';
+
+export interface ApprovalFeature {
+  policy: ApprovalPolicy;
+  lifecycle: RequestLifecycle;
+  runner: Runner;
+  notifier: TeamsRunNotifier;
+  commands: CommandHandler[];
+  cardActions: CardActionHandler[];
+  services: BackgroundService[];
+  /** The onboarding dialog calls this after storing a submitted request. */
+  onSubmitted(request: OnboardingRequest, context?: TurnContext): Promise<void>;
+  /** The dialog's `cancel <id>`. */
+  cancelRequest(context: TurnContext, args: string): Promise<void>;
+  /** Resolves when no run is active and every card update is sent (tests, benchmark). */
+  idle(): Promise<void>;
+}
+
+export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeature {
+  const { config, logger, store, cloud, adapter } = deps;
+  const policy = createApprovalPolicy(
+    { approverIds: config.APPROVER_IDS, approverGroupId: config.APPROVER_GROUP_ID, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
+    cloud.directory,
+  );
+  const cardSettings = {
+    simulated: cloud.simulated,
+    noApprovers: !policy.configured,
+    portalLink: (resourceId: string) => cloud.registrations.portalLink(resourceId),
+  };
+  const proactive = createProactive({ adapter, appId: config.MicrosoftAppId ?? '', conversations: store.conversations, logger });
+  const notifier = createTeamsRunNotifier({
+    proactive,
+    conversations: store.conversations,
+    facts: store.facts,
+    policy,
+    approverIds: config.APPROVER_IDS,
+    approvalChannelId: config.APPROVAL_CHANNEL_ID,
+    allowSelfApproval: config.ALLOW_SELF_APPROVAL,
+    cardSettings,
+    logger,
+  });
+  const runner = createRunner({
+    store,
+    cloud,
+    notifier,
+    logger,
+    pollIntervalMs: config.POLL_INTERVAL_SECONDS * 1000,
+    pollMaxIntervalMs: config.POLL_MAX_INTERVAL_SECONDS * 1000,
+    leaseMs: config.LEASE_SECONDS * 1000,
+  });
+  const lifecycle = createRequestLifecycle({ requests: store.requests, audit: store.audit, policy, notifier, runs: runner, logger });
+
+  const runnerService: BackgroundService = {
+    name: 'onboarding-runner',
+    async start() {
+      if (!policy.configured) logger.warn({}, NO_APPROVERS_MESSAGE);
+      if (config.ALLOW_SELF_APPROVAL) logger.warn({}, 'ALLOW_SELF_APPROVAL=true: requesters may approve their own requests (demo setting; never in production)');
+      await runner.start();
+      lifecycle.postMissingApprovals().catch((e) => logger.warn({ err: (e as Error).message }, 'could not post the missing approval cards'));
+    },
+    async stop() {
+      await runner.stop();
+      await notifier.idle();
+    },
+  };
+
+  return {
+    policy,
+    lifecycle,
+    runner,
+    notifier,
+    commands: [new StatusCommand({ requests: store.requests, audit: store.audit }), new RetryCommand(lifecycle)],
+    cardActions: [new ApprovalActions({ lifecycle, policy, requests: store.requests, cardSettings, allowSelfApproval: config.ALLOW_SELF_APPROVAL })],
+    services: [runnerService],
+    onSubmitted: (request) => lifecycle.submitted(request),
+    cancelRequest: createCancelRequest(lifecycle),
+    async idle() {
+      await runner.idle();
+      await notifier.idle();
+    },
+  };
+}

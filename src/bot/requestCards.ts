@@ -1,0 +1,89 @@
+// Which card a request shows, and to whom. The shared card (what everyone sees) carries no buttons
+// when the approvers' Teams ids are known: Teams refreshes it for them (refresh.userIds) and the
+// refresh answer adds the buttons. When they are not known, everyone sees the buttons and the server
+// decides. Cards that need no decision carry no refresh at all, so an update never starts a loop.
+import { agreementPauseCardModel, renderAgreementPauseCard } from '../cards/agreementPauseCard';
+import { approvalCardModel, renderApprovalCard } from '../cards/approvalCard';
+import { decidedCardModel, renderDecidedCard } from '../cards/decidedCard';
+import { failureCardModel, renderFailureCard } from '../cards/failureCard';
+import { progressCardModel, renderProgressCard } from '../cards/progressCard';
+import type { AdaptiveCard } from '../cards/render';
+import type { OnboardingRequest } from '../onboarding/model';
+
+export const REQUEST_VERBS = {
+  refresh: 'request.refresh',
+  approve: 'request.approve',
+  reject: 'request.reject',
+  rejectConfirm: 'request.rejectConfirm',
+  retry: 'request.retry',
+  abandon: 'request.abandon',
+  continue: 'request.continue',
+} as const;
+
+export interface CardSettings {
+  simulated: boolean;
+  /** No approvers configured: the card says so and offers no buttons. */
+  noApprovers: boolean;
+  portalLink(resourceId: string): string;
+  /** e.g. "registration refused as not approved on D" for the approval card. */
+  warnings?: string;
+}
+
+export interface CardViewer {
+  /** This viewer may click the decision buttons (shared card: everyone, when approvers are unknown). */
+  showButtons: boolean;
+  askReason?: boolean;
+  notice?: string;
+  /**
+   * For the shared card: the approvers' Teams ids to refresh for (≤60), or undefined when they are
+   * not known (then the buttons are on the shared card for everyone).
+   */
+  refreshUserIds?: string[];
+}
+
+/** True while approvers have something to click. */
+export function awaitsApprover(request: OnboardingRequest): boolean {
+  return request.status === 'pending_approval' || request.status === 'paused' || request.status === 'failed';
+}
+
+export function requestCard(request: OnboardingRequest, settings: CardSettings, viewer: CardViewer): AdaptiveCard {
+  const card = renderFor(request, settings, viewer);
+  if (!awaitsApprover(request)) return card;
+  return {
+    ...card,
+    refresh: {
+      action: { type: 'Action.Execute', title: 'Refresh', verb: REQUEST_VERBS.refresh, data: { requestId: request.id } },
+      // [] = no automatic refresh (manual "Refresh card" still works): used when everyone sees the buttons anyway.
+      userIds: viewer.refreshUserIds ?? [],
+    },
+  };
+}
+
+function renderFor(request: OnboardingRequest, settings: CardSettings, viewer: CardViewer): AdaptiveCard {
+  const simulated = settings.simulated;
+  switch (request.status) {
+    case 'pending_approval':
+      return renderApprovalCard(
+        approvalCardModel(request, {
+          simulated,
+          noApprovers: settings.noApprovers,
+          showButtons: viewer.showButtons,
+          askReason: viewer.askReason,
+          notice: viewer.notice,
+          warnings: settings.warnings,
+        }),
+      );
+    case 'paused':
+      return renderAgreementPauseCard(agreementPauseCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice }));
+    case 'failed':
+      return renderFailureCard(failureCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice }));
+    case 'rejected':
+    case 'cancelled':
+    case 'abandoned':
+      return renderDecidedCard(decidedCardModel(request, { simulated }));
+    default: {
+      const mapping = request.results.mappingResourceId;
+      return renderProgressCard(progressCardModel(request, { simulated, portalLink: mapping ? settings.portalLink(mapping) : undefined }));
+    }
+  }
+}

@@ -1,0 +1,174 @@
+// The whole runbook on the simulated cloud through the real clients and a real SQLite store:
+// a new customer with an Azure plan and guest access ends with exactly one of everything.
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore } from '../../src/store/types';
+import { createRunner, type Runner } from '../../src/onboarding/runner';
+import type { Sandbox } from '../../src/sandbox';
+import type { Cloud } from '../../src/onboarding/ports';
+import type { OnboardingRequest } from '../../src/onboarding/model';
+import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
+
+describe('the onboarding run on the simulated cloud', () => {
+  let sandbox: Sandbox;
+  let store: BotStore;
+  let cloud: Cloud;
+  let notifier: RecordingNotifier;
+  let runner: Runner;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+  beforeEach(async () => {
+    store = await openSqliteStore(':memory:');
+    notifier = new RecordingNotifier();
+  });
+  afterEach(async () => {
+    await runner?.stop();
+    await store.close();
+  });
+
+  function startRunner(extra: Record<string, string> = {}) {
+    const config = sandboxConfig(sandbox, extra);
+    cloud = sandboxCloud(config);
+    runner = createRunner({ store, cloud, notifier, logger: silentLogger, pollIntervalMs: 0, pollMaxIntervalMs: 0, leaseMs: 2000 });
+    return runner;
+  }
+
+  async function approve(request: OnboardingRequest) {
+    const created = await store.requests.create(request);
+    await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
+  }
+
+  it('new customer, Azure plan, guest with Owner: one of each, the right mapping, and the result with the link', async () => {
+    startRunner();
+    const before = sandbox.state.counts();
+    const request = newCustomerRequest(sandbox);
+    await approve(request);
+    runner.schedule(request.id);
+    await runner.idle();
+
+    const done = (await store.requests.get(request.id))!.value;
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.map((s) => [s.name, s.status])).toEqual([
+      ['check-registration', 'done'],
+      ['customer', 'done'],
+      ['customer-agreement', 'done'],
+      ['azure-plan', 'done'],
+      ['azure-subscription', 'done'],
+      ['customer-access', 'done'],
+      ['map-tenant', 'done'],
+      ['post-result', 'done'],
+    ]);
+    const after = sandbox.state.counts();
+    expect(after.customersCreated - before.customersCreated).toBe(1);
+    expect(after.agreementsCreated - before.agreementsCreated).toBe(1);
+    expect(after.checkouts - before.checkouts).toBe(1);
+    expect(after.ordersCreated - before.ordersCreated).toBe(1);
+    expect(after.invitations - before.invitations).toBe(1);
+    expect(after.roleAssignmentsCreated - before.roleAssignmentsCreated).toBe(1);
+    expect(after.mappingPuts - before.mappingPuts).toBe(1);
+
+    const { customerTenantId, azureSubscriptionId, mappingResourceId } = done.results;
+    const customer = sandbox.state.customers[customerTenantId!];
+    expect(customer.domain).toBe(request.customer.domain);
+    const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === request.registration.resourceId.toLowerCase())!;
+    expect(registration.customerSubscriptions[azureSubscriptionId!]).toEqual({ tenantId: customerTenantId });
+    expect(sandbox.state.roleAssignments.filter((a) => a.principalId === done.results.guestObjectId)).toHaveLength(1);
+
+    expect(notifier.results).toHaveLength(1);
+    expect(notifier.results[0].links.mappingResourceId).toBe(mappingResourceId);
+    expect(notifier.results[0].links.portalLink).toContain(azureSubscriptionId);
+    expect(done.results.resultPostedActivityId).toBe(`result-${request.id}`);
+
+    // The audit trail has the run and every call that changed something; never the admin password.
+    const trail = await store.audit.list(request.id);
+    const actions = trail.map((e) => e.action);
+    for (const a of ['run-started', 'customer-created', 'agreement-confirmed', 'order-created', 'guest-invited', 'owner-assigned', 'tenant-mapped', 'run-succeeded']) {
+      expect(actions).toContain(a);
+    }
+    expect(JSON.stringify(trail)).not.toContain(customer.adminCredentials.password);
+    expect(JSON.stringify(done)).not.toContain(customer.adminCredentials.password);
+    // The checklist was shown live: running states came before done ones.
+    expect(notifier.changes.some((r) => r.steps.some((s) => s.status === 'running'))).toBe(true);
+  });
+
+  it('a second run of a finished request changes nothing (every step finds its own result)', async () => {
+    startRunner();
+    const request = newCustomerRequest(sandbox);
+    await approve(request);
+    runner.schedule(request.id);
+    await runner.idle();
+    const before = sandbox.state.counts();
+    // As if a worker crashed after the last step but before "succeeded" was stored.
+    const stored = (await store.requests.get(request.id))!;
+    await store.requests.replace({ ...stored.value, status: 'running', steps: stored.value.steps.map((s) => ({ ...s, status: 'waiting' })) }, stored.etag);
+    runner.schedule(request.id);
+    await runner.idle();
+    expect((await store.requests.get(request.id))!.value.status).toBe('succeeded');
+    expect(sandbox.state.counts()).toEqual(before);
+    expect(notifier.results).toHaveLength(1);
+  });
+
+  it('without a delegated credential the run pauses for the customer agreement, and Continue finishes it', async () => {
+    startRunner({ PARTNER_CENTER_REFRESH_TOKEN: '' });
+    const checkoutsBefore = sandbox.state.counts().checkouts;
+    const request = newCustomerRequest(sandbox);
+    await approve(request);
+    runner.schedule(request.id);
+    await runner.idle();
+    const paused = (await store.requests.get(request.id))!;
+    expect(paused.value.status).toBe('paused');
+    expect(paused.value.steps.find((s) => s.name === 'customer-agreement')!.detail).toMatch(/Partner Center/);
+    expect(sandbox.state.counts().checkouts).toBe(checkoutsBefore); // nothing bought while paused
+    const ordersWhilePaused = sandbox.state.counts().ordersCreated;
+
+    // The operator confirms in Partner Center (the delegated client stands in for the portal)...
+    const operatorCloud = sandboxCloud(sandboxConfig(sandbox));
+    await operatorCloud.partnerCenter.confirmCustomerAgreement(paused.value.results.customerTenantId!, {
+      firstName: 'Tess',
+      lastName: 'Admin',
+      email: 'tess@example.com',
+    });
+    expect(sandbox.state.counts().ordersCreated).toBe(ordersWhilePaused);
+    // ...and an approver clicks Continue (the lifecycle's transition, done here directly on the store).
+    await store.requests.replace({ ...paused.value, status: 'running' }, paused.etag);
+    runner.schedule(request.id);
+    await runner.idle();
+    expect((await store.requests.get(request.id))!.value.status).toBe('succeeded');
+  });
+
+  it('a permanent failure stops the run with the step, the cause and the next step; fixing it and retrying completes', async () => {
+    startRunner();
+    const request = newCustomerRequest(sandbox, { registration: (await import('../../src/onboarding/model')).parseRegistrationId(sandbox.registrations.notApproved) });
+    await approve(request);
+    runner.schedule(request.id);
+    await runner.idle();
+    const failed = (await store.requests.get(request.id))!;
+    expect(failed.value.status).toBe('failed');
+    const step = failed.value.steps.find((s) => s.status === 'failed')!;
+    expect(step.name).toBe('map-tenant');
+    expect(step.error!.code).toBe('UnauthorizedCspRegistration');
+    expect(step.error!.nextStep).toBeTruthy();
+    expect(await store.facts.get(`registration-unapproved:${request.registration.resourceId}`)).toEqual({ date: expect.any(String), requestId: request.id });
+
+    // Microsoft approves the registration; an approver clicks Retry.
+    const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === request.registration.resourceId.toLowerCase())!;
+    registration.approvedForMultiTenancy = true;
+    const before = sandbox.state.counts();
+    await store.requests.replace(
+      { ...failed.value, status: 'running', steps: failed.value.steps.map((s) => (s.status === 'failed' ? { ...s, status: 'waiting' } : s)) },
+      failed.etag,
+    );
+    runner.schedule(request.id);
+    await runner.idle();
+    expect((await store.requests.get(request.id))!.value.status).toBe('succeeded');
+    const after = sandbox.state.counts();
+    expect(after.customersCreated).toBe(before.customersCreated);
+    expect(after.ordersCreated).toBe(before.ordersCreated);
+    expect(after.invitations).toBe(before.invitations);
+    expect(after.mappingPuts - before.mappingPuts).toBe(1);
+  });
+});

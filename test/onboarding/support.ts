@@ -1,0 +1,97 @@
+// Shared pieces of the onboarding tests: a request as the dialog stores it, the real clients
+// pointed at an in-process simulated cloud, and a notifier that records what Teams would be told.
+import { loadConfig, type Config } from '../../src/config';
+import { parseRegistrationId, type Guid, type OnboardingRequest, type RequestId } from '../../src/onboarding/model';
+import type { ApprovalPosting, ResultLinks, RunNotifier } from '../../src/onboarding/ports';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { createCloud } from '../../src/services';
+
+export const TEAMS_TENANT = '11111111-2222-4333-8444-555555555555';
+export const REQUESTER = { aadObjectId: 'aaaaaaaa-0000-4000-8000-000000000001' as Guid, teamsUserId: '29:requester', name: 'Rita Requester' };
+
+let counter = 0;
+/** A request id the dialog's generator could have made (no I or O). */
+export function nextRequestId(): RequestId {
+  counter += 1;
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+  let n = counter + Math.floor(Math.random() * 1_000_000);
+  let s = '';
+  for (let i = 0; i < 6; i++) {
+    s += alphabet[n % alphabet.length];
+    n = Math.floor(n / alphabet.length);
+  }
+  return `ONB-${s}` as RequestId;
+}
+
+export function newCustomerRequest(sandbox: Sandbox, overrides: Partial<OnboardingRequest> = {}): OnboardingRequest {
+  const id = overrides.id ?? nextRequestId();
+  const prefix = `t${id.slice(4).toLowerCase()}${Math.floor(Math.random() * 1e6)}`;
+  const now = new Date().toISOString();
+  return {
+    id,
+    kind: 'onboard',
+    status: 'pending_approval',
+    teamsTenantId: TEAMS_TENANT,
+    requester: REQUESTER,
+    conversationId: 'a:requester-chat',
+    customer: {
+      kind: 'new',
+      companyName: `Tailspin ${id}`,
+      domain: `${prefix}.onmicrosoft.com`,
+      address: { country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052', addressLine1: 'One Microsoft Way' },
+      contact: { firstName: 'Tess', lastName: 'Admin', email: `tess@${prefix}.example`, phoneNumber: '4255550101' },
+      culture: 'en-US',
+      language: 'en',
+    },
+    subscription: { kind: 'azure-plan' },
+    registration: parseRegistrationId(sandbox.registrations.payAsYouUse),
+    access: { kind: 'guest-owner', email: `ops-${prefix}@csp-partner.example`, displayName: 'CSP Ops', mode: 'automatic' },
+    steps: [],
+    results: {},
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
+
+export async function startTestSandbox(delays: { orderCompleteMs?: number; entitlementActiveMs?: number; latencyMs?: number } = {}) {
+  return startSandbox({ port: 0, seed: false, delays: { orderCompleteMs: 5, entitlementActiveMs: 5, latencyMs: 0, ...delays } });
+}
+
+export function sandboxConfig(sandbox: Sandbox, extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    ...sandbox.env,
+    CLOUD: 'sandbox',
+    PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
+    POLL_INTERVAL_SECONDS: '0',
+    POLL_MAX_INTERVAL_SECONDS: '0',
+    LEASE_SECONDS: '2',
+    APPROVER_IDS: sandbox.users.approver,
+    STORE_PATH: ':memory:',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  });
+}
+
+/** The real clients, with the SDK's retries kept but its waits shortened (Retry-After still wins). */
+export function sandboxCloud(config: Config) {
+  return createCloud(config, { retry: { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 20 }, timeoutInMs: 5_000 });
+}
+
+/** What the run tells Teams, recorded (the Teams side has its own tests through the real adapter). */
+export class RecordingNotifier implements RunNotifier {
+  readonly changes: OnboardingRequest[] = [];
+  readonly results: Array<{ request: OnboardingRequest; links: ResultLinks }> = [];
+  async approvalRequested(request: OnboardingRequest): Promise<ApprovalPosting> {
+    return { card: { conversationId: 'approvals', activityId: `card-${request.id}` }, copies: [] };
+  }
+  async requestChanged(request: OnboardingRequest): Promise<void> {
+    this.changes.push(request);
+  }
+  async resultReady(request: OnboardingRequest, links: ResultLinks): Promise<string> {
+    this.results.push({ request, links });
+    return `result-${request.id}`;
+  }
+}
+
+export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
