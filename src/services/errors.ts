@@ -194,6 +194,11 @@ const PARTNER_CENTER_CODES: Record<string, Entry> = {
     transient: false,
   }),
   // Ours.
+  DomainInUse: (f) => ({
+    message: `The domain${named(f)} is already taken in Microsoft Entra ID, by a customer this partner cannot see or by another organization.`,
+    nextStep: 'Choose another <prefix>.onmicrosoft.com domain, or pick the existing customer if it is yours.',
+    transient: false,
+  }),
   CustomerAgreementNeedsOperator: () => ({
     message: 'The bot has no delegated Partner Center sign-in, so it cannot confirm the Microsoft Customer Agreement itself.',
     nextStep: 'An operator must confirm the customer agreement in Partner Center, then click Continue.',
@@ -296,6 +301,11 @@ export const KNOWN_CODES = {
   partnerCenter: Object.keys(PARTNER_CENTER_CODES),
   graph: Object.keys(GRAPH_CODES),
 };
+
+/** Whether the Partner Center table has words for this code. */
+export function isKnownPartnerCenterCode(code: string | undefined): boolean {
+  return code !== undefined && code in PARTNER_CENTER_CODES;
+}
 
 /** Puts a failure into words. `cause` is kept for logs; never shown. */
 export function toDomainError(f: ServiceFailure, cause?: unknown): DomainError {

@@ -27,7 +27,7 @@ import type {
   PcSubscription,
 } from '../onboarding/ports';
 import { joinUrl, scopeFor } from './clouds';
-import { fromThrown, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
+import { fromThrown, isKnownPartnerCenterCode, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
 import { createServicePipeline, parseJsonBody, type RetrySettings } from './pipelines';
 
 const SERVICE = 'Partner Center' as const;
@@ -217,7 +217,7 @@ export class PartnerCenterClient implements PartnerCenter {
   }
 
   async createCustomer(customer: NewCustomer, msRequestId: string, options?: CallOptions): Promise<CreatedCustomer> {
-    const { body } = await this.send(
+    const { body } = await this.send<PcCustomer>(
       {
         operation: 'createCustomer',
         method: 'POST',
@@ -230,7 +230,13 @@ export class PartnerCenterClient implements PartnerCenter {
         subject: customer.domain,
       },
       options,
-    );
+    ).catch((error: unknown) => {
+      // A taken domain has no documented code; a conflict on create can only be that.
+      if (error instanceof DomainError && error.statusCode === 409 && !isKnownPartnerCenterCode(error.code)) {
+        throw toDomainError({ service: SERVICE, operation: 'createCustomer', code: 'DomainInUse', subject: customer.domain, statusCode: 409, requestId: error.requestId, correlationId: error.correlationId }, error);
+      }
+      throw error;
+    });
     const created = required(body, 'createCustomer');
     const summary = toSummary(created);
     return created.userCredentials

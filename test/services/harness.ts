@@ -1,0 +1,47 @@
+// One simulated cloud per test file, and the real clients built on it exactly as the bot builds
+// them: createCloud(loadConfig({ ...sandbox.env, CLOUD: 'sandbox' })). Retry back-offs are tiny
+// so a 5xx retry costs milliseconds; Retry-After waits are driven with jest fake timers.
+import { loadConfig } from '../../src/config';
+import type { CallRecord, Cloud } from '../../src/onboarding/ports';
+import { startSandbox, type RecordedRequest, type Sandbox } from '../../src/sandbox';
+import { createCloud } from '../../src/services';
+
+export interface TestCloud {
+  sandbox: Sandbox;
+  cloud: Cloud;
+  calls: CallRecord[];
+}
+
+export const FAST_RETRY = { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 20 };
+
+export async function startTestCloud(env: Record<string, string> = {}): Promise<TestCloud> {
+  const sandbox = await startSandbox({ port: 0, delays: { orderCompleteMs: 30, entitlementActiveMs: 30, latencyMs: 0 } });
+  const calls: CallRecord[] = [];
+  const cloud = createCloud(loadConfig({ ...sandbox.env, CLOUD: 'sandbox', ...env }), {
+    retry: FAST_RETRY,
+    timeoutInMs: 1500,
+    onCall: (call) => calls.push(call),
+  });
+  return { sandbox, cloud, calls };
+}
+
+/** Requests the simulated cloud received for one service path, e.g. `/partnercenter/v1/customers`. */
+export function requestsTo(sandbox: Sandbox, method: string, path: string | RegExp): RecordedRequest[] {
+  return sandbox.requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)));
+}
+
+/** Lets real I/O (loopback HTTPS) run while timers are fake. */
+export const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function until(condition: () => boolean, what: string, turns = 20_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (condition()) return;
+    await ioTurn();
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+/** Fake only the timers the retry policies sleep with; real I/O keeps working. */
+export function useRetryClock(): void {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'setInterval', 'clearInterval', 'hrtime', 'performance'] });
+}
