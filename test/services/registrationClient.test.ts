@@ -1,0 +1,223 @@
+// Azure Stack registration contract (api-version 2017-06-01) against the simulated ARM over real
+// HTTPS with the real @azure/arm-resources v8 client: registrations, every page of the mappings,
+// the PUT in both documented answer shapes, the guard rails before a PUT, and every error code.
+import https from 'https';
+import { v4 as uuidv4 } from 'uuid';
+import { loadConfig } from '../../src/config';
+import { DomainError } from '../../src/onboarding/errors';
+import { parseRegistrationId, type Guid, type RegistrationRef } from '../../src/onboarding/model';
+import { createCloud } from '../../src/services';
+import { FAST_RETRY, requestsTo, startTestCloud, until, useRetryClock, type TestCloud } from './harness';
+
+let t: TestCloud;
+let payg: RegistrationRef;
+let payg2: RegistrationRef;
+let capacity: RegistrationRef;
+let notApproved: RegistrationRef;
+
+beforeAll(async () => {
+  t = await startTestCloud();
+  payg = parseRegistrationId(t.sandbox.registrations.payAsYouUse);
+  payg2 = parseRegistrationId(t.sandbox.registrations.payAsYouUse2);
+  capacity = parseRegistrationId(t.sandbox.registrations.capacity);
+  notApproved = parseRegistrationId(t.sandbox.registrations.notApproved);
+});
+afterAll(async () => {
+  await t.sandbox.close();
+});
+afterEach(() => {
+  t.sandbox.faults.clear();
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
+
+const registrationState = (ref: RegistrationRef) => t.sandbox.state.registrations[ref.resourceId.toLowerCase()];
+const armPath = (resourceId: string) => `/arm${resourceId}`;
+
+/** A customer whose Azure plan is active and mapped nowhere yet. */
+function unmappedCustomer(): { tenant: Guid; subscription: Guid } {
+  const prefix = `map${uuidv4().slice(0, 8)}`;
+  const seeded = t.sandbox.seedCustomer({ companyName: prefix, domain: `${prefix}.onmicrosoft.com`, azurePlan: 'active' });
+  return { tenant: seeded.customerTenantId as Guid, subscription: seeded.azureSubscriptionId as Guid };
+}
+
+describe('registrations', () => {
+  it('reads the billing model and cloud id of a registration', async () => {
+    const info = await t.cloud.registrations.getRegistration(payg);
+    expect(info).toEqual({ ref: payg, billingModel: 'PayAsYouUse', cloudId: registrationState(payg).cloudId, location: 'global' });
+    await expect(t.cloud.registrations.getRegistration(capacity)).resolves.toMatchObject({ billingModel: 'Capacity' });
+  });
+
+  it('never sends a double slash before subscriptions', async () => {
+    const request = jest.spyOn(https, 'request');
+    await t.cloud.registrations.getRegistration(payg);
+    const paths = request.mock.calls.map(([options]) => String((options as { path?: string }).path));
+    expect(paths.some((p) => p.startsWith('/arm/subscriptions/'))).toBe(true);
+    expect(paths.filter((p) => p.includes('//'))).toEqual([]);
+  });
+
+  it('refuses a registration that is not in REGISTRATIONS, without a call', async () => {
+    const other = parseRegistrationId(`/subscriptions/${uuidv4()}/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/elsewhere`);
+    const sent = t.sandbox.requests.length;
+    for (const call of [
+      () => t.cloud.registrations.getRegistration(other),
+      () => t.cloud.registrations.listMappings(other),
+      () => t.cloud.registrations.putMapping(other, uuidv4() as Guid, uuidv4() as Guid),
+      () => t.cloud.registrations.deleteMapping(other, uuidv4() as Guid),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: 'RegistrationNotAllowed', message: expect.stringContaining('/registrations/elsewhere') });
+    }
+    expect(t.sandbox.requests.length).toBe(sent);
+  });
+
+  it('says when a configured registration does not exist (RegistrationNotFound)', async () => {
+    const missing = `/subscriptions/${t.sandbox.registrations.payAsYouUse.split('/')[2]}/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/azurestack-gone`;
+    const cloud = createCloud(loadConfig({ ...t.sandbox.env, CLOUD: 'sandbox', REGISTRATIONS: missing }), { retry: FAST_RETRY });
+    const error = await cloud.registrations.getRegistration(parseRegistrationId(missing)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ code: 'RegistrationNotFound', statusCode: 404, correlationId: expect.any(String), message: expect.stringContaining('azurestack-gone') });
+  });
+
+  it('links to the resource in the simulated portal', () => {
+    const id = `${payg.resourceId}/customerSubscriptions/${uuidv4()}`;
+    expect(t.cloud.registrations.portalLink(id)).toBe(`${t.sandbox.url}/portal/#@/resource${id}`);
+  });
+});
+
+describe('tenant mappings: read', () => {
+  it('reads every page of a long list', async () => {
+    registrationState(payg2).pageSize = 5;
+    const seeded = t.sandbox.seedMappings(payg2.resourceId, 23);
+    const mappings = await t.cloud.registrations.listMappings(payg2);
+    expect(mappings).toHaveLength(23);
+    expect(new Set(mappings.map((m) => m.azureSubscriptionId))).toEqual(new Set(seeded.map((s) => s.azureSubscriptionId)));
+    const first = mappings.find((m) => m.azureSubscriptionId === seeded[0].azureSubscriptionId)!;
+    expect(first).toEqual({
+      registration: payg2,
+      azureSubscriptionId: seeded[0].azureSubscriptionId,
+      customerTenantId: seeded[0].customerTenantId,
+      resourceId: `${payg2.resourceId}/customerSubscriptions/${seeded[0].azureSubscriptionId}`,
+    });
+    const pages = requestsTo(t.sandbox, 'GET', armPath(`${payg2.resourceId}/customerSubscriptions`));
+    expect(pages.filter((r) => r.query.$skipToken)).toHaveLength(4);
+  });
+
+  it('reads a registration without tenants (an empty answer) as an empty list', async () => {
+    await expect(t.cloud.registrations.listMappings(notApproved)).resolves.toEqual([]);
+  });
+
+  it('gets one mapping, and undefined when the subscription is not mapped', async () => {
+    const contoso = (await t.cloud.registrations.listMappings(payg))[0];
+    await expect(t.cloud.registrations.getMapping(payg, contoso.azureSubscriptionId)).resolves.toEqual(contoso);
+    await expect(t.cloud.registrations.getMapping(payg, uuidv4() as Guid)).resolves.toBeUndefined();
+  });
+
+  it('waits out a 429 Retry-After on a read and reports the ARM correlation id', async () => {
+    await t.cloud.registrations.getRegistration(payg);
+    useRetryClock();
+    const listPath = armPath(`${payg.resourceId}/customerSubscriptions`);
+    t.sandbox.faults.add({ method: 'GET', path: listPath, kind: 'status', status: 429, retryAfterSeconds: 20 });
+    const sent = requestsTo(t.sandbox, 'GET', listPath).length;
+    const from = t.calls.length;
+    const listing = t.cloud.registrations.listMappings(payg);
+    await until(() => requestsTo(t.sandbox, 'GET', listPath)[sent]?.status === 429, 'the throttled answer');
+    await jest.advanceTimersByTimeAsync(19_000);
+    expect(requestsTo(t.sandbox, 'GET', listPath)).toHaveLength(sent + 1);
+    await jest.advanceTimersByTimeAsync(1_500);
+    await expect(listing).resolves.not.toHaveLength(0);
+    expect(requestsTo(t.sandbox, 'GET', listPath)).toHaveLength(sent + 2);
+    expect(t.calls.slice(from)).toEqual([
+      { operation: 'listMappings', statusCode: 200, correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/), requestId: expect.any(String) },
+    ]);
+  });
+});
+
+describe('tenant mappings: write', () => {
+  it('maps a tenant (200 with a body), sending the subscription id lower-case', async () => {
+    const { tenant, subscription } = unmappedCustomer();
+    const mapping = await t.cloud.registrations.putMapping(payg, subscription.toUpperCase() as Guid, tenant);
+    expect(mapping).toEqual({
+      registration: payg,
+      azureSubscriptionId: subscription,
+      customerTenantId: tenant,
+      resourceId: `${payg.resourceId}/customerSubscriptions/${subscription}`,
+    });
+    expect(registrationState(payg).customerSubscriptions[subscription]).toEqual({ tenantId: tenant });
+    expect(requestsTo(t.sandbox, 'PUT', armPath(mapping.resourceId))).toHaveLength(1);
+  });
+
+  it('accepts 201 with an empty body and confirms the mapping with a GET', async () => {
+    registrationState(payg2).emptyBodyOnPut = true;
+    const { tenant, subscription } = unmappedCustomer();
+    const mapping = await t.cloud.registrations.putMapping(payg2, subscription, tenant);
+    expect(mapping.customerTenantId).toBe(tenant);
+    const path = armPath(mapping.resourceId);
+    const sequence = t.sandbox.requests.filter((r) => r.path === path).map((r) => `${r.method} ${r.status}`);
+    expect(sequence).toEqual(['PUT 201', 'GET 200']);
+  });
+
+  it('returns an identical mapping as it is, without a PUT', async () => {
+    const contoso = (await t.cloud.registrations.listMappings(payg))[0];
+    const puts = t.sandbox.state.counts().mappingPuts;
+    await expect(t.cloud.registrations.putMapping(payg, contoso.azureSubscriptionId, contoso.customerTenantId)).resolves.toEqual(contoso);
+    expect(t.sandbox.state.counts().mappingPuts).toBe(puts);
+  });
+
+  it('reports a tenant already mapped to another subscription before the PUT, and re-maps only when allowed', async () => {
+    const { tenant, subscription } = unmappedCustomer();
+    const older = uuidv4();
+    registrationState(payg).customerSubscriptions[older] = { tenantId: tenant };
+    const puts = t.sandbox.state.counts().mappingPuts;
+    const error = await t.cloud.registrations.putMapping(payg, subscription, tenant).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TenantAlreadyMapped', transient: false, message: expect.stringContaining(older) });
+    expect(t.sandbox.state.counts().mappingPuts).toBe(puts);
+
+    await t.cloud.registrations.putMapping(payg, subscription, tenant, { allowOverwrite: true });
+    expect(registrationState(payg).customerSubscriptions[subscription]).toEqual({ tenantId: tenant });
+    expect(registrationState(payg).customerSubscriptions[older]).toBeUndefined();
+  });
+
+  it('refuses to write to a Capacity registration, without a PUT', async () => {
+    const { tenant, subscription } = unmappedCustomer();
+    const puts = requestsTo(t.sandbox, 'PUT', /customerSubscriptions/).length;
+    const error = await t.cloud.registrations.putMapping(capacity, subscription, tenant).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CustomerSubscriptionsNotAllowed', message: expect.stringMatching(/Capacity billing model/) });
+    expect(requestsTo(t.sandbox, 'PUT', /customerSubscriptions/)).toHaveLength(puts);
+  });
+
+  it('says a registration not approved for multi-tenancy needs an email to azstcsp@microsoft.com', async () => {
+    const { tenant, subscription } = unmappedCustomer();
+    const error = await t.cloud.registrations.putMapping(notApproved, subscription, tenant).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'UnauthorizedCspRegistration',
+      statusCode: 403,
+      correlationId: expect.any(String),
+      nextStep: expect.stringContaining('azstcsp@microsoft.com'),
+    });
+  });
+
+  it.each([
+    ['an unknown subscription', 'InvalidCustomerSubscriptionId', () => ({ tenant: uuidv4() as Guid, subscription: uuidv4() as Guid })],
+    ['a subscription of another tenant', 'BadCustomerSubscriptionId', () => ({ ...unmappedCustomer(), tenant: uuidv4() as Guid })],
+  ])('puts %s into words (%s)', async (_what, code, pick) => {
+    const { tenant, subscription } = pick();
+    const error = await t.cloud.registrations.putMapping(payg, subscription, tenant).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ code, statusCode: 400, transient: false });
+  });
+
+  it('retries a PUT answered 502 (it is idempotent) and maps once', async () => {
+    const { tenant, subscription } = unmappedCustomer();
+    t.sandbox.faults.add({ method: 'PUT', path: /customerSubscriptions/, kind: 'status', status: 502 });
+    await t.cloud.registrations.putMapping(payg, subscription, tenant);
+    expect(requestsTo(t.sandbox, 'PUT', /customerSubscriptions/).slice(-2).map((r) => r.status)).toEqual([502, 200]);
+  });
+
+  it('removes a mapping, and says when it was already gone', async () => {
+    const { tenant, subscription } = unmappedCustomer();
+    await t.cloud.registrations.putMapping(payg, subscription, tenant);
+    await expect(t.cloud.registrations.deleteMapping(payg, subscription)).resolves.toBe('deleted');
+    expect(registrationState(payg).customerSubscriptions[subscription]).toBeUndefined();
+    await expect(t.cloud.registrations.deleteMapping(payg, subscription)).resolves.toBe('already-gone');
+  });
+});
