@@ -80,10 +80,10 @@ function renderFor(request: OnboardingRequest, settings: CardSettings, viewer: C
     case 'rejected':
     case 'cancelled':
     case 'abandoned':
-      return renderDecidedCard(decidedCardModel(request, { simulated }));
+      return renderDecidedCard(decidedCardModel(request, { simulated, notice: viewer.notice }));
     default: {
       const mapping = request.results.mappingResourceId;
-      return renderProgressCard(progressCardModel(request, { simulated, portalLink: mapping ? settings.portalLink(mapping) : undefined }));
+      return renderProgressCard(progressCardModel(request, { simulated, portalLink: mapping ? settings.portalLink(mapping) : undefined, notice: viewer.notice }));
     }
   }
 }

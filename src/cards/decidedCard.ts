@@ -9,9 +9,10 @@ export interface DecidedCardModel extends RequestHeader {
   statusColor: 'Attention' | 'Warning' | 'Default';
   facts: Fact[];
   checklist: ChecklistItem[];
+  notice: string;
 }
 
-export function decidedCardModel(request: OnboardingRequest, view: { simulated: boolean }): DecidedCardModel {
+export function decidedCardModel(request: OnboardingRequest, view: { simulated: boolean; notice?: string }): DecidedCardModel {
   const d = request.decision;
   const statusLine =
     request.status === 'rejected'
@@ -25,6 +26,7 @@ export function decidedCardModel(request: OnboardingRequest, view: { simulated: 
     statusColor: request.status === 'rejected' ? 'Attention' : 'Warning',
     facts: requestFacts(request),
     checklist: checklist(request.steps.filter((s) => s.status !== 'waiting')),
+    notice: view.notice ?? '',
   };
 }
 

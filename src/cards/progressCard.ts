@@ -10,9 +10,10 @@ export interface ProgressCardModel extends RequestHeader {
   checklist: ChecklistItem[];
   resultFacts: Fact[];
   portalLink: string;
+  notice: string;
 }
 
-export function progressCardModel(request: OnboardingRequest, view: { simulated: boolean; portalLink?: string }): ProgressCardModel {
+export function progressCardModel(request: OnboardingRequest, view: { simulated: boolean; portalLink?: string; notice?: string }): ProgressCardModel {
   const done = request.status === 'succeeded';
   const r = request.results;
   const resultFacts: Fact[] = done
@@ -29,6 +30,7 @@ export function progressCardModel(request: OnboardingRequest, view: { simulated:
     checklist: checklist(request.steps),
     resultFacts,
     portalLink: done ? (view.portalLink ?? '') : '',
+    notice: view.notice ?? '',
   };
 }
 

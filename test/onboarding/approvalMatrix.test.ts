@@ -1,0 +1,270 @@
+// Who may decide, checked on the real server: restify + CloudAdapter (local mode) + the bot, a real
+// SQLite store, the real clients on the simulated cloud, and a loopback Bot Connector recording
+// what Teams would receive. Every click is an `adaptiveCard/action` invoke POSTed to /api/messages.
+import { createApp, type App } from '../../src/app';
+import type { Config } from '../../src/config';
+import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
+import type { Sandbox } from '../../src/sandbox';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore } from '../../src/store/types';
+import { startLoopbackConnector, type LoopbackConnector } from './loopbackConnector';
+import { REQUESTER, TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
+
+const CHANNEL = '19:approvals@thread.tacv2';
+const FOREIGN_TENANT = '99999999-8888-4777-8666-555555555555';
+
+interface Clicker {
+  id: string;
+  aadObjectId: string;
+  name: string;
+}
+
+describe('approving on the card, decided on the server', () => {
+  let sandbox: Sandbox;
+  let connector: LoopbackConnector;
+  let store: BotStore;
+  let app: App;
+  let url: string;
+  let adele: Clicker; // approver (APPROVER_IDS)
+  let nestor: Clicker; // approver through the nested Entra group
+  let olivia: Clicker; // an operator, not an approver
+  const rita: Clicker = { id: REQUESTER.teamsUserId, aadObjectId: REQUESTER.aadObjectId, name: REQUESTER.name };
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    connector = await startLoopbackConnector();
+    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
+    nestor = { id: '29:nestor', aadObjectId: sandbox.users.nestedApprover, name: 'Nestor Finance' };
+    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    connector.roster = [adele, nestor, olivia, rita];
+  });
+  afterAll(async () => {
+    await connector.close();
+    await sandbox.close();
+  });
+  afterEach(async () => {
+    await app?.approvals.idle();
+    await app?.close();
+    await store?.close();
+  });
+
+  async function startBot(extra: Record<string, string> = {}) {
+    const config: Config = sandboxConfig(sandbox, {
+      APPROVAL_CHANNEL_ID: CHANNEL,
+      APPROVER_GROUP_ID: sandbox.approverGroupId,
+      ALLOWED_TENANT_IDS: `${TEAMS_TENANT},${FOREIGN_TENANT}`,
+      ...extra,
+    });
+    store = await openSqliteStore(':memory:');
+    app = await createApp(config, { store, cloud: sandboxCloud(config) });
+    const port = await app.listen(0);
+    url = `http://127.0.0.1:${port}/api/messages`;
+    // The bot learns the approvals channel from traffic there (as on install).
+    await post(activity({ type: 'message', text: 'help', from: olivia, conversationId: CHANNEL }));
+  }
+
+  function activity(a: { type: string; from: Clicker; conversationId: string; tenantId?: string; text?: string; name?: string; value?: unknown; replyToId?: string }) {
+    const tenantId = a.tenantId ?? TEAMS_TENANT;
+    return {
+      type: a.type,
+      name: a.name,
+      id: `act-${Math.random().toString(36).slice(2)}`,
+      channelId: 'msteams',
+      serviceUrl: connector.serviceUrl,
+      from: a.from,
+      recipient: { id: '28:bot', name: 'CSP Onboarding' },
+      conversation: { id: a.conversationId, tenantId, conversationType: a.conversationId.startsWith('19:') ? 'channel' : 'personal' },
+      channelData: { tenant: { id: tenantId } },
+      text: a.text,
+      value: a.value,
+      replyToId: a.replyToId,
+      timestamp: new Date().toISOString(),
+    };
+  }
+
+  async function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  function click(who: Clicker, verb: string, data: Record<string, unknown>, options: { conversationId?: string; tenantId?: string; replyToId?: string } = {}) {
+    return post(
+      activity({
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        from: who,
+        conversationId: options.conversationId ?? CHANNEL,
+        tenantId: options.tenantId,
+        replyToId: options.replyToId,
+        value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+      }),
+    );
+  }
+
+  async function submit(overrides: Partial<OnboardingRequest> = {}): Promise<OnboardingRequest> {
+    const request = newCustomerRequest(sandbox, overrides);
+    await store.requests.create(request);
+    await app.approvals.onSubmitted(request);
+    return (await store.requests.get(request.id))!.value;
+  }
+
+  const status = async (id: RequestId) => (await store.requests.get(id))!.value.status;
+  const trail = async (id: RequestId) => (await store.audit.list(id)).map((e) => `${e.action}:${e.actorName ?? e.actor}`);
+  const cardText = (response: { body?: Record<string, unknown> }) => JSON.stringify(response.body?.value ?? '');
+  const buttons = (card: unknown) => ((card as { actions?: Array<{ title: string }> }).actions ?? []).map((a) => a.title);
+
+  it('posts the approval card to the approvals channel, buttons only through refresh for the approvers on the roster', async () => {
+    await startBot();
+    const request = await submit();
+    expect(request.approvalCard?.conversationId).toBe(CHANNEL);
+    const posted = connector.sent.find((s) => s.method === 'POST' && s.activityId === request.approvalCard!.activityId)!;
+    const card = posted.activity.attachments![0].content as { refresh: { userIds: string[] }; actions?: unknown[] };
+    expect(card.refresh.userIds.sort()).toEqual(['29:adele', '29:nestor']);
+    expect(buttons(card)).toEqual([]);
+    expect(JSON.stringify(card)).toContain(request.customer.domain);
+
+    const forApprover = await click(adele, 'request.refresh', { requestId: request.id });
+    expect(buttons(forApprover.body!.value)).toEqual(['Approve', 'Reject']);
+    const forOperator = await click(olivia, 'request.refresh', { requestId: request.id });
+    expect(buttons(forOperator.body!.value)).toEqual([]);
+    // A refresh never updates the shared card (that loops).
+    expect(connector.sent.filter((s) => s.method === 'PUT')).toHaveLength(0);
+  });
+
+  it('refuses a non-approver, the requester, a foreign tenant and a click from another conversation, and audits each', async () => {
+    // The requester is an approver too: self-approval is what stops her.
+    await startBot({ APPROVER_IDS: `${sandbox.users.approver},${REQUESTER.aadObjectId}` });
+    const request = await submit();
+    const refusals = [
+      await click(olivia, 'request.approve', { requestId: request.id }),
+      await click(rita, 'request.approve', { requestId: request.id }),
+      await click({ ...adele }, 'request.approve', { requestId: request.id }, { tenantId: FOREIGN_TENANT }),
+      await click(adele, 'request.approve', { requestId: request.id }, { conversationId: 'a:adele-1-1' }),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(cardText(refusals[0])).toContain('Only approvers');
+    expect(cardText(refusals[1])).toContain('another approver has to decide');
+    expect(cardText(refusals[2])).toContain('another organisation');
+    expect(cardText(refusals[3])).toContain('cannot be decided from this conversation');
+    expect(await status(request.id)).toBe('pending_approval');
+    const audit = await store.audit.list(request.id);
+    expect(audit.filter((e) => e.action === 'approved-refused').map((e) => e.data?.reason)).toEqual([
+      'not-approver',
+      'self-approval',
+      'wrong-tenant',
+      'wrong-conversation',
+    ]);
+  });
+
+  it('an approver approves; the replay, a stale click and a click whose data names another request change nothing else', async () => {
+    await startBot();
+    const request = await submit();
+    const other = await submit();
+    const approved = await click(adele, 'request.approve', { requestId: request.id, status: 'rejected', approver: olivia.aadObjectId }, { replyToId: request.approvalCard!.activityId });
+    expect(approved.body!.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(cardText(approved)).toContain('approved by Adele Approver');
+
+    const replay = await click(adele, 'request.approve', { requestId: request.id });
+    expect(cardText(replay)).toMatch(/already approved by Adele Approver at \d{4}-/);
+    const stale = await click(nestor, 'request.reject', { requestId: request.id });
+    expect(cardText(stale)).toMatch(/already approved by Adele Approver/);
+
+    // The card's data is only an id: approving "other" from request's card decides "other", by the clicker, nothing more.
+    const spoof = await click(olivia, 'request.approve', { requestId: other.id, by: adele.aadObjectId });
+    expect(cardText(spoof)).toContain('Only approvers');
+    expect(await status(other.id)).toBe('pending_approval');
+
+    const stored = (await store.requests.get(request.id))!.value;
+    expect(stored.decision).toMatchObject({ outcome: 'approved', by: { aadObjectId: adele.aadObjectId, name: 'Adele Approver' } });
+    expect(await trail(request.id)).toEqual(expect.arrayContaining(['approved:Adele Approver', 'approved-refused:Adele Approver', 'rejected-refused:Nestor Finance']));
+    // The shared card is updated in place for everyone.
+    await app.approvals.idle();
+    const updates = connector.sent.filter((s) => s.method === 'PUT' && s.activityId === request.approvalCard!.activityId);
+    expect(updates.length).toBeGreaterThan(0);
+    expect(JSON.stringify(updates.at(-1)!.activity)).toContain('Done: the customer is onboarded.');
+  });
+
+  it('two approvers clicking at the same moment: exactly one decision', async () => {
+    await startBot();
+    const request = await submit();
+    const [a, b] = await Promise.all([
+      click(adele, 'request.approve', { requestId: request.id }),
+      click(nestor, 'request.reject', { requestId: request.id }).then(() => click(nestor, 'request.rejectConfirm', { requestId: request.id, reason: 'wrong registration' })),
+    ]);
+    const decisions = (await store.audit.list(request.id)).filter((e) => e.action === 'approved' || e.action === 'rejected');
+    expect(decisions).toHaveLength(1);
+    const winner = decisions[0].action;
+    expect(await status(request.id)).not.toBe('pending_approval');
+    const loser = winner === 'approved' ? b : a;
+    expect(cardText(loser)).toMatch(/already (approved|rejected) by/);
+  });
+
+  it('two approvers approving at the same moment: one decision, one run, one customer', async () => {
+    await startBot();
+    const before = sandbox.state.counts().customersCreated;
+    const request = await submit();
+    const results = await Promise.all([click(adele, 'request.approve', { requestId: request.id }), click(nestor, 'request.approve', { requestId: request.id })]);
+    const audit = await store.audit.list(request.id);
+    expect(audit.filter((e) => e.action === 'approved')).toHaveLength(1);
+    expect(audit.filter((e) => e.action === 'approved-refused')).toHaveLength(1);
+    expect(results.filter((r) => /already approved by/.test(cardText(r)))).toHaveLength(1);
+    await app.approvals.idle();
+    expect(await status(request.id)).toBe('succeeded');
+    expect(sandbox.state.counts().customersCreated - before).toBe(1);
+  });
+
+  it('reject asks for a reason, and keeps asking until one is given', async () => {
+    await startBot();
+    const request = await submit();
+    const ask = await click(adele, 'request.reject', { requestId: request.id });
+    expect(buttons(ask.body!.value)).toEqual(['Reject with this reason', 'Back']);
+    expect(await status(request.id)).toBe('pending_approval');
+    const empty = await click(adele, 'request.rejectConfirm', { requestId: request.id, reason: '   ' });
+    expect(cardText(empty)).toContain('Give a reason');
+    expect(await status(request.id)).toBe('pending_approval');
+    const rejected = await click(adele, 'request.rejectConfirm', { requestId: request.id, reason: 'Wrong registration for this customer' });
+    expect(cardText(rejected)).toContain('Wrong registration for this customer');
+    const stored = (await store.requests.get(request.id))!.value;
+    expect(stored.status).toBe('rejected');
+    expect(stored.decision?.reason).toBe('Wrong registration for this customer');
+    expect(stored.steps).toEqual([]);
+  });
+
+  it('with ALLOW_SELF_APPROVAL=true the requester (an approver) may approve their own request', async () => {
+    await startBot({ ALLOW_SELF_APPROVAL: 'true', APPROVER_IDS: `${sandbox.users.approver},${REQUESTER.aadObjectId}` });
+    const request = await submit();
+    const response = await click(rita, 'request.approve', { requestId: request.id });
+    expect(cardText(response)).toContain(`approved by ${REQUESTER.name}`);
+    expect(await trail(request.id)).toContain(`approved:${REQUESTER.name}`);
+  });
+
+  it('with no approvers configured nobody can approve, and the card says so', async () => {
+    await startBot({ APPROVER_IDS: '', APPROVER_GROUP_ID: '' });
+    const request = await submit();
+    const posted = connector.sent.find((s) => s.activityId === request.approvalCard!.activityId)!;
+    expect(JSON.stringify(posted.activity)).toContain('No approvers are configured');
+    const response = await click(adele, 'request.approve', { requestId: request.id });
+    expect(cardText(response)).toContain('No approvers are configured');
+    expect(await status(request.id)).toBe('pending_approval');
+    expect((await store.audit.list(request.id)).map((e) => e.data?.reason)).toContain('no-approvers');
+  });
+
+  it('status, cancel and retry commands go through the same checks', async () => {
+    await startBot();
+    const request = await submit();
+    await post(activity({ type: 'message', text: `status ${request.id}`, from: olivia, conversationId: 'a:olivia-1-1' }));
+    const statusReply = connector.sent.filter((s) => s.conversationId === 'a:olivia-1-1').at(-1)!;
+    expect(statusReply.activity.text).toContain(request.id);
+    expect(statusReply.activity.text).toContain('waiting for approval');
+    expect(statusReply.activity.text).toContain('submitted');
+
+    const cancelByOther = await app.approvals.lifecycle.cancel(request.id, { ...olivia, teamsUserId: olivia.id, tenantId: TEAMS_TENANT, conversationId: 'a:olivia-1-1' });
+    expect(cancelByOther.ok).toBe(false);
+    const cancelled = await app.approvals.lifecycle.cancel(request.id, { ...rita, teamsUserId: rita.id, tenantId: TEAMS_TENANT, conversationId: 'a:rita-1-1' });
+    expect(cancelled.ok).toBe(true);
+    const late = await click(adele, 'request.approve', { requestId: request.id });
+    expect(cardText(late)).toContain('was cancelled');
+    expect(await status(request.id)).toBe('cancelled');
+  });
+});
