@@ -1,0 +1,264 @@
+// Turns the draft into the card for the step the operator is on: the view models of src/cards,
+// filled from the draft and, for the registration and review cards, from what the cloud says.
+import { ACCESS_CARD_FIELDS, ACCESS_KIND_CHOICES, renderAccessCard } from '../cards/accessCard';
+import { BILLING_CARD_FIELDS, renderBillingCard } from '../cards/billingCard';
+import { COMPANY_CARD_FIELDS, renderCompanyCard } from '../cards/companyCard';
+import { CUSTOMER_CARD_FIELDS, SEARCH_FIELD_CHOICES, renderCustomerCard } from '../cards/customerCard';
+import { renderCustomerMatchesCard } from '../cards/customerMatchesCard';
+import { fieldModels, pageOf, type Choice, type DraftRef } from '../cards/onboardingCard';
+import { renderOnboardingNoteCard } from '../cards/onboardingNoteCard';
+import { renderRegistrationCard, type RegistrationOptionModel } from '../cards/registrationCard';
+import { renderReviewCard, type ReviewSectionModel } from '../cards/reviewCard';
+import { SUBSCRIPTION_CARD_FIELDS, renderSubscriptionCard } from '../cards/subscriptionCard';
+import type { AdaptiveCard } from '../cards/render';
+import { isDomainError } from '../onboarding/errors';
+import type { Guid, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
+import { COUNTRIES, CULTURES, LANGUAGES } from '../onboarding/onboardingInput';
+import type { Cloud } from '../onboarding/ports';
+import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/steps/checkRegistration';
+import type { BotStore } from '../store/types';
+import { customerName, type OnboardingDraft } from './onboardingDraft';
+
+export const PAGE_SIZE = 5;
+
+export interface CardSources {
+  cloud: Pick<Cloud, 'registrations'>;
+  store: Pick<BotStore, 'facts'>;
+}
+
+/** Whether a registration can take the customer's tenant, and what to tell the operator about it. */
+export interface RegistrationStanding {
+  billingModel: string;
+  eligible: boolean;
+  reason: string;
+}
+
+const SUBSCRIPTION_KINDS: Choice[] = [
+  { title: 'Buy an Azure plan', value: 'azure-plan' },
+  { title: 'Use an existing Azure subscription', value: 'existing' },
+];
+const COUNTRY_CHOICES: Choice[] = COUNTRIES.map((c) => ({ title: c.name, value: c.code }));
+const CULTURE_CHOICES: Choice[] = CULTURES.map((c) => ({ title: `${c.name} (${c.code})`, value: c.code }));
+const LANGUAGE_CHOICES: Choice[] = LANGUAGES.map((l) => ({ title: `${l.name} (${l.code})`, value: l.code }));
+
+export function draftRef(draft: OnboardingDraft): DraftRef {
+  return { id: draft.id, ownerId: draft.owner.key, ownerName: draft.owner.name };
+}
+
+/** The card for the draft's current step. */
+export async function renderDraftCard(draft: OnboardingDraft, sources: CardSources): Promise<AdaptiveCard> {
+  const { values, errors, cardError } = draft.form;
+  const common = { draft: draftRef(draft), cardError };
+  switch (draft.step) {
+    case 'customer':
+      return renderCustomerCard({ ...common, searchFields: SEARCH_FIELD_CHOICES, fields: fieldModels(CUSTOMER_CARD_FIELDS, values, errors) });
+    case 'matches':
+      return renderMatches(draft);
+    case 'company':
+      return renderCompanyCard({
+        ...common,
+        fields: fieldModels(COMPANY_CARD_FIELDS, values, errors),
+        domainCheck: draft.domainCheck
+          ? { text: draft.domainCheck.text, color: draft.domainCheck.available ? 'Good' : 'Attention' }
+          : { text: '', color: 'Default' },
+      });
+    case 'billing':
+      return renderBillingCard({
+        ...common,
+        companyName: draft.company?.companyName ?? 'the new customer',
+        countries: COUNTRY_CHOICES,
+        cultures: CULTURE_CHOICES,
+        languages: LANGUAGE_CHOICES,
+        fields: fieldModels(BILLING_CARD_FIELDS, values, errors),
+      });
+    case 'subscription':
+      return renderSubscriptionCard({
+        ...common,
+        customerName: customerName(draft),
+        note: draft.customer?.kind === 'new' ? 'A new customer has no Azure subscription yet: the run buys an Azure plan for it.' : '',
+        kinds: draft.customer?.kind === 'new' ? SUBSCRIPTION_KINDS.slice(0, 1) : SUBSCRIPTION_KINDS,
+        fields: fieldModels(SUBSCRIPTION_CARD_FIELDS, values, errors),
+      });
+    case 'registration':
+      return renderRegistrations(draft, sources);
+    case 'access':
+      return renderAccessCard({ ...common, kinds: ACCESS_KIND_CHOICES, fields: fieldModels(ACCESS_CARD_FIELDS, values, errors) });
+    case 'review':
+      return renderReviewCard({ ...common, sections: await reviewSections(draft, sources) });
+  }
+}
+
+function renderMatches(draft: OnboardingDraft): AdaptiveCard {
+  const search = draft.search ?? { field: 'CompanyName', prefix: '', matches: [] };
+  const shown = pageOf(search.matches, draft.page, PAGE_SIZE);
+  const what = search.field === 'Domain' ? 'Domain' : 'Company name';
+  return renderCustomerMatchesCard({
+    draft: draftRef(draft),
+    cardError: draft.form.cardError,
+    summary: `${what} starts with "${search.prefix}": showing ${shown.range}.`,
+    matches: shown.items.map((m) => ({ companyName: m.companyName, domain: m.domain, customerTenantId: m.customerTenantId })),
+    page: shown.page,
+  });
+}
+
+async function renderRegistrations(draft: OnboardingDraft, sources: CardSources): Promise<AdaptiveCard> {
+  const shown = pageOf(sources.cloud.registrations.allowed, draft.page, PAGE_SIZE);
+  const registrations = await Promise.all(shown.items.map((ref) => registrationOption(draft, ref, sources)));
+  return renderRegistrationCard({
+    draft: draftRef(draft),
+    cardError: draft.form.cardError,
+    summary:
+      shown.items.length === 0
+        ? 'No registration is configured (REGISTRATIONS is empty): ask an administrator to add one.'
+        : `Registrations this bot may change: showing ${shown.range}. Whether Microsoft approved a registration for multi-tenant billing shows only when a tenant is first added.`,
+    registrations,
+    page: shown.page,
+  });
+}
+
+async function registrationOption(draft: OnboardingDraft, ref: RegistrationRef, sources: CardSources): Promise<RegistrationOptionModel> {
+  const standing = await registrationStanding(ref, sources);
+  return {
+    name: ref.name,
+    resourceGroup: ref.resourceGroup,
+    subscriptionId: ref.subscriptionId,
+    resourceId: ref.resourceId,
+    billingModel: standing.billingModel,
+    eligible: standing.eligible,
+    reason: standing.reason,
+    warning: await mappingWarning(draft, ref, sources),
+  };
+}
+
+/** Read from Azure (billing model) and from what an earlier run learnt (refused as unapproved). */
+export async function registrationStanding(ref: RegistrationRef, sources: CardSources): Promise<RegistrationStanding> {
+  let billingModel: string;
+  try {
+    billingModel = (await sources.cloud.registrations.getRegistration(ref)).billingModel;
+  } catch (err) {
+    if (!isDomainError(err)) throw err;
+    return { billingModel: 'unknown', eligible: false, reason: `Could not read it: ${err.message} ${err.nextStep}` };
+  }
+  if (billingModel === 'Capacity') {
+    return { billingModel, eligible: false, reason: 'Cannot take tenants (Capacity billing: disconnected deployments bill the CSP).' };
+  }
+  const refused = await sources.store.facts.get<UnapprovedRegistrationFact>(unapprovedRegistrationKey(ref.resourceId));
+  if (refused) {
+    // Still selectable: Microsoft may have approved it since; the run finds out.
+    return {
+      billingModel,
+      eligible: true,
+      reason: `Not approved for multi-tenant billing when a tenant was last added (${refused.date.slice(0, 10)}, UnauthorizedCspRegistration). Choose it only if Microsoft (azstcsp@microsoft.com) has approved it since.`,
+    };
+  }
+  return { billingModel, eligible: true, reason: '' };
+}
+
+/** For an existing customer: is their tenant already mapped on this registration to another subscription? */
+export async function mappingWarning(draft: OnboardingDraft, ref: RegistrationRef, sources: CardSources): Promise<string> {
+  if (draft.customer?.kind !== 'existing') return '';
+  const tenant = draft.customer.customerTenantId;
+  let mappings;
+  try {
+    mappings = await sources.cloud.registrations.listMappings(ref);
+  } catch (err) {
+    if (!isDomainError(err)) throw err;
+    return `Could not check the existing mappings here: ${err.message}`;
+  }
+  const theirs = mappings.filter((m) => m.customerTenantId.toLowerCase() === tenant.toLowerCase());
+  const chosen = chosenSubscriptionId(draft.subscription);
+  const others = theirs.filter((m) => m.azureSubscriptionId !== chosen);
+  if (others.length === 0) {
+    return theirs.length > 0 ? `${draft.customer.companyName} is already mapped here to this subscription: nothing changes.` : '';
+  }
+  const ids = others.map((m) => m.azureSubscriptionId).join(', ');
+  return `${draft.customer.companyName} is already mapped here to subscription ${ids}: adding it overwrites that mapping.`;
+}
+
+function chosenSubscriptionId(subscription: SubscriptionChoice | undefined): Guid | undefined {
+  return subscription?.kind === 'existing' ? subscription.azureSubscriptionId : undefined;
+}
+
+async function reviewSections(draft: OnboardingDraft, sources: CardSources): Promise<ReviewSectionModel[]> {
+  const sections: ReviewSectionModel[] = [];
+  const customer = draft.customer;
+  if (customer?.kind === 'new') {
+    const country = COUNTRIES.find((c) => c.code === customer.address.country)?.name ?? customer.address.country;
+    const address = [customer.address.addressLine1, customer.address.addressLine2, customer.address.city, customer.address.region, customer.address.postalCode, country]
+      .filter(Boolean)
+      .join(', ');
+    sections.push({
+      section: 'customer',
+      title: 'Customer',
+      facts: [
+        { title: 'Customer', value: `${customer.companyName} (new)` },
+        { title: 'Domain', value: customer.domain },
+      ],
+      warnings: [],
+    });
+    sections.push({
+      section: 'billing',
+      title: 'Billing profile',
+      facts: [
+        { title: 'Address', value: address },
+        ...(customer.organizationRegistrationNumber ? [{ title: 'Organisation registration number', value: customer.organizationRegistrationNumber }] : []),
+        { title: 'Contact', value: `${customer.contact.firstName} ${customer.contact.lastName} <${customer.contact.email}>` },
+        { title: 'Phone', value: customer.contact.phoneNumber ?? '(none)' },
+        { title: 'Culture, language', value: `${customer.culture}, ${customer.language}` },
+      ],
+      warnings: [],
+    });
+  } else if (customer) {
+    sections.push({
+      section: 'customer',
+      title: 'Customer',
+      facts: [
+        { title: 'Customer', value: `${customer.companyName} (existing)` },
+        { title: 'Domain', value: customer.domain },
+        { title: 'Tenant id', value: customer.customerTenantId },
+      ],
+      warnings: [],
+    });
+  }
+  sections.push({
+    section: 'subscription',
+    title: 'Subscription',
+    facts: [{ title: 'Azure subscription', value: subscriptionText(draft.subscription) }],
+    warnings: [],
+  });
+  if (draft.registration) {
+    const ref = draft.registration.ref;
+    const warning = await mappingWarning(draft, ref, sources);
+    sections.push({
+      section: 'registration',
+      title: 'Registration',
+      facts: [
+        { title: 'Registration', value: `${ref.name} (resource group ${ref.resourceGroup})` },
+        { title: 'Billing model', value: draft.registration.billingModel },
+      ],
+      warnings: warning ? [warning] : [],
+    });
+  }
+  sections.push({ section: 'access', title: 'Customer access', facts: accessFacts(draft), warnings: [] });
+  return sections;
+}
+
+function subscriptionText(subscription: SubscriptionChoice | undefined): string {
+  if (!subscription) return '(not chosen)';
+  return subscription.kind === 'azure-plan' ? 'Buy an Azure plan' : `Existing: ${subscription.azureSubscriptionId}`;
+}
+
+function accessFacts(draft: OnboardingDraft): { title: string; value: string }[] {
+  const access = draft.access;
+  if (!access || access.kind === 'none') return [{ title: 'Access', value: 'None: the CSP manages the subscription' }];
+  const how = access.mode === 'automatic' ? 'the bot invites the guest and assigns Owner' : 'written instructions for the customer';
+  return [
+    { title: 'Access', value: `Guest with Owner on the subscription: ${how}` },
+    { title: 'Customer admin', value: `${access.displayName} <${access.email}>` },
+  ];
+}
+
+/** A note in place of a card: submitted, cancelled, expired, someone else's draft. */
+export function noteCard(title: string, text: string, color: 'Default' | 'Good' | 'Attention' | 'Warning' = 'Default', facts: { title: string; value: string }[] = []): AdaptiveCard {
+  return renderOnboardingNoteCard({ title, text, color, facts });
+}

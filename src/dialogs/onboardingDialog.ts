@@ -1,0 +1,324 @@
+// The onboarding conversation: one card per turn. A turn shows the card of the draft's step
+// (showCardStep); the operator's button comes back as the next turn (actOnCardStep), which
+// validates the card on the server, asks Partner Center or Azure where the card needs it, and
+// moves the draft on, or keeps it on the same card with every value and an error beside the field.
+// The loop restarts itself (replaceDialog) so the whole draft stays in dialog state.
+import {
+  ComponentDialog,
+  type DialogContext,
+  DialogReason,
+  type DialogTurnResult,
+  WaterfallDialog,
+  type WaterfallStepContext,
+} from 'botbuilder-dialogs';
+import type { TurnContext } from 'botbuilder';
+import type { AdaptiveCard } from '../cards/render';
+import { isDomainError } from '../onboarding/errors';
+import type { Guid, OnboardingRequest } from '../onboarding/model';
+import {
+  dataString,
+  parseAccess,
+  parseBillingProfile,
+  parseCompany,
+  parseCustomerSearch,
+  parseDomainPrefix,
+  parsePage,
+  parseSubscription,
+} from '../onboarding/onboardingInput';
+import type { Cloud } from '../onboarding/ports';
+import type { BotStore } from '../store/types';
+import { renderDraftCard, registrationStanding, type CardSources } from './onboardingCards';
+import {
+  accepted,
+  goTo,
+  nextMissingStep,
+  previousStep,
+  stepForSection,
+  withCardError,
+  withCustomer,
+  withErrors,
+  type DraftSection,
+  type OnboardingDraft,
+} from './onboardingDraft';
+import { submitOnboardingRequest } from './onboardingSubmission';
+
+export const ONBOARDING_DIALOG = 'ONBOARDING_DIALOG';
+const CARD_LOOP = 'CARD_LOOP';
+
+export const VERBS = {
+  newCustomer: 'onboard.customer.new',
+  search: 'onboard.search',
+  pickCustomer: 'onboard.customer.pick',
+  searchAgain: 'onboard.customer.back',
+  page: 'onboard.page',
+  checkDomain: 'onboard.domain.check',
+  companyNext: 'onboard.company.next',
+  billingNext: 'onboard.billing.next',
+  subscriptionNext: 'onboard.subscription.next',
+  pickRegistration: 'onboard.registration.pick',
+  accessNext: 'onboard.access.next',
+  back: 'onboard.back',
+  edit: 'onboard.edit',
+  submit: 'onboard.submit',
+  cancel: 'onboard.cancel',
+  /** Not a button: `onboard` typed while a draft is open shows its card again. */
+  resume: 'onboard.resume',
+} as const;
+
+/** What the operator did: a button's verb and its data (inputs merged in). Untrusted. */
+export interface CardAction {
+  verb: string;
+  data: Record<string, unknown>;
+}
+
+/** How the dialog ended. */
+export type OnboardingOutcome = { kind: 'submitted'; request: OnboardingRequest } | { kind: 'cancelled'; draft: OnboardingDraft };
+
+export interface OnboardingDialogDependencies {
+  cloud: Pick<Cloud, 'partnerCenter' | 'registrations'>;
+  store: Pick<BotStore, 'requests' | 'audit' | 'facts'>;
+}
+
+/** Turn-state keys: the action the session hands in, and the card the step hands back. */
+export const CARD_ACTION_KEY = Symbol('onboarding card action');
+export const CARD_OUT_KEY = Symbol('onboarding card to show');
+
+const OUT_OF_DATE = 'That card was out of date, so nothing changed: this is where your draft is now.';
+
+export class OnboardingDialog extends ComponentDialog {
+  private readonly sources: CardSources;
+
+  constructor(private readonly deps: OnboardingDialogDependencies) {
+    super(ONBOARDING_DIALOG);
+    this.sources = { cloud: deps.cloud, store: deps.store };
+    this.addDialog(new CardWaterfall(CARD_LOOP, [this.showCardStep.bind(this), this.actOnCardStep.bind(this)]));
+    this.initialDialogId = CARD_LOOP;
+  }
+
+  private async showCardStep(step: WaterfallStepContext<OnboardingDraft>): Promise<DialogTurnResult> {
+    const card = await renderDraftCard(step.options, this.sources);
+    step.context.turnState.set(CARD_OUT_KEY, card);
+    return ComponentDialog.EndOfTurn;
+  }
+
+  private async actOnCardStep(step: WaterfallStepContext<OnboardingDraft>): Promise<DialogTurnResult> {
+    const draft = step.options;
+    const action: CardAction = step.context.turnState.get(CARD_ACTION_KEY) ?? { verb: VERBS.resume, data: {} };
+    if (action.verb === VERBS.cancel) return step.endDialog({ kind: 'cancelled', draft } satisfies OnboardingOutcome);
+    if (action.verb === VERBS.resume) return step.replaceDialog(CARD_LOOP, { ...draft, form: { ...draft.form, cardError: '' } });
+    if (!this.isFromCurrentCard(draft, action)) return step.replaceDialog(CARD_LOOP, withCardError(draft, OUT_OF_DATE));
+    if (action.verb === VERBS.submit) return this.submitStep(step, draft);
+    const next = await this.reactToCard(draft, action);
+    return step.replaceDialog(CARD_LOOP, next);
+  }
+
+  private async submitStep(step: WaterfallStepContext<OnboardingDraft>, draft: OnboardingDraft): Promise<DialogTurnResult> {
+    const submitted = await submitOnboardingRequest(step.context, draft, this.deps.store);
+    if (!submitted.ok) return step.replaceDialog(CARD_LOOP, withCardError(goTo(draft, submitted.step), submitted.problem));
+    return step.endDialog({ kind: 'submitted', request: submitted.request } satisfies OnboardingOutcome);
+  }
+
+  /** Buttons carry the draft id and the card they are on; anything else is an old card. */
+  private isFromCurrentCard(draft: OnboardingDraft, action: CardAction): boolean {
+    return action.data.draftId === draft.id && action.data.card === draft.step;
+  }
+
+  private async reactToCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+    if (action.verb === VERBS.back) return goTo(draft, previousStep(draft));
+    switch (draft.step) {
+      case 'customer':
+        return this.onCustomerCard(draft, action);
+      case 'matches':
+        return this.onMatchesCard(draft, action);
+      case 'company':
+        return this.onCompanyCard(draft, action);
+      case 'billing':
+        return this.onBillingCard(draft, action);
+      case 'subscription':
+        return this.onSubscriptionCard(draft, action);
+      case 'registration':
+        return this.onRegistrationCard(draft, action);
+      case 'access':
+        return this.onAccessCard(draft, action);
+      case 'review':
+        return this.onReviewCard(draft, action);
+    }
+  }
+
+  private async onCustomerCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+    if (action.verb === VERBS.newCustomer) return goTo(draft, 'company');
+    if (action.verb !== VERBS.search) return draft;
+    const input = parseCustomerSearch(action.data);
+    if (!input.ok) return withErrors(draft, input.values, input.errors);
+    try {
+      const matches = await this.deps.cloud.partnerCenter.searchCustomers(input.value);
+      if (matches.length === 0) {
+        const what = input.value.field === 'Domain' ? 'a domain' : 'a company name';
+        return withErrors(draft, input.values, {
+          customerQuery: `No customer of yours in Partner Center has ${what} starting with "${input.value.prefix}". Check the spelling, search by the other field, or choose New customer.`,
+        });
+      }
+      return { ...accepted(draft, input.values), step: 'matches', page: 0, search: { ...input.value, matches }, form: { values: {}, errors: {}, cardError: '' } };
+    } catch (err) {
+      return withErrors(draft, input.values, { customerQuery: this.problem(err, 'Partner Center search failed') });
+    }
+  }
+
+  private onMatchesCard(draft: OnboardingDraft, action: CardAction): OnboardingDraft {
+    if (action.verb === VERBS.searchAgain) return goTo(draft, 'customer');
+    if (action.verb === VERBS.page) return { ...draft, page: parsePage(action.data) };
+    if (action.verb !== VERBS.pickCustomer) return draft;
+    // The pick is looked up in the matches the server found, never taken from the card.
+    const id = dataString(action.data, 'customerTenantId')?.toLowerCase();
+    const match = draft.search?.matches.find((m) => m.customerTenantId.toLowerCase() === id);
+    if (!match) return withCardError(draft, 'That customer is not among the search results: choose one of those listed.');
+    const customer = { kind: 'existing' as const, customerTenantId: match.customerTenantId, companyName: match.companyName, domain: match.domain };
+    const next = withCustomer(draft, customer);
+    return goTo(next, nextMissingStep(next));
+  }
+
+  private async onCompanyCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+    if (action.verb === VERBS.checkDomain) return this.checkDomain(draft, action);
+    if (action.verb !== VERBS.companyNext) return draft;
+    const input = parseCompany(action.data);
+    if (!input.ok) return withErrors(draft, input.values, input.errors);
+    const taken = await this.domainProblem(input.value.domain);
+    if (taken) return { ...withErrors(draft, input.values, { domainPrefix: taken }), domainCheck: undefined };
+    const next = { ...accepted(draft, input.values), company: input.value, domainCheck: undefined };
+    return goTo(next, 'billing');
+  }
+
+  /** "Check availability": the same card, values kept, the answer beside the domain field. */
+  private async checkDomain(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+    const input = parseDomainPrefix(action.data);
+    if (!input.ok) return { ...withErrors(draft, input.values, input.errors), domainCheck: undefined };
+    const domain = input.value.domain;
+    const taken = await this.domainProblem(domain);
+    const kept = withErrors(draft, input.values, {});
+    if (taken) return { ...kept, domainCheck: { domain, available: false, text: taken } };
+    return { ...kept, domainCheck: { domain, available: true, text: `${domain} is available.` } };
+  }
+
+  /** Why the domain cannot be used ('' when it is free). Says so when it is already one of ours. */
+  private async domainProblem(domain: string): Promise<string> {
+    const partnerCenter = this.deps.cloud.partnerCenter;
+    try {
+      if (await partnerCenter.isDomainAvailable(domain)) return '';
+      const ours = await partnerCenter.findCustomerByDomain(domain);
+      return ours
+        ? `${domain} already belongs to your customer ${ours.companyName}: go Back and choose Existing customer.`
+        : `${domain} is already taken: choose another prefix.`;
+    } catch (err) {
+      return this.problem(err, `Could not check ${domain}`);
+    }
+  }
+
+  private onBillingCard(draft: OnboardingDraft, action: CardAction): OnboardingDraft {
+    if (action.verb !== VERBS.billingNext) return draft;
+    const input = parseBillingProfile(action.data);
+    if (!input.ok) return withErrors(draft, input.values, input.errors);
+    if (!draft.company) return goTo(draft, 'company');
+    const billing = input.value;
+    const customer = {
+      kind: 'new' as const,
+      companyName: draft.company.companyName,
+      domain: draft.company.domain,
+      address: billing.address,
+      contact: billing.contact,
+      culture: billing.culture,
+      language: billing.language,
+      organizationRegistrationNumber: billing.organizationRegistrationNumber,
+    };
+    const next = withCustomer({ ...accepted(draft, input.values), billing }, customer);
+    return goTo(next, nextMissingStep(next));
+  }
+
+  private async onSubscriptionCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+    if (action.verb !== VERBS.subscriptionNext) return draft;
+    const input = parseSubscription(action.data);
+    if (!input.ok) return withErrors(draft, input.values, input.errors);
+    const subscription = input.value;
+    if (subscription.kind === 'existing') {
+      const customer = draft.customer;
+      if (customer?.kind !== 'existing') {
+        return withErrors(draft, input.values, { subscriptionKind: 'A new customer has no Azure subscription yet: choose Buy an Azure plan.' });
+      }
+      const problem = await this.entitlementProblem(customer.customerTenantId, customer.companyName, subscription.azureSubscriptionId);
+      if (problem) return withErrors(draft, input.values, { azureSubscriptionId: problem });
+    }
+    const next = { ...accepted(draft, input.values), subscription };
+    return goTo(next, nextMissingStep(next));
+  }
+
+  /**
+   * The subscription must be one of the customer's Azure subscriptions in Partner Center: an
+   * entitlement of their Azure plan, or a legacy CSP subscription whose id is the Azure id.
+   */
+  private async entitlementProblem(tenant: Guid, company: string, azureSubscriptionId: Guid): Promise<string> {
+    const partnerCenter = this.deps.cloud.partnerCenter;
+    try {
+      const subscriptions = await partnerCenter.listSubscriptions(tenant);
+      if (subscriptions.some((s) => !s.isAzurePlan && s.id.toLowerCase() === azureSubscriptionId)) return '';
+      const plans = subscriptions.filter((s) => s.isAzurePlan);
+      let checked = 0;
+      for (const plan of plans) {
+        const entitlements = await partnerCenter.listAzureEntitlements(tenant, plan.id);
+        checked += entitlements.length;
+        if (entitlements.some((e) => e.azureSubscriptionId.toLowerCase() === azureSubscriptionId)) return '';
+      }
+      const planWords = plans.length === 1 ? '1 Azure plan' : `${plans.length} Azure plans`;
+      return `${azureSubscriptionId} is not one of ${company}'s Azure subscriptions in Partner Center (checked ${subscriptions.length} subscription(s): ${planWords} with ${checked} Azure subscription(s)). Check the id, or choose Buy an Azure plan.`;
+    } catch (err) {
+      return this.problem(err, `Could not read ${company}'s subscriptions from Partner Center`);
+    }
+  }
+
+  private async onRegistrationCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+    if (action.verb === VERBS.page) return { ...draft, page: parsePage(action.data), form: { ...draft.form, cardError: '' } };
+    if (action.verb !== VERBS.pickRegistration) return draft;
+    // Only a registration from REGISTRATIONS, whatever the card says.
+    const id = dataString(action.data, 'registrationId')?.toLowerCase();
+    const ref = this.deps.cloud.registrations.allowed.find((r) => r.resourceId.toLowerCase() === id);
+    if (!ref) return withCardError(draft, 'That registration is not one this bot may change: choose one of those listed.');
+    const standing = await registrationStanding(ref, this.sources);
+    if (!standing.eligible) return withCardError(draft, `${ref.name}: ${standing.reason}`);
+    const next = { ...draft, registration: { ref, billingModel: standing.billingModel } };
+    return goTo(next, nextMissingStep(next));
+  }
+
+  private onAccessCard(draft: OnboardingDraft, action: CardAction): OnboardingDraft {
+    if (action.verb !== VERBS.accessNext) return draft;
+    const input = parseAccess(action.data);
+    if (!input.ok) return withErrors(draft, input.values, input.errors);
+    const next = { ...accepted(draft, input.values), access: input.value };
+    return goTo(next, nextMissingStep(next));
+  }
+
+  private onReviewCard(draft: OnboardingDraft, action: CardAction): OnboardingDraft {
+    if (action.verb !== VERBS.edit) return draft;
+    const section = dataString(action.data, 'section') as DraftSection | undefined;
+    if (!section || !['customer', 'billing', 'subscription', 'registration', 'access'].includes(section)) return draft;
+    return goTo(draft, stepForSection(draft, section));
+  }
+
+  /** A cloud failure as words for the card; anything that is not a DomainError is a bug and propagates. */
+  private problem(err: unknown, what: string): string {
+    if (!isDomainError(err)) throw err;
+    return `${what}: ${err.message} ${err.nextStep}`;
+  }
+}
+
+/**
+ * A waterfall that also moves on for card invokes: botbuilder's WaterfallDialog only continues on
+ * message activities, but an Action.Execute click arrives as an `adaptiveCard/action` invoke.
+ */
+class CardWaterfall extends WaterfallDialog<OnboardingDraft> {
+  override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    return this.resumeDialog(dc, DialogReason.continueCalled);
+  }
+}
+
+/** The card the dialog wants shown this turn, if any. */
+export function cardToShow(context: TurnContext): AdaptiveCard | undefined {
+  return context.turnState.get(CARD_OUT_KEY);
+}

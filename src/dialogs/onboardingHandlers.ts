@@ -1,0 +1,71 @@
+// The onboarding feature's entry points, in the shapes the bot routes to (src/bot/handlers.ts):
+// the `onboard` and `cancel` commands, and one card-action handler for every `onboard.*` verb.
+import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
+import type { CardAction } from './onboardingDialog';
+import { OnboardingSession, type OnboardingSessionOptions } from './onboardingSession';
+
+const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+
+/** `cancel <request id>`: cancels a submitted request (the approval feature provides it). */
+export type CancelRequest = (context: TurnContext, args: string) => Promise<void>;
+
+export class OnboardCommand {
+  readonly command = 'onboard';
+  readonly usage = 'onboard: onboard a customer (new or existing) onto an Azure Stack Hub registration, step by step with cards';
+
+  constructor(private readonly session: OnboardingSession) {}
+
+  async handle(context: TurnContext): Promise<void> {
+    await this.session.start(context);
+  }
+}
+
+export class CancelCommand {
+  readonly command = 'cancel';
+  readonly usage = 'cancel: drop your onboarding draft (cancel <request id>: cancel a submitted request)';
+
+  constructor(
+    private readonly session: OnboardingSession,
+    private readonly cancelRequest?: CancelRequest,
+  ) {}
+
+  async handle(context: TurnContext, args: string): Promise<void> {
+    if (!args) return this.session.cancel(context);
+    if (this.cancelRequest) return this.cancelRequest(context, args);
+    await context.sendActivity(
+      `Cancelling a submitted request is not available here yet. Type cancel on its own to drop your onboarding draft; to stop a submitted request, ask an approver to reject it.`,
+    );
+  }
+}
+
+export class OnboardingCardActions {
+  constructor(private readonly session: OnboardingSession) {}
+
+  matches(verb: string): boolean {
+    return verb.startsWith('onboard.');
+  }
+
+  async handle(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<AdaptiveCardInvokeResponse> {
+    const action: CardAction = { verb, data };
+    const card = await this.session.act(context, action);
+    return { statusCode: 200, type: ADAPTIVE_CARD, value: card };
+  }
+}
+
+export interface OnboardingFeatureOptions extends OnboardingSessionOptions {
+  cancelRequest?: CancelRequest;
+}
+
+/** Everything the composition root registers for onboarding. */
+export function createOnboardingFeature(options: OnboardingFeatureOptions): {
+  session: OnboardingSession;
+  commands: [OnboardCommand, CancelCommand];
+  cardActions: [OnboardingCardActions];
+} {
+  const session = new OnboardingSession(options);
+  return {
+    session,
+    commands: [new OnboardCommand(session), new CancelCommand(session, options.cancelRequest)],
+    cardActions: [new OnboardingCardActions(session)],
+  };
+}

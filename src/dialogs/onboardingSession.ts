@@ -1,0 +1,185 @@
+// One operator's onboarding draft in one conversation. In a channel thread everyone shares the
+// conversation, so the dialog state is a conversation-state property named after the operator:
+// two operators onboarding in one thread never see each other's draft. Also here: the draft's
+// clock (it expires after DRAFT_TTL_HOURS untouched) and what a turn shows: a card returned in
+// place for a button, or a message for a typed command.
+import { randomUUID } from 'crypto';
+import { type ConversationState, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { DialogSet, type DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
+import { cardAttachment, type AdaptiveCard } from '../cards/render';
+import type { OnboardingRequest } from '../onboarding/model';
+import { noteCard } from './onboardingCards';
+import {
+  CARD_ACTION_KEY,
+  cardToShow,
+  ONBOARDING_DIALOG,
+  OnboardingDialog,
+  VERBS,
+  type CardAction,
+  type OnboardingDialogDependencies,
+  type OnboardingOutcome,
+} from './onboardingDialog';
+import { newDraft, type DraftOwner } from './onboardingDraft';
+
+/** Called once a request is stored (the approval feature posts its card from here). */
+export type OnSubmitted = (request: OnboardingRequest, context: TurnContext) => Promise<void>;
+
+export interface OnboardingSessionOptions extends OnboardingDialogDependencies {
+  conversationState: ConversationState;
+  draftTtlHours: number;
+  onSubmitted?: OnSubmitted;
+  /** Told when the onSubmitted hook fails (the request is stored regardless). */
+  onHookError?: (err: unknown, request: OnboardingRequest) => void;
+}
+
+/** When the draft was started and last touched: the expiry clock. */
+interface DraftClock {
+  startedAt: string;
+  touchedAt: string;
+}
+
+const HOUR_MS = 3_600_000;
+
+export class OnboardingSession {
+  private readonly dialog: OnboardingDialog;
+
+  constructor(private readonly options: OnboardingSessionOptions) {
+    this.dialog = new OnboardingDialog(options);
+  }
+
+  /** `onboard`: a new draft, or the open one where the operator left it. Sends the card as a message. */
+  async start(context: TurnContext): Promise<void> {
+    const operator = operatorOf(context);
+    const expired = await this.expireIfStale(context, operator);
+    if (expired) await sendCard(context, expired);
+    const dc = await this.dialogsFor(operator).createContext(context);
+    if (dc.activeDialog) {
+      const clock = await this.clockFor(operator).get(context);
+      await context.sendActivity(`You already have an onboarding draft open (started ${formatTime(clock?.startedAt)}): here is where you were. Type cancel to drop it.`);
+      context.turnState.set(CARD_ACTION_KEY, { verb: VERBS.resume, data: {} } satisfies CardAction);
+      await dc.continueDialog();
+    } else {
+      await dc.beginDialog(ONBOARDING_DIALOG, newDraft(randomUUID(), operator, new Date()));
+    }
+    await this.touch(context, operator);
+    const card = cardToShow(context);
+    if (card) await sendCard(context, card);
+  }
+
+  /** A button on an onboarding card. Returns the card to show in its place. */
+  async act(context: TurnContext, action: CardAction): Promise<AdaptiveCard> {
+    const operator = operatorOf(context);
+    const owner = typeof action.data.ownerId === 'string' ? action.data.ownerId : undefined;
+    if (owner && owner !== operator.key) {
+      const ownerName = typeof action.data.ownerName === 'string' ? action.data.ownerName : 'another operator';
+      return noteCard(`This is ${ownerName}'s onboarding draft`, 'Only they can change it, so nothing changed. Type onboard to start your own.', 'Warning');
+    }
+    const expired = await this.expireIfStale(context, operator);
+    if (expired) return expired;
+    const dc = await this.dialogsFor(operator).createContext(context);
+    if (!dc.activeDialog) {
+      return noteCard('This onboarding draft is no longer open', 'It was submitted or cancelled. Type onboard to start a new one.');
+    }
+    context.turnState.set(CARD_ACTION_KEY, action);
+    const result = await dc.continueDialog();
+    if (result.status === DialogTurnStatus.complete) return this.finish(context, operator, result.result as OnboardingOutcome);
+    await this.touch(context, operator);
+    return cardToShow(context) ?? noteCard('Nothing to show', 'Type onboard to see your draft.');
+  }
+
+  /** Bare `cancel`: drops the operator's open draft, if any. */
+  async cancel(context: TurnContext): Promise<void> {
+    const operator = operatorOf(context);
+    const expired = await this.expireIfStale(context, operator);
+    if (expired) return sendCard(context, expired);
+    const dc = await this.dialogsFor(operator).createContext(context);
+    if (!dc.activeDialog) {
+      await context.sendActivity('You have no onboarding draft open, so there is nothing to cancel. To cancel a submitted request, type cancel <request id>.');
+      return;
+    }
+    await this.forget(context, operator);
+    await sendCard(context, cancelledNote());
+  }
+
+  private async finish(context: TurnContext, operator: DraftOwner, outcome: OnboardingOutcome): Promise<AdaptiveCard> {
+    await this.forget(context, operator);
+    if (outcome.kind === 'cancelled') return cancelledNote();
+    const request = outcome.request;
+    let hookProblem = '';
+    if (this.options.onSubmitted) {
+      try {
+        await this.options.onSubmitted(request, context);
+      } catch (err) {
+        this.options.onHookError?.(err, request);
+        hookProblem = ` The request is stored, but posting it for approval failed; type status ${request.id} and tell an administrator.`;
+      }
+    }
+    return noteCard(
+      `Request ${request.id} submitted — waiting for approval`,
+      `Nothing is created in Partner Center or Azure until an approver approves it. Type status ${request.id} to follow it.${hookProblem}`,
+      hookProblem ? 'Warning' : 'Good',
+      [
+        { title: 'Customer', value: request.customer.companyName },
+        { title: 'Registration', value: request.registration.name },
+      ],
+    );
+  }
+
+  /** Discards a draft left alone longer than DRAFT_TTL_HOURS; returns the note saying so. */
+  private async expireIfStale(context: TurnContext, operator: DraftOwner): Promise<AdaptiveCard | undefined> {
+    const clock = await this.clockFor(operator).get(context);
+    if (!clock) return undefined;
+    const ttlMs = this.options.draftTtlHours * HOUR_MS;
+    if (Date.now() - Date.parse(clock.touchedAt) <= ttlMs) return undefined;
+    await this.forget(context, operator);
+    return noteCard(
+      'Your onboarding draft expired',
+      `Your onboarding draft from ${formatTime(clock.startedAt)} expired after ${this.options.draftTtlHours} hours; type onboard to start again.`,
+      'Warning',
+    );
+  }
+
+  private async touch(context: TurnContext, operator: DraftOwner): Promise<void> {
+    const accessor = this.clockFor(operator);
+    const now = new Date().toISOString();
+    const clock = await accessor.get(context);
+    await accessor.set(context, { startedAt: clock?.startedAt ?? now, touchedAt: now });
+  }
+
+  private async forget(context: TurnContext, operator: DraftOwner): Promise<void> {
+    await this.dialogStateFor(operator).delete(context);
+    await this.clockFor(operator).delete(context);
+  }
+
+  private dialogsFor(operator: DraftOwner): DialogSet {
+    return new DialogSet(this.dialogStateFor(operator)).add(this.dialog);
+  }
+
+  private dialogStateFor(operator: DraftOwner): StatePropertyAccessor<DialogState> {
+    return this.options.conversationState.createProperty<DialogState>(`onboardingDialog:${operator.key}`);
+  }
+
+  private clockFor(operator: DraftOwner): StatePropertyAccessor<DraftClock> {
+    return this.options.conversationState.createProperty<DraftClock>(`onboardingDraftClock:${operator.key}`);
+  }
+}
+
+/** The operator: their Entra object id when Teams sends it (it always does for signed-in users). */
+export function operatorOf(context: TurnContext): DraftOwner {
+  const from = context.activity.from ?? { id: 'unknown' };
+  const aadObjectId = from.aadObjectId?.toLowerCase();
+  return { key: aadObjectId ?? from.id, aadObjectId, teamsUserId: from.id, name: from.name ?? 'an operator' };
+}
+
+function cancelledNote(): AdaptiveCard {
+  return noteCard('Onboarding draft cancelled', 'Nothing was submitted. Type onboard to start again.');
+}
+
+async function sendCard(context: TurnContext, card: AdaptiveCard): Promise<void> {
+  await context.sendActivity(MessageFactory.attachment(cardAttachment(card)));
+}
+
+function formatTime(iso: string | undefined): string {
+  if (!iso) return 'earlier';
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}

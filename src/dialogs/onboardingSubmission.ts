@@ -1,0 +1,81 @@
+// Submit: the reviewed draft becomes an OnboardingRequest, pending approval, stored with a short
+// id and a first audit entry. Nothing in Partner Center or Azure is touched here.
+import type { TurnContext } from 'botbuilder';
+import { isGuid, type Guid, type OnboardingRequest, type Person, type RequestId } from '../onboarding/model';
+import { newRequestId } from '../onboarding/requestIds';
+import { ConcurrencyError, type BotStore } from '../store/types';
+import { nextMissingStep, type DraftStep, type OnboardingDraft } from './onboardingDraft';
+
+export type Submission = { ok: true; request: OnboardingRequest } | { ok: false; step: DraftStep; problem: string };
+
+/** Ids are drawn at random; a taken one is drawn again, longer after a few collisions. */
+const ID_ATTEMPTS = 8;
+
+export async function submitOnboardingRequest(
+  context: TurnContext,
+  draft: OnboardingDraft,
+  store: Pick<BotStore, 'requests' | 'audit'>,
+): Promise<Submission> {
+  const { customer, subscription, registration, access } = draft;
+  if (!customer || !subscription || !registration || !access) {
+    return { ok: false, step: nextMissingStep(draft), problem: 'This part of the draft is not filled in yet.' };
+  }
+  const requester = requesterOf(context);
+  if (!requester) {
+    return {
+      ok: false,
+      step: 'review',
+      problem: 'I cannot tell who you are: Teams sent no Entra object id with your click, and approvals need it. Try again from Teams.',
+    };
+  }
+  const now = new Date().toISOString();
+  const base: Omit<OnboardingRequest, 'id'> = {
+    kind: 'onboard',
+    status: 'pending_approval',
+    teamsTenantId: teamsTenantIdOf(context),
+    requester,
+    conversationId: context.activity.conversation?.id ?? '',
+    customer,
+    subscription,
+    registration: registration.ref,
+    access,
+    steps: [],
+    results: {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  const request = await createWithFreshId(base, store);
+  await store.audit.append({
+    requestId: request.id,
+    at: now,
+    actor: requester.aadObjectId,
+    actorName: requester.name,
+    action: 'submitted',
+    detail: `Onboarding of ${customer.companyName} (${customer.kind} customer) onto ${registration.ref.name} submitted for approval.`,
+  });
+  return { ok: true, request };
+}
+
+async function createWithFreshId(base: Omit<OnboardingRequest, 'id'>, store: Pick<BotStore, 'requests'>): Promise<OnboardingRequest> {
+  for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
+    const id: RequestId = newRequestId('onboard', attempt < 4 ? 4 : 5);
+    const request: OnboardingRequest = { id, ...base };
+    try {
+      return (await store.requests.create(request)).value;
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError)) throw err;
+    }
+  }
+  throw new Error(`No free request id after ${ID_ATTEMPTS} attempts`);
+}
+
+function requesterOf(context: TurnContext): Person | undefined {
+  const from = context.activity.from;
+  if (!from || !isGuid(from.aadObjectId)) return undefined;
+  return { aadObjectId: from.aadObjectId.toLowerCase() as Guid, teamsUserId: from.id, name: from.name ?? from.id };
+}
+
+function teamsTenantIdOf(context: TurnContext): string {
+  const channelData = context.activity.channelData as { tenant?: { id?: string } } | undefined;
+  return context.activity.conversation?.tenantId ?? channelData?.tenant?.id ?? '';
+}

@@ -1,0 +1,452 @@
+// The onboarding conversation as transcripts: an operator types `onboard` in Teams and clicks
+// through the cards; the real bot, the real SQLite store and the real cloud clients against the
+// simulated cloud answer.
+import type { OnboardingRequest } from '../../src/onboarding/model';
+import { REQUEST_ID_PATTERN } from '../../src/onboarding/model';
+import {
+  ALEX,
+  MEGAN,
+  CHANNEL_THREAD,
+  Operator,
+  buildBot,
+  buttonTitles,
+  errorBeside,
+  inputValues,
+  lastCard,
+  startWorld,
+  texts,
+  title,
+  type BotUnderTest,
+  type Card,
+} from './teamsTestClient';
+
+type World = Awaited<ReturnType<typeof startWorld>>;
+
+let world: World;
+let bot: BotUnderTest;
+let alex: Operator;
+
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(async () => {
+  await world.close();
+});
+beforeEach(() => {
+  bot = buildBot({ store: world.store, cloud: world.cloud });
+  alex = new Operator(bot, ALEX, { id: `a:1on1-${Math.random()}`, conversationType: 'personal' });
+});
+
+const NEW_COMPANY = { companyName: 'Tailspin Toys', domainPrefix: 'tailspintoys' };
+const US_BILLING = {
+  country: 'US',
+  region: 'WA',
+  city: 'Redmond',
+  postalCode: '98052',
+  addressLine1: 'One Microsoft Way',
+  addressLine2: '',
+  organizationRegistrationNumber: '',
+  firstName: 'Dana',
+  lastName: 'Lee',
+  email: 'dana@tailspintoys.com',
+  phoneNumber: '+1 425 555 0101',
+  culture: 'en-US',
+  language: 'en',
+};
+
+async function requestsNow(): Promise<OnboardingRequest[]> {
+  return (await world.store.requests.list()).map((v) => v.value);
+}
+
+/** onboard → New customer → company → billing: the subscription card. */
+async function newCustomerUpToSubscription(operator: Operator, company = NEW_COMPANY): Promise<Card> {
+  const customer = await operator.sayForCard('onboard');
+  const companyCard = await operator.click(customer, 'New customer');
+  const billing = await operator.click(companyCard, 'Next', company);
+  return operator.click(billing, 'Next', US_BILLING);
+}
+
+/** onboard → search → pick: the subscription card for an existing customer. */
+async function existingCustomerUpToSubscription(operator: Operator, companyName: string): Promise<Card> {
+  const customer = await operator.sayForCard('onboard');
+  const matches = await operator.click(customer, 'Search', { searchField: 'CompanyName', customerQuery: companyName.slice(0, 4) });
+  return operator.click(matches, `Choose ${companyName}`);
+}
+
+describe('onboarding a new customer with an Azure plan', () => {
+  it('goes customer → company → billing → subscription → registration → access → review → submitted, pending approval', async () => {
+    const before = (await requestsNow()).length;
+    const customer = await alex.sayForCard('onboard');
+    expect(title(customer)).toBe('Onboard a customer: customer');
+    expect(texts(customer)).toContain('Step 1 of 5 · draft of Alex Wilber');
+
+    const company = await alex.click(customer, 'New customer');
+    expect(title(company)).toBe('Onboard a customer: new customer');
+
+    // "Check availability" answers on the same card, beside the domain, with the values kept.
+    const checked = await alex.click(company, 'Check availability', NEW_COMPANY);
+    expect(title(checked)).toBe('Onboard a customer: new customer');
+    expect(texts(checked)).toContain('tailspintoys.onmicrosoft.com is available.');
+    expect(inputValues(checked)).toMatchObject(NEW_COMPANY);
+
+    const billing = await alex.click(checked, 'Next');
+    expect(title(billing)).toBe('Onboard a customer: billing profile of Tailspin Toys');
+    expect(inputValues(billing)).toMatchObject({ culture: 'en-US', language: 'en' });
+
+    const subscription = await alex.click(billing, 'Next', US_BILLING);
+    expect(title(subscription)).toBe('Onboard a customer: subscription for Tailspin Toys');
+    expect(texts(subscription)).toContain('A new customer has no Azure subscription yet: the run buys an Azure plan for it.');
+
+    const registration = await alex.click(subscription, 'Next');
+    expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
+    const registrationTexts = texts(registration).join('\n');
+    expect(registrationTexts).toContain('azurestack-payg-east');
+    expect(registrationTexts).toContain('Cannot take tenants (Capacity billing: disconnected deployments bill the CSP).');
+    // A Capacity registration offers no button; the others do.
+    expect(buttonTitles(registration)).toEqual(
+      expect.arrayContaining(['Use azurestack-payg-east', 'Use azurestack-payg-west', 'Use azurestack-payg-south']),
+    );
+    expect(buttonTitles(registration)).not.toContain('Use azurestack-capacity-north');
+
+    const access = await alex.click(registration, 'Use azurestack-payg-east');
+    expect(title(access)).toBe('Onboard a customer: customer access');
+    const review = await alex.click(access, 'Next', { accessKind: 'guest-instructions', adminEmail: 'admin@tailspintoys.com', adminName: 'Ari Admin' });
+    expect(title(review)).toBe('Onboard a customer: review');
+    expect(texts(review)).toEqual(
+      expect.arrayContaining([
+        'Customer: Tailspin Toys (new)',
+        'Domain: tailspintoys.onmicrosoft.com',
+        'Address: One Microsoft Way, Redmond, WA, 98052, United States',
+        'Contact: Dana Lee <dana@tailspintoys.com>',
+        'Azure subscription: Buy an Azure plan',
+        'Registration: azurestack-payg-east (resource group azurestack)',
+        'Billing model: PayAsYouUse',
+        'Customer admin: Ari Admin <admin@tailspintoys.com>',
+      ]),
+    );
+    expect(buttonTitles(review)).toEqual(['Edit Customer', 'Edit Billing profile', 'Edit Subscription', 'Edit Registration', 'Edit Customer access', 'Submit', 'Cancel']);
+    expect(await requestsNow()).toHaveLength(before);
+
+    const note = await alex.click(review, 'Submit');
+    const id = /Request (\S+) submitted — waiting for approval/.exec(title(note))?.[1];
+    expect(id).toMatch(new RegExp(REQUEST_ID_PATTERN));
+    expect(id).toMatch(/^ONB-/);
+
+    const stored = (await world.store.requests.get(id as OnboardingRequest['id']))?.value;
+    expect(stored).toMatchObject({
+      kind: 'onboard',
+      status: 'pending_approval',
+      teamsTenantId: '11111111-2222-4333-8444-555555555555',
+      requester: { aadObjectId: ALEX.aadObjectId, teamsUserId: ALEX.id, name: 'Alex Wilber' },
+      customer: {
+        kind: 'new',
+        companyName: 'Tailspin Toys',
+        domain: 'tailspintoys.onmicrosoft.com',
+        address: { country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052', addressLine1: 'One Microsoft Way' },
+        contact: { firstName: 'Dana', lastName: 'Lee', email: 'dana@tailspintoys.com', phoneNumber: '+1 425 555 0101' },
+        culture: 'en-US',
+        language: 'en',
+      },
+      subscription: { kind: 'azure-plan' },
+      registration: { name: 'azurestack-payg-east', resourceGroup: 'azurestack' },
+      access: { kind: 'guest-owner', email: 'admin@tailspintoys.com', displayName: 'Ari Admin', mode: 'instructions' },
+      steps: [],
+      results: {},
+    });
+    const audit = await world.store.audit.list(id as OnboardingRequest['id']);
+    expect(audit.map((a) => a.action)).toEqual(['submitted']);
+    expect(audit[0].actor).toBe(ALEX.aadObjectId);
+    expect(bot.submitted).toEqual([id]);
+
+    // The draft is gone: its old card no longer changes anything.
+    const stale = await alex.click(review, 'Submit');
+    expect(title(stale)).toBe('This onboarding draft is no longer open');
+    expect(await requestsNow()).toHaveLength(before + 1);
+  });
+});
+
+describe('onboarding an existing customer with an existing Azure subscription', () => {
+  it('searches Partner Center, picks the match (tenant id shown), checks the subscription against its entitlements, submits', async () => {
+    const litware = world.sandbox.seedCustomer({ companyName: 'Litware', domain: 'litware.onmicrosoft.com', azurePlan: 'active' });
+    const customer = await alex.sayForCard('onboard');
+    const matches = await alex.click(customer, 'Search', { searchField: 'Domain', customerQuery: 'litware' });
+    expect(title(matches)).toBe('Onboard a customer: pick the customer');
+    expect(texts(matches)).toEqual(expect.arrayContaining(['Litware', 'Domain: litware.onmicrosoft.com', `Tenant id: ${litware.customerTenantId}`]));
+
+    const subscription = await alex.click(matches, 'Choose Litware');
+    expect(title(subscription)).toBe('Onboard a customer: subscription for Litware');
+    const registration = await alex.click(subscription, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: ` ${litware.azureSubscriptionId!.toUpperCase()} ` });
+    expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
+    const access = await alex.click(registration, 'Use azurestack-payg-west');
+    const review = await alex.click(access, 'Next', { accessKind: 'none' });
+    expect(texts(review)).toEqual(
+      expect.arrayContaining([
+        'Customer: Litware (existing)',
+        `Tenant id: ${litware.customerTenantId}`,
+        `Azure subscription: Existing: ${litware.azureSubscriptionId}`,
+        'Access: None: the CSP manages the subscription',
+      ]),
+    );
+    const note = await alex.click(review, 'Submit');
+    const id = /Request (\S+) submitted/.exec(title(note))?.[1] as OnboardingRequest['id'];
+    const stored = (await world.store.requests.get(id))?.value;
+    expect(stored?.customer).toEqual({ kind: 'existing', customerTenantId: litware.customerTenantId, companyName: 'Litware', domain: 'litware.onmicrosoft.com' });
+    expect(stored?.subscription).toEqual({ kind: 'existing', azureSubscriptionId: litware.azureSubscriptionId });
+    expect(stored?.registration.resourceId).toBe(world.sandbox.registrations.payAsYouUse2);
+  });
+
+  it('warns on the registration and the review when the tenant is already mapped there to another subscription', async () => {
+    world.sandbox.seedCustomer({ companyName: 'Woodgrove', domain: 'woodgrove.onmicrosoft.com', azurePlan: 'active', mappedOn: [world.sandbox.registrations.payAsYouUse] });
+    const subscription = await existingCustomerUpToSubscription(alex, 'Woodgrove');
+    const registration = await alex.click(subscription, 'Next', { subscriptionKind: 'azure-plan' });
+    const warnings = texts(registration).filter((t) => t.includes('already mapped here'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^Woodgrove is already mapped here to subscription [0-9a-f-]{36}: adding it overwrites that mapping\.$/);
+    const access = await alex.click(registration, 'Use azurestack-payg-east');
+    const review = await alex.click(access, 'Next', { accessKind: 'none' });
+    expect(texts(review).some((t) => t.startsWith('Woodgrove is already mapped here to subscription'))).toBe(true);
+  });
+});
+
+describe('bad input comes back on the same card, values kept, the error beside the field, nothing changed', () => {
+  it('customer search: too short, and no match', async () => {
+    const customer = await alex.sayForCard('onboard');
+    const short = await alex.click(customer, 'Search', { searchField: 'CompanyName', customerQuery: 'x' });
+    expect(title(short)).toBe('Onboard a customer: customer');
+    expect(errorBeside(short, 'customerQuery')).toBe('Search: at least 2 characters of the company name or domain');
+    expect(inputValues(short)).toMatchObject({ searchField: 'CompanyName', customerQuery: 'x' });
+
+    const none = await alex.click(short, 'Search', { customerQuery: 'Zzyzx' });
+    expect(errorBeside(none, 'customerQuery')).toBe(
+      'No customer of yours in Partner Center has a company name starting with "Zzyzx". Check the spelling, search by the other field, or choose New customer.',
+    );
+    expect(inputValues(none)).toMatchObject({ customerQuery: 'Zzyzx' });
+  });
+
+  it('company: a bad prefix, and a domain that belongs to an existing customer (also on Check availability)', async () => {
+    const customer = await alex.sayForCard('onboard');
+    const company = await alex.click(customer, 'New customer');
+    const bad = await alex.click(company, 'Next', { companyName: 'Tailspin', domainPrefix: 'tail.spin' });
+    expect(title(bad)).toBe('Onboard a customer: new customer');
+    expect(errorBeside(bad, 'domainPrefix')).toBe('Domain prefix: 1–27 letters or digits, no dots (we add .onmicrosoft.com)');
+    expect(inputValues(bad)).toEqual({ companyName: 'Tailspin', domainPrefix: 'tail.spin' });
+
+    const missingName = await alex.click(bad, 'Next', { companyName: '  ', domainPrefix: 'tailspin' });
+    expect(errorBeside(missingName, 'companyName')).toBe('Company name: required, up to 100 characters');
+
+    const taken = await alex.click(missingName, 'Next', { companyName: 'Contoso Two', domainPrefix: 'contoso' });
+    expect(errorBeside(taken, 'domainPrefix')).toBe('contoso.onmicrosoft.com already belongs to your customer Contoso: go Back and choose Existing customer.');
+    const check = await alex.click(taken, 'Check availability', { domainPrefix: 'Contoso.onmicrosoft.com' });
+    expect(texts(check)).toContain('contoso.onmicrosoft.com already belongs to your customer Contoso: go Back and choose Existing customer.');
+    expect(inputValues(check)).toEqual({ companyName: 'Contoso Two', domainPrefix: 'Contoso.onmicrosoft.com' });
+  });
+
+  it('billing: the PC-3 rules (registration number and phone for the listed countries, refused elsewhere), phone and email format', async () => {
+    const customer = await alex.sayForCard('onboard');
+    const company = await alex.click(customer, 'New customer');
+    const billing = await alex.click(company, 'Next', { companyName: 'Budapest Bakery', domainPrefix: 'budapestbakery' });
+
+    const hungarian = { ...US_BILLING, country: 'HU', region: '', city: 'Budapest', postalCode: '1051', phoneNumber: '', organizationRegistrationNumber: '' };
+    const hu = await alex.click(billing, 'Next', hungarian);
+    expect(title(hu)).toBe('Onboard a customer: billing profile of Budapest Bakery');
+    expect(errorBeside(hu, 'organizationRegistrationNumber')).toBe('Organisation registration number: Partner Center requires it for customers in this country');
+    expect(errorBeside(hu, 'phoneNumber')).toBe('Phone: Partner Center requires a phone number for customers in this country');
+    expect(inputValues(hu)).toMatchObject({ ...hungarian, addressLine2: '' });
+
+    const us = await alex.click(hu, 'Next', { ...US_BILLING, organizationRegistrationNumber: '12-345-678' });
+    expect(errorBeside(us, 'organizationRegistrationNumber')).toMatch(/^Organisation registration number: Partner Center accepts it only for AM, AZ/);
+
+    const formats = await alex.click(us, 'Next', { ...US_BILLING, phoneNumber: '12ab', email: 'dana@', region: '' });
+    expect(errorBeside(formats, 'phoneNumber')).toBe('Phone: 6–15 digits, optionally starting with + (spaces, dots, dashes and brackets are fine)');
+    expect(errorBeside(formats, 'email')).toBe('Email: an address like it@contoso.com');
+    expect(errorBeside(formats, 'region')).toBe('State or region: required for addresses in this country');
+    expect(inputValues(formats)).toMatchObject({ phoneNumber: '12ab', email: 'dana@', city: 'Redmond' });
+
+    // Fixed: on to the subscription.
+    const subscription = await alex.click(formats, 'Next', { ...hungarian, phoneNumber: '+36 1 555 0101', organizationRegistrationNumber: '01-09-123456' });
+    expect(title(subscription)).toBe('Onboard a customer: subscription for Budapest Bakery');
+  });
+
+  it('subscription: not a GUID, not among the customer entitlements, and an existing one for a new customer', async () => {
+    const subscription = await existingCustomerUpToSubscription(alex, 'Fabrikam');
+    const notGuid = await alex.click(subscription, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: 'not-a-guid' });
+    expect(errorBeside(notGuid, 'azureSubscriptionId')).toBe('Azure subscription id: a GUID like 3f15978e-005c-b763-bb78-2a8fab289c58');
+
+    const stranger = '0f0e0d0c-0b0a-4909-8807-060504030201';
+    const unknown = await alex.click(notGuid, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: stranger });
+    expect(title(unknown)).toBe('Onboard a customer: subscription for Fabrikam');
+    expect(errorBeside(unknown, 'azureSubscriptionId')).toBe(
+      `${stranger} is not one of Fabrikam's Azure subscriptions in Partner Center (checked 1 subscription(s): 1 Azure plan with 1 Azure subscription(s)). Check the id, or choose Buy an Azure plan.`,
+    );
+    expect(inputValues(unknown)).toEqual({ subscriptionKind: 'existing', azureSubscriptionId: stranger });
+
+    await alex.say('cancel');
+    const fresh = await newCustomerUpToSubscription(alex, { companyName: 'Fresh Co', domainPrefix: 'freshco' });
+    const forged = await alex.click(fresh, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: stranger });
+    expect(errorBeside(forged, 'subscriptionKind')).toBe('A new customer has no Azure subscription yet: choose Buy an Azure plan.');
+  });
+
+  it('registration: a forged pick (not in REGISTRATIONS, or the Capacity one) is refused', async () => {
+    const subscription = await newCustomerUpToSubscription(alex);
+    const registration = await alex.click(subscription, 'Next');
+    // Card data is untrusted: a client can send any registration id with the button.
+    const forgedCard = JSON.parse(JSON.stringify(registration).replace(/registrations\/azurestack-payg-east"/, 'registrations/not-ours"')) as Card;
+    const notOurs = await alex.click(forgedCard, 'Use azurestack-payg-east');
+    expect(texts(notOurs)).toContain('That registration is not one this bot may change: choose one of those listed.');
+    const capacityCard = JSON.parse(JSON.stringify(registration).replace(/registrations\/azurestack-payg-east"/g, 'registrations/azurestack-capacity-north"')) as Card;
+    const capacity = await alex.click(capacityCard, 'Use azurestack-payg-east');
+    expect(texts(capacity)).toContain('azurestack-capacity-north: Cannot take tenants (Capacity billing: disconnected deployments bill the CSP).');
+    expect(title(capacity)).toBe('Onboard a customer: Azure Stack Hub registration');
+  });
+
+  it('access: a guest needs the admin email and name', async () => {
+    const subscription = await newCustomerUpToSubscription(alex);
+    const registration = await alex.click(subscription, 'Next');
+    const access = await alex.click(registration, 'Use azurestack-payg-east');
+    const missing = await alex.click(access, 'Next', { accessKind: 'guest-automatic', adminEmail: 'admin-at-tailspin', adminName: '' });
+    expect(title(missing)).toBe('Onboard a customer: customer access');
+    expect(errorBeside(missing, 'adminEmail')).toBe("Customer admin's email: an address like admin@contoso.com");
+    expect(errorBeside(missing, 'adminName')).toBe("Customer admin's name: required, up to 100 characters");
+    expect(inputValues(missing)).toEqual({ accessKind: 'guest-automatic', adminEmail: 'admin-at-tailspin', adminName: '' });
+  });
+});
+
+describe('editing from the review', () => {
+  it('opens the section with its values, and Next returns straight to the review with the change', async () => {
+    const subscription = await existingCustomerUpToSubscription(alex, 'Fabrikam');
+    const registration = await alex.click(subscription, 'Next', { subscriptionKind: 'azure-plan' });
+    const access = await alex.click(registration, 'Use azurestack-payg-east');
+    const review = await alex.click(access, 'Next', { accessKind: 'guest-automatic', adminEmail: 'it@fabrikam.com', adminName: 'Fab Admin' });
+
+    const editAccess = await alex.click(review, 'Edit Customer access');
+    expect(title(editAccess)).toBe('Onboard a customer: customer access');
+    expect(inputValues(editAccess)).toEqual({ accessKind: 'guest-automatic', adminEmail: 'it@fabrikam.com', adminName: 'Fab Admin' });
+    const reviewed = await alex.click(editAccess, 'Next', { accessKind: 'none' });
+    expect(title(reviewed)).toBe('Onboard a customer: review');
+    expect(texts(reviewed)).toContain('Access: None: the CSP manages the subscription');
+
+    const editRegistration = await alex.click(reviewed, 'Edit Registration');
+    const again = await alex.click(editRegistration, 'Use azurestack-payg-west');
+    expect(title(again)).toBe('Onboard a customer: review');
+    expect(texts(again)).toContain('Registration: azurestack-payg-west (resource group azurestack)');
+
+    // Changing the customer keeps an Azure-plan choice and returns to the review.
+    const editCustomer = await alex.click(again, 'Edit Customer');
+    const matches = await alex.click(editCustomer, 'Search', { searchField: 'CompanyName', customerQuery: 'Contoso' });
+    const back = await alex.click(matches, 'Choose Contoso');
+    expect(title(back)).toBe('Onboard a customer: review');
+    expect(texts(back)).toContain('Customer: Contoso (existing)');
+  });
+});
+
+describe('cancel', () => {
+  it('typed at any step drops the draft; its cards then change nothing', async () => {
+    const before = (await requestsNow()).length;
+    const subscription = await newCustomerUpToSubscription(alex);
+    const replies = await alex.say('cancel');
+    expect(title(lastCard(replies)!)).toBe('Onboarding draft cancelled');
+    const stale = await alex.click(subscription, 'Next');
+    expect(title(stale)).toBe('This onboarding draft is no longer open');
+    expect(await requestsNow()).toHaveLength(before);
+
+    const nothing = await alex.say('cancel');
+    expect(nothing.map((r) => r.text)).toContain(
+      'You have no onboarding draft open, so there is nothing to cancel. To cancel a submitted request, type cancel <request id>.',
+    );
+  });
+
+  it('the Cancel button ends the draft in place', async () => {
+    const customer = await alex.sayForCard('onboard');
+    const company = await alex.click(customer, 'New customer');
+    const cancelled = await alex.click(company, 'Cancel');
+    expect(title(cancelled)).toBe('Onboarding draft cancelled');
+    const fresh = await alex.sayForCard('onboard');
+    expect(title(fresh)).toBe('Onboard a customer: customer');
+  });
+
+  it('cancel <request id> goes to the injected cancelRequest, or says how to use it when there is none', async () => {
+    const withoutHook = await alex.say('cancel ONB-7F3K');
+    expect(withoutHook.map((r) => r.text).join(' ')).toMatch(/^Cancelling a submitted request is not available here yet\. Type cancel on its own/);
+
+    const cancelled: string[] = [];
+    const wired = buildBot({ store: world.store, cloud: world.cloud, cancelRequest: async (_context, args) => void cancelled.push(args) });
+    await new Operator(wired, ALEX).say('cancel ONB-7F3K');
+    expect(cancelled).toEqual(['ONB-7F3K']);
+  });
+});
+
+describe('resuming, stale cards and the Action.Submit fallback', () => {
+  it('onboard again shows the open draft where it was; an older card changes nothing', async () => {
+    const customer = await alex.sayForCard('onboard');
+    const company = await alex.click(customer, 'New customer');
+    await alex.click(company, 'Next', NEW_COMPANY);
+    const replies = await alex.say('onboard');
+    expect(replies.map((r) => r.text).find(Boolean)).toMatch(/^You already have an onboarding draft open \(started \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
+    const resumed = lastCard(replies)!;
+    expect(title(resumed)).toBe('Onboard a customer: billing profile of Tailspin Toys');
+
+    const old = await alex.click(customer, 'New customer');
+    expect(title(old)).toBe('Onboard a customer: billing profile of Tailspin Toys');
+    expect(texts(old)).toContain('That card was out of date, so nothing changed: this is where your draft is now.');
+  });
+
+  it('an Action.Submit click gets the next card as a new message', async () => {
+    const customer = await alex.sayForCard('onboard');
+    const replies = await alex.clickFallback(customer, 'New customer');
+    expect(title(lastCard(replies)!)).toBe('Onboard a customer: new customer');
+  });
+});
+
+describe('two operators in one channel thread', () => {
+  it('each has their own draft; clicking the other one’s card changes nothing', async () => {
+    const alexInChannel = new Operator(bot, ALEX, { id: CHANNEL_THREAD, conversationType: 'channel' });
+    const megan = new Operator(bot, MEGAN, { id: CHANNEL_THREAD, conversationType: 'channel' });
+
+    const alexCustomer = await alexInChannel.sayForCard('onboard');
+    const meganCustomer = await megan.sayForCard('onboard');
+    expect(texts(meganCustomer)).toContain('Step 1 of 5 · draft of Megan Bowen');
+
+    const alexCompany = await alexInChannel.click(alexCustomer, 'New customer');
+    const meganMatches = await megan.click(meganCustomer, 'Search', { searchField: 'CompanyName', customerQuery: 'Fabrikam' });
+    expect(title(meganMatches)).toBe('Onboard a customer: pick the customer');
+
+    // Megan clicks Alex's card: a plain answer, and Alex's draft is untouched.
+    const refused = await megan.click(alexCompany, 'Next', NEW_COMPANY);
+    expect(title(refused)).toBe("This is Alex Wilber's onboarding draft");
+    const alexBilling = await alexInChannel.click(alexCompany, 'Next', NEW_COMPANY);
+    expect(title(alexBilling)).toBe('Onboard a customer: billing profile of Tailspin Toys');
+
+    const meganSubscription = await megan.click(meganMatches, 'Choose Fabrikam');
+    expect(title(meganSubscription)).toBe('Onboard a customer: subscription for Fabrikam');
+
+    // Alex cancels; Megan's draft lives on.
+    await alexInChannel.say('cancel');
+    const meganRegistration = await megan.click(meganSubscription, 'Next', { subscriptionKind: 'azure-plan' });
+    expect(title(meganRegistration)).toBe('Onboard a customer: Azure Stack Hub registration');
+  });
+});
+
+describe('draft expiry', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('a draft untouched for DRAFT_TTL_HOURS is discarded on the next turn with a note', async () => {
+    // Only the clock is faked: the store and the simulated cloud keep real timers and I/O.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.setSystemTime(new Date('2026-11-02T09:30:00Z'));
+    const customer = await alex.sayForCard('onboard');
+    const company = await alex.click(customer, 'New customer');
+
+    jest.setSystemTime(new Date('2026-11-09T09:29:00Z')); // 167 h 59 min later: still open
+    const checked = await alex.click(company, 'Check availability', NEW_COMPANY);
+    expect(texts(checked)).toContain('tailspintoys.onmicrosoft.com is available.');
+
+    jest.setSystemTime(new Date('2026-11-16T09:30:00Z')); // 168 h after the last touch
+    const expired = await alex.click(checked, 'Next', NEW_COMPANY);
+    expect(title(expired)).toBe('Your onboarding draft expired');
+    expect(texts(expired)).toContain('Your onboarding draft from 2026-11-02 09:30 UTC expired after 168 hours; type onboard to start again.');
+    const gone = await alex.click(checked, 'Next', NEW_COMPANY);
+    expect(title(gone)).toBe('This onboarding draft is no longer open');
+    const fresh = await alex.sayForCard('onboard');
+    expect(title(fresh)).toBe('Onboard a customer: customer');
+  });
+});

@@ -1,0 +1,233 @@
+// Drives the real bot (CspBot with the onboarding feature, real SQLite store, real cloud clients on
+// the simulated cloud) through botbuilder's TestAdapter with Teams-shaped activities: typed text,
+// Action.Execute invokes (whose answer is the card that replaces the clicked one) and Action.Submit
+// fallbacks. A click works like the Teams client: the button's data plus the card's inputs.
+import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
+import pino from 'pino';
+import { CspBot } from '../../src/bot/cspBot';
+import { loadConfig } from '../../src/config';
+import { createOnboardingFeature, type CancelRequest } from '../../src/dialogs/onboardingHandlers';
+import type { OnSubmitted } from '../../src/dialogs/onboardingSession';
+import type { Cloud } from '../../src/onboarding/ports';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore } from '../../src/store/types';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { createCloud } from '../../src/services';
+
+export type Card = { type: 'AdaptiveCard'; body?: CardElement[]; actions?: CardElement[] } & Record<string, unknown>;
+type CardElement = Record<string, unknown> & { type: string };
+
+export const TENANT_ID = '11111111-2222-4333-8444-555555555555';
+export const CHANNEL_THREAD = '19:onboarding@thread.tacv2;messageid=1700000000000';
+
+export interface TeamsUser {
+  id: string;
+  name: string;
+  aadObjectId: string;
+}
+
+export const ALEX: TeamsUser = { id: '29:alex', name: 'Alex Wilber', aadObjectId: '6f1c1c2e-2b1a-4c59-9d0e-0d5b2f3a8a11' };
+export const MEGAN: TeamsUser = { id: '29:megan', name: 'Megan Bowen', aadObjectId: '7a2d2d3f-3c2b-4d6a-8e1f-1e6c3a4b9b22' };
+
+export interface BotUnderTest {
+  adapter: TestAdapter;
+  store: BotStore;
+  cloud: Cloud;
+  conversationState: ConversationState;
+  submitted: string[];
+}
+
+export interface BotOptions {
+  store: BotStore;
+  cloud: Cloud;
+  draftTtlHours?: number;
+  onSubmitted?: OnSubmitted;
+  cancelRequest?: CancelRequest;
+}
+
+export function buildBot(options: BotOptions): BotUnderTest {
+  const { store, cloud } = options;
+  const conversationState = new ConversationState(store.state);
+  const userState = new UserState(store.state);
+  const submitted: string[] = [];
+  const feature = createOnboardingFeature({
+    cloud,
+    store,
+    conversationState,
+    draftTtlHours: options.draftTtlHours ?? 168,
+    onSubmitted: options.onSubmitted ?? (async (request) => void submitted.push(request.id)),
+    cancelRequest: options.cancelRequest,
+  });
+  const bot = new CspBot({
+    commands: feature.commands,
+    cardActions: feature.cardActions,
+    store,
+    conversationState,
+    userState,
+    logger: pino({ level: 'silent' }),
+    config: { ALLOWED_TENANT_IDS: [] },
+    cloud,
+  });
+  const adapter = new TestAdapter(async (context) => bot.run(context));
+  return { adapter, store, cloud, conversationState, submitted };
+}
+
+/** One simulated cloud, the real clients on it, and an in-memory SQLite store. */
+export async function startWorld(): Promise<{ sandbox: Sandbox; cloud: Cloud; store: BotStore; close(): Promise<void> }> {
+  const sandbox = await startSandbox({ port: 0, delays: { orderCompleteMs: 30, entitlementActiveMs: 30, latencyMs: 0 } });
+  const cloud = createCloud(loadConfig({ ...sandbox.env, CLOUD: 'sandbox' }), {
+    retry: { maxRetries: 1, retryDelayInMs: 5, maxRetryDelayInMs: 20 },
+    timeoutInMs: 3000,
+  });
+  const store = await openSqliteStore(':memory:');
+  return {
+    sandbox,
+    cloud,
+    store,
+    async close() {
+      await store.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** An operator in one conversation: a 1:1 chat by default, or a channel thread. */
+export class Operator {
+  private nextId = 1;
+
+  constructor(
+    private readonly bot: BotUnderTest,
+    readonly user: TeamsUser,
+    private readonly conversation: { id: string; conversationType: 'personal' | 'channel' } = { id: `a:1on1-${user.id}`, conversationType: 'personal' },
+  ) {}
+
+  /** Types a message (in a channel, @mentioning the bot); returns the bot's replies. */
+  async say(text: string): Promise<Partial<Activity>[]> {
+    const mention = this.conversation.conversationType === 'channel';
+    const activity = this.activity({
+      type: 'message',
+      text: mention ? `<at>CSP Bot</at> ${text}` : text,
+      entities: mention ? [{ type: 'mention', text: '<at>CSP Bot</at>', mentioned: { id: '28:bot', name: 'CSP Bot' } }] : [],
+    });
+    return this.process(activity);
+  }
+
+  /** Types a command and returns the last card the bot sent. */
+  async sayForCard(text: string): Promise<Card> {
+    const replies = await this.say(text);
+    const card = lastCard(replies);
+    if (!card) throw new Error(`No card in the replies to "${text}": ${JSON.stringify(replies.map((r) => r.text))}`);
+    return card;
+  }
+
+  /** Clicks an Action.Execute button (by title) with the given inputs typed; returns the card that replaces it. */
+  async click(card: Card, title: string, typed: Record<string, string> = {}): Promise<Card> {
+    const action = findAction(card, title);
+    const data = { ...(action.data as Record<string, unknown>), ...(action.associatedInputs === 'none' ? {} : { ...inputValues(card), ...typed }) };
+    const replies = await this.process(
+      this.activity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', title, verb: action.verb, data } } }),
+    );
+    const invokeResponse = replies.find((r) => r.type === 'invokeResponse');
+    const body = (invokeResponse?.value as { status: number; body: { statusCode: number; type: string; value: Card } } | undefined)?.body;
+    if (!body || body.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`Click on "${title}" got no card: ${JSON.stringify(invokeResponse)}`);
+    return body.value;
+  }
+
+  /** Clicks the same button as an old client would: Action.Submit, a message with the data in `value`. */
+  async clickFallback(card: Card, title: string, typed: Record<string, string> = {}): Promise<Partial<Activity>[]> {
+    const action = findAction(card, title);
+    const fallback = action.fallback as Record<string, unknown>;
+    const value = { ...(fallback.data as Record<string, unknown>), ...(fallback.associatedInputs === 'none' ? {} : { ...inputValues(card), ...typed }) };
+    return this.process(this.activity({ type: 'message', value }));
+  }
+
+  private activity(fields: Partial<Activity>): Partial<Activity> {
+    return {
+      ...fields,
+      id: `${this.user.id}-${this.nextId++}`,
+      channelId: 'msteams',
+      serviceUrl: 'https://smba.example.test/teams/',
+      from: { id: this.user.id, name: this.user.name, aadObjectId: this.user.aadObjectId },
+      recipient: { id: '28:bot', name: 'CSP Bot' },
+      conversation: { id: this.conversation.id, name: '', conversationType: this.conversation.conversationType, tenantId: TENANT_ID, isGroup: this.conversation.conversationType !== 'personal' },
+      channelData: { tenant: { id: TENANT_ID } },
+    };
+  }
+
+  private async process(activity: Partial<Activity>): Promise<Partial<Activity>[]> {
+    await this.bot.adapter.processActivity(activity);
+    const replies: Partial<Activity>[] = [];
+    for (let reply = this.bot.adapter.getNextReply(); reply; reply = this.bot.adapter.getNextReply()) replies.push(reply);
+    return replies;
+  }
+}
+
+export function lastCard(replies: Partial<Activity>[]): Card | undefined {
+  const cards = replies.flatMap((r) => r.attachments ?? []).filter((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
+  return cards.at(-1)?.content as Card | undefined;
+}
+
+function walk(node: unknown, visit: (element: CardElement) => void): void {
+  if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
+  if (!node || typeof node !== 'object') return;
+  const element = node as CardElement;
+  if (typeof element.type === 'string') visit(element);
+  for (const key of ['body', 'items', 'actions', 'columns']) walk(element[key], visit);
+}
+
+export function findAction(card: Card, title: string): CardElement {
+  const found: CardElement[] = [];
+  walk(card, (e) => {
+    if (e.type === 'Action.Execute' && e.title === title) found.push(e);
+  });
+  if (found.length !== 1) throw new Error(`Expected one button "${title}", found ${found.length}; buttons: ${buttonTitles(card).join(', ')}`);
+  return found[0];
+}
+
+export function buttonTitles(card: Card): string[] {
+  const titles: string[] = [];
+  walk(card, (e) => {
+    if (e.type === 'Action.Execute') titles.push(String(e.title));
+  });
+  return titles;
+}
+
+/** The values the card's inputs show (what the client would send with a click). */
+export function inputValues(card: Card): Record<string, string> {
+  const values: Record<string, string> = {};
+  walk(card, (e) => {
+    if (e.type.startsWith('Input.') && typeof e.id === 'string' && typeof e.value === 'string') values[e.id] = e.value;
+  });
+  return values;
+}
+
+/** Every TextBlock's text, in order: what the operator reads. */
+export function texts(card: Card): string[] {
+  const found: string[] = [];
+  walk(card, (e) => {
+    if (e.type === 'TextBlock') found.push(String(e.text));
+    if (e.type === 'FactSet') for (const f of (e.facts as { title: string; value: string }[]) ?? []) found.push(`${f.title}: ${f.value}`);
+  });
+  return found;
+}
+
+export function title(card: Card): string {
+  return texts(card)[0] ?? '';
+}
+
+/** The error shown right after the input with this id ('' when none). */
+export function errorBeside(card: Card, inputId: string): string {
+  let result = '';
+  const visitList = (list: unknown) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((element: CardElement, i) => {
+      if (element.type?.startsWith('Input.') && element.id === inputId) {
+        const next = list[i + 1] as CardElement | undefined;
+        if (next?.type === 'TextBlock' && next.color === 'Attention') result = String(next.text);
+      }
+      for (const key of ['items', 'body']) visitList(element[key]);
+    });
+  };
+  visitList(card.body);
+  return result;
+}
