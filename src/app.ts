@@ -1,0 +1,149 @@
+// The composition root: builds the store, the cloud clients, the adapter, the feature handlers and
+// the bot, and wires them to the HTTP server. It only wires; behaviour lives in the parts.
+import { type CloudAdapter, ConversationState, UserState } from 'botbuilder';
+import type { ServiceClientCredentialsFactory } from 'botframework-connector';
+import { createAdapter, type ChannelAuthSettings } from './bot/adapter';
+import { createApprovalFeature, type ApprovalFeature } from './bot/approvalFeature';
+import { CspBot } from './bot/cspBot';
+import type { CardActionHandler, CommandHandler } from './bot/handlers';
+import { createBotServer, type BotServer } from './bot/server';
+import { createTurnErrorHandler } from './bot/turnError';
+import type { Config } from './config';
+import { createLogger, type Logger } from './logger';
+import type { Cloud } from './onboarding/ports';
+import { createCloud } from './services';
+import { openStore } from './store';
+import type { BotStore } from './store/types';
+
+/** Work that runs beside the turns (e.g. the durable run's worker): started after listen, stopped before the store closes. */
+export interface BackgroundService {
+  readonly name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  /** A store owned by the caller (not closed by app.close()); default: openStore(config). */
+  store?: BotStore;
+  cloud?: Cloud;
+  /** Channel token endpoints (tests serve them on loopback); default: the public Bot Framework. */
+  channelAuth?: ChannelAuthSettings;
+  /** The bot's outbound credential; default: MicrosoftAppId/MicrosoftAppPassword through MSAL. */
+  credentialsFactory?: ServiceClientCredentialsFactory;
+  /** How long a shutdown waits for turns in flight. Default 10 s. */
+  drainTimeoutMs?: number;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly server: BotServer;
+  readonly adapter: CloudAdapter;
+  readonly bot: CspBot;
+  readonly store: BotStore;
+  readonly cloud: Cloud;
+  readonly logger: Logger;
+  readonly conversationState: ConversationState;
+  readonly userState: UserState;
+  readonly commands: readonly CommandHandler[];
+  readonly cardActions: readonly CardActionHandler[];
+  /** Approval and the durable run (issue 5): lifecycle, runner, notifier; `idle()` for tests. */
+  readonly approvals: ApprovalFeature;
+  /** Listens on `port` (default config.PORT; 0 = any free port) and starts the background services. Returns the port. */
+  listen(port?: number): Promise<number>;
+  /** Stops accepting, lets turns in flight finish (bounded), stops background services, closes what the app opened. */
+  close(): Promise<void>;
+}
+
+/** What every feature handler may use. */
+export interface FeatureDependencies {
+  config: Config;
+  logger: Logger;
+  store: BotStore;
+  cloud: Cloud;
+  adapter: CloudAdapter;
+  conversationState: ConversationState;
+  userState: UserState;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config);
+  const ownsStore = !options.store;
+  const store = options.store ?? (await openStore(config, { logger }));
+  const cloud = options.cloud ?? createCloud(config, { logger });
+  const adapter = createAdapter(config, { channelAuth: options.channelAuth, credentialsFactory: options.credentialsFactory });
+  adapter.onTurnError = createTurnErrorHandler(logger);
+  const conversationState = new ConversationState(store.state);
+  const userState = new UserState(store.state);
+  const deps: FeatureDependencies = { config, logger, store, cloud, adapter, conversationState, userState };
+
+  const { commands, cardActions, services, approvals } = buildFeatures(deps);
+
+  const bot = new CspBot({ commands, cardActions, store, conversationState, userState, logger, config, cloud });
+  let closing = false;
+  const server = createBotServer({ adapter, bot, logger, isReady: () => !closing && store.isOpen() });
+  let started = false;
+
+  return {
+    config,
+    server,
+    adapter,
+    bot,
+    store,
+    cloud,
+    logger,
+    conversationState,
+    userState,
+    commands,
+    cardActions,
+    approvals,
+    async listen(port = config.PORT) {
+      const bound = await server.listen(port);
+      for (const service of services) await service.start();
+      started = true;
+      return bound;
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      const drained = await server.stop(options.drainTimeoutMs ?? 10_000);
+      if (!drained) logger.warn({ inFlight: server.inFlight() }, 'shutdown: turns still running after the drain timeout');
+      if (started) {
+        for (const service of [...services].reverse()) {
+          try {
+            await service.stop();
+          } catch (err) {
+            logger.error({ err, service: service.name }, 'shutdown: a background service failed to stop');
+          }
+        }
+      }
+      if (ownsStore) await store.close();
+    },
+  };
+}
+
+/**
+ * ===== Feature registration =====
+ * Each feature constructs its handlers here: `commands.push(new XCommand(deps))`,
+ * `cardActions.push(new YAction(deps))`, `services.push(worker)`. The bot routes typed commands
+ * to the longest matching `command`, card verbs to the first handler whose `matches(verb)`, and
+ * lists every command's `usage` on the help card.
+ */
+function buildFeatures(deps: FeatureDependencies): {
+  commands: CommandHandler[];
+  cardActions: CardActionHandler[];
+  services: BackgroundService[];
+  approvals: ApprovalFeature;
+} {
+  const commands: CommandHandler[] = [];
+  const cardActions: CardActionHandler[] = [];
+  const services: BackgroundService[] = [];
+  // (features register here)
+  // Approval and the durable run. The onboarding dialog gets `approvals.onSubmitted` (post the
+  // approval card) and `approvals.cancelRequest` (`cancel <id>`).
+  const approvals = createApprovalFeature(deps);
+  commands.push(...approvals.commands);
+  cardActions.push(...approvals.cardActions);
+  services.push(...approvals.services);
+  return { commands, cardActions, services, approvals };
+}

@@ -1,0 +1,187 @@
+// The Teams bot: tenant allow-list, @mention removal, routing of typed commands and card actions
+// to their handlers, the help card, and conversation references for proactive posts. Features
+// live in the handlers (./handlers.ts); this class only routes.
+import {
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type ConversationState,
+  MessageFactory,
+  TeamsActivityHandler,
+  TurnContext,
+  type UserState,
+} from 'botbuilder';
+import type { Config } from '../config';
+import { helpCommandFromUsage, renderHelpCard, type HelpCommand } from '../cards/helpCard';
+import { cardAttachment } from '../cards/render';
+import type { Logger } from '../logger';
+import type { Cloud } from '../onboarding/ports';
+import type { BotStore } from '../store/types';
+import type { CardActionHandler, CommandHandler } from './handlers';
+import { TurnQueue } from './turnQueue';
+import { activityTenantId, attachTurnLogger } from './turnLogger';
+
+export interface CspBotOptions {
+  commands: CommandHandler[];
+  cardActions: CardActionHandler[];
+  store: Pick<BotStore, 'conversations'>;
+  conversationState: ConversationState;
+  userState: UserState;
+  logger: Logger;
+  config: Pick<Config, 'ALLOWED_TENANT_IDS'>;
+  cloud: Pick<Cloud, 'simulated'>;
+}
+
+const HELP_USAGE: HelpCommand = { usage: 'help', description: 'this list of commands' };
+const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+/** Conversation references saved this process lifetime, to skip identical writes (bounded). */
+const MAX_REMEMBERED_REFERENCES = 10_000;
+
+export class CspBot extends TeamsActivityHandler {
+  private readonly queue = new TurnQueue();
+  private readonly allowedTenants: Set<string>;
+  private readonly savedReferences = new Map<string, string>();
+
+  constructor(private readonly options: CspBotOptions) {
+    super();
+    this.allowedTenants = new Set(options.config.ALLOWED_TENANT_IDS.map((t) => t.toLowerCase()));
+
+    this.onMessage(async (context, next) => {
+      await this.routeMessage(context);
+      await next();
+    });
+    // Teams announces an install with installationUpdate; the Emulator and Web Chat only send
+    // conversationUpdate. Greeting on both in Teams would say hello twice.
+    this.onInstallationUpdateAdd(async (context, next) => {
+      await this.greet(context);
+      await next();
+    });
+    this.onMembersAdded(async (context, next) => {
+      const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient?.id);
+      if (botAdded && context.activity.channelId !== 'msteams') await this.greet(context);
+      await next();
+    });
+  }
+
+  /** Every turn: tenant check, then one turn at a time per conversation, state saved once at the end. */
+  override async run(context: TurnContext): Promise<void> {
+    const log = attachTurnLogger(context, this.options.logger);
+    const tenantId = activityTenantId(context);
+    if (!this.isTenantAllowed(tenantId)) {
+      log.warn({ from: context.activity.from?.aadObjectId }, 'activity from a tenant not in ALLOWED_TENANT_IDS ignored');
+      if (context.activity.type === 'invoke') {
+        await context.sendActivity({ type: 'invokeResponse', value: { status: 403 } });
+      }
+      return;
+    }
+    const conversationId = context.activity.conversation?.id ?? '';
+    await this.queue.run(conversationId, async () => {
+      await this.rememberConversation(context);
+      await super.run(context);
+      await this.options.conversationState.saveChanges(context, false);
+      await this.options.userState.saveChanges(context, false);
+    });
+  }
+
+  private isTenantAllowed(tenantId: string | undefined): boolean {
+    if (this.allowedTenants.size === 0) return true;
+    return tenantId !== undefined && this.allowedTenants.has(tenantId.toLowerCase());
+  }
+
+  private async routeMessage(context: TurnContext): Promise<void> {
+    const value = context.activity.value as Record<string, unknown> | undefined;
+    const text = (context.activity.text ? TurnContext.removeRecipientMention(context.activity) : '') ?? '';
+    // Action.Submit (the fallback of our Action.Execute buttons on old clients) arrives as a
+    // message with no text and the button's data, verb included, in `value`.
+    if (!text.trim() && value && typeof value.verb === 'string') {
+      await this.onSubmitFallback(context, value.verb, value);
+      return;
+    }
+    const words = normalise(text);
+    const handler = this.commandFor(words);
+    if (handler) {
+      await handler.handle(context, words.slice(handler.command.length).trim());
+      return;
+    }
+    const understood = words === '' || words.toLowerCase() === 'help';
+    await this.sendHelp(context, understood ? 'Here is what I can do:' : `I did not understand "${truncate(words, 60)}". Here is what I can do:`);
+  }
+
+  /** The handler whose command is the longest prefix (whole words, case-insensitive) of the text. */
+  private commandFor(words: string): CommandHandler | undefined {
+    const lower = words.toLowerCase();
+    let best: CommandHandler | undefined;
+    for (const handler of this.options.commands) {
+      const command = normalise(handler.command).toLowerCase();
+      const matches = lower === command || lower.startsWith(`${command} `);
+      if (matches && (!best || command.length > best.command.length)) best = handler;
+    }
+    return best;
+  }
+
+  protected override async onAdaptiveCardInvoke(
+    context: TurnContext,
+    invokeValue: AdaptiveCardInvokeValue,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const verb = invokeValue.action?.verb ?? '';
+    const data = (invokeValue.action?.data ?? {}) as Record<string, unknown>;
+    const handler = this.options.cardActions.find((h) => h.matches(verb));
+    if (!handler) {
+      attachTurnLogger(context, this.options.logger).warn({ verb }, 'card action with an unknown verb');
+      return unknownVerbResponse(verb);
+    }
+    return handler.handle(context, verb, data);
+  }
+
+  private async onSubmitFallback(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<void> {
+    const handler = this.options.cardActions.find((h) => h.matches(verb));
+    const response = handler ? await handler.handle(context, verb, data) : unknownVerbResponse(verb);
+    if (response.type === ADAPTIVE_CARD && response.value) {
+      await context.sendActivity({ attachments: [{ contentType: ADAPTIVE_CARD, content: response.value }] });
+    } else if (response.value && typeof (response.value as { message?: unknown }).message === 'string') {
+      await context.sendActivity((response.value as { message: string }).message);
+    }
+  }
+
+  private async greet(context: TurnContext): Promise<void> {
+    await this.sendHelp(context, 'Hello! I onboard CSP customers for Azure Stack Hub usage and billing. Here is what I can do:');
+  }
+
+  private async sendHelp(context: TurnContext, intro: string): Promise<void> {
+    const commands = [
+      ...this.options.commands.map((h) => helpCommandFromUsage(h.command, h.usage)),
+      ...(this.options.commands.some((h) => h.command.toLowerCase() === 'help') ? [] : [HELP_USAGE]),
+    ];
+    const card = renderHelpCard({ intro, simulated: this.options.cloud.simulated, commands });
+    await context.sendActivity(MessageFactory.attachment(cardAttachment(card)));
+  }
+
+  /** Saves the reference for proactive posts (approvals, progress), skipping unchanged ones. */
+  private async rememberConversation(context: TurnContext): Promise<void> {
+    const conversationId = context.activity.conversation?.id;
+    if (!conversationId || !context.activity.serviceUrl) return;
+    // activityId changes every turn and is not needed to post into the conversation later.
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { activityId, ...reference } = TurnContext.getConversationReference(context.activity);
+    const serialised = JSON.stringify(reference);
+    if (this.savedReferences.get(conversationId) === serialised) return;
+    await this.options.store.conversations.save(conversationId, reference as Record<string, unknown>);
+    if (this.savedReferences.size >= MAX_REMEMBERED_REFERENCES) this.savedReferences.clear();
+    this.savedReferences.set(conversationId, serialised);
+  }
+}
+
+function normalise(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function unknownVerbResponse(verb: string): AdaptiveCardInvokeResponse {
+  return {
+    statusCode: 400,
+    type: 'application/vnd.microsoft.error',
+    value: { code: 'BadRequest', message: `This button ("${truncate(verb, 40)}") is not one I know. Type help to see what I can do.` },
+  };
+}

@@ -1,0 +1,100 @@
+// The HTTP edge: restify 11 with POST /api/messages (Bot Framework activities), GET /healthz (the
+// process is alive) and GET /readyz (configuration loaded and the store open). Tracks requests in
+// flight so a shutdown can let running turns finish.
+import * as restify from 'restify';
+import type { CloudAdapter, TurnContext } from 'botbuilder';
+import type { Logger } from '../logger';
+
+export interface BotServerOptions {
+  adapter: CloudAdapter;
+  bot: { run(context: TurnContext): Promise<void> };
+  logger: Logger;
+  /** True while the bot can serve turns (config loaded, store open). */
+  isReady: () => boolean;
+  /** Largest accepted activity, in bytes (Teams activities are far smaller). Default 256 KiB. */
+  maxBodyBytes?: number;
+}
+
+export interface BotServer {
+  readonly server: restify.Server;
+  listen(port: number, host?: string): Promise<number>;
+  /** Requests to /api/messages still running. */
+  inFlight(): number;
+  /** Stops accepting connections and waits (at most `timeoutMs`) for turns in flight. True when all finished. */
+  stop(timeoutMs: number): Promise<boolean>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+export function createBotServer(options: BotServerOptions): BotServer {
+  const { adapter, bot, logger, isReady } = options;
+  const server = restify.createServer({ name: 'csp-onboarding-bot', handleUncaughtExceptions: false });
+  let active = 0;
+  let idle: (() => void) | undefined;
+
+  server.use(
+    restify.plugins.bodyParser({
+      maxBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      mapParams: false,
+      rejectUnknown: true,
+    }),
+  );
+
+  server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
+    active++;
+    try {
+      await adapter.process(req, res, (context) => bot.run(context));
+    } finally {
+      active--;
+      if (active === 0) idle?.();
+    }
+  });
+  server.get('/healthz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
+    res.send(200, { status: 'alive' });
+    next();
+  });
+  server.get('/readyz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
+    if (isReady()) res.send(200, { status: 'ready' });
+    else res.send(503, { status: 'not ready' });
+    next();
+  });
+  server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {
+    // Bad requests (oversized, malformed JSON) are answered by restify with 4xx; log them plainly.
+    logger.warn({ method: req.method, path: req.path(), statusCode: err.statusCode, reason: err.message }, 'request refused');
+    callback();
+  });
+
+  const waitForIdle = (timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      if (active === 0) return resolve(true);
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      idle = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+
+  return {
+    server,
+    inFlight: () => active,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        const onListening = () => {
+          server.removeListener('error', reject);
+          resolve((server.address() as { port: number }).port);
+        };
+        if (host) server.listen(port, host, onListening);
+        else server.listen(port, onListening);
+      }),
+    stop: async (timeoutMs) => {
+      // server.close stops accepting; open keep-alive sockets are closed once idle.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.server.closeIdleConnections?.();
+      const drained = await waitForIdle(timeoutMs);
+      server.server.closeAllConnections?.();
+      await closed;
+      return drained;
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// What happens when a turn throws: the full error goes to the log under a short reference id; the
+// user sees a plain sentence with that id (never a stack trace) so support can find the log line.
+import { randomBytes } from 'crypto';
+import type { TurnContext } from 'botbuilder';
+import type { Logger } from '../logger';
+import { turnLogger } from './turnLogger';
+
+/** 8 characters, unambiguous when read aloud or typed. */
+export function newReferenceId(): string {
+  const alphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+  return Array.from(randomBytes(8), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+export function userErrorMessage(referenceId: string): string {
+  return `Something went wrong on my side and I could not finish that. Please try again; if it keeps happening, give your administrator the reference ${referenceId}.`;
+}
+
+export function createTurnErrorHandler(logger: Logger): (context: TurnContext, error: Error) => Promise<void> {
+  return async (context, error) => {
+    const referenceId = newReferenceId();
+    const log = turnLogger(context, logger);
+    log.error({ err: error, referenceId }, 'turn failed');
+    try {
+      if (context.activity.type === 'invoke') {
+        // Answer the invoke so the card shows an error instead of spinning until Teams gives up.
+        await context.sendActivity({
+          type: 'invokeResponse',
+          value: {
+            status: 200,
+            body: { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'InternalServerError', message: userErrorMessage(referenceId) } },
+          },
+        });
+      } else {
+        await context.sendActivity(userErrorMessage(referenceId));
+      }
+    } catch (sendError) {
+      log.error({ err: sendError, referenceId }, 'could not tell the user about the failed turn');
+    }
+  };
+}

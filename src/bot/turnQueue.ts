@@ -1,0 +1,27 @@
+// botbuilder writes state with eTag '*' (last writer wins), so two turns of one conversation
+// running at once (a double click, a Teams retry) would overwrite each other's state. Turns of the
+// same conversation therefore run one after another; different conversations still run in parallel.
+export class TurnQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  /** Runs `turn` after every earlier turn queued under `key` has settled. */
+  run<T>(key: string, turn: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(turn, turn);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    // Forget the key once nothing else is queued behind this turn, so the map stays small.
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Conversations with a turn running or queued. */
+  get size(): number {
+    return this.tails.size;
+  }
+}
