@@ -1,7 +1,7 @@
 // Entry point (`node lib/index.js`): read .env, check the configuration, start the bot, and stop it
 // cleanly on SIGTERM/SIGINT. A bad configuration stops the process before it listens.
 import * as dotenv from 'dotenv';
-import { createApp, type App } from './app';
+import type { App } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 
@@ -36,6 +36,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<App | 
   }
 
   const logger = createLogger(config);
+  // Loaded only once the configuration is good: botbuilder and restify take a second to load, and
+  // a configuration mistake should be reported at once.
+  const { createApp } = await import('./app');
   const app = await createApp(config, { logger });
   const port = await app.listen(config.PORT);
   for (const line of bannerLines(config, port, app.cloud)) logger.info({ port }, line);

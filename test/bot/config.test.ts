@@ -1,0 +1,96 @@
+// A bad configuration stops `node lib/index.js` before it listens: exit code 1 and one stderr line
+// per problem, naming the variable and what is expected. Runs the built entry point (npm run build).
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+const ENTRY = path.join(__dirname, '..', '..', 'lib', 'index.js');
+const APP_ID = '4f8b1c2d-0000-4000-8000-00000000b07a';
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Runs the bot with only `env` (plus PATH), in `cwd` (default: an empty temp dir, so no stray .env). */
+function runBot(env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const dir = cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bot-config-'));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [ENTRY], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const cases: Array<[string, Record<string, string>, RegExp]> = [
+  ['PORT=abc', { PORT: 'abc' }, /^ {2}PORT: expected a whole number from 0 to 65535$/m],
+  ['PORT=70000', { PORT: '70000' }, /^ {2}PORT: expected a whole number from 0 to 65535$/m],
+  ['MicrosoftAppType=Foo', { MicrosoftAppType: 'Foo' }, /^ {2}MicrosoftAppType: expected SingleTenant, UserAssignedMSI or MultiTenant$/m],
+  ['MicrosoftAppId without a password', { MicrosoftAppId: APP_ID }, /^ {2}MicrosoftAppPassword: is required when MicrosoftAppType=MultiTenant$/m],
+  ['MicrosoftAppId that is not a GUID', { MicrosoftAppId: 'my-bot', MicrosoftAppPassword: 'x' }, /^ {2}MicrosoftAppId: expected the bot app registration id \(a GUID\)$/m],
+  [
+    'SingleTenant without MicrosoftAppTenantId',
+    { MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x', MicrosoftAppType: 'SingleTenant' },
+    /^ {2}MicrosoftAppTenantId: is required when MicrosoftAppType=SingleTenant$/m,
+  ],
+  ['SingleTenant with an empty MicrosoftAppId', { MicrosoftAppType: 'SingleTenant' }, /^ {2}MicrosoftAppType: SingleTenant needs MicrosoftAppId to be set$/m],
+  ['NODE_ENV=production with an empty MicrosoftAppId', { NODE_ENV: 'production' }, /^ {2}MicrosoftAppId: is required when NODE_ENV=production/m],
+  ['ALLOWED_TENANT_IDS=not-a-guid', { ALLOWED_TENANT_IDS: 'not-a-guid' }, /^ {2}ALLOWED_TENANT_IDS\.0: expected a GUID/m],
+  ['MicrosoftAppTenantId=nope', { MicrosoftAppTenantId: 'nope' }, /^ {2}MicrosoftAppTenantId: expected a GUID/m],
+  ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /^ {2}LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent$/m],
+  ['STORE=mongo', { STORE: 'mongo' }, /^ {2}STORE: expected sqlite or blob$/m],
+  ['CLOUD=Mars', { CLOUD: 'Mars' }, /^ {2}CLOUD: expected one of AzureCloud, AzureChinaCloud, AzureUSGovernment, sandbox$/m],
+  ['APPROVER_IDS with a bad entry', { APPROVER_IDS: `${APP_ID},bob` }, /^ {2}APPROVER_IDS\.1: expected a GUID/m],
+  ['ALLOW_SELF_APPROVAL=maybe', { ALLOW_SELF_APPROVAL: 'maybe' }, /^ {2}ALLOW_SELF_APPROVAL: expected true or false$/m],
+];
+
+describe('configuration checks at start-up', () => {
+  it.each(cases)('%s: exits 1 with the variable named, before listening', async (_name, env, line) => {
+    const port = await freePort();
+    const result = await runBot({ ...env, PORT: env.PORT ?? String(port) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^The bot cannot start\. Fix these environment variables \(or \.env\):$/m);
+    expect(result.stderr).toMatch(line);
+    expect(result.stdout).toBe('');
+    expect(await isListening(port)).toBe(false);
+  });
+
+  it('lists every problem, one line each', async () => {
+    const result = await runBot({ PORT: 'abc', LOG_LEVEL: 'loud', MicrosoftAppType: 'Foo' });
+    expect(result.code).toBe(1);
+    const problems = result.stderr.split('\n').filter((l) => l.startsWith('  '));
+    expect(problems).toHaveLength(3);
+    expect(problems.map((p) => p.trim().split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'MicrosoftAppType', 'PORT']);
+  });
+
+  it('reads a .env file in the working directory', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bot-dotenv-'));
+    fs.writeFileSync(path.join(dir, '.env'), 'LOG_LEVEL=chatty\n');
+    const result = await runBot({}, dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^ {2}LOG_LEVEL: expected one of/m);
+  });
+});
