@@ -166,6 +166,23 @@ describe('onboarding a new customer with an Azure plan', () => {
 });
 
 describe('onboarding an existing customer with an existing Azure subscription', () => {
+  it('pages long search results (5 a page), never cutting them off', async () => {
+    for (let i = 1; i <= 7; i++) world.sandbox.seedCustomer({ companyName: `Pager Co ${i}`, domain: `pagerco${i}.onmicrosoft.com` });
+    const customer = await alex.sayForCard('onboard');
+    const first = await alex.click(customer, 'Search', { searchField: 'CompanyName', customerQuery: 'Pager' });
+    expect(texts(first)).toContain('Company name starts with "Pager": showing 1–5 of 7.');
+    expect(buttonTitles(first).filter((t) => t.startsWith('Choose'))).toHaveLength(5);
+    expect(buttonTitles(first)).not.toContain('Previous page');
+    const second = await alex.click(first, 'Next page');
+    expect(texts(second)).toContain('Company name starts with "Pager": showing 6–7 of 7.');
+    expect(buttonTitles(second).filter((t) => t.startsWith('Choose'))).toHaveLength(2);
+    expect(buttonTitles(second)).not.toContain('Next page');
+    const back = await alex.click(second, 'Previous page');
+    expect(texts(back)).toContain('Company name starts with "Pager": showing 1–5 of 7.');
+    const picked = await alex.click(second, 'Choose Pager Co 7');
+    expect(title(picked)).toBe('Onboard a customer: subscription for Pager Co 7');
+  });
+
   it('searches Partner Center, picks the match (tenant id shown), checks the subscription against its entitlements, submits', async () => {
     const litware = world.sandbox.seedCustomer({ companyName: 'Litware', domain: 'litware.onmicrosoft.com', azurePlan: 'active' });
     const customer = await alex.sayForCard('onboard');
@@ -297,6 +314,17 @@ describe('bad input comes back on the same card, values kept, the error beside t
     const capacity = await alex.click(capacityCard, 'Use azurestack-payg-east');
     expect(texts(capacity)).toContain('azurestack-capacity-north: Cannot take tenants (Capacity billing: disconnected deployments bill the CSP).');
     expect(title(capacity)).toBe('Onboard a customer: Azure Stack Hub registration');
+  });
+
+  it('registration: one an earlier run saw refused as unapproved shows the reason and date; approval is never claimed otherwise', async () => {
+    await world.store.facts.set(`registration-unapproved:${world.sandbox.registrations.notApproved}`, { date: '2026-11-20T10:00:00.000Z', requestId: 'ONB-AAAA' });
+    const subscription = await newCustomerUpToSubscription(alex);
+    const registration = await alex.click(subscription, 'Next');
+    const all = texts(registration);
+    expect(all).toContain(
+      'Not approved for multi-tenant billing when a tenant was last added (2026-11-20, UnauthorizedCspRegistration). Choose it only if Microsoft (azstcsp@microsoft.com) has approved it since.',
+    );
+    expect(all.filter((t) => /approved/i.test(t))).toHaveLength(2); // that reason, and the summary saying approval shows only later
   });
 
   it('access: a guest needs the admin email and name', async () => {
