@@ -57,7 +57,7 @@ export function armExample(name: string, status: number): unknown {
 
 /**
  * Every key of the fixture is in the actual body with a value of the same kind, recursively
- * (arrays: element shapes). Extra keys are allowed. `null` in the fixture matches anything.
+ * (arrays: the keys all example items share). Extra keys are allowed. `null` in the fixture matches anything.
  * Returns the differences, so a failing test names the path.
  */
 export function shapeDifferences(actual: unknown, fixture: unknown, at = '$'): string[] {
@@ -67,7 +67,8 @@ export function shapeDifferences(actual: unknown, fixture: unknown, at = '$'): s
   if (Array.isArray(fixture)) {
     const items = actual as unknown[];
     if (fixture.length === 0 || items.length === 0) return [];
-    return items.flatMap((item, i) => shapeDifferences(item, fixture[0], `${at}[${i}]`));
+    const element = commonShape(fixture);
+    return items.flatMap((item, i) => shapeDifferences(item, element, `${at}[${i}]`));
   }
   if (typeof fixture === 'object') {
     const a = actual as Record<string, unknown>;
@@ -76,6 +77,25 @@ export function shapeDifferences(actual: unknown, fixture: unknown, at = '$'): s
     );
   }
   return [];
+}
+
+/**
+ * Example arrays mix kinds of items (a cart of six products, orders of different offers): keep the
+ * keys every item has, and merge nested arrays and objects the same way.
+ */
+function commonShape(items: unknown[]): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!items.every(isObject)) return items[0];
+  const objects = items as Array<Record<string, unknown>>;
+  const shared = Object.keys(objects[0]).filter((key) => objects.every((o) => key in o));
+  return Object.fromEntries(
+    shared.map((key) => {
+      const values = objects.map((o) => o[key]);
+      if (values.every(Array.isArray)) return [key, (values as unknown[][]).flat()];
+      if (values.every(isObject)) return [key, commonShape(values)];
+      return [key, values[0]];
+    }),
+  );
 }
 
 export interface Answer {
