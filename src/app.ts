@@ -4,6 +4,7 @@ import { type CloudAdapter, ConversationState, UserState } from 'botbuilder';
 import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import { createAdapter, type ChannelAuthSettings } from './bot/adapter';
 import { createApprovalFeature, type ApprovalFeature } from './bot/approvalFeature';
+import { createOnboardingFeature } from './dialogs/onboardingHandlers';
 import { CspBot } from './bot/cspBot';
 import type { CardActionHandler, CommandHandler } from './bot/handlers';
 import { createBotServer, type BotServer } from './bot/server';
@@ -145,5 +146,18 @@ function buildFeatures(deps: FeatureDependencies): {
   commands.push(...approvals.commands);
   cardActions.push(...approvals.cardActions);
   services.push(...approvals.services);
+  // Onboarding: `onboard`, bare `cancel` and the onboard.* card buttons; a submitted request goes
+  // to the approvals (approval card), `cancel <id>` to their request cancel.
+  const onboarding = createOnboardingFeature({
+    cloud: deps.cloud,
+    store: deps.store,
+    conversationState: deps.conversationState,
+    draftTtlHours: deps.config.DRAFT_TTL_HOURS,
+    onSubmitted: (request, context) => approvals.onSubmitted(request, context),
+    cancelRequest: (context, args) => approvals.cancelRequest(context, args),
+    onHookError: (err, request) => deps.logger.error({ err, requestId: request.id }, 'posting a submitted request for approval failed'),
+  });
+  commands.push(...onboarding.commands);
+  cardActions.push(...onboarding.cardActions);
   return { commands, cardActions, services, approvals };
 }
