@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CallOptions, CallRecord } from '../onboarding/ports';
 import { joinUrl, scopeFor } from './clouds';
-import { fromThrown, toDomainError, type ServiceFailure } from './errors';
+import { fromThrown, parseRetryAfter, toDomainError, type ServiceFailure } from './errors';
 import { parseJsonBody, USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
 
 const SERVICE = 'Azure Resource Manager' as const;
@@ -93,7 +93,8 @@ export class ArmCaller {
       this.record({ operation, statusCode: restError.statusCode ?? seen.status, ...ids });
       if (restError.statusCode) {
         this.settings.logger?.warn({ operation, status: restError.statusCode, code: restError.code, ...ids }, 'ARM call failed');
-        throw toDomainError({ service: SERVICE, operation, statusCode: restError.statusCode, code: restError.code, subject, ...ids }, error);
+        const retryAfterMs = parseRetryAfter(restError.response?.headers?.get('retry-after'));
+        throw toDomainError({ service: SERVICE, operation, statusCode: restError.statusCode, code: restError.code, subject, retryAfterMs, ...ids }, error);
       }
       throw fromThrown(error, { service: SERVICE, operation, subject }, options?.abortSignal);
     }
@@ -134,7 +135,7 @@ export class ArmCaller {
       const error = armErrorSchema.safeParse(body);
       const code = error.success ? error.data.error.code : undefined;
       this.settings.logger?.warn({ operation: request.operation, status: response.status, code, ...ids }, 'ARM call failed');
-      throw toDomainError({ ...failure, ...ids, statusCode: response.status, code });
+      throw toDomainError({ ...failure, ...ids, statusCode: response.status, code, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
     }
     return { status: response.status, body };
   }

@@ -20,6 +20,17 @@ export interface ServiceFailure {
   requestId?: string;
   /** Values the sentence may name: registration id, customer tenant id, subscription id, domain. */
   subject?: string;
+  /** The service's Retry-After, when it gave one (the run's backoff honours it). */
+  retryAfterMs?: number;
+}
+
+/** Retry-After as seconds or an HTTP date → milliseconds. */
+export function parseRetryAfter(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 interface Wording {
@@ -319,7 +330,7 @@ export function toDomainError(f: ServiceFailure, cause?: unknown): DomainError {
       correlationId: f.correlationId,
       requestId: f.requestId,
     },
-    { cause },
+    { cause, retryAfterMs: f.retryAfterMs },
   );
 }
 

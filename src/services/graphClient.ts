@@ -21,7 +21,7 @@ import { guidSchema } from '../onboarding/model';
 import type { CallOptions, CallRecord, Directory, DirectoryUser } from '../onboarding/ports';
 import { scopeFor } from './clouds';
 import { forTenant } from './credentials';
-import { fromThrown, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
+import { fromThrown, parseRetryAfter, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
 
 const SERVICE = 'Microsoft Graph' as const;
 
@@ -165,7 +165,7 @@ export class GraphDirectoryClient implements Directory {
       response = (await call.send(this.clientFor(call.tenantId), signal)) as Response;
     } catch (error) {
       this.record({ operation: call.operation });
-      throw fromThrown(error, failure, options?.abortSignal);
+      throw fromThrown(thrownByFetch(error), failure, options?.abortSignal);
     }
     const ids = { requestId: response.headers.get('request-id') ?? undefined, correlationId: response.headers.get('client-request-id') ?? undefined };
     this.record({ operation: call.operation, ...ids, statusCode: response.status });
@@ -175,7 +175,7 @@ export class GraphDirectoryClient implements Directory {
       const error = graphErrorSchema.safeParse(json);
       const code = error.success ? error.data.error.code : undefined;
       this.options.logger?.warn({ operation: call.operation, status: response.status, code, ...ids }, 'Graph call failed');
-      throw toDomainError({ ...failure, ...ids, statusCode: response.status, code });
+      throw toDomainError({ ...failure, ...ids, statusCode: response.status, code, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
     }
     if (response.status === 404 || json === undefined) return { status: response.status, body: undefined };
     const parsed = call.schema.safeParse(json);
@@ -227,6 +227,12 @@ export class GraphDirectoryClient implements Directory {
     this.options.report?.(call);
     this.options.logger?.debug(call, 'Graph call');
   }
+}
+
+/** The Graph client wraps what fetch threw; a DOMException (timeout, abort) ends up as the wrapper's `body`. */
+function thrownByFetch(error: unknown): unknown {
+  const body = (error as { body?: unknown })?.body;
+  return body !== null && typeof body === 'object' && 'name' in body ? body : error;
 }
 
 function safeJson(text: string): unknown {

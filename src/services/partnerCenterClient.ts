@@ -27,7 +27,7 @@ import type {
   PcSubscription,
 } from '../onboarding/ports';
 import { joinUrl, scopeFor } from './clouds';
-import { fromThrown, isKnownPartnerCenterCode, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
+import { fromThrown, isKnownPartnerCenterCode, parseRetryAfter, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
 import { createServicePipeline, parseJsonBody, type RetrySettings } from './pipelines';
 
 const SERVICE = 'Partner Center' as const;
@@ -558,7 +558,7 @@ export class PartnerCenterClient implements PartnerCenter {
         { operation: request.operation, status, code, msRequestId, msCorrelationId },
         'Partner Center call failed',
       );
-      throw toDomainError({ ...failure, statusCode: status, code });
+      throw toDomainError({ ...failure, statusCode: status, code, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
     }
     if (!request.schema || status === 404 || json === undefined) {
       return { status, body: undefined };

@@ -33,12 +33,13 @@ export function requestsTo(sandbox: Sandbox, method: string, path: string | RegE
 /** Lets real I/O (loopback HTTPS) run while timers are fake. */
 export const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function until(condition: () => boolean, what: string, turns = 20_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (condition()) return;
+/** Waits (real time: performance is never faked) until the condition holds. */
+export async function until(condition: () => boolean, what: string, withinMs = 10_000): Promise<void> {
+  const deadline = performance.now() + withinMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await ioTurn();
   }
-  throw new Error(`Timed out waiting for ${what}`);
 }
 
 /** Fake only the timers the retry policies sleep with; real I/O keeps working. */

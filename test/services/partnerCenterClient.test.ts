@@ -123,6 +123,25 @@ describe('create customer', () => {
     expect(created.customerTenantId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('throttled beyond its retries: a transient error carrying the service’s Retry-After', async () => {
+    await t.cloud.partnerCenter.isDomainAvailable('contoso.onmicrosoft.com');
+    useRetryClock();
+    const prefix = unique('busy');
+    t.sandbox.faults.add({ method: 'GET', path: CUSTOMERS, kind: 'status', status: 429, retryAfterSeconds: 5, times: 10 });
+    const sent = requestsTo(t.sandbox, 'GET', CUSTOMERS).length;
+    const throttled = () => requestsTo(t.sandbox, 'GET', CUSTOMERS).slice(sent).filter((r) => r.status === 429).length;
+    const finding = t.cloud.partnerCenter.findCustomerByDomain(`${prefix}.onmicrosoft.com`).catch((e: unknown) => e);
+    // Advance the clock only between attempts, never while one is on the wire.
+    for (let attempt = 1; attempt <= FAST_RETRY.maxRetries; attempt++) {
+      await until(() => throttled() === attempt, `throttled attempt ${attempt}`);
+      await jest.advanceTimersByTimeAsync(5_000);
+    }
+    const outcome = await finding;
+    expect(outcome).toBeInstanceOf(DomainError);
+    expect(outcome).toMatchObject({ statusCode: 429, transient: true, retryAfterMs: 5_000, message: "Partner Center is throttling the bot's requests." });
+    expect(throttled()).toBe(FAST_RETRY.maxRetries + 1);
+  });
+
   it('says which detail Partner Center needs (600049) and that a taken domain is taken', async () => {
     const hungary = newCustomer(unique('hu'), {
       address: { country: 'HU', city: 'Budapest', postalCode: '1051', addressLine1: 'Szabadság tér 7' },
