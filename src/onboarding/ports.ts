@@ -119,6 +119,11 @@ export interface Registrations {
   /** The registrations the bot may change (REGISTRATIONS); anything else is refused. */
   readonly allowed: readonly RegistrationRef[];
   getRegistration(ref: RegistrationRef, options?: CallOptions): Promise<RegistrationInfo>;
+  /**
+   * The configured registrations as Azure lists them (one list per registration subscription, every
+   * page), with their billing models. A configured registration Azure does not list is left out.
+   */
+  listRegistrations(options?: CallOptions): Promise<RegistrationInfo[]>;
   /** Every page. An empty registration (no body) is an empty list. */
   listMappings(ref: RegistrationRef, options?: CallOptions): Promise<TenantMapping[]>;
   getMapping(ref: RegistrationRef, azureSubscriptionId: Guid, options?: CallOptions): Promise<TenantMapping | undefined>;

@@ -25,6 +25,7 @@ export interface RegistrationClientOptions extends ArmSettings {
 }
 
 const registrationSchema = z.object({
+  id: z.string().optional(),
   location: z.string().optional(),
   properties: z
     .object({ billingModel: z.string().optional(), cloudId: z.string().optional() })
@@ -39,6 +40,7 @@ const customerSubscriptionSchema = z.object({
 });
 type CustomerSubscriptionBody = z.infer<typeof customerSubscriptionSchema>;
 
+const registrationPageSchema = z.object({ value: z.array(registrationSchema).default([]), nextLink: z.string().nullish() });
 const pageSchema = z.object({ value: z.array(customerSubscriptionSchema).default([]), nextLink: z.string().nullish() });
 
 export class RegistrationClient implements Registrations {
@@ -60,16 +62,28 @@ export class RegistrationClient implements Registrations {
       this.arm.client.resources.getById(sdkResourceId(allowed.resourceId), REGISTRATION_API_VERSION, sdkOptions),
     );
     const parsed = registrationSchema.safeParse(resource);
-    const billingModel = parsed.success ? parsed.data.properties?.billingModel : undefined;
-    if (!parsed.success || !billingModel) {
-      throw unexpectedResponse({ service: SERVICE, operation: 'getRegistration' }, 'no billing model');
+    if (!parsed.success) throw unexpectedResponse({ service: SERVICE, operation: 'getRegistration' }, 'not a registration');
+    return toRegistrationInfo(allowed, parsed.data, 'getRegistration');
+  }
+
+  async listRegistrations(options?: CallOptions): Promise<RegistrationInfo[]> {
+    const found: RegistrationInfo[] = [];
+    const subscriptions = [...new Set(this.allowed.map((r) => r.subscriptionId))];
+    for (const subscriptionId of subscriptions) {
+      let url: string | undefined = this.arm.url(`/subscriptions/${subscriptionId}/providers/Microsoft.AzureStack/registrations`, REGISTRATION_API_VERSION);
+      for (let page = 0; url && page < MAX_PAGES; page++) {
+        const response = await this.arm.raw({ operation: 'listRegistrations', method: 'GET', url, accept: [200], subject: `subscription ${subscriptionId}` }, options);
+        const parsed = registrationPageSchema.safeParse(response.body ?? {});
+        if (!parsed.success) throw unexpectedResponse({ service: SERVICE, operation: 'listRegistrations' }, parsed.error.issues[0]?.message ?? 'invalid page');
+        for (const registration of parsed.data.value) {
+          // Only the configured ones: the bot neither shows nor touches the others.
+          const ref = this.allowed.find((r) => r.resourceId.toLowerCase() === registration.id?.toLowerCase());
+          if (ref) found.push(toRegistrationInfo(ref, registration, 'listRegistrations'));
+        }
+        url = parsed.data.nextLink ?? undefined;
+      }
     }
-    return {
-      ref: allowed,
-      billingModel,
-      ...(parsed.data.properties?.cloudId ? { cloudId: parsed.data.properties.cloudId } : {}),
-      ...(parsed.data.location ? { location: parsed.data.location } : {}),
-    };
+    return found;
   }
 
   async listMappings(ref: RegistrationRef, options?: CallOptions): Promise<TenantMapping[]> {
@@ -165,6 +179,17 @@ export class RegistrationClient implements Registrations {
     if (!match) throw toDomainError({ service: SERVICE, operation: 'registration', code: 'RegistrationNotAllowed', subject: ref.resourceId });
     return match;
   }
+}
+
+function toRegistrationInfo(ref: RegistrationRef, body: z.infer<typeof registrationSchema>, operation: string): RegistrationInfo {
+  const billingModel = body.properties?.billingModel;
+  if (!billingModel) throw unexpectedResponse({ service: SERVICE, operation }, 'no billing model');
+  return {
+    ref,
+    billingModel,
+    ...(body.properties?.cloudId ? { cloudId: body.properties.cloudId } : {}),
+    ...(body.location ? { location: body.location } : {}),
+  };
 }
 
 /** Before a PUT: a tenant mapped to another subscription, or the subscription mapped to another tenant, would be overwritten. */

@@ -48,6 +48,18 @@ describe('registrations', () => {
     await expect(t.cloud.registrations.getRegistration(capacity)).resolves.toMatchObject({ billingModel: 'Capacity' });
   });
 
+  it('lists the configured registrations with their billing models, and no others', async () => {
+    t.sandbox.state.registrations['/subscriptions/x'] = { ...registrationState(payg), id: `${payg.resourceId}-unlisted` };
+    const listed = await t.cloud.registrations.listRegistrations();
+    expect(listed.map((r) => [r.ref.name, r.billingModel]).sort()).toEqual([
+      ['azurestack-capacity-north', 'Capacity'],
+      ['azurestack-payg-east', 'PayAsYouUse'],
+      ['azurestack-payg-south', 'PayAsYouUse'],
+      ['azurestack-payg-west', 'PayAsYouUse'],
+    ]);
+    delete t.sandbox.state.registrations['/subscriptions/x'];
+  });
+
   it('never sends a double slash before subscriptions', async () => {
     const request = jest.spyOn(https, 'request');
     await t.cloud.registrations.getRegistration(payg);
