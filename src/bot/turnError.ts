@@ -23,10 +23,11 @@ export function createTurnErrorHandler(logger: Logger): (context: TurnContext, e
     try {
       if (context.activity.type === 'invoke') {
         // Answer the invoke so the card shows an error instead of spinning until Teams gives up.
+        // HTTP status = body statusCode, as botbuilder does for its own invoke errors.
         await context.sendActivity({
           type: 'invokeResponse',
           value: {
-            status: 200,
+            status: 500,
             body: { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'InternalServerError', message: userErrorMessage(referenceId) } },
           },
         });
