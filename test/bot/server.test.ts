@@ -178,7 +178,7 @@ describe('the bot server', () => {
     const res = await post(a);
     // botbuilder sends the response's statusCode as the HTTP status too (as for its own 400s).
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as { value: { message: string } };
     expect(body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.error' });
     expect(body.value.message).toContain('nobody.knows');
   });
@@ -187,7 +187,7 @@ describe('the bot server', () => {
     const a = activity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'test.explode', data: {} } } });
     const res = await post(a);
     expect(res.status).toBe(500);
-    const body = await res.json();
+    const body = (await res.json()) as { value: { message: string } };
     expect(body).toMatchObject({ statusCode: 500, type: 'application/vnd.microsoft.error' });
     expect(body.value.message).toMatch(/reference [A-Z2-9]{8}/);
     expect(body.value.message).not.toContain('secret internal detail');
