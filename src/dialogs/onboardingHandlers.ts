@@ -22,7 +22,7 @@ export class OnboardCommand {
 
 export class CancelCommand {
   readonly command = 'cancel';
-  readonly usage = 'cancel: drop your onboarding draft (cancel <request id>: cancel a submitted request)';
+  readonly usage = 'cancel: drop your onboarding draft; cancel and a request id (e.g. cancel ONB-7F3K) cancels a submitted request';
 
   constructor(
     private readonly session: OnboardingSession,
@@ -33,7 +33,7 @@ export class CancelCommand {
     if (!args) return this.session.cancel(context);
     if (this.cancelRequest) return this.cancelRequest(context, args);
     await context.sendActivity(
-      `Cancelling a submitted request is not available here yet. Type cancel on its own to drop your onboarding draft; to stop a submitted request, ask an approver to reject it.`,
+      `"cancel ${args}" would cancel a submitted request, but this bot has no request cancelling switched on. Type cancel on its own to drop your onboarding draft; to stop a submitted request, ask an approver to reject it.`,
     );
   }
 }

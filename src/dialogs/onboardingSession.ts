@@ -94,7 +94,7 @@ export class OnboardingSession {
     if (expired) return sendCard(context, expired);
     const dc = await this.dialogsFor(operator).createContext(context);
     if (!dc.activeDialog) {
-      await context.sendActivity('You have no onboarding draft open, so there is nothing to cancel. To cancel a submitted request, type cancel <request id>.');
+      await context.sendActivity('You have no onboarding draft open, so there is nothing to cancel. To cancel a submitted request, type cancel and its id, e.g. cancel ONB-7F3K.');
       return;
     }
     await this.forget(context, operator);

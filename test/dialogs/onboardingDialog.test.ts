@@ -379,7 +379,7 @@ describe('cancel', () => {
 
     const nothing = await alex.say('cancel');
     expect(nothing.map((r) => r.text)).toContain(
-      'You have no onboarding draft open, so there is nothing to cancel. To cancel a submitted request, type cancel <request id>.',
+      'You have no onboarding draft open, so there is nothing to cancel. To cancel a submitted request, type cancel and its id, e.g. cancel ONB-7F3K.',
     );
   });
 
@@ -394,7 +394,7 @@ describe('cancel', () => {
 
   it('cancel <request id> goes to the injected cancelRequest, or says how to use it when there is none', async () => {
     const withoutHook = await alex.say('cancel ONB-7F3K');
-    expect(withoutHook.map((r) => r.text).join(' ')).toMatch(/^Cancelling a submitted request is not available here yet\. Type cancel on its own/);
+    expect(withoutHook.map((r) => r.text).join(' ')).toMatch(/^"cancel ONB-7F3K" would cancel a submitted request, but this bot has no request cancelling switched on\. Type cancel on its own/);
 
     const cancelled: string[] = [];
     const wired = buildBot({ store: world.store, cloud: world.cloud, cancelRequest: async (_context, args) => void cancelled.push(args) });
