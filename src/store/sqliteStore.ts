@@ -1,0 +1,249 @@
+// The embedded default store (STORE=sqlite): one SQLite file, WAL mode, every compare-and-set a
+// single statement or transaction guarded by `WHERE etag = ?`, so it stays atomic even when two
+// processes share the file. better-sqlite3 is synchronous; the async methods only fit the contract.
+import Database from 'better-sqlite3';
+import { randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Storage, StoreItems } from 'botbuilder';
+import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus } from '../onboarding/model';
+import { eTagConflict, requestChanged, requestTaken, type StoreOptions } from './options';
+import type {
+  AuditLog,
+  BotStore,
+  ConversationReferenceStore,
+  FactStore,
+  LeaseStore,
+  RequestStore,
+  Versioned,
+} from './types';
+
+/** Each entry moves the schema one version up; PRAGMA user_version records how far a file got. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL, etag TEXT NOT NULL);
+   CREATE TABLE requests (
+     id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, etag TEXT NOT NULL, created_at TEXT NOT NULL);
+   CREATE INDEX requests_by_status ON requests (status, created_at);
+   CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL, entry TEXT NOT NULL);
+   CREATE INDEX audit_by_request ON audit (request_id, seq);
+   CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL);
+   CREATE TABLE conversation_refs (conversation_id TEXT PRIMARY KEY, reference TEXT NOT NULL);
+   CREATE TABLE facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+/** How long a writer waits for another process's write lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+export async function openSqliteStore(file: string, options: StoreOptions = {}): Promise<BotStore> {
+  const db = openDatabase(file);
+  const now = options.now ?? Date.now;
+  options.logger?.info({ store: 'sqlite', file, schemaVersion: MIGRATIONS.length }, 'store opened');
+  return {
+    kind: 'sqlite',
+    state: sqliteStorage(db),
+    requests: sqliteRequests(db),
+    audit: sqliteAudit(db),
+    leases: sqliteLeases(db, now),
+    conversations: sqliteConversations(db),
+    facts: sqliteFacts(db),
+    isOpen: () => db.open,
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function openDatabase(file: string): Database.Database {
+  const inMemory = file === ':memory:';
+  if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!inMemory) db.pragma('journal_mode = WAL');
+    // FULL: a committed approval or run step survives a power cut too, not only a process crash.
+    db.pragma('synchronous = FULL');
+    migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Runs the migrations this file has not seen yet; IMMEDIATE so two processes starting together take turns. */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`The store file has schema version ${version}; this bot knows up to ${MIGRATIONS.length}. Upgrade the bot.`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+function newEtag(): string {
+  return randomUUID();
+}
+
+function sqliteStorage(db: Database.Database): Storage {
+  const select = db.prepare<[string], { value: string; etag: string }>('SELECT value, etag FROM state WHERE key = ?');
+  const upsert = db.prepare(
+    'INSERT INTO state (key, value, etag) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag',
+  );
+  const updateIfMatch = db.prepare('UPDATE state SET value = ?, etag = ? WHERE key = ? AND etag = ?');
+  const remove = db.prepare('DELETE FROM state WHERE key = ?');
+
+  // All changes of one write commit together or not at all.
+  const writeAll = db.transaction((changes: StoreItems) => {
+    for (const [key, item] of Object.entries(changes)) {
+      const { eTag, ...value } = (item ?? {}) as { eTag?: string };
+      const json = JSON.stringify(value);
+      if (eTag === undefined || eTag === '' || eTag === '*') {
+        upsert.run(key, json, newEtag());
+      } else if (updateIfMatch.run(json, newEtag(), key, eTag).changes !== 1) {
+        // Stale, or deleted since it was read: either way the writer worked from an old copy.
+        throw eTagConflict(key);
+      }
+    }
+  });
+  const deleteAll = db.transaction((keys: string[]) => keys.forEach((key) => remove.run(key)));
+
+  return {
+    read: async (keys: string[]) => {
+      const items: StoreItems = {};
+      for (const key of keys) {
+        const row = select.get(key);
+        if (row) items[key] = { ...JSON.parse(row.value), eTag: row.etag };
+      }
+      return items;
+    },
+    write: async (changes: StoreItems) => writeAll.immediate(changes),
+    delete: async (keys: string[]) => deleteAll.immediate(keys),
+  };
+}
+
+interface RequestRow {
+  body: string;
+  etag: string;
+}
+
+function sqliteRequests(db: Database.Database): RequestStore {
+  const insert = db.prepare('INSERT INTO requests (id, status, body, etag, created_at) VALUES (?, ?, ?, ?, ?)');
+  const select = db.prepare<[string], RequestRow>('SELECT body, etag FROM requests WHERE id = ?');
+  const replaceIfMatch = db.prepare('UPDATE requests SET status = ?, body = ?, etag = ? WHERE id = ? AND etag = ?');
+  const selectAll = db.prepare<[], RequestRow>('SELECT body, etag FROM requests ORDER BY created_at, id');
+  const toVersioned = (row: RequestRow): Versioned<OnboardingRequest> => ({ value: JSON.parse(row.body), etag: row.etag });
+
+  return {
+    create: async (request) => {
+      const etag = newEtag();
+      try {
+        insert.run(request.id, request.status, JSON.stringify(request), etag, request.createdAt);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw requestTaken(request.id);
+        throw err;
+      }
+      return { value: structuredClone(request), etag };
+    },
+    get: async (id: RequestId) => {
+      const row = select.get(id);
+      return row && toVersioned(row);
+    },
+    replace: async (request, etag) => {
+      const next = newEtag();
+      // One statement: the etag comparison and the write cannot be separated by another writer.
+      const { changes } = replaceIfMatch.run(request.status, JSON.stringify(request), next, request.id, etag);
+      if (changes !== 1) throw requestChanged(request.id);
+      return { value: structuredClone(request), etag: next };
+    },
+    list: async (filter) => {
+      const statuses = filter?.status;
+      if (!statuses) return selectAll.all().map(toVersioned);
+      if (statuses.length === 0) return [];
+      return selectByStatus(db, statuses).map(toVersioned);
+    },
+  };
+}
+
+/** The status list varies in length, so this statement is prepared per call (the index still serves it). */
+function selectByStatus(db: Database.Database, statuses: RequestStatus[]): RequestRow[] {
+  const marks = statuses.map(() => '?').join(', ');
+  return db
+    .prepare<RequestStatus[], RequestRow>(`SELECT body, etag FROM requests WHERE status IN (${marks}) ORDER BY created_at, id`)
+    .all(...statuses);
+}
+
+function sqliteAudit(db: Database.Database): AuditLog {
+  const insert = db.prepare('INSERT INTO audit (request_id, entry) VALUES (?, ?)');
+  const select = db.prepare<[string], { entry: string }>('SELECT entry FROM audit WHERE request_id = ? ORDER BY seq');
+  return {
+    append: async (entry: AuditEntry) => {
+      insert.run(entry.requestId, JSON.stringify(entry));
+    },
+    list: async (requestId) => select.all(requestId).map((row) => JSON.parse(row.entry) as AuditEntry),
+  };
+}
+
+function sqliteLeases(db: Database.Database, now: () => number): LeaseStore {
+  // Taken when free, expired, or already ours; the WHERE on the upsert makes it one atomic decision.
+  const acquire = db.prepare(
+    `INSERT INTO leases (name, owner, expires_at) VALUES (@name, @owner, @expiresAt)
+     ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+     WHERE leases.owner = excluded.owner OR leases.expires_at <= @now`,
+  );
+  // An expired lease is no longer held, even if nobody has taken it yet: the owner must acquire again.
+  const renew = db.prepare('UPDATE leases SET expires_at = @expiresAt WHERE name = @name AND owner = @owner AND expires_at > @now');
+  const release = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
+  return {
+    acquire: async (name, owner, ttlMs) => {
+      const at = now();
+      return acquire.run({ name, owner, expiresAt: at + ttlMs, now: at }).changes === 1;
+    },
+    renew: async (name, owner, ttlMs) => {
+      const at = now();
+      return renew.run({ name, owner, expiresAt: at + ttlMs, now: at }).changes === 1;
+    },
+    release: async (name, owner) => {
+      release.run(name, owner);
+    },
+  };
+}
+
+function sqliteConversations(db: Database.Database): ConversationReferenceStore {
+  const upsert = db.prepare(
+    'INSERT INTO conversation_refs (conversation_id, reference) VALUES (?, ?) ON CONFLICT (conversation_id) DO UPDATE SET reference = excluded.reference',
+  );
+  const select = db.prepare<[string], { reference: string }>('SELECT reference FROM conversation_refs WHERE conversation_id = ?');
+  const selectAll = db.prepare<[], { conversation_id: string; reference: string }>(
+    'SELECT conversation_id, reference FROM conversation_refs ORDER BY conversation_id',
+  );
+  const remove = db.prepare('DELETE FROM conversation_refs WHERE conversation_id = ?');
+  return {
+    save: async (conversationId, reference) => {
+      upsert.run(conversationId, JSON.stringify(reference));
+    },
+    get: async (conversationId) => {
+      const row = select.get(conversationId);
+      return row && JSON.parse(row.reference);
+    },
+    list: async () => selectAll.all().map((row) => ({ conversationId: row.conversation_id, reference: JSON.parse(row.reference) })),
+    delete: async (conversationId) => {
+      remove.run(conversationId);
+    },
+  };
+}
+
+function sqliteFacts(db: Database.Database): FactStore {
+  const upsert = db.prepare('INSERT INTO facts (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const select = db.prepare<[string], { value: string }>('SELECT value FROM facts WHERE key = ?');
+  return {
+    get: async <T>(key: string) => {
+      const row = select.get(key);
+      return row ? (JSON.parse(row.value) as T) : undefined;
+    },
+    set: async <T>(key: string, value: T) => {
+      upsert.run(key, JSON.stringify(value));
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// The SQLite store: the shared contract on real files, plus what only a file shared by processes
+// can show: a crash loses nothing that was written, and two processes never both win a CAS.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { RequestId } from '../../src/onboarding/model';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import { runTs } from './childProcess';
+import { describeStoreContract, sampleRequest } from './storeSuite';
+
+const WORKER = path.join(__dirname, 'sqliteWorker.ts');
+let dir: string;
+let files = 0;
+const nextFile = () => path.join(dir, `nested-${++files}`, 'bot.db');
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-store-'));
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreContract('SQLite (file)', (options) => openSqliteStore(nextFile(), options));
+describeStoreContract('SQLite (:memory:)', (options) => openSqliteStore(':memory:', options));
+
+describe('SQLite store file', () => {
+  it('creates the directory, uses WAL and records its schema version', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    await store.close();
+    expect(fs.existsSync(file)).toBe(true);
+    const reopened = await openSqliteStore(file); // migrations already applied: nothing to redo
+    await reopened.requests.create(sampleRequest('ONB-AAAA'));
+    await reopened.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('refuses a file written by a newer bot', async () => {
+    const file = nextFile();
+    await (await openSqliteStore(file)).close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    await expect(openSqliteStore(file)).rejects.toThrow(/schema version 99/);
+  });
+
+  it('killed mid-conversation, the next process continues where it was', async () => {
+    const file = nextFile();
+    const child = runTs(WORKER, ['crash', file], dir);
+    await child.waitFor(/written/);
+    child.process.kill('SIGKILL');
+    await child.exited;
+
+    const store = await openSqliteStore(file);
+    const state = await store.state.read(['msteams/conversations/a:1/']);
+    expect(state['msteams/conversations/a:1/']).toMatchObject({ dialogStack: [{ id: 'onboard', state: { step: 'address' } }] });
+    expect((await store.requests.get('ONB-CRSH' as RequestId))?.value).toEqual(sampleRequest('ONB-CRSH'));
+    expect((await store.audit.list('ONB-CRSH' as RequestId)).map((e) => e.detail)).toEqual(['before the crash']);
+    expect(await store.leases.acquire('run/ONB-CRSH', 'new-worker', 60_000)).toBe(false);
+    expect(await store.conversations.get('a:1')).toMatchObject({ serviceUrl: 'https://smba.trafficmanager.net/emea/' });
+    await store.close();
+  });
+
+  it('two processes approving the same request at once: exactly one click wins', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    const { etag } = await store.requests.create(sampleRequest('ONB-RACE'));
+    const children = [runTs(WORKER, ['race', file, etag], dir), runTs(WORKER, ['race', file, etag], dir)];
+    // Release both only once both have opened the file, so the clicks really overlap.
+    await Promise.all(children.map((c) => c.waitFor(/ready/)));
+    await Promise.all(children.map((c) => new Promise<void>((r) => c.process.stdin.end('go\n', () => r()))));
+    const outputs = await Promise.all(children.map((c) => c.waitFor(/won \d+/)));
+    const wins = outputs.map((o) => Number(/won (\d+)/.exec(o)![1]));
+    expect(wins.reduce((a, b) => a + b, 0)).toBe(1);
+    const stored = await store.requests.get('ONB-RACE' as RequestId);
+    expect(stored?.value.status).toBe('approved');
+    expect(stored?.etag).not.toBe(etag);
+    await store.close();
+  });
+
+  it('two processes updating one request 2 x 40 times lose no update', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    await store.requests.create(sampleRequest('ONB-CTR1'));
+    const children = [runTs(WORKER, ['increment', file, '40'], dir), runTs(WORKER, ['increment', file, '40'], dir)];
+    await Promise.all(children.map((c) => c.waitFor(/done/)));
+    expect((await store.requests.get('ONB-CTR1' as RequestId))?.value.results.cartId).toBe('80');
+    await store.close();
+  }, 60_000);
+});
