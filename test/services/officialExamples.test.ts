@@ -1,0 +1,231 @@
+// The clients read the official example payloads (../shared/specs) byte for byte: a small HTTPS
+// replay server answers each call with the documented response, quirks included (the PUT example's
+// empty id, the registration example's wrong name, camelCase Partner Center bodies, numeric error
+// codes). Tokens come from a stub credential, as reference §1.1 suggests for fakes.
+import type { TokenCredential } from '@azure/core-auth';
+import * as fs from 'fs';
+import * as https from 'https';
+import type { AddressInfo } from 'net';
+import * as path from 'path';
+import type { CallRecord } from '../../src/onboarding/ports';
+import { parseRegistrationId, type Guid } from '../../src/onboarding/model';
+import { ensureSandboxCa } from '../../src/sandbox';
+import { issueServerCertificate } from '../../src/sandbox/ca';
+import { GraphDirectoryClient } from '../../src/services/graphClient';
+import { PartnerCenterClient } from '../../src/services/partnerCenterClient';
+import { RegistrationClient } from '../../src/services/registrationClient';
+import { OWNER_ROLE_DEFINITION_GUID, RoleAssignmentClient, roleAssignmentName } from '../../src/services/roleAssignmentClient';
+
+/** Copies of ../shared/specs (see fixtures/README.md). */
+const SPECS = path.join(__dirname, 'fixtures');
+const read = (file: string) => fs.readFileSync(path.join(SPECS, file), 'utf8');
+/** The JSON body of a docs transcript (`*.http`): from the first `{`, with the docs' `{...}` elisions emptied. */
+const httpBody = (file: string) => {
+  const text = read(file);
+  return JSON.parse(text.slice(text.indexOf('{')).replace(/\{\.\.\.\}/g, '{}').replace(/,\s*\.\.\.(?=\s*[}\]])/g, ''));
+};
+const example = (file: string, status: string) => JSON.parse(read(file)).responses[status].body ?? {};
+
+interface Replay {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const stubCredential: TokenCredential = { getToken: async () => ({ token: 'stub-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+const REGISTRATION = '/subscriptions/dd8597b4-8739-4467-8b10-f8679f62bfbf/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/testregistration';
+const CUSTOMER = 'dfd8cc0a-c592-468c-8461-869a38d24738' as Guid;
+
+let server: https.Server;
+let origin: string;
+const routes = new Map<string, Replay>();
+const seen: Array<{ method: string; url: string; authorization?: string }> = [];
+const calls: CallRecord[] = [];
+
+beforeAll(async () => {
+  const ca = ensureSandboxCa(path.resolve('.sandbox'));
+  const certificate = issueServerCertificate(ca);
+  server = https.createServer({ cert: certificate.certPem, key: certificate.keyPem }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'https://replay');
+      seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
+      const replay = routes.get(`${req.method} ${url.pathname}`) ?? { status: 404, body: { error: { code: 'NotFound', message: 'no replay' } } };
+      const payload = replay.body === undefined ? '' : JSON.stringify(replay.body);
+      res.writeHead(replay.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...replay.headers });
+      res.end(payload);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+beforeEach(() => {
+  routes.clear();
+  seen.length = 0;
+  calls.length = 0;
+});
+
+const common = { credential: stubCredential, retry: { maxRetries: 0 }, timeoutInMs: 5_000, report: (c: CallRecord) => calls.push(c) };
+const partnerCenter = () => new PartnerCenterClient({ ...common, endpoint: `${origin}/pc` });
+const registrations = () =>
+  new RegistrationClient({ ...common, endpoint: `${origin}/arm`, allowed: [parseRegistrationId(REGISTRATION)], portalLink: (id) => id });
+
+describe('Partner Center examples', () => {
+  it('create a customer (201) → the customer id, domain and the admin credentials', async () => {
+    routes.set('POST /pc/v1/customers', { status: 201, body: httpBody('partner-center/create-a-customer.response.http') });
+    const created = await partnerCenter().createCustomer(
+      {
+        kind: 'new',
+        companyName: 'test company',
+        domain: 'xyz.ccsctp.net',
+        address: { country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052', addressLine1: 'One Microsoft Way' },
+        contact: { firstName: 'Test', lastName: 'Test', email: 'test@outlook.com' },
+        culture: 'en-US',
+        language: 'en',
+      },
+      '94e4e214-6b06-4fb7-96d1-94d559f9b47f',
+    );
+    expect(created).toEqual({
+      customerTenantId: CUSTOMER,
+      companyName: 'test company',
+      domain: 'xyz.ccsctp.net',
+      adminCredentials: { userName: 'admin', password: '=;;n.=s9Z' },
+    });
+    expect(seen[0].authorization).toBe('Bearer stub-token');
+  });
+
+  it('customers by name → summaries, and the exact domain among starts_with matches', async () => {
+    routes.set('GET /pc/v1/customers', { status: 200, body: httpBody('partner-center/get-a-customer-by-name.response.http') });
+    const found = await partnerCenter().searchCustomers({ field: 'CompanyName', prefix: 'Cont' });
+    expect(found).toHaveLength(3);
+    expect(found[0]).toEqual({ customerTenantId: 'c5757d70-06f3-4f23-8367-5a9e55019f94', companyName: 'Contoso190', domain: 'contoso190.onmicrosoft.com' });
+    await expect(partnerCenter().findCustomerByDomain('contosocorpco.onmicrosoft.com')).resolves.toMatchObject({ companyName: 'Contoso' });
+    await expect(partnerCenter().findCustomerByDomain('contoso.onmicrosoft.com')).resolves.toBeUndefined();
+  });
+
+  it('order by id, all subscriptions, Azure entitlements', async () => {
+    routes.set(`GET /pc/v1/customers/${CUSTOMER}/orders/YxH1q4KScfvfkJQjgRI8QY1DznnUWZTH1`, { status: 200, body: httpBody('partner-center/get-an-order-by-id.response.http') });
+    routes.set(`GET /pc/v1/customers/${CUSTOMER}/subscriptions`, { status: 200, body: httpBody('partner-center/get-all-of-a-customer-s-subscriptions.response.http') });
+    routes.set(`GET /pc/v1/customers/${CUSTOMER}/subscriptions/3f15978e-005c-b763-bb78-2a8fab289c58/azureEntitlements`, {
+      status: 200,
+      body: httpBody('partner-center/get-a-list-of-azure-entitlements-for-subscription.response.http'),
+    });
+    const client = partnerCenter();
+    await expect(client.getOrder(CUSTOMER, 'YxH1q4KScfvfkJQjgRI8QY1DznnUWZTH1')).resolves.toEqual({ id: 'YxH1q4KScfvfkJQjgRI8QY1DznnUWZTH1', status: 'completed', subscriptionIds: [] });
+    await expect(client.listSubscriptions(CUSTOMER)).resolves.toEqual([
+      { id: '83ef9d05-4169-4ef9-9657-0e86b1eab1de', offerId: '', friendlyName: 'nickname', status: 'active', orderId: '6183db3d-6318-4e52-877e-25806e4971be', isAzurePlan: false },
+    ]);
+    await expect(client.listAzureEntitlements(CUSTOMER, '3f15978e-005c-b763-bb78-2a8fab289c58')).resolves.toEqual([
+      { azureSubscriptionId: '899ae6f1-8a74-4d5e-b6c6-e6b5019bbff8', friendlyName: 'Microsoft Azure', status: 'active' },
+    ]);
+  });
+
+  it('cart (201) and checkout (201, several orders) → the cart id and the first order', async () => {
+    routes.set(`POST /pc/v1/customers/${CUSTOMER}/carts`, { status: 201, body: httpBody('partner-center/create-a-cart.response.http') });
+    routes.set(`POST /pc/v1/customers/${CUSTOMER}/carts/3655b1a0-b1c9-4268-9824-577fdbc4d0be/checkout`, { status: 201, body: httpBody('partner-center/checkout-a-cart.response.http') });
+    const client = partnerCenter();
+    const { cartId } = await client.createCart(CUSTOMER, 'DZH318Z0BPS6:0001:DZH318Z0BML6');
+    expect(cartId).toBe('3655b1a0-b1c9-4268-9824-577fdbc4d0be');
+    await expect(client.checkoutCart(CUSTOMER, cartId)).resolves.toEqual({
+      id: '3c6f2530-1e31-4088-8230-dd1c31a18bce',
+      status: 'completed',
+      subscriptionIds: ['EF2E1307-86E6-40E3-A794-872403FBD31C'],
+    });
+  });
+
+  it('customer agreement: the template from the metadata; 201, and the 600061 example counts as done', async () => {
+    routes.set('GET /pc/v1/agreements', { status: 200, body: httpBody('partner-center/get-customer-agreement-metadata.response.http') });
+    routes.set(`POST /pc/v1/customers/${CUSTOMER}/agreements`, { status: 201, body: httpBody('partner-center/confirm-customer-consent-customer-agreement.response.http') });
+    const client = new PartnerCenterClient({ ...common, endpoint: `${origin}/pc`, delegatedCredential: stubCredential });
+    const contact = { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', phoneNumber: '1234567890' };
+    await client.confirmCustomerAgreement(CUSTOMER, contact);
+    routes.set(`POST /pc/v1/customers/${CUSTOMER}/agreements`, { status: 400, body: JSON.parse(read('partner-center/confirm-customer-consent-customer-agreement.error-600061.json')) });
+    await expect(client.confirmCustomerAgreement(CUSTOMER, contact)).resolves.toBeUndefined();
+    expect(seen.filter((r) => r.method === 'POST').map((r) => r.url)).toEqual([`/pc/v1/customers/${CUSTOMER}/agreements`, `/pc/v1/customers/${CUSTOMER}/agreements`]);
+  });
+
+  it('the 429 example: a transient error with its Retry-After (57 s)', async () => {
+    const text = read('partner-center/api-throttling-guidance.response-429.http');
+    routes.set(`GET /pc/v1/customers/${CUSTOMER}`, { status: 429, body: httpBody('partner-center/api-throttling-guidance.response-429.http'), headers: { 'retry-after': /Retry-After: (\d+)/.exec(text)![1] } });
+    await expect(partnerCenter().getCustomer(CUSTOMER)).rejects.toMatchObject({ statusCode: 429, transient: true, retryAfterMs: 57_000 });
+  });
+
+  it('the availabilities page shows a SKU, not a collection: no catalog item is made up', async () => {
+    routes.set('GET /pc/v1/products/DZH318Z0BPS6/skus/0001/availabilities', { status: 200, body: httpBody('partner-center/get-a-list-of-availabilities-for-a-sku-by-customer.response.http') });
+    await expect(partnerCenter().azurePlanCatalogItemId(CUSTOMER, 'US')).rejects.toMatchObject({ code: 'AzurePlanNotAvailable' });
+  });
+});
+
+describe('Azure Stack examples (2017-06-01)', () => {
+  const ref = parseRegistrationId(REGISTRATION);
+  const mappingPath = `/arm${REGISTRATION}/customerSubscriptions/e09a4e93-29a7-4eba-a6d4-76202383f07f`;
+
+  it('registration Get → billing model (the example’s wrong name is ignored)', async () => {
+    routes.set(`GET /arm${REGISTRATION}`, { status: 200, body: example('azurestack/2017-06-01/examples/Registration/Get.json', '200') });
+    await expect(registrations().getRegistration(ref)).resolves.toEqual({ ref, billingModel: 'Development', location: 'global' });
+    expect(seen[0].url).toBe(`/arm${REGISTRATION}?api-version=2017-06-01`);
+  });
+
+  it('registration List → the configured one', async () => {
+    routes.set('GET /arm/subscriptions/dd8597b4-8739-4467-8b10-f8679f62bfbf/providers/Microsoft.AzureStack/registrations', {
+      status: 200,
+      body: example('azurestack/2017-06-01/examples/Registration/List.json', '200'),
+    });
+    await expect(registrations().listRegistrations()).resolves.toEqual([{ ref, billingModel: 'Development', location: 'global' }]);
+  });
+
+  it('customerSubscriptions List and Get → mappings with lower-case subscription ids', async () => {
+    routes.set(`GET /arm${REGISTRATION}/customerSubscriptions`, { status: 200, body: example('azurestack/2017-06-01/examples/CustomerSubscription/List.json', '200') });
+    const expected = {
+      registration: ref,
+      azureSubscriptionId: 'e09a4e93-29a7-4eba-a6d4-76202383f07f',
+      customerTenantId: 'dbab3982-796f-4d03-9908-044c08aef8a2',
+      resourceId: `${REGISTRATION}/customerSubscriptions/e09a4e93-29a7-4eba-a6d4-76202383f07f`,
+    };
+    await expect(registrations().listMappings(ref)).resolves.toEqual([expected]);
+    routes.set(`GET ${mappingPath}`, { status: 200, body: example('azurestack/2017-06-01/examples/CustomerSubscription/Get.json', '200') });
+    await expect(registrations().getMapping(ref, 'E09A4E93-29A7-4EBA-A6D4-76202383F07F' as Guid)).resolves.toEqual(expected);
+  });
+
+  it('customerSubscriptions Put (200, empty id and name in the example) and Delete (200)', async () => {
+    routes.set(`GET /arm${REGISTRATION}`, { status: 200, body: example('azurestack/2017-06-01/examples/Registration/Get.json', '200') });
+    routes.set(`GET /arm${REGISTRATION}/customerSubscriptions`, { status: 200 });
+    routes.set(`PUT ${mappingPath}`, { status: 200, body: example('azurestack/2017-06-01/examples/CustomerSubscription/Put.json', '200') });
+    const mapping = await registrations().putMapping(ref, 'e09a4e93-29a7-4eba-a6d4-76202383f07f' as Guid, 'dbab3982-796f-4d03-9908-044c08aef8a2' as Guid);
+    expect(mapping.resourceId).toBe(`${REGISTRATION}/customerSubscriptions/e09a4e93-29a7-4eba-a6d4-76202383f07f`);
+    routes.set(`GET ${mappingPath}`, { status: 200, body: example('azurestack/2017-06-01/examples/CustomerSubscription/Get.json', '200') });
+    routes.set(`DELETE ${mappingPath}`, { status: 200 });
+    await expect(registrations().deleteMapping(ref, mapping.azureSubscriptionId)).resolves.toBe('deleted');
+  });
+});
+
+describe('role assignment and Graph examples', () => {
+  it('RoleAssignments_CreateForSubscription (201) → the assignment id, created', async () => {
+    const body = example('authorization/2022-04-01/examples/RoleAssignments_CreateForSubscription.json', '201');
+    const client = new RoleAssignmentClient({ ...common, endpoint: `${origin}/arm`, apiVersion: '2022-04-01' });
+    // The assignment name is ours (deterministic): the example answers the PUT under it.
+    const name = roleAssignmentName('/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2', 'ce2ce14e-85d7-4629-bdbc-454d0519d987', OWNER_ROLE_DEFINITION_GUID);
+    routes.set(`PUT /arm/subscriptions/a925f2f7-5c63-4b7b-8799-25a5f97bc3b2/providers/Microsoft.Authorization/roleAssignments/${name}`, { status: 201, body });
+    await expect(
+      client.ensureOwner('11111111-2222-4333-8444-555555555555' as Guid, 'a925f2f7-5c63-4b7b-8799-25a5f97bc3b2' as Guid, 'ce2ce14e-85d7-4629-bdbc-454d0519d987' as Guid),
+    ).resolves.toEqual({ roleAssignmentId: body.id, created: true });
+  });
+
+  it('invitation-post (201) → the guest object id and the redeem URL; a non-Graph host gets the token', async () => {
+    const text = read('graph/invitation-post.response.http');
+    routes.set('POST /graph/v1.0/invitations', { status: 201, body: JSON.parse(text.slice(text.indexOf('{'))) });
+    const directory = new GraphDirectoryClient({ ...common, endpoint: `${origin}/graph` });
+    const invited = await directory.inviteGuest('69997834-fa40-45da-8888-382c3bdc66c3' as Guid, { email: 'admin@fabrikam.com', displayName: 'Admin', redirectUrl: 'https://myapp.contoso.com' });
+    expect(invited).toEqual({ objectId: 'cbb896f9-8306-49d0-b56b-b8e39cd28825', redeemUrl: expect.stringMatching(/^https:\/\/login\.microsoftonline\.com\/redeem\?rd=/) });
+    expect(seen[0].authorization).toBe('Bearer stub-token');
+  });
+
+  it('the Graph error example → a DomainError with its code', async () => {
+    routes.set('POST /graph/v1.0/invitations', { status: 416, body: JSON.parse(read('graph/error-response.example.json')) });
+    const directory = new GraphDirectoryClient({ ...common, endpoint: `${origin}/graph` });
+    await expect(directory.inviteGuest(CUSTOMER, { email: 'a@b.example', displayName: 'A', redirectUrl: 'https://x.example' })).rejects.toMatchObject({ code: 'invalidRange', statusCode: 416 });
+  });
+});
