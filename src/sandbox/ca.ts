@@ -130,6 +130,41 @@ export function ensureSandboxCa(dir: string): SandboxCa {
   throw new Error(`The sandbox CA in ${dir} is incomplete: delete ${dir} and retry.`);
 }
 
+const SERVER_FILE = 'server.json';
+
+function isUsableServerCertificate(candidate: ServerCertificate, ca: Pick<SandboxCa, 'certPem'>): boolean {
+  try {
+    const cert = new crypto.X509Certificate(candidate.certPem);
+    const validLongEnough = new Date(cert.validTo).getTime() - Date.now() >= DAY_MS;
+    return validLongEnough && cert.verify(new crypto.X509Certificate(ca.certPem).publicKey) && cert.checkPrivateKey(crypto.createPrivateKey(candidate.keyPem));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The server certificate kept next to the CA: issuing one costs about half a second of CPU, which
+ * every sandbox start in a test run would otherwise pay. One JSON file, renamed into place, so a
+ * reader never sees a certificate without its key.
+ */
+export function serverCertificateFor(ca: SandboxCa, dir: string): ServerCertificate {
+  const file = path.join(dir, SERVER_FILE);
+  const cached = readIfPresent(file);
+  if (cached) {
+    try {
+      const parsed = JSON.parse(cached) as ServerCertificate;
+      if (isUsableServerCertificate(parsed, ca)) return parsed;
+    } catch {
+      // damaged: issue a new one below
+    }
+  }
+  const fresh = issueServerCertificate(ca);
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(fresh), { mode: 0o600 });
+  fs.renameSync(tmp, file);
+  return fresh;
+}
+
 /** A TLS server certificate for the loopback names, signed by the sandbox CA. */
 export function issueServerCertificate(ca: Pick<SandboxCa, 'certPem' | 'keyPem'>): ServerCertificate {
   const caCert = forge.pki.certificateFromPem(ca.certPem);

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { randomBytes, randomUUID } from 'crypto';
-import { ensureSandboxCa, issueServerCertificate } from './ca';
+import { ensureSandboxCa, serverCertificateFor } from './ca';
 import { armRoutes, mappingBody, registrationBody } from './arm';
 import { authenticate } from './auth';
 import { controlRoutes } from './control';
@@ -174,7 +174,7 @@ function send(res: ServerResponse, reply: Reply, extraHeaders: Record<string, st
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const caDir = path.resolve(options.caDir ?? '.sandbox');
   const ca = ensureSandboxCa(caDir);
-  const certificate = issueServerCertificate(ca);
+  const certificate = serverCertificateFor(ca, caDir);
   const delays: SandboxDelays = { ...DEFAULT_DELAYS, ...options.delays };
   const state = createState(PARTNER_TENANT_ID, CLIENT_ID, delays);
   const seeded = seedPartner(state, options.seed ?? true);

@@ -1,5 +1,7 @@
-// Access tokens the simulated Entra issues and the simulated APIs check: RS256 JWTs signed with a
-// key made at start-up, so a token from one sandbox is worthless in another.
+// Access tokens the simulated Entra issues and the simulated APIs check: RS256 JWTs. Each sandbox
+// has its own key id and accepts only its own, so a token from one sandbox is worthless in
+// another; the RSA key itself is made once per process (generating one costs a noticeable slice of
+// a test's time on a busy machine).
 import * as crypto from 'crypto';
 
 export interface TokenClaims {
@@ -27,15 +29,17 @@ export type TokenCheck =
 
 const b64url = (input: Buffer | string) => Buffer.from(input).toString('base64url');
 
+let processKeyPair: { privateKey: crypto.KeyObject; publicKey: crypto.KeyObject } | undefined;
+
 export class TokenSigner {
   readonly kid = crypto.randomBytes(8).toString('hex');
   private readonly privateKey: crypto.KeyObject;
   private readonly publicKey: crypto.KeyObject;
 
   constructor() {
-    const pair = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.privateKey = pair.privateKey;
-    this.publicKey = pair.publicKey;
+    processKeyPair ??= crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.privateKey = processKeyPair.privateKey;
+    this.publicKey = processKeyPair.publicKey;
   }
 
   sign(claims: object): string {
@@ -43,6 +47,14 @@ export class TokenSigner {
     const payload = b64url(JSON.stringify(claims));
     const signature = crypto.sign('sha256', Buffer.from(`${header}.${payload}`), this.privateKey);
     return `${header}.${payload}.${b64url(signature)}`;
+  }
+
+  private keyIdOf(encodedHeader: string): string | undefined {
+    try {
+      return (JSON.parse(Buffer.from(encodedHeader, 'base64url').toString('utf8')) as { kid?: string }).kid;
+    } catch {
+      return undefined;
+    }
   }
 
   jwks(): { keys: object[] } {
@@ -56,6 +68,7 @@ export class TokenSigner {
     if (!m) return { ok: false, reason: 'missing' };
     const parts = m[1].split('.');
     if (parts.length !== 3) return { ok: false, reason: 'malformed' };
+    if (this.keyIdOf(parts[0]) !== this.kid) return { ok: false, reason: 'signature' };
     const valid = crypto.verify(
       'sha256',
       Buffer.from(`${parts[0]}.${parts[1]}`),
