@@ -6,6 +6,7 @@ import { createAdapter, type ChannelAuthSettings } from './bot/adapter';
 import { createApprovalFeature, type ApprovalFeature } from './bot/approvalFeature';
 import { createOnboardingFeature } from './dialogs/onboardingHandlers';
 import { CspBot } from './bot/cspBot';
+import { createTenantFeature } from './bot/tenantFeature';
 import type { CardActionHandler, CommandHandler } from './bot/handlers';
 import { createBotServer, type BotServer } from './bot/server';
 import { createTurnErrorHandler } from './bot/turnError';
@@ -146,6 +147,10 @@ function buildFeatures(deps: FeatureDependencies): {
   commands.push(...approvals.commands);
   cardActions.push(...approvals.cardActions);
   services.push(...approvals.services);
+  // Tenant mappings (issue 6): list, inspect, re-map, remove, reconcile; changes go through `approvals`.
+  const tenants = createTenantFeature({ cloud: deps.cloud, store: deps.store, logger: deps.logger, submitted: (request) => approvals.onSubmitted(request) });
+  commands.push(...tenants.commands);
+  cardActions.push(...tenants.cardActions);
   // Onboarding: `onboard`, bare `cancel` and the onboard.* card buttons; a submitted request goes
   // to the approvals (approval card), `cancel <id>` to their request cancel.
   const onboarding = createOnboardingFeature({

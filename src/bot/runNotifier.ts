@@ -4,6 +4,7 @@
 import { type Activity, MessageFactory } from 'botbuilder';
 import { cardAttachment } from '../cards/render';
 import { renderResultCard, resultCardModel } from '../cards/resultCard';
+import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/tenantChangeCards';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../onboarding/approvalPolicy';
 import type { CardRef, OnboardingRequest } from '../onboarding/model';
@@ -166,10 +167,13 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
       const conversationId = card ? await threadOf(card) : request.conversationId;
       const requester = request.requester;
       const mention = `<at>${escapeAt(requester.name)}</at>`;
-      const activity: Partial<Activity> = MessageFactory.attachment(
-        cardAttachment(renderResultCard(resultCardModel(request, links, options.cardSettings.simulated))),
-        `${mention} request ${request.id} is done: ${request.customer.companyName} is onboarded and mapped on ${request.registration.name}.`,
-      );
+      const activity: Partial<Activity> =
+        request.kind === 'onboard'
+          ? MessageFactory.attachment(
+              cardAttachment(renderResultCard(resultCardModel(request, links, options.cardSettings.simulated))),
+              `${mention} request ${request.id} is done: ${request.customer.companyName} is onboarded and mapped on ${request.registration.name}.`,
+            )
+          : tenantChangeResultMessage(request, links, mention, options.cardSettings.simulated);
       activity.entities = [{ type: 'mention', mentioned: { id: requester.teamsUserId, name: requester.name }, text: mention }];
       return proactive.post(conversationId, activity);
     },
@@ -185,6 +189,16 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     const isChannel = ref?.conversation?.conversationType === 'channel';
     return isChannel && !card.conversationId.includes(';messageid=') ? `${card.conversationId};messageid=${card.activityId}` : card.conversationId;
   }
+}
+
+/** The result of a re-map or removal; a removal warns that the tenant's usage is billed to the registration's owner again. */
+function tenantChangeResultMessage(request: OnboardingRequest, links: ResultLinks, mention: string, simulated: boolean): Partial<Activity> {
+  const model = tenantChangeResultModel(request, links, simulated);
+  const text =
+    request.kind === 'remove'
+      ? `${mention} request ${request.id} is done: ${model.subtitle} ${model.warning}`
+      : `${mention} request ${request.id} is done: ${model.subtitle}`;
+  return MessageFactory.attachment(cardAttachment(renderTenantChangeResultCard(model)), text);
 }
 
 function escapeAt(name: string): string {

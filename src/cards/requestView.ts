@@ -1,6 +1,7 @@
 // The parts every request card shares: the request in plain facts and the run's checklist.
 // Built from the stored request only; never a secret (the request holds none).
 import type { OnboardingRequest, StepState, StepStatus } from '../onboarding/model';
+import { tenantChangeFacts, tenantChangeTitle } from './tenantChangeCards';
 
 export interface Fact {
   title: string;
@@ -47,6 +48,7 @@ export function stepLabel(name: string): string {
 }
 
 export function requestTitle(request: OnboardingRequest): string {
+  if (request.kind !== 'onboard') return tenantChangeTitle(request);
   return `Onboard ${request.customer.companyName} (${request.customer.domain})`;
 }
 
@@ -69,6 +71,7 @@ export function header(request: OnboardingRequest, simulated: boolean): RequestH
 
 /** The whole request, as the approver needs it to decide. */
 export function requestFacts(request: OnboardingRequest): Fact[] {
+  if (request.kind !== 'onboard') return tenantChangeFacts(request);
   const c = request.customer;
   const facts: Fact[] = [];
   if (c.kind === 'new') {

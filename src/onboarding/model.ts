@@ -209,6 +209,8 @@ export interface RunResults {
   mappingResourceId?: string;
   /** For a re-map: the mapping the PUT overwrote. */
   previousMapping?: { azureSubscriptionId: Guid; customerTenantId: Guid };
+  /** For a removal: whether the DELETE removed the mapping or found it already gone. */
+  mappingRemoval?: 'deleted' | 'already-gone';
   resultPostedActivityId?: string;
   /** When the checkout POST was about to be sent; from then on the order is looked up, never re-posted blindly. */
   checkoutSubmittedAt?: string;

@@ -8,6 +8,8 @@ import { customerAgreement } from './customerAgreement';
 import { findOrCreateCustomer } from './customer';
 import { mapTenant } from './mapTenant';
 import { postResult } from './postResult';
+import { remapTenant } from './remapTenant';
+import { removeMapping } from './removeMapping';
 import type { StepDefinition } from './step';
 
 export const ONBOARDING_STEPS: readonly StepDefinition[] = [
@@ -21,14 +23,34 @@ export const ONBOARDING_STEPS: readonly StepDefinition[] = [
   { name: 'post-result', title: 'Post the result', run: postResult },
 ];
 
-/** The steps of a request's run. Re-map and removal requests have their own runs (the tenant-management feature). */
+/** Re-map (add or overwrite a mapping of an existing customer's subscription): check, PUT, result. */
+export const REMAP_STEPS: readonly StepDefinition[] = [
+  ONBOARDING_STEPS[0],
+  { name: 'map-tenant', title: 'Re-map the tenant on the registration', run: remapTenant },
+  ONBOARDING_STEPS[ONBOARDING_STEPS.length - 1],
+];
+
+/** Removal of a mapping: check, DELETE, result. */
+export const REMOVE_STEPS: readonly StepDefinition[] = [
+  ONBOARDING_STEPS[0],
+  { name: 'remove-mapping', title: 'Remove the mapping from the registration', run: removeMapping },
+  ONBOARDING_STEPS[ONBOARDING_STEPS.length - 1],
+];
+
+/** The steps of a request's run, by kind. */
 export function onboardingSteps(kind: RequestKind): StepDefinition[] {
-  if (kind !== 'onboard') {
-    throw new Error(`The onboarding runner does not run ${kind} requests.`);
+  switch (kind) {
+    case 'onboard':
+      return [...ONBOARDING_STEPS];
+    case 'remap':
+      return [...REMAP_STEPS];
+    case 'remove':
+      return [...REMOVE_STEPS];
+    default:
+      throw new Error(`The runner does not run ${String(kind)} requests.`);
   }
-  return [...ONBOARDING_STEPS];
 }
 
 export function stepTitle(name: string): string {
-  return ONBOARDING_STEPS.find((s) => s.name === name)?.title ?? name;
+  return [...ONBOARDING_STEPS, ...REMOVE_STEPS].find((s) => s.name === name)?.title ?? name;
 }

@@ -1,0 +1,317 @@
+// Managing tenant mappings in chat: `tenants`, `tenant`, `remap`, `remove tenant`, `reconcile`, and
+// the `tenants.*` card buttons (paging, search, registration choice, Onboard / Remove from the
+// reconcile report). Reads go straight to the cloud (cached briefly); changes become requests that
+// go through the same approval and durable run as an onboarding.
+import { MessageFactory, type AdaptiveCardInvokeResponse, type TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import type { AdaptiveCard } from '../cards/render';
+import { cardAttachment } from '../cards/render';
+import { renderReconcileCard, reconcileCardModel } from '../cards/reconcileCard';
+import { tenantChangeFacts } from '../cards/tenantChangeCards';
+import { renderTenantDetailCard, tenantDetailModel } from '../cards/tenantDetailCard';
+import { renderRegistrationChooserCard, renderTenantListCard, tenantListModel } from '../cards/tenantListCard';
+import { renderTenantNoteCard, type TenantNoteModel } from '../cards/tenantNoteCard';
+import { guidSchema, isGuid, type Guid, type OnboardingRequest, type RegistrationRef } from '../onboarding/model';
+import type { Cloud } from '../onboarding/ports';
+import { reconcile, type ReconcileReport } from '../onboarding/reconcile';
+import {
+  REMAP_USAGE,
+  REMOVE_USAGE,
+  openRequestFor,
+  parseRemap,
+  parseRemoval,
+  planRemap,
+  planRemoval,
+  storeRequest,
+  type Planned,
+  type RequestOrigin,
+} from '../onboarding/tenantChanges';
+import {
+  createTenantDirectory,
+  explain,
+  findTenant,
+  pageTenants,
+  parseTenantQuery,
+  requestThatMapped,
+  type RegistrationSelection,
+  type TenantDirectory,
+} from '../onboarding/tenantDirectory';
+import type { BotStore } from '../store/types';
+import type { CardActionHandler, CommandHandler } from './handlers';
+import { activityTenantId } from './turnLogger';
+
+export const TENANT_PAGE_SIZE = 20;
+export const RECONCILE_PAGE_SIZE = 12;
+/** A reconcile report is reused for paging this long; "Check again" always looks afresh. */
+const REPORT_TTL_MS = 5 * 60_000;
+const MAX_CACHED_REPORTS = 50;
+const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+
+export const TENANT_VERBS = {
+  page: 'tenants.page',
+  reconcile: 'tenants.reconcile',
+  onboard: 'tenants.onboard',
+  remove: 'tenants.remove',
+} as const;
+
+export interface TenantFeatureOptions {
+  cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'simulated'>;
+  store: Pick<BotStore, 'requests'>;
+  /** The approval feature's entry point after a request is stored (posts the approval card). */
+  submitted(request: OnboardingRequest): Promise<void>;
+  logger: { warn(obj: object, msg: string): void };
+  directory?: TenantDirectory;
+}
+
+export interface TenantFeature {
+  directory: TenantDirectory;
+  commands: CommandHandler[];
+  cardActions: CardActionHandler[];
+}
+
+export function createTenantFeature(options: TenantFeatureOptions): TenantFeature {
+  const tenants = new TenantManagement(options);
+  const command = (word: string, usage: string, handle: (context: TurnContext, args: string) => Promise<void>): CommandHandler => ({ command: word, usage, handle });
+  return {
+    directory: tenants.directory,
+    commands: [
+      command('tenants', 'tenants [registration]: every tenant mapped on a registration (or all), with search', (c, a) => tenants.list(c, a)),
+      command('tenant', 'tenant <subscription id or domain>: one mapping, who onboarded it and the portal link', (c, a) => tenants.inspect(c, a)),
+      command('remap', `${REMAP_USAGE}: map a customer's subscription on a registration, overwriting (with approval)`, (c, a) => tenants.remap(c, a)),
+      command('remove tenant', `${REMOVE_USAGE}: remove a mapping (with approval); usage is billed to you again`, (c, a) => tenants.remove(c, a)),
+      command('reconcile', 'reconcile [registration]: Partner Center against the registrations: unmapped, stale and missing tenants', (c, a) => tenants.reconcile(c, a)),
+    ],
+    cardActions: [
+      {
+        matches: (verb) => (Object.values(TENANT_VERBS) as string[]).includes(verb),
+        handle: (context, verb, data) => tenants.act(context, verb, data),
+      },
+    ],
+  };
+}
+
+const pageData = z.object({
+  registration: z.string().max(400),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  search: z.string().max(100).optional().catch(undefined),
+  fresh: z.boolean().optional().catch(undefined),
+});
+const changeData = z.object({
+  registration: z.string().max(400),
+  azureSubscriptionId: guidSchema,
+  customerTenantId: guidSchema.optional(),
+});
+
+class TenantManagement {
+  readonly directory: TenantDirectory;
+  private readonly reports = new Map<string, { report: ReconcileReport; expires: number }>();
+
+  constructor(private readonly options: TenantFeatureOptions) {
+    this.directory = options.directory ?? createTenantDirectory({ cloud: options.cloud });
+  }
+
+  private get simulated(): boolean {
+    return this.options.cloud.simulated;
+  }
+
+  // ---- commands ----
+
+  async list(context: TurnContext, args: string): Promise<void> {
+    const selection = this.directory.selectRegistration(args);
+    if (selection.kind === 'unknown') return void (await context.sendActivity(selection.message));
+    if (selection.kind === 'choose') return this.send(context, this.chooser(selection.registrations, TENANT_VERBS.page, 'tenants'));
+    await this.send(context, await this.listCard(selection, 1, ''));
+  }
+
+  async inspect(context: TurnContext, args: string): Promise<void> {
+    const query = parseTenantQuery(args);
+    if (query.kind === 'invalid') return void (await context.sendActivity(query.message));
+    try {
+      const { rows, customer } = await findTenant(this.directory, this.options.cloud, query);
+      if (rows.length === 0) {
+        const names = this.directory.registrations.map((r) => r.name).join(', ');
+        const what = query.kind === 'domain' ? (customer ? `${query.domain}` : `${query.domain} (Partner Center has no customer with that domain)`) : query.id;
+        await context.sendActivity(`No mapping found for ${what} on ${names}. Type \`tenants\` to see what is mapped.`);
+        return;
+      }
+      const requests = (await this.options.store.requests.list({ status: ['succeeded'] })).map((v) => v.value);
+      const model = tenantDetailModel({
+        customer,
+        simulated: this.simulated,
+        rows: rows.map((row) => ({ row, request: requestThatMapped(requests, row), portalLink: this.options.cloud.registrations.portalLink(row.resourceId) })),
+      });
+      await this.send(context, renderTenantDetailCard(model));
+    } catch (e) {
+      await context.sendActivity(`I could not look that up: ${explain(e)}`);
+    }
+  }
+
+  async remove(context: TurnContext, args: string): Promise<void> {
+    const parsed = parseRemoval(args);
+    if (!parsed.ok) return void (await context.sendActivity(parsed.message));
+    await this.send(context, await this.submit(context, (origin) => planRemoval(this.deps(), parsed.value, origin)));
+  }
+
+  async remap(context: TurnContext, args: string): Promise<void> {
+    const parsed = parseRemap(args);
+    if (!parsed.ok) return void (await context.sendActivity(parsed.message));
+    await this.send(context, await this.submit(context, (origin) => planRemap(this.deps(), parsed.value, origin)));
+  }
+
+  async reconcile(context: TurnContext, args: string): Promise<void> {
+    const selection = this.directory.selectRegistration(args);
+    if (selection.kind === 'unknown') return void (await context.sendActivity(selection.message));
+    if (selection.kind === 'choose') return this.send(context, this.chooser(selection.registrations, TENANT_VERBS.reconcile, 'reconcile'));
+    await context.sendActivity({ type: 'typing' });
+    await this.send(context, await this.reconcileCard(selection, 1, true));
+  }
+
+  // ---- card buttons ----
+
+  async act(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<AdaptiveCardInvokeResponse> {
+    if (verb === TENANT_VERBS.page || verb === TENANT_VERBS.reconcile) {
+      const parsed = pageData.safeParse(data);
+      if (!parsed.success) return answer(note('This card is out of date', 'Type `tenants` or `reconcile` again.', 'Warning'));
+      const selection = this.selectionFromCard(parsed.data.registration);
+      if (selection.kind === 'unknown' || selection.kind === 'choose') return answer(note('Unknown registration', selection.kind === 'unknown' ? selection.message : 'Choose a registration.', 'Attention'));
+      const search = (parsed.data.search ?? '').trim();
+      const card =
+        verb === TENANT_VERBS.page ? await this.listCard(selection, parsed.data.page, search) : await this.reconcileCard(selection, parsed.data.page, parsed.data.fresh ?? false);
+      return answer(card);
+    }
+    const parsed = changeData.safeParse(data);
+    if (!parsed.success) return answer(note('Nothing was changed', 'This button does not name a valid subscription. Type `reconcile` again.', 'Attention'));
+    const { registration, azureSubscriptionId, customerTenantId } = parsed.data;
+    if (verb === TENANT_VERBS.remove) {
+      return answer(await this.submit(context, (origin) => planRemoval(this.deps(), { azureSubscriptionId, registration }, origin)));
+    }
+    if (!customerTenantId) return answer(note('Nothing was changed', 'This button does not name a customer. Type `reconcile` again.', 'Attention'));
+    const card = await this.submit(context, (origin) => planRemap(this.deps(), { azureSubscriptionId, registration, tenant: customerTenantId }, origin), 'To onboard a new customer, or to give the customer guest access as well, type onboard.');
+    return answer(card);
+  }
+
+  // ---- cards ----
+
+  private async listCard(selection: Extract<RegistrationSelection, { kind: 'one' | 'all' }>, page: number, search: string): Promise<AdaptiveCard> {
+    const registrations = selection.kind === 'one' ? [selection.registration] : selection.registrations;
+    try {
+      const rows = await this.directory.listTenants(registrations);
+      return renderTenantListCard(
+        tenantListModel({
+          scope: scopeOf(selection),
+          scopeName: scopeName(selection),
+          search,
+          page: pageTenants(rows, search, page, TENANT_PAGE_SIZE),
+          showRegistration: registrations.length > 1,
+          simulated: this.simulated,
+        }),
+      );
+    } catch (e) {
+      return note(`Could not list the tenants on ${scopeName(selection)}`, explain(e), 'Attention');
+    }
+  }
+
+  private async reconcileCard(selection: Extract<RegistrationSelection, { kind: 'one' | 'all' }>, page: number, fresh: boolean): Promise<AdaptiveCard> {
+    const key = scopeOf(selection).toLowerCase();
+    try {
+      let cached = this.reports.get(key);
+      if (fresh || !cached || cached.expires <= Date.now()) {
+        const scope = selection.kind === 'one' ? [selection.registration] : selection.registrations;
+        const report = await reconcile({ cloud: this.options.cloud, directory: this.directory }, scope);
+        if (this.reports.size >= MAX_CACHED_REPORTS) this.reports.clear();
+        cached = { report, expires: Date.now() + REPORT_TTL_MS };
+        this.reports.set(key, cached);
+      }
+      return renderReconcileCard(
+        reconcileCardModel({ scope: scopeOf(selection), scopeName: scopeName(selection), report: cached.report, page, pageSize: RECONCILE_PAGE_SIZE, simulated: this.simulated }),
+      );
+    } catch (e) {
+      return note(`Could not reconcile ${scopeName(selection)}`, explain(e), 'Attention');
+    }
+  }
+
+  private chooser(registrations: RegistrationRef[], verb: string, what: string): AdaptiveCard {
+    return renderRegistrationChooserCard({
+      title: 'Which registration?',
+      text: `I may use ${registrations.length} registrations. Choose one, or all of them. Next time you can type \`${what} <registration name>\` or \`${what} all\`.`,
+      verb,
+      registrations,
+    });
+  }
+
+  // ---- requests ----
+
+  /** Plans the change, refuses a duplicate, stores the request and hands it to the approval feature. */
+  private async submit(context: TurnContext, plan: (origin: RequestOrigin) => Promise<Planned>, hint = ''): Promise<AdaptiveCard> {
+    const origin = originOf(context);
+    if (!origin) {
+      return note('Nothing was changed', 'I cannot tell who you are: Teams sent no Entra object id with your message, and approvals need it. Try again from Teams.', 'Attention');
+    }
+    let planned: Planned;
+    try {
+      planned = await plan(origin);
+    } catch (e) {
+      return note('Nothing was changed', explain(e), 'Attention');
+    }
+    if (!planned.ok) return note('Nothing was changed', planned.message, 'Attention');
+    const open = await openRequestFor(this.options.store.requests, planned.request);
+    if (open) {
+      return note(`Request ${open.id} already asks for this`, `It is ${open.status.replace('_', ' ')}. Type status ${open.id} to follow it.`, 'Warning');
+    }
+    const request = await storeRequest(this.options.store.requests, planned.request);
+    let problem = '';
+    try {
+      await this.options.submitted(request);
+    } catch (e) {
+      this.options.logger.warn({ requestId: request.id, err: (e as Error).message }, 'could not post the approval card of a tenant change');
+      problem = ' The request is stored, but posting it for approval failed; tell an administrator.';
+    }
+    return note(
+      `Request ${request.id} submitted — waiting for approval`,
+      `Nothing changes in Azure until an approver approves it. Type status ${request.id} to follow it.${problem}${hint ? ` ${hint}` : ''}`,
+      problem ? 'Warning' : 'Good',
+      tenantChangeFacts(request),
+    );
+  }
+
+  private deps() {
+    return { cloud: this.options.cloud, requests: this.options.store.requests };
+  }
+
+  /** Card data names a registration by resource id or `all`; anything else (a path trick included) is refused. */
+  private selectionFromCard(registration: string): RegistrationSelection {
+    if (registration === 'all') return this.directory.selectRegistration('all');
+    const match = this.directory.registrations.find((r) => r.resourceId.toLowerCase() === registration.toLowerCase());
+    return match ? { kind: 'one', registration: match } : { kind: 'unknown', message: 'This card names a registration I may not use. Type `tenants` again.' };
+  }
+
+  private async send(context: TurnContext, card: AdaptiveCard): Promise<void> {
+    await context.sendActivity(MessageFactory.attachment(cardAttachment(card)));
+  }
+}
+
+function originOf(context: TurnContext): RequestOrigin | undefined {
+  const from = context.activity.from;
+  if (!from || !isGuid(from.aadObjectId)) return undefined;
+  return {
+    requester: { aadObjectId: from.aadObjectId.toLowerCase() as Guid, teamsUserId: from.id, name: from.name ?? from.id },
+    teamsTenantId: activityTenantId(context) ?? '',
+    conversationId: context.activity.conversation?.id ?? '',
+  };
+}
+
+function scopeOf(selection: Extract<RegistrationSelection, { kind: 'one' | 'all' }>): string {
+  return selection.kind === 'one' ? selection.registration.resourceId : 'all';
+}
+
+function scopeName(selection: Extract<RegistrationSelection, { kind: 'one' | 'all' }>): string {
+  return selection.kind === 'one' ? selection.registration.name : `all ${selection.registrations.length} registrations`;
+}
+
+function note(title: string, text: string, color: TenantNoteModel['color'], facts: TenantNoteModel['facts'] = []): AdaptiveCard {
+  return renderTenantNoteCard({ title, text, color, facts });
+}
+
+function answer(card: AdaptiveCard): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: ADAPTIVE_CARD, value: card };
+}

@@ -1,0 +1,85 @@
+// The reconcile report: counts, then the findings (paged), each with the button that starts its fix.
+import template from './templates/reconcileReport.json';
+import type { Finding, FindingKind, ReconcileReport } from '../onboarding/reconcile';
+import { renderCard, type AdaptiveCard } from './render';
+import type { Fact } from './requestView';
+
+export interface ReconcileItemModel {
+  label: string;
+  color: 'Attention' | 'Warning' | 'Accent';
+  customerName: string;
+  detail: string;
+  buttonTitle: string;
+  verb: string;
+  registrationId: string;
+  azureSubscriptionId: string;
+  customerTenantId: string;
+}
+
+export interface ReconcileCardModel {
+  scope: string;
+  scopeName: string;
+  summary: string;
+  counts: Fact[];
+  items: ReconcileItemModel[];
+  page: number;
+  pageCount: number;
+  total: number;
+  firstItem: number;
+  lastItem: number;
+  simulated: boolean;
+}
+
+export const RECONCILE_VERBS = { onboard: 'tenants.onboard', remove: 'tenants.remove' } as const;
+
+const LABELS: Record<FindingKind, { label: string; color: ReconcileItemModel['color'] }> = {
+  unmapped: { label: 'Billed to you', color: 'Attention' },
+  'inactive-subscription': { label: 'Subscription not active', color: 'Warning' },
+  'customer-gone': { label: 'Customer gone', color: 'Warning' },
+  'partially-mapped': { label: 'Missing on a registration', color: 'Accent' },
+};
+
+export function reconcileCardModel(view: { scope: string; scopeName: string; report: ReconcileReport; page: number; pageSize: number; simulated: boolean }): ReconcileCardModel {
+  const { report, pageSize } = view;
+  const total = report.findings.length;
+  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(Math.max(1, Math.floor(view.page) || 1), pageCount);
+  const shown = report.findings.slice((page - 1) * pageSize, page * pageSize);
+  return {
+    scope: view.scope,
+    scopeName: view.scopeName,
+    summary: `Checked ${report.mappingsChecked} mapping(s) and ${report.customersChecked} Partner Center customer(s); compared ${report.compared.map((r) => r.name).join(', ') || 'no registrations'}.`,
+    counts: [
+      { title: 'Active Azure subscription, mapped nowhere (billed to you)', value: String(report.counts.unmapped) },
+      { title: 'Mapped, subscription no longer active', value: String(report.counts['inactive-subscription']) },
+      { title: 'Mapped, customer gone from Partner Center', value: String(report.counts['customer-gone']) },
+      { title: 'Mapped on one registration but not another', value: String(report.counts['partially-mapped']) },
+    ],
+    items: shown.map(itemModel),
+    page,
+    pageCount,
+    total,
+    firstItem: total === 0 ? 0 : (page - 1) * pageSize + 1,
+    lastItem: (page - 1) * pageSize + shown.length,
+    simulated: view.simulated,
+  };
+}
+
+function itemModel(f: Finding): ReconcileItemModel {
+  const { label, color } = LABELS[f.kind];
+  return {
+    label,
+    color,
+    customerName: f.customer ? `${f.customer.companyName} (${f.customer.domain})` : `tenant ${f.customerTenantId}`,
+    detail: f.detail,
+    buttonTitle: f.action === 'onboard' ? `Onboard on ${f.registration.name}` : `Remove from ${f.registration.name}`,
+    verb: RECONCILE_VERBS[f.action],
+    registrationId: f.registration.resourceId,
+    azureSubscriptionId: f.azureSubscriptionId,
+    customerTenantId: f.customerTenantId,
+  };
+}
+
+export function renderReconcileCard(vm: ReconcileCardModel): AdaptiveCard {
+  return renderCard(template, vm);
+}

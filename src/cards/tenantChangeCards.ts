@@ -1,0 +1,86 @@
+// What re-map and removal requests look like on the shared request cards (title and facts: exactly
+// what the PUT / DELETE will change, and for a re-map which mappings it overwrites) and the result
+// posted when the run is done.
+import template from './templates/tenantChangeResult.json';
+import type { OnboardingRequest } from '../onboarding/model';
+import { renderCard, type AdaptiveCard } from './render';
+import type { Fact } from './requestView';
+
+export function tenantChangeTitle(request: OnboardingRequest): string {
+  const subscription = request.target?.azureSubscriptionId ?? '';
+  return request.kind === 'remove'
+    ? `Remove the mapping of subscription ${subscription} (${request.customer.companyName}) from ${request.registration.name}`
+    : `Map subscription ${subscription} to ${request.customer.companyName} on ${request.registration.name}`;
+}
+
+export function tenantChangeFacts(request: OnboardingRequest): Fact[] {
+  const target = request.target;
+  const registration: Fact = {
+    title: 'Registration',
+    value: `${request.registration.name} (resource group ${request.registration.resourceGroup}, subscription ${request.registration.subscriptionId})`,
+  };
+  const customer = request.customer;
+  const customerLine = `${customer.companyName}${customer.domain ? ` (${customer.domain})` : ''}`;
+  const tenantId = customer.kind === 'existing' ? customer.customerTenantId : '';
+  if (request.kind === 'remove') {
+    return [
+      registration,
+      { title: 'Azure subscription', value: target?.azureSubscriptionId ?? '' },
+      { title: 'Customer', value: customerLine },
+      { title: 'Tenant id', value: target?.customerTenantId ?? tenantId },
+      { title: 'What changes', value: `DELETE the customer subscription ${target?.azureSubscriptionId ?? ''} from ${request.registration.name}.` },
+      { title: 'Billing afterwards', value: "This tenant's Azure Stack Hub usage on this registration is billed to the registration's owner (you, the CSP) again." },
+    ];
+  }
+  const previous = request.results.previousMapping;
+  const overwrites = [
+    target?.customerTenantId ? `subscription ${target.azureSubscriptionId} now bills tenant ${target.customerTenantId}, which stops` : '',
+    previous ? `${customer.companyName} is now billed through subscription ${previous.azureSubscriptionId}, which is replaced` : '',
+  ].filter(Boolean);
+  return [
+    registration,
+    { title: 'Azure subscription', value: target?.azureSubscriptionId ?? '' },
+    { title: 'Customer', value: customerLine },
+    { title: 'Tenant id', value: tenantId },
+    { title: 'What changes', value: `PUT the customer subscription ${target?.azureSubscriptionId ?? ''} with tenant ${tenantId} on ${request.registration.name}.` },
+    { title: 'Overwrites', value: overwrites.length ? `${overwrites.join('; ')}.` : 'Nothing: the subscription is not mapped yet and the customer has no other subscription on this registration.' },
+  ];
+}
+
+export interface TenantChangeResultModel {
+  requestId: string;
+  title: string;
+  subtitle: string;
+  facts: Fact[];
+  warning: string;
+  mappingResourceId: string;
+  portalLink: string;
+  simulated: boolean;
+}
+
+export function tenantChangeResultModel(request: OnboardingRequest, links: { portalLink: string; mappingResourceId: string }, simulated: boolean): TenantChangeResultModel {
+  const removal = request.kind === 'remove';
+  const gone = request.results.mappingRemoval === 'already-gone';
+  const subscription = request.target?.azureSubscriptionId ?? '';
+  return {
+    requestId: request.id,
+    title: removal ? `Removed ${request.customer.companyName} from ${request.registration.name}` : `Mapped ${request.customer.companyName} on ${request.registration.name}`,
+    subtitle: removal
+      ? gone
+        ? `the mapping of subscription ${subscription} was already gone: nothing had to be deleted.`
+        : `the mapping of subscription ${subscription} is deleted.`
+      : `usage of subscription ${subscription} on ${request.registration.name} is now billed to the customer.`,
+    facts: tenantChangeFacts(request).filter((f) => f.title !== 'What changes' && f.title !== 'Billing afterwards'),
+    warning: removal
+      ? `From now on, Azure Stack Hub usage of tenant ${request.target?.customerTenantId ?? ''} on ${request.registration.name} is billed to the registration's owner (you, the CSP), not to the customer.`
+      : '',
+    mappingResourceId: links.mappingResourceId,
+    // A removed resource has no portal page to open.
+    portalLink: removal ? '' : links.portalLink,
+    simulated,
+  };
+}
+
+export function renderTenantChangeResultCard(vm: TenantChangeResultModel): AdaptiveCard {
+  return renderCard(template, vm);
+}

@@ -1,0 +1,181 @@
+// Reconcile: Partner Center against the registrations. Finds what costs the CSP money or is stale:
+// customers with an active Azure subscription mapped nowhere (their Azure Stack Hub usage is billed
+// to the CSP), mappings whose Azure subscription is no longer active or whose customer is gone, and
+// tenants mapped on one registration but not on another. Read-only: every finding is acted on
+// through a request (onboard / remove) that goes through approval.
+import type { Guid, RegistrationRef, TenantMapping } from './model';
+import type { CallOptions, Cloud, CustomerSummary } from './ports';
+import { forEachLimited, type TenantDirectory } from './tenantDirectory';
+
+export type FindingKind = 'unmapped' | 'inactive-subscription' | 'customer-gone' | 'partially-mapped';
+
+export interface Finding {
+  kind: FindingKind;
+  /** The registration the suggested action applies to (where to map, or where to remove from). */
+  registration: RegistrationRef;
+  azureSubscriptionId: Guid;
+  customerTenantId: Guid;
+  customer?: CustomerSummary;
+  /** Plain words: what is wrong. */
+  detail: string;
+  /** The flow that fixes it. */
+  action: 'onboard' | 'remove';
+}
+
+export interface ReconcileReport {
+  /** The registrations looked at (one, or all). */
+  scope: RegistrationRef[];
+  /** Registrations compared for "mapped here but not there" (Capacity ones cannot take tenants and are left out). */
+  compared: RegistrationRef[];
+  findings: Finding[];
+  counts: Record<FindingKind, number>;
+  customersChecked: number;
+  mappingsChecked: number;
+}
+
+export interface ReconcileDependencies {
+  cloud: Pick<Cloud, 'registrations' | 'partnerCenter'>;
+  directory: TenantDirectory;
+  /** Parallel Partner Center calls. Default 8. */
+  concurrency?: number;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+export async function reconcile(deps: ReconcileDependencies, scope: readonly RegistrationRef[], options?: CallOptions): Promise<ReconcileReport> {
+  const { cloud, directory } = deps;
+  const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
+  const compared = await billableRegistrations(cloud, directory.registrations, options);
+  const inScope = (r: RegistrationRef) => scope.some((s) => same(s, r));
+  const rows = await directory.listTenants(unique([...scope, ...compared]), { ...options, fresh: true });
+  const mapped = rows.map((r) => r as TenantMapping & { customer?: CustomerSummary });
+
+  const activeByTenant = new Map<Guid, Map<Guid, string>>();
+  const knownTenants = [...new Set(mapped.filter((m) => m.customer).map((m) => m.customerTenantId))];
+  await forEachLimited(knownTenants, concurrency, async (tenant) => {
+    activeByTenant.set(tenant, await azureSubscriptionsOf(cloud, tenant, options));
+  });
+
+  const findings: Finding[] = [];
+  const stale = new Set<Guid>();
+  for (const m of mapped.filter((m) => inScope(m.registration))) {
+    if (!m.customer) {
+      stale.add(m.customerTenantId);
+      findings.push({ ...finding(m, 'customer-gone', 'remove'), detail: `Tenant ${m.customerTenantId} is mapped on ${m.registration.name}, but Partner Center no longer has that customer.` });
+      continue;
+    }
+    const status = activeByTenant.get(m.customerTenantId)?.get(m.azureSubscriptionId);
+    if (status !== 'active') {
+      stale.add(m.customerTenantId);
+      findings.push({
+        ...finding(m, 'inactive-subscription', 'remove'),
+        detail: `Subscription ${m.azureSubscriptionId} is mapped on ${m.registration.name}, but in Partner Center it is ${status ? `"${status}"` : 'not one of the customer\'s Azure subscriptions'}.`,
+      });
+    }
+  }
+  findings.push(...partiallyMapped(mapped, compared, inScope, stale));
+
+  const mappedTenants = new Set(mapped.map((m) => m.customerTenantId));
+  const customers = await cloud.partnerCenter.searchCustomers({ field: 'CompanyName', prefix: '' }, options);
+  const unmappedCustomers = customers.filter((c) => !mappedTenants.has(c.customerTenantId));
+  const target = scope.find((r) => compared.some((c) => same(c, r))) ?? compared[0];
+  await forEachLimited(unmappedCustomers, concurrency, async (customer) => {
+    const subscriptions = await azureSubscriptionsOf(cloud, customer.customerTenantId, options);
+    const active = [...subscriptions].find(([, status]) => status === 'active');
+    if (!active || !target) return;
+    findings.push({
+      kind: 'unmapped',
+      registration: target,
+      azureSubscriptionId: active[0],
+      customerTenantId: customer.customerTenantId,
+      customer,
+      detail: `${customer.companyName} has an active Azure subscription (${active[0]}) mapped on no registration: their Azure Stack Hub usage is billed to you.`,
+      action: 'onboard',
+    });
+  });
+
+  findings.sort(byKindThenName);
+  return {
+    scope: [...scope],
+    compared,
+    findings,
+    counts: countByKind(findings),
+    customersChecked: new Set([...customers.map((c) => c.customerTenantId), ...mappedTenants]).size,
+    mappingsChecked: mapped.filter((m) => inScope(m.registration)).length,
+  };
+}
+
+/** Tenants mapped on one compared registration but not on another (one of the two in scope). */
+function partiallyMapped(
+  mapped: Array<TenantMapping & { customer?: CustomerSummary }>,
+  compared: RegistrationRef[],
+  inScope: (r: RegistrationRef) => boolean,
+  stale: Set<Guid>,
+): Finding[] {
+  const found: Finding[] = [];
+  const byTenant = new Map<Guid, Array<TenantMapping & { customer?: CustomerSummary }>>();
+  for (const m of mapped) {
+    if (!compared.some((c) => same(c, m.registration)) || stale.has(m.customerTenantId) || !m.customer) continue;
+    byTenant.set(m.customerTenantId, [...(byTenant.get(m.customerTenantId) ?? []), m]);
+  }
+  for (const tenantMappings of byTenant.values()) {
+    const source = tenantMappings[0];
+    for (const missing of compared.filter((r) => !tenantMappings.some((m) => same(m.registration, r)))) {
+      if (!inScope(missing) && !tenantMappings.some((m) => inScope(m.registration))) continue;
+      found.push({
+        ...finding({ ...source, registration: missing }, 'partially-mapped', 'onboard'),
+        detail: `${source.customer?.companyName ?? source.customerTenantId} is mapped on ${tenantMappings.map((m) => m.registration.name).join(', ')} but not on ${missing.name}.`,
+      });
+    }
+  }
+  return found;
+}
+
+/** The customer's Azure subscriptions (Azure plan entitlements, and legacy subscriptions whose id is the Azure id) with their status. */
+async function azureSubscriptionsOf(cloud: Pick<Cloud, 'partnerCenter'>, tenant: Guid, options?: CallOptions): Promise<Map<Guid, string>> {
+  const result = new Map<Guid, string>();
+  for (const s of await cloud.partnerCenter.listSubscriptions(tenant, options)) {
+    if (!s.isAzurePlan) {
+      if (/^[0-9a-f-]{36}$/i.test(s.id)) result.set(s.id.toLowerCase() as Guid, s.status);
+      continue;
+    }
+    for (const e of await cloud.partnerCenter.listAzureEntitlements(tenant, s.id, options)) {
+      // A suspended Azure plan suspends its subscriptions, whatever the entitlement says.
+      result.set(e.azureSubscriptionId, s.status === 'active' ? e.status : s.status);
+    }
+  }
+  return result;
+}
+
+async function billableRegistrations(cloud: Pick<Cloud, 'registrations'>, allowed: readonly RegistrationRef[], options?: CallOptions): Promise<RegistrationRef[]> {
+  const infos = await Promise.all(allowed.map((r) => cloud.registrations.getRegistration(r, options)));
+  return infos.filter((i) => i.billingModel.toLowerCase() !== 'capacity').map((i) => i.ref);
+}
+
+function finding(m: TenantMapping & { customer?: CustomerSummary }, kind: FindingKind, action: Finding['action']): Omit<Finding, 'detail'> {
+  return { kind, action, registration: m.registration, azureSubscriptionId: m.azureSubscriptionId, customerTenantId: m.customerTenantId, customer: m.customer };
+}
+
+const KIND_ORDER: FindingKind[] = ['unmapped', 'inactive-subscription', 'customer-gone', 'partially-mapped'];
+
+function byKindThenName(a: Finding, b: Finding): number {
+  return (
+    KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+    (a.customer?.companyName ?? a.customerTenantId).localeCompare(b.customer?.companyName ?? b.customerTenantId, 'en', { numeric: true }) ||
+    a.registration.name.localeCompare(b.registration.name)
+  );
+}
+
+function countByKind(findings: Finding[]): Record<FindingKind, number> {
+  const counts: Record<FindingKind, number> = { unmapped: 0, 'inactive-subscription': 0, 'customer-gone': 0, 'partially-mapped': 0 };
+  for (const f of findings) counts[f.kind] += 1;
+  return counts;
+}
+
+function same(a: RegistrationRef, b: RegistrationRef): boolean {
+  return a.resourceId.toLowerCase() === b.resourceId.toLowerCase();
+}
+
+function unique(refs: RegistrationRef[]): RegistrationRef[] {
+  return refs.filter((r, i) => refs.findIndex((o) => same(o, r)) === i);
+}

@@ -1,0 +1,230 @@
+// Re-map and removal requests: the typed command parsed once (zod), checked against what the
+// registration and Partner Center say now, and turned into an OnboardingRequest (kind remap /
+// remove) that goes through the same approval and durable run as an onboarding. Nothing in Azure
+// changes here; the request records exactly what the PUT / DELETE will overwrite, for the approver.
+import { z } from 'zod';
+import { ConcurrencyError, type RequestStore } from '../store/types';
+import { guidSchema, type Guid, type OnboardingRequest, type Person, type RegistrationRef, type RequestKind, type TenantMapping } from './model';
+import type { CallOptions, Cloud, CustomerSummary } from './ports';
+import { newRequestId } from './requestIds';
+import { clip, parseTenantQuery, selectRegistration } from './tenantDirectory';
+
+export const REMOVE_USAGE = 'remove tenant <subscription id> [on <registration>]';
+export const REMAP_USAGE = 'remap <subscription id> to <tenant id or domain> [on <registration>]';
+
+export interface RemovalInput {
+  azureSubscriptionId: Guid;
+  registration?: string;
+}
+
+export interface RemapInput extends RemovalInput {
+  /** The customer the subscription should bill: a tenant id or a domain. */
+  tenant: string;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const registrationArgument = z.string().trim().min(1).max(300).optional();
+const removalSchema = z.object({ azureSubscriptionId: guidSchema, registration: registrationArgument });
+const remapSchema = removalSchema.extend({ tenant: z.string().trim().min(1).max(253) });
+
+const REMOVE_RE = /^(\S+)(?:\s+on\s+(.+))?$/i;
+const REMAP_RE = /^(\S+)\s+to\s+(\S+)(?:\s+on\s+(.+))?$/i;
+
+export function parseRemoval(args: string): Parsed<RemovalInput> {
+  const m = REMOVE_RE.exec(args.trim());
+  if (!m) return { ok: false, message: `Type it like this: \`${REMOVE_USAGE}\`.` };
+  const parsed = removalSchema.safeParse({ azureSubscriptionId: m[1], registration: m[2] });
+  if (!parsed.success) return { ok: false, message: `"${clip(m[1], 60)}" is not a subscription id: it ${parsed.error.issues[0].message}. Nothing was changed.` };
+  return { ok: true, value: parsed.data };
+}
+
+export function parseRemap(args: string): Parsed<RemapInput> {
+  const m = REMAP_RE.exec(args.trim());
+  if (!m) return { ok: false, message: `Type it like this: \`${REMAP_USAGE}\`, e.g. \`remap 3f15978e-005c-b763-bb78-2a8fab289c58 to contoso.onmicrosoft.com\`.` };
+  const parsed = remapSchema.safeParse({ azureSubscriptionId: m[1], tenant: m[2], registration: m[3] });
+  if (!parsed.success) return { ok: false, message: `"${clip(m[1], 60)}" is not a subscription id: it ${parsed.error.issues[0].message}. Nothing was changed.` };
+  if (parseTenantQuery(parsed.data.tenant).kind === 'invalid') {
+    return { ok: false, message: `"${clip(parsed.data.tenant, 60)}" is neither a tenant id (GUID) nor a domain like contoso.onmicrosoft.com. Nothing was changed.` };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+export interface TenantChangeDependencies {
+  cloud: Pick<Cloud, 'registrations' | 'partnerCenter'>;
+  requests: RequestStore;
+}
+
+/** Who asks and where: the requester, the Teams tenant and the conversation (from the activity). */
+export interface RequestOrigin {
+  requester: Person;
+  teamsTenantId: string;
+  conversationId: string;
+}
+
+export type Planned = { ok: true; request: Omit<OnboardingRequest, 'id'>; kind: RequestKind } | { ok: false; message: string };
+
+/** A removal of the subscription's mapping on the registration it is on (or the one named). */
+export async function planRemoval(deps: TenantChangeDependencies, input: RemovalInput, origin: RequestOrigin, options?: CallOptions): Promise<Planned> {
+  const located = await locate(deps, input, options);
+  if (!located.ok) return located;
+  const { registration, mapping } = located;
+  if (!mapping) {
+    return { ok: false, message: `Subscription ${input.azureSubscriptionId} is not mapped on ${registration.name}, so there is nothing to remove. Nothing was changed.` };
+  }
+  const customer = await deps.cloud.partnerCenter.getCustomer(mapping.customerTenantId, options);
+  return {
+    ok: true,
+    kind: 'remove',
+    request: baseRequest('remove', origin, registration, customerChoice(mapping.customerTenantId, customer), mapping.azureSubscriptionId, {
+      target: { azureSubscriptionId: mapping.azureSubscriptionId, customerTenantId: mapping.customerTenantId },
+    }),
+  };
+}
+
+/** A re-map: the subscription bills the given customer's tenant on the registration (PUT, overwriting). */
+export async function planRemap(deps: TenantChangeDependencies, input: RemapInput, origin: RequestOrigin, options?: CallOptions): Promise<Planned> {
+  const customer = await findCustomer(deps, input.tenant, options);
+  if (!customer) {
+    return { ok: false, message: `Partner Center has no customer ${input.tenant}: a subscription can only be mapped to one of your customers' tenants. Nothing was changed.` };
+  }
+  const located = await locate(deps, input, options, customer.customerTenantId);
+  if (!located.ok) return located;
+  const { registration, mapping } = located;
+  const subscription = input.azureSubscriptionId;
+  if (mapping?.customerTenantId === customer.customerTenantId) {
+    return { ok: false, message: `Subscription ${subscription} is already mapped to ${customer.companyName} (${customer.customerTenantId}) on ${registration.name}. Nothing to change.` };
+  }
+  const owned = await isCustomersActiveSubscription(deps, customer.customerTenantId, subscription, options);
+  if (!owned) {
+    return {
+      ok: false,
+      message: `Subscription ${subscription} is not an active Azure subscription of ${customer.companyName} in Partner Center, so Azure would refuse the mapping. Check the subscription id (the Azure subscription, not the Partner Center one). Nothing was changed.`,
+    };
+  }
+  const mappings = await deps.cloud.registrations.listMappings(registration, options);
+  const tenantElsewhere = mappings.find((m) => m.customerTenantId === customer.customerTenantId && m.azureSubscriptionId !== subscription);
+  return {
+    ok: true,
+    kind: 'remap',
+    request: baseRequest('remap', origin, registration, customerChoice(customer.customerTenantId, customer), subscription, {
+      target: { azureSubscriptionId: subscription, customerTenantId: mapping?.customerTenantId },
+      results: tenantElsewhere ? { previousMapping: { azureSubscriptionId: tenantElsewhere.azureSubscriptionId, customerTenantId: customer.customerTenantId } } : {},
+    }),
+  };
+}
+
+/** A request still open for the same change (a double click, the same command twice). */
+export async function openRequestFor(requests: RequestStore, planned: Omit<OnboardingRequest, 'id'>): Promise<OnboardingRequest | undefined> {
+  const open = await requests.list({ status: ['pending_approval', 'approved', 'running', 'paused', 'failed'] });
+  return open
+    .map((v) => v.value)
+    .find(
+      (r) =>
+        r.kind === planned.kind &&
+        r.target?.azureSubscriptionId === planned.target?.azureSubscriptionId &&
+        r.registration.resourceId.toLowerCase() === planned.registration.resourceId.toLowerCase(),
+    );
+}
+
+/** Ids are drawn at random; a taken one is drawn again, longer after a few collisions. */
+const ID_ATTEMPTS = 8;
+
+export async function storeRequest(requests: RequestStore, planned: Omit<OnboardingRequest, 'id'>): Promise<OnboardingRequest> {
+  for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
+    const request: OnboardingRequest = { id: newRequestId(planned.kind, attempt < 4 ? 4 : 5), ...planned };
+    try {
+      return (await requests.create(request)).value;
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError)) throw err;
+    }
+  }
+  throw new Error(`No free request id after ${ID_ATTEMPTS} attempts`);
+}
+
+type Located = { ok: true; registration: RegistrationRef; mapping?: TenantMapping } | { ok: false; message: string };
+
+/** The registration to change: the one named, else the one the subscription (or the tenant) is mapped on, else the only one. */
+async function locate(deps: TenantChangeDependencies, input: RemovalInput, options?: CallOptions, tenant?: Guid): Promise<Located> {
+  const { registrations } = deps.cloud;
+  if (input.registration) {
+    const selection = selectRegistration(registrations.allowed, input.registration);
+    if (selection.kind === 'unknown') return { ok: false, message: `${selection.message} Nothing was changed.` };
+    if (selection.kind !== 'one') return { ok: false, message: 'Name one registration for a change, not all of them. Nothing was changed.' };
+    return { ok: true, registration: selection.registration, mapping: await registrations.getMapping(selection.registration, input.azureSubscriptionId, options) };
+  }
+  const found = await Promise.all(registrations.allowed.map(async (r) => ({ registration: r, mapping: await registrations.getMapping(r, input.azureSubscriptionId, options) })));
+  const mapped = found.filter((f) => f.mapping);
+  if (mapped.length === 1) return { ok: true, ...mapped[0] };
+  const names = registrations.allowed.map((r) => r.name).join(', ');
+  if (mapped.length > 1) {
+    return { ok: false, message: `Subscription ${input.azureSubscriptionId} is mapped on ${mapped.map((f) => f.registration.name).join(' and ')}: add \`on <registration>\` to say which. Nothing was changed.` };
+  }
+  if (registrations.allowed.length === 1) return { ok: true, registration: registrations.allowed[0] };
+  if (tenant) {
+    const onTenant = await Promise.all(registrations.allowed.map(async (r) => ((await registrations.listMappings(r, options)).some((m) => m.customerTenantId === tenant) ? r : undefined)));
+    const hits = onTenant.filter((r): r is RegistrationRef => Boolean(r));
+    if (hits.length === 1) return { ok: true, registration: hits[0] };
+  }
+  return {
+    ok: false,
+    message: `Subscription ${input.azureSubscriptionId} is not mapped on any registration${tenant ? ' and I cannot tell which one you mean' : ''}. Add \`on <registration>\` (one of ${names}). Nothing was changed.`,
+  };
+}
+
+async function findCustomer(deps: TenantChangeDependencies, tenant: string, options?: CallOptions): Promise<CustomerSummary | undefined> {
+  const query = parseTenantQuery(tenant);
+  if (query.kind === 'id') return deps.cloud.partnerCenter.getCustomer(query.id, options);
+  if (query.kind === 'domain') return deps.cloud.partnerCenter.findCustomerByDomain(query.domain, options);
+  return undefined;
+}
+
+/** Is the Azure subscription one of the customer's active ones (under the Azure plan, or a legacy subscription with the same id)? */
+async function isCustomersActiveSubscription(deps: TenantChangeDependencies, tenant: Guid, subscription: Guid, options?: CallOptions): Promise<boolean> {
+  const pc = deps.cloud.partnerCenter;
+  for (const s of await pc.listSubscriptions(tenant, options)) {
+    if (!s.isAzurePlan) {
+      if (s.id.toLowerCase() === subscription && s.status === 'active') return true;
+      continue;
+    }
+    const entitlements = await pc.listAzureEntitlements(tenant, s.id, options);
+    if (entitlements.some((e) => e.azureSubscriptionId === subscription && e.status === 'active')) return true;
+  }
+  return false;
+}
+
+function customerChoice(tenant: Guid, customer: CustomerSummary | undefined): OnboardingRequest['customer'] {
+  return {
+    kind: 'existing',
+    customerTenantId: tenant,
+    companyName: customer?.companyName ?? `Tenant ${tenant} (not a Partner Center customer any more)`,
+    domain: customer?.domain ?? '',
+  };
+}
+
+function baseRequest(
+  kind: RequestKind,
+  origin: RequestOrigin,
+  registration: RegistrationRef,
+  customer: OnboardingRequest['customer'],
+  azureSubscriptionId: Guid,
+  extra: Pick<OnboardingRequest, 'target'> & { results?: OnboardingRequest['results'] },
+): Omit<OnboardingRequest, 'id'> {
+  const now = new Date().toISOString();
+  return {
+    kind,
+    status: 'pending_approval',
+    teamsTenantId: origin.teamsTenantId,
+    requester: origin.requester,
+    conversationId: origin.conversationId,
+    customer,
+    subscription: { kind: 'existing', azureSubscriptionId },
+    registration,
+    access: { kind: 'none' },
+    target: extra.target,
+    steps: [],
+    results: extra.results ?? {},
+    createdAt: now,
+    updatedAt: now,
+  };
+}
