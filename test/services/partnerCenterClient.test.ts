@@ -281,6 +281,30 @@ describe('the Azure plan: cart, checkout, order, subscription, entitlement', () 
   });
 });
 
+describe('timeouts and sign-in', () => {
+  it('reports a call that got no answer in time as a transient timeout', async () => {
+    const customer = readyToBuy();
+    const path = `${CUSTOMERS}/${customer}`;
+    t.sandbox.faults.add({ method: 'GET', path, kind: 'timeout' });
+    const error = await t.cloud.partnerCenter.getCustomer(customer).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'timeout', transient: true, message: 'Partner Center did not answer in time.', requestId: expect.any(String) });
+    // The pipeline does not resend a timed-out request: the run decides, with the same MS-RequestId.
+    expect(requestsTo(t.sandbox, 'GET', path)).toHaveLength(1);
+  });
+
+  it('a refused delegated refresh token says how to renew it, without quoting it', async () => {
+    const refused = 'sandbox-rt.revoked-and-secret';
+    const delegated = createCloud(loadConfig({ ...t.sandbox.env, CLOUD: 'sandbox', PARTNER_CENTER_REFRESH_TOKEN: refused }), { retry: FAST_RETRY });
+    const customer = readyToBuy();
+    const error = (await delegated.partnerCenter
+      .confirmCustomerAgreement(customer, { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' })
+      .catch((e: unknown) => e)) as DomainError;
+    expect(error).toMatchObject({ code: 'invalid_grant', transient: false, message: 'The delegated Partner Center sign-in has expired or was revoked.' });
+    expect(error.nextStep).toMatch(/PARTNER_CENTER_REFRESH_TOKEN/);
+    expect(JSON.stringify(error.toInfo()) + error.message).not.toContain(refused);
+  });
+});
+
 describe('the audit trail', () => {
   it('reports each call with the MS-RequestId and MS-CorrelationId Partner Center received', async () => {
     const from = t.calls.length;
