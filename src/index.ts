@@ -9,17 +9,13 @@ import { createLogger } from './logger';
 const SHUTDOWN_LIMIT_MS = 15_000;
 
 export function bannerLines(config: Config, port: number, cloud: { name: string; simulated: boolean }): string[] {
-  const lines = [
+  return [
     `CSP Onboarding Bot listening on http://localhost:${port}/api/messages`,
     config.localMode
       ? 'mode: local (MicrosoftAppId is empty: no token validation; for the local Teams client and the Emulator only)'
       : `mode: authenticated (app id ${config.MicrosoftAppId}, ${config.MicrosoftAppType})`,
     cloud.simulated ? 'cloud: simulated cloud — nothing real is touched' : `cloud: ${cloud.name}`,
   ];
-  if (config.ALLOW_SELF_APPROVAL) {
-    lines.push('WARNING: ALLOW_SELF_APPROVAL=true — requesters may approve their own requests (demo only, never in production)');
-  }
-  return lines;
 }
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<App | undefined> {
