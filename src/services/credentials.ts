@@ -7,7 +7,7 @@ import {
   ClientCertificateCredential,
   ClientSecretCredential,
   ManagedIdentityCredential,
-  type TokenCredentialOptions,
+  type ClientSecretCredentialOptions,
 } from '@azure/identity';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import {
@@ -26,12 +26,13 @@ import { joinUrl } from './clouds';
 
 /** The app's credential (partner tenant by default; any tenant on request via `getToken(…, { tenantId })`). */
 export function createAppCredential(config: Config, profile: CloudProfile): TokenCredential {
-  const options = {
+  const options: ClientSecretCredentialOptions = {
     authorityHost: profile.endpoints.authorityHost,
+    // A private authority (the simulated cloud, a disconnected stamp) has no instance metadata to discover.
     disableInstanceDiscovery: config.AZURE_DISABLE_INSTANCE_DISCOVERY,
     // Customer-tenant tokens (Graph invitations, role assignments) use the same app.
     additionallyAllowedTenants: ['*'],
-  } satisfies TokenCredentialOptions & { disableInstanceDiscovery: boolean; additionallyAllowedTenants: string[] };
+  };
   const { AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: clientId } = config;
   if (config.AZURE_CLIENT_SECRET && tenantId && clientId) {
     return new ClientSecretCredential(tenantId, clientId, config.AZURE_CLIENT_SECRET, options);

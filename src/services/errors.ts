@@ -306,13 +306,6 @@ function tableFor(service: ServiceName): Record<string, Entry> {
   return ARM_CODES;
 }
 
-/** The codes this table puts into words, per service (for tests and documentation). */
-export const KNOWN_CODES = {
-  arm: Object.keys(ARM_CODES),
-  partnerCenter: Object.keys(PARTNER_CENTER_CODES),
-  graph: Object.keys(GRAPH_CODES),
-};
-
 /** Whether the Partner Center table has words for this code. */
 export function isKnownPartnerCenterCode(code: string | undefined): boolean {
   return code !== undefined && code in PARTNER_CENTER_CODES;

@@ -76,5 +76,5 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
 
 export { cloudProfile, scopeFor } from './clouds';
 export type { CloudProfile } from './clouds';
-export { KNOWN_CODES, toDomainError } from './errors';
+export { toDomainError, type ServiceFailure } from './errors';
 export type { PutMappingOptions } from './registrationClient';
