@@ -132,7 +132,7 @@ export interface Registrations {
    * Capacity registration (CustomerSubscriptionsNotAllowed) and, unless `allowOverwrite` (a re-map
    * the run decided on), a tenant already mapped to another subscription (TenantAlreadyMapped, the
    * existing subscription id in the message) or the subscription mapped to another tenant
-   * (SubscriptionMappedToAnotherTenant), before any PUT. An identical existing mapping is returned as is.
+   * (SubscriptionMappedToOtherTenant), before any PUT. An identical existing mapping is returned as is.
    */
   putMapping(
     ref: RegistrationRef,

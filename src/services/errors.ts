@@ -120,7 +120,7 @@ const ARM_CODES: Record<string, Entry> = {
     nextStep: 'Ask for a re-map (it needs approval) if the tenant should move to the new subscription, or keep the existing mapping.',
     transient: false,
   }),
-  SubscriptionMappedToAnotherTenant: (f) => ({
+  SubscriptionMappedToOtherTenant: (f) => ({
     message: `This subscription is already mapped on the registration to another customer tenant (${about(f, 'unknown')}). Mapping it again would move that customer's billing.`,
     nextStep: 'Check the subscription id; ask for a re-map (it needs approval) only if the subscription really belongs to this customer.',
     transient: false,

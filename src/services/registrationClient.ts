@@ -203,7 +203,7 @@ function refuseOverwrite(existing: TenantMapping[], subscriptionId: Guid, tenant
     throw toDomainError({
       service: SERVICE,
       operation: 'putMapping',
-      code: 'SubscriptionMappedToAnotherTenant',
+      code: 'SubscriptionMappedToOtherTenant',
       subject: subscriptionElsewhere.customerTenantId,
     });
   }

@@ -189,6 +189,14 @@ describe('tenant mappings: write', () => {
     expect(registrationState(payg).customerSubscriptions[older]).toBeUndefined();
   });
 
+  it('reports a subscription mapped to another tenant before the PUT', async () => {
+    const contoso = (await t.cloud.registrations.listMappings(payg))[0];
+    const puts = t.sandbox.state.counts().mappingPuts;
+    const error = await t.cloud.registrations.putMapping(payg, contoso.azureSubscriptionId, uuidv4() as Guid).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SubscriptionMappedToOtherTenant', message: expect.stringContaining(contoso.customerTenantId) });
+    expect(t.sandbox.state.counts().mappingPuts).toBe(puts);
+  });
+
   it('refuses to write to a Capacity registration, without a PUT', async () => {
     const { tenant, subscription } = unmappedCustomer();
     const puts = requestsTo(t.sandbox, 'PUT', /customerSubscriptions/).length;
