@@ -47,6 +47,7 @@ export function partnerCenterRoutes(ctx: PartnerCenterContext): Route[] {
     route('GET', new RegExp(`^${CUSTOMER}/carts/([^/]+)$`, 'i'), forCustomer((_req, c, [cartId]) => getCart(ctx, c, cartId))),
     route('POST', new RegExp(`^${CUSTOMER}/carts/([^/]+)/checkout$`, 'i'), forCustomer((_req, c, [cartId]) => checkout(ctx, c, cartId))),
     route('GET', new RegExp(`^${CUSTOMER}/orders$`, 'i'), forCustomer((_req, c) => listOrders(ctx, c))),
+    route('POST', new RegExp(`^${CUSTOMER}/orders$`, 'i'), forCustomer((req, c) => createOrder(ctx, req, c))),
     route('GET', new RegExp(`^${CUSTOMER}/orders/([^/]+)$`, 'i'), forCustomer((_req, c, [orderId]) => getOrder(ctx, c, orderId))),
     route('GET', new RegExp(`^${CUSTOMER}/subscriptions$`, 'i'), forCustomer((_req, c) => listSubscriptions(ctx, c))),
     route('GET', new RegExp(`^${CUSTOMER}/subscriptions/([^/]+)$`, 'i'), forCustomer((_req, c, [subId]) => getSubscription(ctx, c, subId))),
@@ -458,9 +459,7 @@ function checkout(ctx: PartnerCenterContext, c: Customer, cartId: string): Reply
   const cart = ctx.state.carts[cartId.toLowerCase()];
   if (!cart || cart.customerTenantId !== c.id) return pcError(404, 404, `Cart ${cartId} was not found.`);
   if (cart.status !== 'Active') return pcError(400, 800065, 'Cannot check out an already submitted cart.');
-  if (!ctx.state.agreements.some((a) => a.customerTenantId === c.id && a.type === 'MicrosoftCustomerAgreement')) {
-    return pcError(403, 13605, 'Either a partner confirmation of the customer acceptance of the Microsoft Customer Agreement must be provided or the customer must accept the Microsoft Customer Agreement.');
-  }
+  if (!hasAgreement(ctx, c)) return pcError(403, 13605, NO_AGREEMENT);
   cart.status = 'Ordered';
   ctx.state.counters.checkouts += 1;
   if (hasAzurePlan(ctx, c)) {
@@ -470,6 +469,27 @@ function checkout(ctx: PartnerCenterContext, c: Customer, cartId: string): Reply
   const order = addAzurePlanOrder(ctx.state, c.id);
   cart.orderIds.push(order.id);
   return json(201, { orders: [orderBody(order)], orderErrors: [] });
+}
+
+function hasAgreement(ctx: PartnerCenterContext, c: Customer): boolean {
+  return ctx.state.agreements.some((a) => a.customerTenantId === c.id && a.type === 'MicrosoftCustomerAgreement');
+}
+
+const NO_AGREEMENT =
+  'Either a partner confirmation of the customer acceptance of the Microsoft Customer Agreement must be provided or the customer must accept the Microsoft Customer Agreement.';
+
+/** The documented alternative to a cart: one order straight away. */
+function createOrder(ctx: PartnerCenterContext, req: ApiRequest, c: Customer): Reply {
+  const parsed = parseBody(req);
+  if ('reply' in parsed) return parsed.reply;
+  const items = field(parsed.value, 'LineItems');
+  if (!Array.isArray(items) || items.length !== 1) return pcError(400, 800002, 'An Azure plan order has exactly one line item.');
+  const offerId = text(items[0], 'OfferId');
+  if (offerId?.toUpperCase() !== AZURE_PLAN_CATALOG_ITEM_ID) return pcError(400, 800002, `Offer ${offerId ?? '(none)'} is not available for this customer.`);
+  if (Number(field(items[0], 'Quantity') ?? 1) !== 1) return pcError(400, 800002, 'The Azure plan can only be bought with quantity 1.');
+  if (!hasAgreement(ctx, c)) return pcError(403, 13605, NO_AGREEMENT);
+  if (hasAzurePlan(ctx, c)) return pcError(400, 800002, 'The customer already has an Azure plan; a customer can have only one.');
+  return json(201, orderBody(addAzurePlanOrder(ctx.state, c.id)));
 }
 
 function listOrders(ctx: PartnerCenterContext, c: Customer): Reply {

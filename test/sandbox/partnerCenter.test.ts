@@ -232,6 +232,18 @@ describe('the Azure plan purchase', () => {
     }
   });
 
+  test('an order can also be created directly, in the fixture shape', async () => {
+    const c = sandbox.seedCustomer({ companyName: 'Direct', domain: 'direct.onmicrosoft.com', agreement: true });
+    const body = { ReferenceCustomerId: c.customerTenantId, BillingCycle: 'one_time', LineItems: [{ LineItemNumber: 0, OfferId: 'DZH318Z0BPS6:0001:DZH318Z0BML6', Quantity: 1 }] };
+    const created = await call(pc(`/v1/customers/${c.customerTenantId}/orders`), { method: 'POST', token, body });
+    const fixture = httpFixture('partner-center/create-an-order.response.http');
+    expect(created.status).toBe(fixture.status);
+    expect(shapeDifferences(created.body, fixture.body)).toEqual([]);
+    expect(created.body).toMatchObject({ status: 'pending', referenceCustomerId: c.customerTenantId });
+    const second = await call(pc(`/v1/customers/${c.customerTenantId}/orders`), { method: 'POST', token, body });
+    expect(second.status).toBe(400);
+  });
+
   test('a customer with an Azure plan cannot buy a second: 201 with an order error', async () => {
     const c = sandbox.seedCustomer({ companyName: 'Has Plan', domain: 'hasplan.onmicrosoft.com', azurePlan: 'active' });
     const cart = await call(pc(`/v1/customers/${c.customerTenantId}/carts`), { method: 'POST', token, body: { lineItems: [{ id: 0, catalogItemId: 'DZH318Z0BPS6:0001:DZH318Z0BML6', quantity: 1, billingCycle: 'one_time' }] } });
