@@ -32,7 +32,13 @@ interface Replay {
   headers?: Record<string, string>;
 }
 
-const stubCredential: TokenCredential = { getToken: async () => ({ token: 'stub-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+const tokenRequests: Array<{ scopes: string[]; tenantId?: string }> = [];
+const stubCredential: TokenCredential = {
+  getToken: async (scopes, options) => {
+    tokenRequests.push({ scopes: [scopes].flat(), tenantId: options?.tenantId });
+    return { token: 'stub-token', expiresOnTimestamp: Date.now() + 3_600_000 };
+  },
+};
 const REGISTRATION = '/subscriptions/dd8597b4-8739-4467-8b10-f8679f62bfbf/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/testregistration';
 const CUSTOMER = 'dfd8cc0a-c592-468c-8461-869a38d24738' as Guid;
 
@@ -221,6 +227,25 @@ describe('role assignment and Graph examples', () => {
     const invited = await directory.inviteGuest('69997834-fa40-45da-8888-382c3bdc66c3' as Guid, { email: 'admin@fabrikam.com', displayName: 'Admin', redirectUrl: 'https://myapp.contoso.com' });
     expect(invited).toEqual({ objectId: 'cbb896f9-8306-49d0-b56b-b8e39cd28825', redeemUrl: expect.stringMatching(/^https:\/\/login\.microsoftonline\.com\/redeem\?rd=/) });
     expect(seen[0].authorization).toBe('Bearer stub-token');
+  });
+
+  it('asks for tokens of the endpoint in use, and of the customer’s tenant for Graph and role assignments', async () => {
+    tokenRequests.length = 0;
+    routes.set('HEAD /pc/v1/domains/contoso.onmicrosoft.com', { status: 404 });
+    routes.set(`GET /arm${REGISTRATION}`, { status: 200, body: example('azurestack/2017-06-01/examples/Registration/Get.json', '200') });
+    routes.set('GET /graph/v1.0/users', { status: 200, body: { value: [] } });
+    await partnerCenter().isDomainAvailable('contoso.onmicrosoft.com');
+    await registrations().getRegistration(parseRegistrationId(REGISTRATION));
+    await new GraphDirectoryClient({ ...common, endpoint: `${origin}/graph` }).findUserByMail(CUSTOMER, 'a@b.example');
+    await new RoleAssignmentClient({ ...common, endpoint: `${origin}/stamp`, apiVersion: '2015-07-01' })
+      .ensureOwner(CUSTOMER, 'a925f2f7-5c63-4b7b-8799-25a5f97bc3b2' as Guid, 'ce2ce14e-85d7-4629-bdbc-454d0519d987' as Guid)
+      .catch(() => undefined);
+    expect(tokenRequests).toEqual([
+      { scopes: [`${origin}/pc/.default`], tenantId: undefined },
+      { scopes: [`${origin}/arm/.default`], tenantId: undefined },
+      { scopes: [`${origin}/graph/.default`], tenantId: CUSTOMER },
+      { scopes: [`${origin}/stamp/.default`], tenantId: CUSTOMER },
+    ]);
   });
 
   it('the Graph error example → a DomainError with its code', async () => {
