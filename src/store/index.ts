@@ -1,10 +1,13 @@
 // Chooses the store from configuration: SQLite by default, Azure Blob Storage when several
 // instances share state (STORE=blob).
+import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config';
+import { openBlobStore } from './blobStore';
 import type { StoreLogger } from './options';
 import { openSqliteStore } from './sqliteStore';
 import type { BotStore } from './types';
 
+export { openBlobStore, type BlobStoreOptions } from './blobStore';
 export { openSqliteStore } from './sqliteStore';
 export type { StoreLogger, StoreOptions } from './options';
 export * from './types';
@@ -14,8 +17,18 @@ type StoreConfig = Pick<
   'STORE' | 'STORE_PATH' | 'AZURE_STORAGE_CONNECTION_STRING' | 'AZURE_STORAGE_ACCOUNT_URL' | 'AZURE_STORAGE_CONTAINER'
 >;
 
-export async function openStore(config: StoreConfig, options: { logger?: StoreLogger; now?: () => number } = {}): Promise<BotStore> {
+export async function openStore(
+  config: StoreConfig,
+  options: { logger?: StoreLogger; credential?: TokenCredential; now?: () => number } = {},
+): Promise<BotStore> {
   const { logger, now } = options;
   if (config.STORE === 'sqlite') return openSqliteStore(config.STORE_PATH, { logger, now });
-  throw new Error('STORE=blob: the Azure Blob store is not in this build yet (it follows shortly); use STORE=sqlite.');
+  return openBlobStore({
+    connectionString: config.AZURE_STORAGE_CONNECTION_STRING,
+    accountUrl: config.AZURE_STORAGE_ACCOUNT_URL,
+    credential: options.credential,
+    container: config.AZURE_STORAGE_CONTAINER,
+    logger,
+    now,
+  });
 }

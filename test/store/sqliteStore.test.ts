@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { RequestId } from '../../src/onboarding/model';
 import { openSqliteStore } from '../../src/store/sqliteStore';
-import { runTs } from './childProcess';
+import { runTs, type Child } from './childProcess';
 import { describeStoreContract, sampleRequest } from './storeSuite';
 
 const WORKER = path.join(__dirname, 'sqliteWorker.ts');
@@ -19,6 +19,12 @@ beforeAll(() => {
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Releases the children only once all have opened the file, so their writes really overlap. */
+async function startTogether(children: Child[]): Promise<void> {
+  await Promise.all(children.map((c) => c.waitFor(/ready/)));
+  await Promise.all(children.map((c) => new Promise<void>((resolve) => c.process.stdin.end('go\n', () => resolve()))));
+}
 
 describeStoreContract('SQLite (file)', (options) => openSqliteStore(nextFile(), options));
 describeStoreContract('SQLite (:memory:)', (options) => openSqliteStore(':memory:', options));
@@ -71,9 +77,7 @@ describe('SQLite store file', () => {
     const store = await openSqliteStore(file);
     const { etag } = await store.requests.create(sampleRequest('ONB-RACE'));
     const children = [runTs(WORKER, ['race', file, etag], dir), runTs(WORKER, ['race', file, etag], dir)];
-    // Release both only once both have opened the file, so the clicks really overlap.
-    await Promise.all(children.map((c) => c.waitFor(/ready/)));
-    await Promise.all(children.map((c) => new Promise<void>((r) => c.process.stdin.end('go\n', () => r()))));
+    await startTogether(children);
     const outputs = await Promise.all(children.map((c) => c.waitFor(/won \d+/)));
     const wins = outputs.map((o) => Number(/won (\d+)/.exec(o)![1]));
     expect(wins.reduce((a, b) => a + b, 0)).toBe(1);
@@ -83,13 +87,14 @@ describe('SQLite store file', () => {
     await store.close();
   });
 
-  it('two processes updating one request 2 x 40 times lose no update', async () => {
+  it('two processes updating one request 2 x 100 times lose no update', async () => {
     const file = nextFile();
     const store = await openSqliteStore(file);
     await store.requests.create(sampleRequest('ONB-CTR1'));
-    const children = [runTs(WORKER, ['increment', file, '40'], dir), runTs(WORKER, ['increment', file, '40'], dir)];
+    const children = [runTs(WORKER, ['increment', file, '100'], dir), runTs(WORKER, ['increment', file, '100'], dir)];
+    await startTogether(children);
     await Promise.all(children.map((c) => c.waitFor(/done/)));
-    expect((await store.requests.get('ONB-CTR1' as RequestId))?.value.results.cartId).toBe('80');
+    expect((await store.requests.get('ONB-CTR1' as RequestId))?.value.results.cartId).toBe('200');
     await store.close();
   }, 60_000);
 });

@@ -2,7 +2,7 @@
 //   crash <file>          writes a conversation's state, a request, an audit entry, a lease and a
 //                         reference, prints "written", then waits to be killed
 //   race <file> <etag>    prints "ready"; on "go" (stdin), tries 10 approvals with that etag; prints "won <n>"
-//   increment <file> <n>  adds 1 to the request's results.cartId counter n times, retrying lost CAS
+//   increment <file> <n>  prints "ready"; on "go", adds 1 to the request's results.cartId counter n times, retrying lost CAS
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import { ConcurrencyError, type BotStore } from '../../src/store/types';
 import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
@@ -20,10 +20,15 @@ async function crash(store: BotStore): Promise<void> {
   setInterval(() => undefined, 60_000);
 }
 
-async function race(store: BotStore, etag: string): Promise<void> {
+/** Tells the test this process is ready, then waits for its "go", so two processes really overlap. */
+async function readySetGo(): Promise<void> {
   process.stdout.write('ready\n');
   await new Promise((resolve) => process.stdin.once('data', resolve));
   process.stdin.destroy(); // an open stdin would keep this process alive after its work
+}
+
+async function race(store: BotStore, etag: string): Promise<void> {
+  await readySetGo();
   const current = (await store.requests.get('ONB-RACE' as RequestId))!.value;
   let won = 0;
   for (let i = 0; i < 10; i++) {
@@ -38,6 +43,7 @@ async function race(store: BotStore, etag: string): Promise<void> {
 }
 
 async function increment(store: BotStore, times: number): Promise<void> {
+  await readySetGo();
   for (let done = 0; done < times; ) {
     const { value, etag } = (await store.requests.get('ONB-CTR1' as RequestId))!;
     const next: OnboardingRequest = { ...value, results: { cartId: String(Number(value.results.cartId ?? '0') + 1) } };

@@ -1,0 +1,327 @@
+// The shared store (STORE=blob) for several bot instances: Azure Blob Storage, one blob per record.
+// Every compare-and-set is a conditional request the service decides atomically: If-None-Match: *
+// to create, If-Match: <etag> to change; 409/412 means someone else wrote first.
+//
+// Layout in the container:
+//   <encoded botbuilder key>             conversation/dialog/user state (botbuilder's BlobsStorage;
+//                                        it URL-encodes keys, so these names never contain '/')
+//   requests/<id>.json                   the request; metadata.status lets list() filter from a listing
+//   audit/<request id>.jsonl             append blob, one JSON line per entry, in append order
+//   leases/<name>.json                   { owner, expiresAt }, changed only with If-Match
+//   conversations/<conversation id>.json a ConversationReference
+//   facts/<key>.json                     a small JSON fact
+import { randomUUID } from 'crypto';
+import consumers from 'stream/consumers';
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import { BlobServiceClient, ContainerClient, type BlobClient, type BlobRequestConditions } from '@azure/storage-blob';
+import type { Storage, StoreItems } from 'botbuilder';
+import { BlobsStorage } from 'botbuilder-azure-blobs';
+import type { AuditEntry, OnboardingRequest, RequestStatus } from '../onboarding/model';
+import { requestChanged, requestTaken, type StoreOptions } from './options';
+import type {
+  AuditLog,
+  BotStore,
+  ConversationReferenceStore,
+  FactStore,
+  LeaseStore,
+  RequestStore,
+  Versioned,
+} from './types';
+
+export interface BlobStoreOptions extends StoreOptions {
+  connectionString?: string;
+  /** e.g. https://<account>.blob.core.windows.net, used with `credential` (default: DefaultAzureCredential). */
+  accountUrl?: string;
+  credential?: TokenCredential;
+  container: string;
+}
+
+/** Parallel reads when a list needs the bodies of many blobs: quick for hundreds, gentle on the account. */
+const READ_CONCURRENCY = 16;
+
+export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore> {
+  const { container, state } = connect(options);
+  await container.createIfNotExists();
+  const now = options.now ?? Date.now;
+  let open = true;
+  const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => (open ? fn(...args) : Promise.reject(new Error('The store is closed.')));
+  const guardAll = <T extends object>(api: T): T =>
+    Object.fromEntries(Object.entries(api).map(([k, fn]) => [k, guard(fn as (...a: unknown[]) => Promise<unknown>)])) as T;
+
+  options.logger?.info({ store: 'blob', container: container.containerName, url: container.url }, 'store opened');
+  return {
+    kind: 'blob',
+    state: guardAll(stateStorage(state)),
+    requests: guardAll(blobRequests(container)),
+    audit: guardAll(blobAudit(container)),
+    leases: guardAll(blobLeases(container, now)),
+    conversations: guardAll(blobConversations(container)),
+    facts: guardAll(blobFacts(container)),
+    isOpen: () => open,
+    close: async () => {
+      open = false;
+    },
+  };
+}
+
+function connect(options: BlobStoreOptions): { container: ContainerClient; state: BlobsStorage } {
+  if (options.connectionString) {
+    return {
+      container: new ContainerClient(options.connectionString, options.container),
+      state: new BlobsStorage(options.connectionString, options.container),
+    };
+  }
+  if (!options.accountUrl) throw new Error('The blob store needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL.');
+  const credential = options.credential ?? new DefaultAzureCredential();
+  const container = new BlobServiceClient(options.accountUrl, credential).getContainerClient(options.container);
+  // BlobsStorage's url + credential form wants the container's URL; the connection string argument is then unused.
+  return { container, state: new BlobsStorage('', options.container, undefined, container.url, credential) };
+}
+
+/**
+ * botbuilder's BlobsStorage already writes with If-Match when an item carries an eTag (other than '*')
+ * and reports a 412 as "eTag conflict". It sends no condition for '*' or a missing eTag.
+ */
+function stateStorage(storage: BlobsStorage): Storage {
+  return {
+    read: (keys: string[]) => storage.read(keys),
+    write: (changes: StoreItems) => storage.write(changes),
+    delete: (keys: string[]) => storage.delete(keys),
+  };
+}
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number } | undefined)?.statusCode;
+}
+
+/** 409 (already exists) and 412 (ETag no longer matches) are how the service says a CAS lost. */
+function lostCas(err: unknown): boolean {
+  const code = statusCode(err);
+  return code === 409 || code === 412 || code === 404;
+}
+
+async function readJson<T>(blob: BlobClient): Promise<Versioned<T> | undefined> {
+  try {
+    const response = await blob.download();
+    // The body and the etag come from the same response, so they always belong together.
+    return { value: (await consumers.json(response.readableStreamBody!)) as T, etag: response.etag! };
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+async function writeJson(
+  blob: BlobClient,
+  value: unknown,
+  conditions: BlobRequestConditions = {},
+  metadata?: Record<string, string>,
+): Promise<string> {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  const response = await blob.getBlockBlobClient().upload(body, body.length, {
+    conditions,
+    metadata,
+    blobHTTPHeaders: { blobContentType: 'application/json' },
+  });
+  return response.etag!;
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function listNames(container: ContainerClient, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const item of container.listBlobsFlat({ prefix })) names.push(item.name);
+  return names;
+}
+
+/** Reads the blobs named; one deleted between listing and reading is skipped. */
+async function readAll<T>(container: ContainerClient, names: string[]): Promise<Array<{ name: string } & Versioned<T>>> {
+  const read = await mapLimited(names, READ_CONCURRENCY, async (name) => {
+    const found = await readJson<T>(container.getBlobClient(name));
+    return found && { name, ...found };
+  });
+  return read.filter((r): r is { name: string } & Versioned<T> => r !== undefined);
+}
+
+function blobRequests(container: ContainerClient): RequestStore {
+  const blobOf = (id: string) => container.getBlobClient(`requests/${encodeURIComponent(id)}.json`);
+  const metadataOf = (request: OnboardingRequest) => ({ status: request.status });
+  const byAge = (a: Versioned<OnboardingRequest>, b: Versioned<OnboardingRequest>) =>
+    a.value.createdAt.localeCompare(b.value.createdAt) || a.value.id.localeCompare(b.value.id);
+
+  return {
+    create: async (request) => {
+      try {
+        const etag = await writeJson(blobOf(request.id), request, { ifNoneMatch: '*' }, metadataOf(request));
+        return { value: structuredClone(request), etag };
+      } catch (err) {
+        if (lostCas(err)) throw requestTaken(request.id);
+        throw err;
+      }
+    },
+    get: (id) => readJson<OnboardingRequest>(blobOf(id)),
+    replace: async (request, etag) => {
+      try {
+        const next = await writeJson(blobOf(request.id), request, { ifMatch: etag }, metadataOf(request));
+        return { value: structuredClone(request), etag: next };
+      } catch (err) {
+        if (lostCas(err)) throw requestChanged(request.id);
+        throw err;
+      }
+    },
+    // The status is in each blob's metadata, so one listing (5000 names a page) finds the matches
+    // and only those are read. The listing still walks every request ever made; blob index tags
+    // would filter on the service but their index is updated asynchronously, so a just-approved
+    // request could be missed or listed twice under two statuses.
+    list: async (filter) => {
+      const wanted = filter?.status && new Set<RequestStatus>(filter.status);
+      const names: string[] = [];
+      for await (const item of container.listBlobsFlat({ prefix: 'requests/', includeMetadata: true })) {
+        if (!wanted || wanted.has(item.metadata?.status as RequestStatus)) names.push(item.name);
+      }
+      const read = await readAll<OnboardingRequest>(container, names);
+      // A request may have changed status between the listing and the read: trust the body.
+      return read
+        .filter((r) => !wanted || wanted.has(r.value.status))
+        .map(({ value, etag }) => ({ value, etag }))
+        .sort(byAge);
+    },
+  };
+}
+
+/** One line of an audit blob. The id lets a reader drop a line the SDK's retry appended twice. */
+interface AuditLine {
+  id: string;
+  entry: AuditEntry;
+}
+
+function blobAudit(container: ContainerClient): AuditLog {
+  const blobOf = (requestId: string) => container.getAppendBlobClient(`audit/${encodeURIComponent(requestId)}.jsonl`);
+  return {
+    // Each appendBlock is atomic, so two instances appending at once never interleave inside a line.
+    append: async (entry) => {
+      const blob = blobOf(entry.requestId);
+      const line = Buffer.from(`${JSON.stringify({ id: randomUUID(), entry } satisfies AuditLine)}\n`, 'utf8');
+      try {
+        await blob.appendBlock(line, line.length);
+      } catch (err) {
+        if (statusCode(err) !== 404) throw err;
+        await blob.createIfNotExists();
+        await blob.appendBlock(line, line.length);
+      }
+    },
+    list: async (requestId) => {
+      let text: string;
+      try {
+        text = (await blobOf(requestId).downloadToBuffer()).toString('utf8');
+      } catch (err) {
+        if (statusCode(err) === 404) return [];
+        throw err;
+      }
+      const seen = new Set<string>();
+      const entries: AuditEntry[] = [];
+      for (const raw of text.split('\n')) {
+        if (!raw) continue;
+        const line = JSON.parse(raw) as AuditLine;
+        if (seen.has(line.id)) continue;
+        seen.add(line.id);
+        entries.push(line.entry);
+      }
+      return entries;
+    },
+  };
+}
+
+interface LeaseRecord {
+  owner: string;
+  /** Milliseconds since the epoch, by the clock of the instance that wrote it. */
+  expiresAt: number;
+}
+
+// Not native blob leases: those last 15–60 s or forever, and a crashed holder of an infinite one
+// blocks everyone. A JSON record changed with If-Match supports any TTL and a heartbeat. Expiry
+// compares instance clocks, so keep the TTL well above the clock skew between instances.
+function blobLeases(container: ContainerClient, now: () => number): LeaseStore {
+  const blobOf = (name: string) => container.getBlobClient(`leases/${encodeURIComponent(name)}.json`);
+  const writeIf = async (blob: BlobClient, record: LeaseRecord, conditions: BlobRequestConditions) => {
+    try {
+      await writeJson(blob, record, conditions);
+      return true;
+    } catch (err) {
+      if (lostCas(err)) return false;
+      throw err;
+    }
+  };
+  return {
+    acquire: async (name, owner, ttlMs) => {
+      const blob = blobOf(name);
+      const current = await readJson<LeaseRecord>(blob);
+      const at = now();
+      const record = { owner, expiresAt: at + ttlMs };
+      if (!current) return writeIf(blob, record, { ifNoneMatch: '*' });
+      if (current.value.owner !== owner && current.value.expiresAt > at) return false;
+      return writeIf(blob, record, { ifMatch: current.etag });
+    },
+    renew: async (name, owner, ttlMs) => {
+      const blob = blobOf(name);
+      const current = await readJson<LeaseRecord>(blob);
+      const at = now();
+      // An expired lease is no longer held, even if nobody has taken it yet: the owner must acquire again.
+      if (!current || current.value.owner !== owner || current.value.expiresAt <= at) return false;
+      return writeIf(blob, { owner, expiresAt: at + ttlMs }, { ifMatch: current.etag });
+    },
+    release: async (name, owner) => {
+      const blob = blobOf(name);
+      const current = await readJson<LeaseRecord>(blob);
+      if (!current || current.value.owner !== owner) return;
+      try {
+        await blob.delete({ conditions: { ifMatch: current.etag } });
+      } catch (err) {
+        // Taken over or already gone: either way it is no longer ours to release.
+        if (!lostCas(err)) throw err;
+      }
+    },
+  };
+}
+
+function blobConversations(container: ContainerClient): ConversationReferenceStore {
+  const prefix = 'conversations/';
+  const nameOf = (conversationId: string) => `${prefix}${encodeURIComponent(conversationId)}.json`;
+  const idOf = (name: string) => decodeURIComponent(name.slice(prefix.length, -'.json'.length));
+  return {
+    save: async (conversationId, reference) => {
+      await writeJson(container.getBlobClient(nameOf(conversationId)), reference);
+    },
+    get: async (conversationId) => (await readJson<Record<string, unknown>>(container.getBlobClient(nameOf(conversationId))))?.value,
+    list: async () => {
+      const read = await readAll<Record<string, unknown>>(container, await listNames(container, prefix));
+      return read.map(({ name, value }) => ({ conversationId: idOf(name), reference: value }));
+    },
+    delete: async (conversationId) => {
+      await container.getBlobClient(nameOf(conversationId)).deleteIfExists();
+    },
+  };
+}
+
+function blobFacts(container: ContainerClient): FactStore {
+  const blobOf = (key: string) => container.getBlobClient(`facts/${encodeURIComponent(key)}.json`);
+  return {
+    get: async <T>(key: string) => (await readJson<T>(blobOf(key)))?.value,
+    set: async <T>(key: string, value: T) => {
+      await writeJson(blobOf(key), value);
+    },
+  };
+}
