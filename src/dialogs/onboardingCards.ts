@@ -202,7 +202,7 @@ async function reviewSections(draft: OnboardingDraft, sources: CardSources): Pro
       facts: [
         { title: 'Address', value: address },
         ...(customer.organizationRegistrationNumber ? [{ title: 'Organisation registration number', value: customer.organizationRegistrationNumber }] : []),
-        { title: 'Contact', value: `${customer.contact.firstName} ${customer.contact.lastName} <${customer.contact.email}>` },
+        { title: 'Contact', value: `${customer.contact.firstName} ${customer.contact.lastName} (${customer.contact.email})` },
         { title: 'Phone', value: customer.contact.phoneNumber ?? '(none)' },
         { title: 'Culture, language', value: `${customer.culture}, ${customer.language}` },
       ],
@@ -254,7 +254,7 @@ function accessFacts(draft: OnboardingDraft): { title: string; value: string }[]
   const how = access.mode === 'automatic' ? 'the bot invites the guest and assigns Owner' : 'written instructions for the customer';
   return [
     { title: 'Access', value: `Guest with Owner on the subscription: ${how}` },
-    { title: 'Customer admin', value: `${access.displayName} <${access.email}>` },
+    { title: 'Customer admin', value: `${access.displayName} (${access.email})` },
   ];
 }
 

@@ -117,11 +117,11 @@ describe('onboarding a new customer with an Azure plan', () => {
         'Customer: Tailspin Toys (new)',
         'Domain: tailspintoys.onmicrosoft.com',
         'Address: One Microsoft Way, Redmond, WA, 98052, United States',
-        'Contact: Dana Lee <dana@tailspintoys.com>',
+        'Contact: Dana Lee (dana@tailspintoys.com)',
         'Azure subscription: Buy an Azure plan',
         'Registration: azurestack-payg-east (resource group azurestack)',
         'Billing model: PayAsYouUse',
-        'Customer admin: Ari Admin <admin@tailspintoys.com>',
+        'Customer admin: Ari Admin (admin@tailspintoys.com)',
       ]),
     );
     expect(buttonTitles(review)).toEqual(['Edit Customer', 'Edit Billing profile', 'Edit Subscription', 'Edit Registration', 'Edit Customer access', 'Submit', 'Cancel']);
