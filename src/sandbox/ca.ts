@@ -101,6 +101,16 @@ function readPair(dir: string): { certPem?: string; keyPem?: string } {
   return { certPem: readIfPresent(path.join(dir, CA_CERT_FILE)), keyPem: readIfPresent(path.join(dir, CA_KEY_FILE)) };
 }
 
+/** A key without its certificate for longer than it takes to write one: its writer died. */
+function isAbandoned(keyPath: string, certPem: string | undefined): boolean {
+  if (certPem !== undefined) return false;
+  try {
+    return Date.now() - fs.statSync(keyPath).mtimeMs > 30_000;
+  } catch {
+    return false;
+  }
+}
+
 /** Creates the CA in `dir` once and reuses it while it is valid for at least another day. */
 export function ensureSandboxCa(dir: string): SandboxCa {
   fs.mkdirSync(dir, { recursive: true });
@@ -110,14 +120,18 @@ export function ensureSandboxCa(dir: string): SandboxCa {
   if (existing.certPem && existing.keyPem && isUsable(existing.certPem, existing.keyPem)) {
     return { certPath, keyPath, certPem: existing.certPem, keyPem: existing.keyPem };
   }
-  if (existing.certPem && existing.keyPem) {
-    // Expiring or damaged: replace it (whoever removes first wins; the rest re-create below).
+  if ((existing.certPem && existing.keyPem) || isAbandoned(keyPath, existing.certPem)) {
+    // Expiring, damaged, or left half-made by a process that died: replace it (whoever removes
+    // first wins; the rest re-create below).
     for (const file of [certPath, keyPath]) fs.rmSync(file, { force: true });
   }
   const fresh = createCa();
-  // The key is published first and decides the winner; the cert follows it.
+  // The key is published first and decides the winner; the cert follows it, renamed into place
+  // so that nobody reads half a certificate.
   if (publishExclusively(keyPath, fresh.keyPem)) {
-    fs.writeFileSync(certPath, fresh.certPem);
+    const tmp = `${certPath}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, fresh.certPem);
+    fs.renameSync(tmp, certPath);
     return { certPath, keyPath, ...fresh };
   }
   for (let waited = 0; waited < 10_000; waited += 50) {

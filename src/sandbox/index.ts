@@ -13,7 +13,7 @@ import { controlRoutes } from './control';
 import { entraRoutes } from './entra';
 import { FaultRegistry, HoldRegistry, type ActiveFault, type FaultRule, type Hold, type RecordedRequest } from './faults';
 import { graphRoutes } from './graph';
-import { findRoute, json, serviceFailure, armRateLimitHeaders, armError, graphError, pcError, entraError, type ApiRequest, type Reply, type Route, type Service } from './http';
+import { BadJson, findRoute, json, serviceFailure, armRateLimitHeaders, armError, graphError, pcError, entraError, type ApiRequest, type Reply, type Route, type Service } from './http';
 import { partnerCenterRoutes } from './partnerCenter';
 import { PORTAL_HTML } from './portal';
 import {
@@ -278,7 +278,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     try {
       return await found.route.handle(req, found.params);
     } catch (e) {
-      if (e instanceof Error && e.name === 'BadJson') return json(400, { error: e.message });
+      if (e instanceof BadJson) return json(400, { error: e.message });
       console.error('sandbox: handler failed', e);
       return serviceFailure(req.service, 500);
     }

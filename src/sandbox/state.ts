@@ -355,6 +355,10 @@ export function addCustomer(state: SandboxState, input: NewCustomerInput, now = 
 
 /** The Azure plan order for a customer: its PC subscription and its Azure subscription (entitlement). */
 export function addAzurePlanOrder(state: SandboxState, customerTenantId: string, now = Date.now()): Order {
+  return addAzurePlan(state, customerTenantId, now).order;
+}
+
+function addAzurePlan(state: SandboxState, customerTenantId: string, now: number): { order: Order; sub: PcSubscription; ent: Entitlement } {
   const { orderCompleteMs, entitlementActiveMs } = state.delays;
   const completesAt = iso(now + orderCompleteMs);
   const order: Order = {
@@ -397,19 +401,17 @@ export function addAzurePlanOrder(state: SandboxState, customerTenantId: string,
   state.pcSubscriptions[sub.id] = sub;
   state.entitlements[ent.id] = ent;
   state.counters.ordersCreated += 1;
-  return order;
+  return { order, sub, ent };
 }
 
 /** An Azure plan that was bought long ago: everything already active. */
 export function addActiveAzurePlan(state: SandboxState, customerTenantId: string, now = Date.now()): Entitlement {
-  const order = addAzurePlanOrder(state, customerTenantId, now);
+  const { order, sub, ent } = addAzurePlan(state, customerTenantId, now);
   state.counters.ordersCreated -= 1; // seeded history, not something a client created
   order.status = 'completed';
   order.completesAt = iso(now);
-  const sub = state.pcSubscriptions[order.lineItems[0].subscriptionId];
   sub.status = 'active';
   sub.activeAt = iso(now);
-  const ent = Object.values(state.entitlements).find((e) => e.pcSubscriptionId === sub.id)!;
   ent.status = 'active';
   ent.visibleAt = iso(now);
   ent.activeAt = iso(now);

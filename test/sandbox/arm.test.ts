@@ -157,6 +157,24 @@ describe('customerSubscriptions (AS-2..AS-5)', () => {
     }
   });
 
+  test('1,000 seeded mappings list in 20 pages of 50', async () => {
+    const big = await testSandbox({ seed: false });
+    try {
+      const token = await appToken(big, big.env.ARM_ENDPOINT);
+      big.seedMappings(big.registrations.payAsYouUse2, 1000);
+      let next: string | undefined = `${big.env.ARM_ENDPOINT}${big.registrations.payAsYouUse2}/customerSubscriptions?${V}`;
+      const sizes: number[] = [];
+      while (next) {
+        const page = (await call(next, { token })).body as { value: unknown[]; nextLink?: string };
+        sizes.push(page.value.length);
+        next = page.nextLink;
+      }
+      expect(sizes).toEqual(Array(20).fill(50));
+    } finally {
+      await big.close();
+    }
+  });
+
   test('an empty registration lists as 200 with an empty body (as the docs warn)', async () => {
     const answer = await call(arm(`${sandbox.registrations.notApproved}/customerSubscriptions`), { token: armToken });
     expect(answer.status).toBe(200);

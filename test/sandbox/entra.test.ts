@@ -40,6 +40,16 @@ describe('the sandbox CA', () => {
     expect(new crypto.X509Certificate(second.certPem).checkPrivateKey(crypto.createPrivateKey(second.keyPem))).toBe(true);
   });
 
+  test('recovers from a key left without its certificate by a process that died', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-ca-'));
+    const orphan = path.join(dir, 'ca.key.pem');
+    fs.writeFileSync(orphan, 'half-made');
+    const longAgo = new Date(Date.now() - 60_000);
+    fs.utimesSync(orphan, longAgo, longAgo);
+    const ca = ensureSandboxCa(dir);
+    expect(new crypto.X509Certificate(ca.certPem).checkPrivateKey(crypto.createPrivateKey(ca.keyPem))).toBe(true);
+  });
+
   test('signs the server certificate for the loopback names', async () => {
     const ca = new crypto.X509Certificate(fs.readFileSync(sandbox.env.NODE_EXTRA_CA_CERTS));
     const served = await new Promise<crypto.X509Certificate>((resolve, reject) => {

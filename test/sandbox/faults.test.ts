@@ -163,6 +163,8 @@ describe('the HTTP control surface', () => {
     expect((await call(`${sandbox.url}${CUSTOMERS}`, { token: pcToken })).status).toBe(200);
     const bad = await control('/faults', { method: 'POST', body: { path: 5, kind: 'status' } });
     expect(bad.status).toBe(400);
+    const notJson = await control('/faults', { method: 'POST', body: '{oops' });
+    expect(notJson.status).toBe(400);
   });
 
   test('holds: create, long-poll arrival, release', async () => {
