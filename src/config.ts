@@ -102,6 +102,9 @@ const schema = z
     // Where the Owner role assignment is made: the Azure Stack Hub stamp's ARM endpoint and its
     // api-version (2015-07-01 on a stamp), or Azure's ARM (2022-04-01) when unset.
     ROLE_ASSIGNMENT_ENDPOINT: optionalUrl,
+    // The stamp's token audience (its /metadata/endpoints authentication.audiences[0]); tokens for
+    // role assignments ask for `<audience>/.default`. Unset: the endpoint's own scope.
+    ROLE_ASSIGNMENT_AUDIENCE: optionalUrl,
     ROLE_ASSIGNMENT_API_VERSION: z.preprocess(
       (v) => emptyToUndefined(v) ?? '2022-04-01',
       z.enum(['2015-07-01', '2022-04-01'], { errorMap: () => ({ message: 'expected 2015-07-01 or 2022-04-01' }) }),

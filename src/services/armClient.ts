@@ -22,6 +22,8 @@ const SERVICE = 'Azure Resource Manager' as const;
 
 export interface ArmSettings {
   endpoint: string;
+  /** Token scope; default `<endpoint>/.default`. */
+  scope?: string;
   credential: TokenCredential;
   retry?: RetrySettings;
   timeoutInMs?: number;
@@ -57,7 +59,7 @@ export class ArmCaller {
     this.client = new ResourceManagementClient(settings.credential, {
       endpoint: settings.endpoint,
       // v8 asks for the public-cloud scope whatever the endpoint: name the endpoint's own.
-      credentials: { scopes: [scopeFor(settings.endpoint)] },
+      credentials: { scopes: [settings.scope ?? scopeFor(settings.endpoint)] },
       retryOptions: settings.retry,
       userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
     });

@@ -13,6 +13,8 @@ export interface CloudEndpoints {
   authorityHost: string;
   /** Where the Owner role assignment is made (an Azure Stack Hub stamp, or ARM). */
   roleAssignment: string;
+  /** Token scope for role assignments: the stamp's audience when configured, else the endpoint's. */
+  roleAssignmentScope: string;
 }
 
 export interface CloudProfile {
@@ -96,7 +98,7 @@ export function cloudProfile(config: Config): CloudProfile {
         graph: trimTrailingSlash(required(config.GRAPH_ENDPOINT, 'GRAPH_ENDPOINT', name)),
         partnerCenter: trimTrailingSlash(required(config.PARTNER_CENTER_ENDPOINT, 'PARTNER_CENTER_ENDPOINT', name)),
         authorityHost: trimTrailingSlash(required(config.AZURE_AUTHORITY_HOST, 'AZURE_AUTHORITY_HOST', name)),
-        roleAssignment: trimTrailingSlash(config.ROLE_ASSIGNMENT_ENDPOINT ?? arm),
+        ...roleAssignmentTarget(config, arm),
       },
       portalLink: (resourceId) => `${armOrigin}/portal/#@/resource${resourceId}`,
     };
@@ -110,8 +112,13 @@ export function cloudProfile(config: Config): CloudProfile {
       graph: trimTrailingSlash(config.GRAPH_ENDPOINT ?? known.graph),
       partnerCenter: trimTrailingSlash(config.PARTNER_CENTER_ENDPOINT ?? known.partnerCenter),
       authorityHost: trimTrailingSlash(config.AZURE_AUTHORITY_HOST ?? known.authorityHost),
-      roleAssignment: trimTrailingSlash(config.ROLE_ASSIGNMENT_ENDPOINT ?? arm),
+      ...roleAssignmentTarget(config, arm),
     },
     portalLink: (resourceId) => `${known.portal}/#@/resource${resourceId}`,
   };
+}
+
+function roleAssignmentTarget(config: Config, arm: string): Pick<CloudEndpoints, 'roleAssignment' | 'roleAssignmentScope'> {
+  const roleAssignment = trimTrailingSlash(config.ROLE_ASSIGNMENT_ENDPOINT ?? arm);
+  return { roleAssignment, roleAssignmentScope: scopeFor(config.ROLE_ASSIGNMENT_AUDIENCE ?? roleAssignment) };
 }

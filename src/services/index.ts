@@ -67,6 +67,7 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
     roleAssignments: new RoleAssignmentClient({
       ...common,
       endpoint: profile.endpoints.roleAssignment,
+      scope: profile.endpoints.roleAssignmentScope,
       credential,
       apiVersion: config.ROLE_ASSIGNMENT_API_VERSION,
     }),

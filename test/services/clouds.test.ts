@@ -23,6 +23,7 @@ describe('cloud profiles', () => {
       partnerCenter: 'https://api.partnercenter.microsoft.com',
       authorityHost: 'https://login.microsoftonline.com',
       roleAssignment: 'https://management.azure.com',
+      roleAssignmentScope: 'https://management.azure.com/.default',
     });
     expect(profile.portalLink(RESOURCE)).toBe(`https://portal.azure.com/#@/resource${RESOURCE}`);
   });
@@ -52,7 +53,19 @@ describe('cloud profiles', () => {
     expect(profile.endpoints.arm).toBe('https://arm.example.test');
     expect(profile.endpoints.partnerCenter).toBe('https://pc.example.test/api');
     expect(profile.endpoints.roleAssignment).toBe('https://management.local.azurestack.external');
+    expect(profile.endpoints.roleAssignmentScope).toBe('https://management.local.azurestack.external/.default');
     expect(scopeFor(profile.endpoints.partnerCenter)).toBe('https://pc.example.test/api/.default');
+  });
+
+  it('asks for an Azure Stack Hub stamp’s own audience when ROLE_ASSIGNMENT_AUDIENCE is set', () => {
+    const profile = cloudProfile(
+      loadConfig({
+        ...withSecret,
+        ROLE_ASSIGNMENT_ENDPOINT: 'https://management.local.azurestack.external',
+        ROLE_ASSIGNMENT_AUDIENCE: 'https://management.contoso.onmicrosoft.com/3b6f1c2a-0000-4000-8000-000000000000',
+      }),
+    );
+    expect(profile.endpoints.roleAssignmentScope).toBe('https://management.contoso.onmicrosoft.com/3b6f1c2a-0000-4000-8000-000000000000/.default');
   });
 
   it('links the simulated cloud to its own portal page, under the ARM origin', () => {
