@@ -12,7 +12,7 @@ import {
 } from 'botbuilder';
 import type { Config } from '../config';
 import { helpCommandFromUsage, renderHelpCard, type HelpCommand } from '../cards/helpCard';
-import { cardAttachment } from '../cards/render';
+import { cardAttachment, type AdaptiveCard } from '../cards/render';
 import type { Logger } from '../logger';
 import type { Cloud } from '../onboarding/ports';
 import type { BotStore } from '../store/types';
@@ -40,6 +40,7 @@ export class CspBot extends TeamsActivityHandler {
   private readonly queue = new TurnQueue();
   private readonly allowedTenants: Set<string>;
   private readonly savedReferences = new Map<string, string>();
+  private readonly helpCards = new Map<string, AdaptiveCard>();
 
   constructor(private readonly options: CspBotOptions) {
     super();
@@ -103,7 +104,8 @@ export class CspBot extends TeamsActivityHandler {
       return;
     }
     const understood = words === '' || words.toLowerCase() === 'help';
-    await this.sendHelp(context, understood ? 'Here is what I can do:' : `I did not understand "${truncate(words, 60)}". Here is what I can do:`);
+    if (understood) await this.sendHelp(context, 'Here is what I can do:', true);
+    else await this.sendHelp(context, `I did not understand "${truncate(words, 60)}". Here is what I can do:`);
   }
 
   /** The handler whose command is the longest prefix (whole words, case-insensitive) of the text. */
@@ -143,15 +145,21 @@ export class CspBot extends TeamsActivityHandler {
   }
 
   private async greet(context: TurnContext): Promise<void> {
-    await this.sendHelp(context, 'Hello! I onboard CSP customers for Azure Stack Hub usage and billing. Here is what I can do:');
+    await this.sendHelp(context, 'Hello! I onboard CSP customers for Azure Stack Hub usage and billing. Here is what I can do:', true);
   }
 
-  private async sendHelp(context: TurnContext, intro: string): Promise<void> {
-    const commands = [
-      ...this.options.commands.map((h) => helpCommandFromUsage(h.command, h.usage)),
-      ...(this.options.commands.some((h) => h.command.toLowerCase() === 'help') ? [] : [HELP_USAGE]),
-    ];
-    const card = renderHelpCard({ intro, simulated: this.options.cloud.simulated, commands });
+  private async sendHelp(context: TurnContext, intro: string, cacheable = false): Promise<void> {
+    // The commands never change after start-up, so the plain help and greeting cards are rendered
+    // once: templating is the most expensive part of a help turn.
+    let card = cacheable ? this.helpCards.get(intro) : undefined;
+    if (!card) {
+      const commands = [
+        ...this.options.commands.map((h) => helpCommandFromUsage(h.command, h.usage)),
+        ...(this.options.commands.some((h) => h.command.toLowerCase() === 'help') ? [] : [HELP_USAGE]),
+      ];
+      card = renderHelpCard({ intro, simulated: this.options.cloud.simulated, commands });
+      if (cacheable) this.helpCards.set(intro, card);
+    }
     await context.sendActivity(MessageFactory.attachment(cardAttachment(card)));
   }
 

@@ -1,0 +1,45 @@
+// A loopback Bot Connector: receives the bots' replies (POST /v3/conversations/{id}/activities/{replyToId})
+// and resolves whoever waits for the reply to a given activity id.
+const http = require('http');
+
+function createConnector() {
+  const waiting = new Map();
+  let received = 0;
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      received++;
+      const m = /\/activities\/([^/?]+)/.exec(req.url || '');
+      const replyToId = m ? decodeURIComponent(m[1]) : undefined;
+      const waiter = replyToId && waiting.get(replyToId);
+      if (waiter) {
+        waiting.delete(replyToId);
+        waiter(Buffer.concat(chunks).toString());
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id":"1"}');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return {
+    listen: () => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}/`))),
+    /** Resolves with the reply body to activity `id`; rejects after `timeoutMs`. */
+    replyTo(id, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(new Error(`no reply to ${id} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiting.set(id, (body) => {
+          clearTimeout(timer);
+          resolve(body);
+        });
+      });
+    },
+    received: () => received,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+module.exports = { createConnector };

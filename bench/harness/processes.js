@@ -1,0 +1,64 @@
+// Spawning the bots under test and reading their CPU time and peak memory from /proc.
+const { spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+
+const TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+/** User + system CPU of a process, in ms (Linux). */
+function cpuMs(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+/** Peak resident memory (VmHWM) in MiB (Linux). */
+function peakRssMiB(pid) {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** CPU used by everything else on the machine over an interval, in cores (a noise indicator). */
+function machineBusyCores() {
+  const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1000) / TICKS_PER_SECOND;
+}
+
+function spawnNode(args, env) {
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  child.output = () => output;
+  return child;
+}
+
+async function waitReady(url, child, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`process exited (code ${child.exitCode}):\n${child.output()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms:\n${child.output()}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+const cores = () => os.cpus().length;
+
+module.exports = { cpuMs, peakRssMiB, machineBusyCores, spawnNode, waitReady, stop, cores };
