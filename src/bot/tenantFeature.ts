@@ -28,6 +28,7 @@ import {
 } from '../onboarding/tenantChanges';
 import {
   createTenantDirectory,
+  describeProblems,
   explain,
   findTenant,
   pageTenants,
@@ -127,17 +128,19 @@ class TenantManagement {
     const query = parseTenantQuery(args);
     if (query.kind === 'invalid') return void (await context.sendActivity(query.message));
     try {
-      const { rows, customer } = await findTenant(this.directory, this.options.cloud, query);
+      const { rows, customer, problems } = await findTenant(this.directory, this.options.cloud, query);
       if (rows.length === 0) {
         const names = this.directory.registrations.map((r) => r.name).join(', ');
         const what = query.kind === 'domain' ? (customer ? `${query.domain}` : `${query.domain} (Partner Center has no customer with that domain)`) : query.id;
-        await context.sendActivity(`No mapping found for ${what} on ${names}. Type \`tenants\` to see what is mapped.`);
+        const unread = problems.length ? `\n\n${describeProblems(problems)}` : '';
+        await context.sendActivity(`No mapping found for ${what} on ${names}. Type \`tenants\` to see what is mapped.${unread}`);
         return;
       }
       const requests = (await this.options.store.requests.list({ status: ['succeeded'] })).map((v) => v.value);
       const model = tenantDetailModel({
         customer,
         simulated: this.simulated,
+        problems: describeProblems(problems),
         rows: rows.map((row) => ({ row, request: requestThatMapped(requests, row), portalLink: this.options.cloud.registrations.portalLink(row.resourceId) })),
       });
       await this.send(context, renderTenantDetailCard(model));
@@ -195,7 +198,8 @@ class TenantManagement {
   private async listCard(selection: Extract<RegistrationSelection, { kind: 'one' | 'all' }>, page: number, search: string): Promise<AdaptiveCard> {
     const registrations = selection.kind === 'one' ? [selection.registration] : selection.registrations;
     try {
-      const rows = await this.directory.listTenants(registrations);
+      // One registration named: its failure is the answer. Several: the readable ones are listed.
+      const { rows, problems } = registrations.length === 1 ? { rows: await this.directory.listTenants(registrations), problems: [] } : await this.directory.survey(registrations);
       return renderTenantListCard(
         tenantListModel({
           scope: scopeOf(selection),
@@ -203,6 +207,7 @@ class TenantManagement {
           search,
           page: pageTenants(rows, search, page, TENANT_PAGE_SIZE),
           showRegistration: registrations.length > 1,
+          problems: describeProblems(problems),
           simulated: this.simulated,
         }),
       );

@@ -27,6 +27,7 @@ export interface ReconcileCardModel {
   total: number;
   firstItem: number;
   lastItem: number;
+  problems: string;
   simulated: boolean;
 }
 
@@ -61,6 +62,7 @@ export function reconcileCardModel(view: { scope: string; scopeName: string; rep
     total,
     firstItem: total === 0 ? 0 : (page - 1) * pageSize + 1,
     lastItem: (page - 1) * pageSize + shown.length,
+    problems: report.problems.map((p) => `Could not read ${p.registration.name}: ${p.message}`).join('\n\n'),
     simulated: view.simulated,
   };
 }

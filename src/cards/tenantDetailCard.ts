@@ -19,12 +19,14 @@ export interface TenantDetailModel {
   title: string;
   subtitle: string;
   mappings: TenantMappingModel[];
+  problems: string;
   simulated: boolean;
 }
 
 export function tenantDetailModel(view: {
   customer?: CustomerSummary;
   rows: Array<{ row: TenantRow; request?: OnboardingRequest; portalLink: string }>;
+  problems: string;
   simulated: boolean;
 }): TenantDetailModel {
   const customer = view.customer;
@@ -32,6 +34,7 @@ export function tenantDetailModel(view: {
     title: customer ? `${customer.companyName} (${customer.domain})` : 'A tenant Partner Center no longer knows',
     subtitle: `Mapped on ${view.rows.length} registration${view.rows.length === 1 ? '' : 's'}`,
     simulated: view.simulated,
+    problems: view.problems,
     mappings: view.rows.map(({ row, request, portalLink }) => ({
       registrationName: row.registration.name,
       registrationId: row.registration.resourceId,

@@ -24,10 +24,20 @@ export interface TenantListModel {
   rows: TenantRowModel[];
   showRegistration: boolean;
   emptyText: string;
+  /** Registrations that could not be read (the others are listed). */
+  problems: string;
   simulated: boolean;
 }
 
-export function tenantListModel(view: { scope: string; scopeName: string; search: string; page: TenantPage; showRegistration: boolean; simulated: boolean }): TenantListModel {
+export function tenantListModel(view: {
+  scope: string;
+  scopeName: string;
+  search: string;
+  page: TenantPage;
+  showRegistration: boolean;
+  problems: string;
+  simulated: boolean;
+}): TenantListModel {
   const { page, search } = view;
   const matchLine = search ? `${page.matching.toLocaleString('en-US')} of ${page.total.toLocaleString('en-US')} match "${search}"` : `${page.total.toLocaleString('en-US')} mapped`;
   return {
@@ -43,6 +53,7 @@ export function tenantListModel(view: { scope: string; scopeName: string; search
       page.total === 0
         ? 'No tenants are mapped here yet: usage on this registration is billed to its owner. Type onboard to map a customer.'
         : `Nothing matches "${search}". Clear the search box and click Search to see every tenant.`,
+    problems: view.problems,
     simulated: view.simulated,
   };
 }

@@ -5,7 +5,7 @@
 // through a request (onboard / remove) that goes through approval.
 import type { Guid, RegistrationRef, TenantMapping } from './model';
 import type { CallOptions, Cloud, CustomerSummary } from './ports';
-import { forEachLimited, type TenantDirectory } from './tenantDirectory';
+import { explain, forEachLimited, type RegistrationProblem, type TenantDirectory } from './tenantDirectory';
 
 export type FindingKind = 'unmapped' | 'inactive-subscription' | 'customer-gone' | 'partially-mapped';
 
@@ -31,6 +31,8 @@ export interface ReconcileReport {
   counts: Record<FindingKind, number>;
   customersChecked: number;
   mappingsChecked: number;
+  /** Registrations that could not be read; they are left out of the comparison. */
+  problems: RegistrationProblem[];
 }
 
 export interface ReconcileDependencies {
@@ -45,10 +47,13 @@ const DEFAULT_CONCURRENCY = 8;
 export async function reconcile(deps: ReconcileDependencies, scope: readonly RegistrationRef[], options?: CallOptions): Promise<ReconcileReport> {
   const { cloud, directory } = deps;
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
-  const compared = await billableRegistrations(cloud, directory.registrations, options);
-  const inScope = (r: RegistrationRef) => scope.some((s) => same(s, r));
-  const rows = await directory.listTenants(unique([...scope, ...compared]), { ...options, fresh: true });
-  const mapped = rows.map((r) => r as TenantMapping & { customer?: CustomerSummary });
+  const problems: RegistrationProblem[] = [];
+  const compared = await billableRegistrations(cloud, directory.registrations, problems, options);
+  const readable = scope.filter((r) => !problems.some((p) => same(p.registration, r)));
+  const inScope = (r: RegistrationRef) => readable.some((s) => same(s, r));
+  const survey = await directory.survey(unique([...readable, ...compared]), { ...options, fresh: true });
+  problems.push(...survey.problems);
+  const mapped = survey.rows.map((r) => r as TenantMapping & { customer?: CustomerSummary });
 
   const activeByTenant = new Map<Guid, Map<Guid, string>>();
   const knownTenants = [...new Set(mapped.filter((m) => m.customer).map((m) => m.customerTenantId))];
@@ -102,6 +107,7 @@ export async function reconcile(deps: ReconcileDependencies, scope: readonly Reg
     counts: countByKind(findings),
     customersChecked: new Set([...customers.map((c) => c.customerTenantId), ...mappedTenants]).size,
     mappingsChecked: mapped.filter((m) => inScope(m.registration)).length,
+    problems,
   };
 }
 
@@ -147,9 +153,21 @@ async function azureSubscriptionsOf(cloud: Pick<Cloud, 'partnerCenter'>, tenant:
   return result;
 }
 
-async function billableRegistrations(cloud: Pick<Cloud, 'registrations'>, allowed: readonly RegistrationRef[], options?: CallOptions): Promise<RegistrationRef[]> {
-  const infos = await Promise.all(allowed.map((r) => cloud.registrations.getRegistration(r, options)));
-  return infos.filter((i) => i.billingModel.toLowerCase() !== 'capacity').map((i) => i.ref);
+async function billableRegistrations(
+  cloud: Pick<Cloud, 'registrations'>,
+  allowed: readonly RegistrationRef[],
+  problems: RegistrationProblem[],
+  options?: CallOptions,
+): Promise<RegistrationRef[]> {
+  const infos = await Promise.all(
+    allowed.map((registration) =>
+      cloud.registrations.getRegistration(registration, options).catch((error: unknown) => {
+        problems.push({ registration, message: explain(error) });
+        return undefined;
+      }),
+    ),
+  );
+  return infos.filter((i) => i !== undefined && i.billingModel.toLowerCase() !== 'capacity').map((i) => i!.ref);
 }
 
 function finding(m: TenantMapping & { customer?: CustomerSummary }, kind: FindingKind, action: Finding['action']): Omit<Finding, 'detail'> {

@@ -7,7 +7,7 @@ import { ConcurrencyError, type RequestStore } from '../store/types';
 import { guidSchema, type Guid, type OnboardingRequest, type Person, type RegistrationRef, type RequestKind, type TenantMapping } from './model';
 import type { CallOptions, Cloud, CustomerSummary } from './ports';
 import { newRequestId } from './requestIds';
-import { clip, parseTenantQuery, selectRegistration } from './tenantDirectory';
+import { clip, explain, parseTenantQuery, selectRegistration } from './tenantDirectory';
 
 export const REMOVE_USAGE = 'remove tenant <subscription id> [on <registration>]';
 export const REMAP_USAGE = 'remap <subscription id> to <tenant id or domain> [on <registration>]';
@@ -153,22 +153,35 @@ async function locate(deps: TenantChangeDependencies, input: RemovalInput, optio
     if (selection.kind !== 'one') return { ok: false, message: 'Name one registration for a change, not all of them. Nothing was changed.' };
     return { ok: true, registration: selection.registration, mapping: await registrations.getMapping(selection.registration, input.azureSubscriptionId, options) };
   }
-  const found = await Promise.all(registrations.allowed.map(async (r) => ({ registration: r, mapping: await registrations.getMapping(r, input.azureSubscriptionId, options) })));
+  const unreadable: string[] = [];
+  const found = await Promise.all(
+    registrations.allowed.map(async (r) => {
+      try {
+        return { registration: r, mapping: await registrations.getMapping(r, input.azureSubscriptionId, options) };
+      } catch (error) {
+        unreadable.push(`Could not read ${r.name}: ${explain(error)}`);
+        return { registration: r, mapping: undefined };
+      }
+    }),
+  );
   const mapped = found.filter((f) => f.mapping);
   if (mapped.length === 1) return { ok: true, ...mapped[0] };
   const names = registrations.allowed.map((r) => r.name).join(', ');
+  const unread = unreadable.length ? ` (${unreadable.join(' ')})` : '';
   if (mapped.length > 1) {
     return { ok: false, message: `Subscription ${input.azureSubscriptionId} is mapped on ${mapped.map((f) => f.registration.name).join(' and ')}: add \`on <registration>\` to say which. Nothing was changed.` };
   }
   if (registrations.allowed.length === 1) return { ok: true, registration: registrations.allowed[0] };
   if (tenant) {
-    const onTenant = await Promise.all(registrations.allowed.map(async (r) => ((await registrations.listMappings(r, options)).some((m) => m.customerTenantId === tenant) ? r : undefined)));
+    const onTenant = await Promise.all(
+      registrations.allowed.map(async (r) => ((await registrations.listMappings(r, options).catch(() => [])).some((m) => m.customerTenantId === tenant) ? r : undefined)),
+    );
     const hits = onTenant.filter((r): r is RegistrationRef => Boolean(r));
     if (hits.length === 1) return { ok: true, registration: hits[0] };
   }
   return {
     ok: false,
-    message: `Subscription ${input.azureSubscriptionId} is not mapped on any registration${tenant ? ' and I cannot tell which one you mean' : ''}. Add \`on <registration>\` (one of ${names}). Nothing was changed.`,
+    message: `Subscription ${input.azureSubscriptionId} is not mapped on any registration I could read${tenant ? ' and I cannot tell which one you mean' : ''}. Add \`on <registration>\` (one of ${names}). Nothing was changed.${unread}`,
   };
 }
 

@@ -28,6 +28,17 @@ export interface TenantPage {
   total: number;
 }
 
+/** A registration that could not be read (it does not exist, access is denied…): the others are still shown. */
+export interface RegistrationProblem {
+  registration: RegistrationRef;
+  message: string;
+}
+
+export interface TenantSurvey {
+  rows: TenantRow[];
+  problems: RegistrationProblem[];
+}
+
 export interface TenantDirectoryOptions {
   cloud: Pick<Cloud, 'registrations' | 'partnerCenter'>;
   /** Parallel Partner Center customer lookups. Default 8. */
@@ -43,8 +54,10 @@ export interface TenantDirectory {
   readonly registrations: readonly RegistrationRef[];
   /** `registration` as typed: a registration name or resource id among the allowed ones; `all`; or empty. */
   selectRegistration(argument: string): RegistrationSelection;
-  /** Every mapping on the registrations, joined with customers, ordered by customer name. `fresh` skips the listing cache. */
+  /** Every mapping on the registrations, joined with customers, ordered by customer name. `fresh` skips the listing cache. Throws when a registration cannot be read. */
   listTenants(registrations: readonly RegistrationRef[], options?: CallOptions & { fresh?: boolean }): Promise<TenantRow[]>;
+  /** Like listTenants, but a registration that cannot be read is reported and the others are still listed. */
+  survey(registrations: readonly RegistrationRef[], options?: CallOptions & { fresh?: boolean }): Promise<TenantSurvey>;
   /** The Partner Center customer of a tenant (cached briefly); undefined when Partner Center does not know it. */
   customer(customerTenantId: Guid, options?: CallOptions): Promise<CustomerSummary | undefined>;
   /** Forgets the cached listing of a registration (after a change). */
@@ -93,6 +106,15 @@ export function createTenantDirectory(options: TenantDirectoryOptions): TenantDi
     return listing;
   }
 
+  async function join(all: TenantMapping[], callOptions?: CallOptions): Promise<TenantRow[]> {
+    const tenants = [...new Set(all.map((m) => m.customerTenantId))];
+    const known = new Map<Guid, CustomerSummary | undefined>();
+    await forEachLimited(tenants, concurrency, async (tenantId) => {
+      known.set(tenantId, await customer(tenantId, callOptions));
+    });
+    return all.map((m) => ({ ...m, customer: known.get(m.customerTenantId) })).sort(byCustomerName);
+  }
+
   return {
     registrations: registrations.allowed,
     selectRegistration: (argument) => selectRegistration(registrations.allowed, argument),
@@ -102,13 +124,19 @@ export function createTenantDirectory(options: TenantDirectoryOptions): TenantDi
     },
     async listTenants(selected, callOptions) {
       const lists = await Promise.all(selected.map((r) => mappings(r, callOptions?.fresh ?? false, callOptions)));
-      const all = lists.flat();
-      const tenants = [...new Set(all.map((m) => m.customerTenantId))];
-      const known = new Map<Guid, CustomerSummary | undefined>();
-      await forEachLimited(tenants, concurrency, async (tenantId) => {
-        known.set(tenantId, await customer(tenantId, callOptions));
-      });
-      return all.map((m) => ({ ...m, customer: known.get(m.customerTenantId) })).sort(byCustomerName);
+      return join(lists.flat(), callOptions);
+    },
+    async survey(selected, callOptions) {
+      const problems: RegistrationProblem[] = [];
+      const lists = await Promise.all(
+        selected.map((registration) =>
+          mappings(registration, callOptions?.fresh ?? false, callOptions).catch((error: unknown) => {
+            problems.push({ registration, message: explain(error) });
+            return [] as TenantMapping[];
+          }),
+        ),
+      );
+      return { rows: await join(lists.flat(), callOptions), problems };
     },
   };
 }
@@ -185,17 +213,27 @@ export function parseTenantQuery(text: string): TenantQuery | { kind: 'invalid';
 }
 
 /** Finds the mappings a query names, on every allowed registration (fresh listings: an inspection shows what is there now). */
-export async function findTenant(directory: TenantDirectory, cloud: Pick<Cloud, 'partnerCenter'>, query: TenantQuery, options?: CallOptions): Promise<{ rows: TenantRow[]; customer?: CustomerSummary }> {
-  let tenantId: Guid | undefined;
+export async function findTenant(
+  directory: TenantDirectory,
+  cloud: Pick<Cloud, 'partnerCenter'>,
+  query: TenantQuery,
+  options?: CallOptions,
+): Promise<{ rows: TenantRow[]; customer?: CustomerSummary; problems: RegistrationProblem[] }> {
   let customer: CustomerSummary | undefined;
   if (query.kind === 'domain') {
     customer = await cloud.partnerCenter.findCustomerByDomain(query.domain, options);
-    if (!customer) return { rows: [] };
-    tenantId = customer.customerTenantId;
+    if (!customer) return { rows: [], problems: [] };
   }
-  const rows = await directory.listTenants(directory.registrations, { ...options, fresh: true });
-  const found = rows.filter((r) => (tenantId ? r.customerTenantId === tenantId : r.azureSubscriptionId === (query as { id: Guid }).id || r.customerTenantId === (query as { id: Guid }).id));
-  return { rows: found, customer: customer ?? found[0]?.customer };
+  const tenantId = customer?.customerTenantId;
+  const id = query.kind === 'id' ? query.id : undefined;
+  const { rows, problems } = await directory.survey(directory.registrations, { ...options, fresh: true });
+  const found = rows.filter((r) => (tenantId ? r.customerTenantId === tenantId : r.azureSubscriptionId === id || r.customerTenantId === id));
+  return { rows: found, customer: customer ?? found[0]?.customer, problems };
+}
+
+/** One line per registration that could not be read, for the end of a card or message. */
+export function describeProblems(problems: readonly RegistrationProblem[]): string {
+  return problems.map((p) => `Could not read ${p.registration.name}: ${p.message}`).join('\n\n');
 }
 
 /** Runs `work` over `items`, at most `limit` at a time. */

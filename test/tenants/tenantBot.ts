@@ -1,0 +1,154 @@
+// The real bot (CspBot routing, the tenant feature, real SQLite store, real clients on the simulated
+// cloud) driven through botbuilder's TestAdapter with Teams-shaped activities: typed commands and
+// Action.Execute invokes, whose answer is the card that replaces the clicked one.
+import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
+import pino from 'pino';
+import { CspBot } from '../../src/bot/cspBot';
+import { createTenantFeature, type TenantFeature } from '../../src/bot/tenantFeature';
+import type { OnboardingRequest } from '../../src/onboarding/model';
+import type { Cloud } from '../../src/onboarding/ports';
+import type { BotStore } from '../../src/store/types';
+
+export type Card = { type: 'AdaptiveCard'; body?: Element[]; actions?: Element[] } & Record<string, unknown>;
+type Element = Record<string, unknown> & { type: string };
+
+export const TENANT_ID = '11111111-2222-4333-8444-555555555555';
+
+export interface Person {
+  id: string;
+  name: string;
+  aadObjectId: string;
+}
+
+export interface TenantBot {
+  adapter: TestAdapter;
+  feature: TenantFeature;
+  /** Requests handed to the approval feature, in order. */
+  submitted: OnboardingRequest[];
+}
+
+export function buildTenantBot(store: BotStore, cloud: Cloud): TenantBot {
+  const submitted: OnboardingRequest[] = [];
+  const feature = createTenantFeature({ cloud, store, logger: { warn: () => undefined }, submitted: async (r) => void submitted.push(r) });
+  const conversationState = new ConversationState(store.state);
+  const bot = new CspBot({
+    commands: feature.commands,
+    cardActions: feature.cardActions,
+    store,
+    conversationState,
+    userState: new UserState(store.state),
+    logger: pino({ level: 'silent' }),
+    config: { ALLOWED_TENANT_IDS: [] },
+    cloud,
+  });
+  return { adapter: new TestAdapter(async (context) => bot.run(context)), feature, submitted };
+}
+
+export class Chat {
+  private next = 1;
+  constructor(
+    private readonly bot: TenantBot,
+    readonly user: Person,
+  ) {}
+
+  async say(text: string): Promise<Partial<Activity>[]> {
+    return this.process({ type: 'message', text });
+  }
+
+  /** The last card of the replies to a typed command. */
+  async card(text: string): Promise<Card> {
+    const replies = await this.say(text);
+    const card = lastCard(replies);
+    if (!card) throw new Error(`No card in the replies to "${text}": ${JSON.stringify(replies.map((r) => r.text))}`);
+    return card;
+  }
+
+  /** The text replies to a typed command. */
+  async text(text: string): Promise<string> {
+    return (await this.say(text))
+      .map((r) => r.text)
+      .filter(Boolean)
+      .join('\n');
+  }
+
+  /** Clicks an Action.Execute button by title, with the card's inputs (and `typed`) sent along; returns the replacing card. */
+  async click(card: Card, title: string, typed: Record<string, string> = {}): Promise<Card> {
+    const action = findAction(card, title);
+    const inputs = action.associatedInputs === 'none' ? {} : { ...inputValues(card), ...typed };
+    return this.invoke(String(action.verb), { ...(action.data as Record<string, unknown>), ...inputs });
+  }
+
+  /** Sends an invoke with any verb and data (what a crafted client could send). */
+  async invoke(verb: string, data: Record<string, unknown>): Promise<Card> {
+    const replies = await this.process({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data } } });
+    const response = replies.find((r) => r.type === 'invokeResponse')?.value as { body?: { type: string; value: Card } } | undefined;
+    if (response?.body?.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`"${verb}" got no card: ${JSON.stringify(response)}`);
+    return response.body.value;
+  }
+
+  private async process(fields: Partial<Activity>): Promise<Partial<Activity>[]> {
+    await this.bot.adapter.processActivity({
+      ...fields,
+      id: `${this.user.id}-${this.next++}`,
+      channelId: 'msteams',
+      serviceUrl: 'https://smba.example.test/teams/',
+      from: { id: this.user.id, name: this.user.name, aadObjectId: this.user.aadObjectId },
+      recipient: { id: '28:bot', name: 'CSP Bot' },
+      conversation: { id: `a:1on1-${this.user.id}`, name: '', conversationType: 'personal', tenantId: TENANT_ID, isGroup: false },
+      channelData: { tenant: { id: TENANT_ID } },
+    });
+    const replies: Partial<Activity>[] = [];
+    for (let reply = this.bot.adapter.getNextReply(); reply; reply = this.bot.adapter.getNextReply()) replies.push(reply);
+    return replies;
+  }
+}
+
+export function lastCard(replies: Partial<Activity>[]): Card | undefined {
+  const cards = replies.flatMap((r) => r.attachments ?? []).filter((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
+  return cards.at(-1)?.content as Card | undefined;
+}
+
+function walk(node: unknown, visit: (element: Element) => void): void {
+  if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
+  if (!node || typeof node !== 'object') return;
+  const element = node as Element;
+  if (typeof element.type === 'string') visit(element);
+  for (const key of ['body', 'items', 'actions', 'columns']) walk(element[key], visit);
+}
+
+export function buttons(card: Card): string[] {
+  const titles: string[] = [];
+  walk(card, (e) => {
+    if (e.type === 'Action.Execute' || e.type === 'Action.OpenUrl') titles.push(String(e.title));
+  });
+  return titles;
+}
+
+export function findAction(card: Card, title: string): Element {
+  const found: Element[] = [];
+  walk(card, (e) => {
+    if ((e.type === 'Action.Execute' || e.type === 'Action.OpenUrl') && e.title === title) found.push(e);
+  });
+  if (found.length !== 1) throw new Error(`Expected one button "${title}", found ${found.length}; buttons: ${buttons(card).join(', ')}`);
+  return found[0];
+}
+
+function inputValues(card: Card): Record<string, string> {
+  const values: Record<string, string> = {};
+  walk(card, (e) => {
+    if (e.type.startsWith('Input.') && typeof e.id === 'string' && typeof e.value === 'string') values[e.id] = e.value;
+  });
+  return values;
+}
+
+/** Every TextBlock's text and every fact as "title: value", in order. */
+export function texts(card: Card): string[] {
+  const found: string[] = [];
+  walk(card, (e) => {
+    if (e.type === 'TextBlock') found.push(String(e.text));
+    if (e.type === 'FactSet') for (const f of (e.facts as { title: string; value: string }[]) ?? []) found.push(`${f.title}: ${f.value}`);
+  });
+  return found;
+}
+
+export const cardBytes = (card: Card) => Buffer.byteLength(JSON.stringify(card), 'utf8');
