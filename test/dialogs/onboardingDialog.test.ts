@@ -163,6 +163,25 @@ describe('onboarding a new customer with an Azure plan', () => {
     expect(title(stale)).toBe('This onboarding draft is no longer open');
     expect(await requestsNow()).toHaveLength(before + 1);
   });
+
+  it('keeps the request when posting it for approval fails, and says so', async () => {
+    const failing = buildBot({
+      store: world.store,
+      cloud: world.cloud,
+      onSubmitted: async () => {
+        throw new Error('approvers channel unreachable');
+      },
+    });
+    const operator = new Operator(failing, ALEX, { id: `a:1on1-hook-${Math.random()}`, conversationType: 'personal' });
+    const subscription = await newCustomerUpToSubscription(operator, { companyName: 'Hooky', domainPrefix: 'hooky' });
+    const registration = await operator.click(subscription, 'Next');
+    const access = await operator.click(registration, 'Use azurestack-payg-east');
+    const review = await operator.click(access, 'Next', { accessKind: 'none' });
+    const note = await operator.click(review, 'Submit');
+    const id = /^Request (\S+) submitted — waiting for approval$/.exec(title(note))?.[1] as OnboardingRequest['id'];
+    expect(texts(note).join(' ')).toContain(`The request is stored, but posting it for approval failed; type status ${id} and tell an administrator.`);
+    expect((await world.store.requests.get(id))?.value.status).toBe('pending_approval');
+  });
 });
 
 describe('onboarding an existing customer with an existing Azure subscription', () => {

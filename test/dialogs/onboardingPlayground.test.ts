@@ -82,4 +82,24 @@ describe('onboarding in the local Teams client', () => {
     // Nothing was created in Partner Center: approval comes first.
     expect(sandbox.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/partnercenter/v1/customers'))).toHaveLength(0);
   });
+
+  it('in a channel, @mention onboard starts a draft in the thread; another member clicking it gets "this is X\'s draft"', async () => {
+    const [alex, megan] = PLAYGROUND_USERS;
+    const sent = await pg.client.sendText(pg.conversations.channel, `<at>${pg.bot.name}</at> onboard`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
+    const thread = sent.postConversationId as string;
+    expect(thread).toBeTruthy();
+    const message = await pg.client.waitForMessage(
+      (m) => m.conversationId === thread && JSON.stringify(adaptiveCardOf(m) ?? {}).includes('Onboard a customer: customer'),
+      { after: sent },
+    );
+    const customer = adaptiveCardOf(message) as Card;
+    expect(texts(customer)).toContain(`Step 1 of 5 · draft of ${alex.name}`);
+
+    const action = findAction(customer, 'New customer');
+    const refused = await pg.client.invoke(thread, message.messageId, { verb: String(action.verb), data: action.data as Record<string, unknown> }, megan);
+    expect(title(refused.value as Card)).toBe(`This is ${alex.name}'s onboarding draft`);
+
+    const company = await click(thread, message.messageId, customer, 'New customer');
+    expect(title(company)).toBe('Onboard a customer: new customer');
+  });
 });
