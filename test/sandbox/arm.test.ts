@@ -249,11 +249,15 @@ describe('role assignments (R-1)', () => {
   });
 
   test('api-version 2015-07-01 answers in its own shape (no principalType)', async () => {
-    const { token, url, body } = await setting();
+    const { token, sub, url, body } = await setting();
     const created = await call(url(randomUUID(), '2015-07-01'), { method: 'PUT', token, body: body() });
     expect(created.status).toBe(201);
     expect(shapeDifferences(created.body, armExample('authorization/2015-07-01/examples/PutRoleAssignment.json', 201))).toEqual([]);
     expect((created.body as { properties: object }).properties).not.toHaveProperty('principalType');
+    const list = await call(`${sandbox.env.ARM_ENDPOINT}/subscriptions/${sub}/providers/Microsoft.Authorization/roleAssignments?api-version=2015-07-01`, { token });
+    expect(list.status).toBe(200);
+    expect((list.body as { value: unknown[] }).value).toHaveLength(1);
+    expect(shapeDifferences(list.body, armExample('authorization/2015-07-01/examples/GetRoleAssignmentByScope.json', 200))).toEqual([]);
   });
 
   test('an unknown principal is PrincipalNotFound; a partner-tenant token is refused', async () => {

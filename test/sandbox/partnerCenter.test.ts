@@ -69,6 +69,13 @@ describe('customers', () => {
     expect(got.body).not.toHaveProperty('userCredentials');
   });
 
+  test("the docs' own request example is accepted as sent (PascalCase keys, trailing commas)", async () => {
+    const request = httpFixture('partner-center/create-a-customer.request.http');
+    const answer = await create(request.body);
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ companyProfile: { domain: 'xyz.ccsctp.net' }, billingProfile: { companyName: 'test company', defaultAddress: { city: 'Redmond' } } });
+  });
+
   test('a retry with the same MS-RequestId returns the same customer and creates nothing', async () => {
     const requestId = randomUUID();
     const before = sandbox.state.counts().customersCreated;
@@ -134,7 +141,11 @@ describe('the Azure plan purchase', () => {
     const id = await newCustomer();
     const appOnly = await call(pc(`/v1/customers/${id}/agreements`), { method: 'POST', token, body: agreement });
     expect(appOnly.status).toBe(403);
-    const created = await call(pc(`/v1/customers/${id}/agreements`), { method: 'POST', token: userToken, body: agreement });
+    const created = await call(pc(`/v1/customers/${id}/agreements`), {
+      method: 'POST',
+      token: userToken,
+      body: httpFixture('partner-center/confirm-customer-consent-customer-agreement.request.http').body,
+    });
     const fixture = httpFixture('partner-center/confirm-customer-consent-customer-agreement.response.http');
     expect(created.status).toBe(fixture.status);
     expect(shapeDifferences(created.body, fixture.body)).toEqual([]);
