@@ -14,7 +14,13 @@ import { randomUUID } from 'crypto';
 import consumers from 'stream/consumers';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
-import { BlobServiceClient, ContainerClient, type BlobClient, type BlobRequestConditions } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  ContainerClient,
+  type BlobClient,
+  type BlobRequestConditions,
+  type StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import type { Storage, StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { AuditEntry, OnboardingRequest, RequestStatus } from '../onboarding/model';
@@ -33,7 +39,8 @@ export interface BlobStoreOptions extends StoreOptions {
   connectionString?: string;
   /** e.g. https://<account>.blob.core.windows.net, used with `credential` (default: DefaultAzureCredential). */
   accountUrl?: string;
-  credential?: TokenCredential;
+  /** The bot's Azure credential; a shared-key credential also works (e.g. against Azurite). */
+  credential?: TokenCredential | StorageSharedKeyCredential;
   container: string;
 }
 
@@ -156,31 +163,42 @@ async function readAll<T>(container: ContainerClient, names: string[]): Promise<
   return read.filter((r): r is { name: string } & Versioned<T> => r !== undefined);
 }
 
+/**
+ * Writes a request under an ETag condition. Each call tags its write with a fresh id in the blob's
+ * metadata: when the SDK retries a write whose first response was lost (the write landed), the
+ * retry fails its condition, and the tag tells "that was our own write" from "someone else won".
+ */
+async function writeRequestIf(
+  blob: BlobClient,
+  request: OnboardingRequest,
+  conditions: BlobRequestConditions,
+): Promise<string | undefined> {
+  const writeId = randomUUID();
+  try {
+    return await writeJson(blob, request, conditions, { status: request.status, writeid: writeId });
+  } catch (err) {
+    if (!lostCas(err)) throw err;
+    const stored = await blob.getProperties().catch((e: unknown) => (statusCode(e) === 404 ? undefined : Promise.reject(e)));
+    return stored?.metadata?.writeid === writeId ? stored.etag : undefined;
+  }
+}
+
 function blobRequests(container: ContainerClient): RequestStore {
   const blobOf = (id: string) => container.getBlobClient(`requests/${encodeURIComponent(id)}.json`);
-  const metadataOf = (request: OnboardingRequest) => ({ status: request.status });
   const byAge = (a: Versioned<OnboardingRequest>, b: Versioned<OnboardingRequest>) =>
     a.value.createdAt.localeCompare(b.value.createdAt) || a.value.id.localeCompare(b.value.id);
 
   return {
     create: async (request) => {
-      try {
-        const etag = await writeJson(blobOf(request.id), request, { ifNoneMatch: '*' }, metadataOf(request));
-        return { value: structuredClone(request), etag };
-      } catch (err) {
-        if (lostCas(err)) throw requestTaken(request.id);
-        throw err;
-      }
+      const etag = await writeRequestIf(blobOf(request.id), request, { ifNoneMatch: '*' });
+      if (!etag) throw requestTaken(request.id);
+      return { value: structuredClone(request), etag };
     },
     get: (id) => readJson<OnboardingRequest>(blobOf(id)),
     replace: async (request, etag) => {
-      try {
-        const next = await writeJson(blobOf(request.id), request, { ifMatch: etag }, metadataOf(request));
-        return { value: structuredClone(request), etag: next };
-      } catch (err) {
-        if (lostCas(err)) throw requestChanged(request.id);
-        throw err;
-      }
+      const next = await writeRequestIf(blobOf(request.id), request, { ifMatch: etag });
+      if (!next) throw requestChanged(request.id);
+      return { value: structuredClone(request), etag: next };
     },
     // The status is in each blob's metadata, so one listing (5000 names a page) finds the matches
     // and only those are read. The listing still walks every request ever made; blob index tags

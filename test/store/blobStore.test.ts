@@ -8,7 +8,9 @@ import { loadConfig } from '../../src/config';
 import type { RequestId } from '../../src/onboarding/model';
 import { openBlobStore, openStore } from '../../src/store';
 import type { BotStore } from '../../src/store/types';
+import { StorageSharedKeyCredential } from '@azure/storage-blob';
 import { startAzurite, type AzuriteBlob } from '../support/azurite';
+import { startResponseLosingProxy, type ResponseLosingProxy } from './responseLosingProxy';
 import { describeStoreContract, sampleRequest } from './storeSuite';
 
 let azurite: AzuriteBlob;
@@ -100,7 +102,72 @@ describe('two bot instances on one container', () => {
   });
 });
 
+describe('a write whose response is lost on the network', () => {
+  let proxy: ResponseLosingProxy;
+  let store: BotStore;
+
+  beforeAll(async () => {
+    proxy = await startResponseLosingProxy(new URL(azurite.blobEndpoint).origin);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+  beforeEach(async () => {
+    // Same account and key, but every request goes through the proxy.
+    const connectionString = azurite.connectionString.replace(new URL(azurite.blobEndpoint).origin, proxy.origin);
+    store = await openBlobStore({ connectionString, container: freshContainer() });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const putOf = (blobPath: string) => (method: string, url: string) => method === 'PUT' && url.includes(blobPath);
+
+  it('a create retried by the SDK after it landed counts as created, once', async () => {
+    const before = proxy.lost();
+    proxy.loseNextResponse(putOf('/requests/ONB-LOST.json'));
+    const created = await store.requests.create(sampleRequest('ONB-LOST'));
+    expect(proxy.lost()).toBe(before + 1);
+    expect(await store.requests.get('ONB-LOST' as RequestId)).toEqual(created);
+    await expect(store.requests.create(sampleRequest('ONB-LOST'))).rejects.toThrow(/already exists/);
+  });
+
+  it('a replace retried by the SDK after it landed is reported as won, with the new etag', async () => {
+    const created = await store.requests.create(sampleRequest('ONB-LOST'));
+    const before = proxy.lost();
+    proxy.loseNextResponse(putOf('/requests/ONB-LOST.json'));
+    const approved = await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
+    expect(proxy.lost()).toBe(before + 1);
+    expect(await store.requests.get('ONB-LOST' as RequestId)).toEqual(approved);
+    await expect(store.requests.replace({ ...created.value, status: 'rejected' }, created.etag)).rejects.toThrow(/changed by someone else/);
+  });
+
+  it('an audit entry appended twice by a retry is listed once', async () => {
+    await store.audit.append({ requestId: 'ONB-LOST' as RequestId, at: '2026-11-26T08:00:00Z', actor: 'bot', action: 'submitted', detail: 'one' });
+    const before = proxy.lost();
+    proxy.loseNextResponse((method, url) => method === 'PUT' && url.includes('/audit/ONB-LOST.jsonl') && url.includes('comp=appendblock'));
+    await store.audit.append({ requestId: 'ONB-LOST' as RequestId, at: '2026-11-26T08:00:01Z', actor: 'bot', action: 'call', detail: 'two' });
+    expect(proxy.lost()).toBe(before + 1);
+    expect((await store.audit.list('ONB-LOST' as RequestId)).map((e) => e.detail)).toEqual(['one', 'two']);
+  });
+});
+
 describe('openStore', () => {
+  it('opens the blob store by account URL and credential (here Azurite\'s shared key)', async () => {
+    const credential = new StorageSharedKeyCredential(
+      'devstoreaccount1',
+      /AccountKey=([^;]+)/.exec(azurite.connectionString)![1],
+    );
+    const container = freshContainer();
+    const store = await openBlobStore({ accountUrl: azurite.blobEndpoint, credential, container });
+    await store.state.write({ 'msteams/users/u1': { locale: 'de-CH' } });
+    await store.requests.create(sampleRequest('ONB-URL1'));
+    const byConnectionString = await openBlobStore({ connectionString: azurite.connectionString, container });
+    expect((await byConnectionString.state.read(['msteams/users/u1']))['msteams/users/u1'].locale).toBe('de-CH');
+    expect((await byConnectionString.requests.get('ONB-URL1' as RequestId))?.value.id).toBe('ONB-URL1');
+    await Promise.all([store.close(), byConnectionString.close()]);
+  });
+
   it('opens the blob store for STORE=blob with a connection string', async () => {
     const config = loadConfig({
       STORE: 'blob',
