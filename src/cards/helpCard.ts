@@ -16,7 +16,16 @@ export interface HelpCardData {
 }
 
 export function renderHelpCard(data: HelpCardData): AdaptiveCard {
-  return renderCard(helpTemplate, data);
+  const commands = data.commands.map((c) => ({ usage: showAngleBrackets(c.usage), description: showAngleBrackets(c.description) }));
+  return renderCard(helpTemplate, { ...data, intro: showAngleBrackets(data.intro), commands });
+}
+
+/**
+ * Card renderers (Teams, Web Chat) treat `<request id>` as an HTML tag and drop it, so a usage
+ * line would lose its placeholders; single angle quotation marks read the same and survive.
+ */
+function showAngleBrackets(text: string): string {
+  return text.replace(/</g, '‹').replace(/>/g, '›');
 }
 
 /** Splits a handler's one-line usage (`status <id>: a request and its steps`) into the card's two columns. */
