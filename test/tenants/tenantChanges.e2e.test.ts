@@ -1,0 +1,202 @@
+// Re-map and removal end to end on the real server: restify + CloudAdapter (local mode) + the bot,
+// a real SQLite store, the real clients on the simulated cloud and a loopback Bot Connector that
+// records what Teams would receive. The operator types the command in the onboarding channel, the
+// approval card says exactly what will change, an approver approves, the durable run changes the
+// registration and the result is posted in the thread.
+import { randomUUID } from 'crypto';
+import { createApp, type App } from '../../src/app';
+import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
+import type { Sandbox } from '../../src/sandbox';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore } from '../../src/store/types';
+import { startLoopbackConnector, type LoopbackConnector, type SentActivity } from '../onboarding/loopbackConnector';
+import { TEAMS_TENANT, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+
+const CHANNEL = '19:onboarding@thread.tacv2';
+
+interface Member {
+  id: string;
+  aadObjectId: string;
+  name: string;
+}
+
+describe('re-map and removal through approval and the durable run', () => {
+  let sandbox: Sandbox;
+  let connector: LoopbackConnector;
+  let store: BotStore;
+  let app: App;
+  let url: string;
+  let adele: Member; // approver
+  let olivia: Member; // operator, not an approver
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    connector = await startLoopbackConnector();
+    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
+    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    connector.roster = [adele, olivia];
+    const config = sandboxConfig(sandbox, { APPROVAL_CHANNEL_ID: CHANNEL, ALLOWED_TENANT_IDS: TEAMS_TENANT });
+    store = await openSqliteStore(':memory:');
+    app = await createApp(config, { store, cloud: sandboxCloud(config) });
+    url = `http://127.0.0.1:${await app.listen(0)}/api/messages`;
+    await say(olivia, 'help');
+  });
+  afterAll(async () => {
+    await app?.approvals.idle();
+    await app?.close();
+    await store?.close();
+    await connector.close();
+    await sandbox.close();
+  });
+
+  function activity(from: Member, fields: Record<string, unknown>) {
+    return {
+      id: `act-${randomUUID()}`,
+      channelId: 'msteams',
+      serviceUrl: connector.serviceUrl,
+      from,
+      recipient: { id: '28:bot', name: 'CSP Onboarding' },
+      conversation: { id: CHANNEL, tenantId: TEAMS_TENANT, conversationType: 'channel' },
+      channelData: { tenant: { id: TEAMS_TENANT } },
+      timestamp: new Date().toISOString(),
+      ...fields,
+    };
+  }
+
+  async function post(body: unknown): Promise<{ status: number; body?: Record<string, unknown> }> {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Types a message in the channel; returns the bot's reply to it (not the approval card it may post as well). */
+  async function say(from: Member, text: string): Promise<SentActivity> {
+    const message = activity(from, { type: 'message', text });
+    const isReply = (s: SentActivity) => s.activity.replyToId === message.id;
+    await post(message);
+    await connector.waitFor((sent) => sent.some(isReply));
+    return connector.sent.find(isReply)!;
+  }
+
+  const click = (from: Member, verb: string, data: Record<string, unknown>) =>
+    post(activity(from, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } }));
+
+  const text = (sent: SentActivity | undefined) => JSON.stringify(sent?.activity ?? {});
+  const mappingsOf = (registrationId: string) => sandbox.state.registrations[registrationId.toLowerCase()].customerSubscriptions;
+  const requestNamed = async (reply: SentActivity): Promise<OnboardingRequest> => {
+    const id = /(DEL|MAP)-[0-9A-HJ-NP-Z]{4,8}/.exec(text(reply))![0] as RequestId;
+    return (await store.requests.get(id))!.value;
+  };
+  const approvalCardOf = (request: OnboardingRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.approvalCard?.activityId);
+  const resultOf = (request: OnboardingRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.results.resultPostedActivityId);
+
+  it('removes a mapping: the card says what goes and who pays; a non-approver cannot approve; the approver can; the result warns about billing', async () => {
+    const customer = sandbox.seedCustomer({ companyName: 'Leaving Co', domain: `leaving${Date.now()}.onmicrosoft.com`, azurePlan: 'active', mappedOn: [sandbox.registrations.payAsYouUse] });
+    const subscription = customer.azureSubscriptionId!;
+    const deletesBefore = sandbox.state.counters.mappingDeletes;
+
+    const reply = await say(olivia, `remove tenant ${subscription}`);
+    expect(text(reply)).toMatch(/Request DEL-[0-9A-HJ-NP-Z]{4} submitted/);
+    const request = await requestNamed(reply);
+    expect(request).toMatchObject({ kind: 'remove', status: 'pending_approval', target: { azureSubscriptionId: subscription, customerTenantId: customer.customerTenantId } });
+
+    const card = text(approvalCardOf(request));
+    expect(card).toContain(`Remove the mapping of subscription ${subscription} (Leaving Co) from azurestack-payg-east`);
+    expect(card).toContain(`DELETE the customer subscription ${subscription} from azurestack-payg-east.`);
+    expect(card).toContain("billed to the registration's owner (you, the CSP) again");
+
+    // Olivia is not an approver: refused, audited, nothing removed.
+    const refused = await click(olivia, 'request.approve', { requestId: request.id });
+    expect(JSON.stringify(refused.body)).toContain(`Only approvers can decide request ${request.id}`);
+    expect((await store.requests.get(request.id))!.value.status).toBe('pending_approval');
+    expect(mappingsOf(sandbox.registrations.payAsYouUse)[subscription]).toEqual({ tenantId: customer.customerTenantId });
+    expect((await store.audit.list(request.id)).map((e) => e.action)).toContain('approved-refused');
+
+    const approved = await click(adele, 'request.approve', { requestId: request.id });
+    expect(approved.status).toBe(200);
+    await app.approvals.idle();
+
+    const done = (await store.requests.get(request.id))!.value;
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.map((s) => [s.name, s.status])).toEqual([
+      ['check-registration', 'done'],
+      ['remove-mapping', 'done'],
+      ['post-result', 'done'],
+    ]);
+    expect(done.results.mappingRemoval).toBe('deleted');
+    expect(mappingsOf(sandbox.registrations.payAsYouUse)[subscription]).toBeUndefined();
+    expect(sandbox.state.counters.mappingDeletes - deletesBefore).toBe(1);
+
+    const result = resultOf(done);
+    expect(result?.conversationId).toBe(`${CHANNEL};messageid=${request.approvalCard!.activityId}`);
+    expect(text(result)).toContain(`<at>Olivia Operator</at> request ${request.id} is done`);
+    expect(text(result)).toContain(`usage of tenant ${customer.customerTenantId} on azurestack-payg-east is billed to the registration's owner (you, the CSP)`);
+    const trail = (await store.audit.list(request.id)).map((e) => e.action);
+    expect(trail).toEqual(expect.arrayContaining(['submitted', 'approval-requested', 'approved-refused', 'approved', 'run-started', 'tenant-unmapped', 'run-succeeded']));
+  });
+
+  it('a removal the API reports as already gone finishes, says so, and still warns about billing', async () => {
+    const customer = sandbox.seedCustomer({ companyName: 'Ghost Ltd', domain: `ghost${Date.now()}.onmicrosoft.com`, azurePlan: 'active', mappedOn: [sandbox.registrations.payAsYouUse] });
+    const subscription = customer.azureSubscriptionId!;
+    const request = await requestNamed(await say(olivia, `remove tenant ${subscription} on azurestack-payg-east`));
+    // Someone removes it by hand (PowerShell) before the approver gets to it.
+    delete mappingsOf(sandbox.registrations.payAsYouUse)[subscription];
+    const deletesBefore = sandbox.state.counters.mappingDeletes;
+
+    await click(adele, 'request.approve', { requestId: request.id });
+    await app.approvals.idle();
+
+    const done = (await store.requests.get(request.id))!.value;
+    expect(done.status).toBe('succeeded');
+    expect(done.results.mappingRemoval).toBe('already-gone');
+    expect(sandbox.state.counters.mappingDeletes).toBe(deletesBefore);
+    expect(text(resultOf(done))).toContain('was already gone: nothing had to be deleted');
+    expect(text(resultOf(done))).toContain("billed to the registration's owner");
+    expect((await store.audit.list(request.id)).map((e) => e.action)).toContain('mapping-already-gone');
+  });
+
+  it('re-maps a tenant to its new subscription: the card names the mapping the PUT overwrites, and the run replaces it', async () => {
+    const customer = sandbox.seedCustomer({ companyName: 'Movers Inc', domain: `movers${Date.now()}.onmicrosoft.com`, azurePlan: 'active', mappedOn: [sandbox.registrations.payAsYouUse] });
+    const oldSubscription = customer.azureSubscriptionId!;
+    const newSubscription = randomUUID();
+    sandbox.state.entitlements[newSubscription] = { ...sandbox.state.entitlements[oldSubscription], id: newSubscription, friendlyName: 'New Azure subscription' };
+    const domain = sandbox.state.customers[customer.customerTenantId].domain;
+
+    const request = await requestNamed(await say(olivia, `remap ${newSubscription} to ${domain}`));
+    expect(request).toMatchObject({ kind: 'remap', target: { azureSubscriptionId: newSubscription } });
+    const card = text(approvalCardOf(request));
+    expect(card).toContain(`Map subscription ${newSubscription} to Movers Inc on azurestack-payg-east`);
+    expect(card).toContain(`PUT the customer subscription ${newSubscription} with tenant ${customer.customerTenantId} on azurestack-payg-east.`);
+    expect(card).toContain(`Movers Inc is now billed through subscription ${oldSubscription}, which is replaced`);
+
+    await click(adele, 'request.approve', { requestId: request.id });
+    await app.approvals.idle();
+
+    const done = (await store.requests.get(request.id))!.value;
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.map((s) => s.name)).toEqual(['check-registration', 'map-tenant', 'post-result']);
+    const mappings = mappingsOf(sandbox.registrations.payAsYouUse);
+    expect(mappings[newSubscription]).toEqual({ tenantId: customer.customerTenantId });
+    expect(mappings[oldSubscription]).toBeUndefined();
+    expect(text(resultOf(done))).toContain(`usage of subscription ${newSubscription} on azurestack-payg-east is now billed to the customer`);
+    expect((await store.audit.list(request.id)).map((e) => e.action)).toContain('tenant-remapped');
+  });
+
+  it('a re-map whose target changed after approval stops instead of overwriting what nobody approved', async () => {
+    const customer = sandbox.seedCustomer({ companyName: 'Shifty', domain: `shifty${Date.now()}.onmicrosoft.com`, azurePlan: 'active', mappedOn: [sandbox.registrations.payAsYouUse] });
+    const newSubscription = randomUUID();
+    sandbox.state.entitlements[newSubscription] = { ...sandbox.state.entitlements[customer.azureSubscriptionId!], id: newSubscription };
+    const request = await requestNamed(await say(olivia, `remap ${newSubscription} to ${customer.customerTenantId} on azurestack-payg-east`));
+    // Meanwhile the tenant's mapping is removed by hand: the approved overwrite no longer matches.
+    delete mappingsOf(sandbox.registrations.payAsYouUse)[customer.azureSubscriptionId!];
+    const putsBefore = sandbox.state.counters.mappingPuts;
+
+    await click(adele, 'request.approve', { requestId: request.id });
+    await app.approvals.idle();
+
+    const failed = (await store.requests.get(request.id))!.value;
+    expect(failed.status).toBe('failed');
+    expect(failed.steps.find((s) => s.name === 'map-tenant')?.error?.code).toBe('MappingChangedSinceApproval');
+    expect(sandbox.state.counters.mappingPuts).toBe(putsBefore);
+  });
+});
