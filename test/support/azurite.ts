@@ -30,7 +30,6 @@ export async function startAzurite(): Promise<AzuriteBlob> {
       '--skipApiVersionCheck',
       '--disableTelemetry',
       '--silent',
-      '--loose',
     ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
