@@ -1,0 +1,133 @@
+// `reconcile` on a simulated cloud seeded with one of each mismatch: a customer with an active Azure
+// subscription mapped nowhere, a mapping whose subscription is no longer active, a mapping whose
+// customer is gone, and a tenant mapped on one registration but not on the other. The card counts
+// them, lists them, and each item's button submits the matching request for approval.
+import type { Cloud } from '../../src/onboarding/ports';
+import type { ReconcileScenario, Sandbox } from '../../src/sandbox';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore } from '../../src/store/types';
+import { MAX_CARD_BYTES } from '../../src/cards/render';
+import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { buildTenantBot, buttons, cardBytes, Chat, texts, type Card, type TenantBot } from './tenantBot';
+
+const OLIVIA = { id: '29:olivia', name: 'Olivia Operator', aadObjectId: 'bbbbbbbb-0000-4000-8000-000000000002' };
+
+type Element = Record<string, unknown> & { type: string; items?: Element[]; columns?: Element[]; actions?: Element[] };
+
+/** The finding containers of a reconcile card: their words and their one button. */
+function findings(card: Card): Array<{ text: string; button: Element }> {
+  const containers = (card.body ?? []).filter((e) => e.type === 'Container') as Element[];
+  return containers.map((c) => {
+    const columns = (c.items?.[0]?.columns ?? []) as Element[];
+    const words = (columns[0]?.items ?? []).map((t) => String(t.text)).join(' ');
+    const button = (columns[1]?.items?.[0]?.actions ?? [])[0] as Element;
+    return { text: words, button };
+  });
+}
+
+describe('reconcile: Partner Center against the registrations', () => {
+  let sandbox: Sandbox;
+  let cloud: Cloud;
+  let store: BotStore;
+  let bot: TenantBot;
+  let olivia: Chat;
+  let scenario: ReconcileScenario;
+  const name = (tenantId: string) => sandbox.state.customers[tenantId]?.companyName;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    scenario = sandbox.seedReconcileScenario();
+    cloud = sandboxCloud(sandboxConfig(sandbox));
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+  beforeEach(async () => {
+    store = await openSqliteStore(':memory:');
+    bot = buildTenantBot(store, cloud);
+    olivia = new Chat(bot, OLIVIA);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('finds each kind of mismatch the simulator was seeded with, counted and listed with the button that fixes it', async () => {
+    const card = await olivia.card('reconcile azurestack-payg-east');
+    expect(texts(card)[0]).toBe('Reconcile: azurestack-payg-east');
+    expect(cardBytes(card)).toBeLessThan(MAX_CARD_BYTES);
+    const all = texts(card);
+    expect(all).toContain('Active Azure subscription, mapped nowhere (billed to you): 1');
+    expect(all).toContain('Mapped, subscription no longer active: 1');
+    expect(all).toContain('Mapped, customer gone from Partner Center: 1');
+    // Halfway is on east only: missing on west, and on south (pay-as-you-use too); the Capacity registration is not compared.
+    expect(all).toContain('Mapped on one registration but not another: 2');
+    expect(all.join(' ')).toContain('compared azurestack-payg-east, azurestack-payg-west, azurestack-payg-south');
+
+    const items = findings(card);
+    const item = (words: string) => items.filter((i) => i.text.includes(words));
+
+    const [unmapped] = item(`Billed to you: ${name(scenario.unmapped.customerTenantId)}`);
+    expect(unmapped.text).toContain(`active Azure subscription (${scenario.unmapped.azureSubscriptionId}) mapped on no registration`);
+    expect(unmapped.button).toMatchObject({ title: 'Onboard on azurestack-payg-east', verb: 'tenants.onboard', data: { azureSubscriptionId: scenario.unmapped.azureSubscriptionId, customerTenantId: scenario.unmapped.customerTenantId } });
+
+    const [lapsed] = item(`Subscription not active: ${name(scenario.inactiveSubscription.customerTenantId)}`);
+    expect(lapsed.text).toContain(`Subscription ${scenario.inactiveSubscription.azureSubscriptionId} is mapped on azurestack-payg-east, but in Partner Center it is "disabled"`);
+    expect(lapsed.button).toMatchObject({ title: 'Remove from azurestack-payg-east', verb: 'tenants.remove', data: { azureSubscriptionId: scenario.inactiveSubscription.azureSubscriptionId } });
+
+    const [gone] = item(`Customer gone: tenant ${scenario.customerGone.customerTenantId}`);
+    expect(gone.text).toContain('Partner Center no longer has that customer');
+    expect(gone.button).toMatchObject({ title: 'Remove from azurestack-payg-east', data: { azureSubscriptionId: scenario.customerGone.azureSubscriptionId } });
+
+    const halfway = item(`Missing on a registration: ${name(scenario.partiallyMapped.customerTenantId)}`);
+    expect(halfway.map((h) => h.button.title).sort()).toEqual(['Onboard on azurestack-payg-south', 'Onboard on azurestack-payg-west']);
+    expect(halfway[0].text).toContain('is mapped on azurestack-payg-east but not on');
+    // Nothing was changed by looking.
+    expect(await store.requests.list()).toHaveLength(0);
+  });
+
+  it('Remove on a stale mapping and Onboard on an unmapped customer submit the matching requests for approval', async () => {
+    const card = await olivia.card('reconcile azurestack-payg-east');
+    const items = findings(card);
+    const goneItem = items.find((i) => i.text.includes(scenario.customerGone.customerTenantId))!;
+    const removal = await olivia.invoke(String(goneItem.button.verb), goneItem.button.data as Record<string, unknown>);
+    expect(texts(removal)[0]).toMatch(/^Request DEL-[0-9A-HJ-NP-Z]{4} submitted — waiting for approval$/);
+    expect(bot.submitted[0]).toMatchObject({
+      kind: 'remove',
+      target: { azureSubscriptionId: scenario.customerGone.azureSubscriptionId, customerTenantId: scenario.customerGone.customerTenantId },
+      customer: { companyName: `Tenant ${scenario.customerGone.customerTenantId} (not a Partner Center customer any more)` },
+    });
+
+    const unmappedItem = items.find((i) => i.button.verb === 'tenants.onboard' && i.text.includes(scenario.unmapped.azureSubscriptionId!))!;
+    const onboarding = await olivia.invoke(String(unmappedItem.button.verb), unmappedItem.button.data as Record<string, unknown>);
+    expect(texts(onboarding)[0]).toMatch(/^Request MAP-[0-9A-HJ-NP-Z]{4} submitted — waiting for approval$/);
+    expect(texts(onboarding)[1]).toContain('To onboard a new customer, or to give the customer guest access as well, type onboard.');
+    expect(texts(onboarding)).toContain('Overwrites: Nothing: the subscription is not mapped yet and the customer has no other subscription on this registration.');
+    expect(bot.submitted[1]).toMatchObject({ kind: 'remap', customer: { customerTenantId: scenario.unmapped.customerTenantId }, target: { azureSubscriptionId: scenario.unmapped.azureSubscriptionId } });
+
+    // The same click again is not a second request.
+    const again = await olivia.invoke(String(goneItem.button.verb), goneItem.button.data as Record<string, unknown>);
+    expect(texts(again)[0]).toBe(`Request ${bot.submitted[0].id} already asks for this`);
+    expect(bot.submitted).toHaveLength(2);
+  });
+
+  it('refuses a crafted Remove click: a bad subscription id, or a registration it may not use', async () => {
+    const badId = await olivia.invoke('tenants.remove', { registration: sandbox.registrations.payAsYouUse, azureSubscriptionId: '../../x' });
+    expect(texts(badId)).toEqual(['Nothing was changed', 'This button does not name a valid subscription. Type `reconcile` again.']);
+    const badRegistration = await olivia.invoke('tenants.remove', { registration: '../registrations/other', azureSubscriptionId: scenario.customerGone.azureSubscriptionId });
+    expect(texts(badRegistration)[1]).toContain('I do not know the registration');
+    expect(bot.submitted).toHaveLength(0);
+  });
+
+  it('asks which registration when none is named; "All registrations" compares them all', async () => {
+    const chooser = await olivia.card('reconcile');
+    expect(buttons(chooser)).toContain('All registrations');
+    const everything = await olivia.click(chooser, 'All registrations');
+    expect(texts(everything)[0]).toBe('Reconcile: all 4 registrations');
+    expect(texts(everything)).toContain('Active Azure subscription, mapped nowhere (billed to you): 1');
+    expect(buttons(everything)).toContain('Check again');
+  });
+
+  it('names the registrations it may use when the one typed is unknown', async () => {
+    expect(await olivia.text('reconcile azurestack-nowhere')).toContain('The registrations I may use are: azurestack-payg-east');
+  });
+});
