@@ -10,7 +10,8 @@ const main = path.join(root, 'lib', 'sandbox', 'main.js');
 const sources = path.join(root, 'src', 'sandbox');
 
 function newestSource() {
-  return Math.max(...fs.readdirSync(sources).map((f) => fs.statSync(path.join(sources, f)).mtimeMs));
+  const files = fs.readdirSync(sources).filter((f) => f.endsWith('.ts'));
+  return Math.max(...files.map((f) => fs.statSync(path.join(sources, f)).mtimeMs));
 }
 
 function isStale() {

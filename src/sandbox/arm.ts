@@ -87,7 +87,7 @@ function registrationOf(ctx: ArmContext, req: ApiRequest, [sub, rg, name]: strin
 
 const isReply = (x: unknown): x is Reply => typeof x === 'object' && x !== null && 'status' in x && !('customerSubscriptions' in x);
 
-export function registrationBody(r: Registration) {
+function registrationBody(r: Registration) {
   return {
     id: r.id,
     name: r.name,
@@ -113,13 +113,25 @@ function listRegistrations(ctx: ArmContext, req: ApiRequest, sub: string, rg?: s
   return json(200, { value });
 }
 
-export function mappingBody(r: Registration, azureSubscriptionId: string, tenantId: string) {
+function mappingBody(r: Registration, azureSubscriptionId: string, tenantId: string) {
   return {
     id: `${r.id}/customerSubscriptions/${azureSubscriptionId}`,
     name: `${r.name}/${azureSubscriptionId}`,
     type: 'Microsoft.AzureStack/registrations/customerSubscriptions',
     properties: { tenantId },
   };
+}
+
+/** A registration or mapping as GET would return it, by resource id (for the portal page). */
+export function armResourceById(state: SandboxState, id: string): unknown {
+  const mapping = /^(.*)\/customerSubscriptions\/([^/]+)$/i.exec(id);
+  if (mapping) {
+    const registration = findRegistration(state, mapping[1]);
+    const entry = registration?.customerSubscriptions[mapping[2]];
+    return registration && entry ? mappingBody(registration, mapping[2], entry.tenantId) : undefined;
+  }
+  const registration = findRegistration(state, id);
+  return registration ? registrationBody(registration) : undefined;
 }
 
 function putMapping(ctx: ArmContext, req: ApiRequest, params: string[]): Reply {
