@@ -94,6 +94,19 @@ describe('Entra', () => {
     expect(Object.keys(raw.body as object).sort()).toEqual(['correlation_id', 'error', 'error_codes', 'error_description', 'error_uri', 'timestamp', 'trace_id']);
   });
 
+  test('an unknown application is unauthorized_client; a scope without /.default is invalid_scope', async () => {
+    const ask = (clientId: string, scope: string) =>
+      call(`${sandbox.url}/${sandbox.partnerTenantId}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: sandbox.clientSecret, scope }).toString(),
+      });
+    const unknownApp = await ask(crypto.randomUUID(), 'https://graph.microsoft.com/.default');
+    expect([unknownApp.status, (unknownApp.body as { error: string }).error]).toEqual([400, 'unauthorized_client']);
+    const badScope = await ask(sandbox.clientId, 'https://graph.microsoft.com/User.Read');
+    expect([badScope.status, (badScope.body as { error: string }).error]).toEqual([400, 'invalid_scope']);
+  });
+
   test('an unknown tenant is not found (AADSTS90002)', async () => {
     const raw = await call(`${sandbox.url}/${crypto.randomUUID()}/v2.0/.well-known/openid-configuration`);
     expect(raw.status).toBe(400);

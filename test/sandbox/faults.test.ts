@@ -52,6 +52,19 @@ test('an ARM 429 carries Retry-After and the remaining-quota headers; 503 has th
   expect((await call(url, { token: armToken })).status).toBe(200);
 });
 
+test('a Graph 429 and 504 have the Graph error body; a throttled token endpoint answers in Entra\'s shape', async () => {
+  const token = await appToken(sandbox, sandbox.env.GRAPH_ENDPOINT);
+  sandbox.faults.add({ path: '/graph/v1.0/users', kind: 'status', status: 429, retryAfterSeconds: 2 });
+  sandbox.faults.add({ path: '/graph/v1.0/users', kind: 'status', status: 504 });
+  const throttled = await call(`${sandbox.env.GRAPH_ENDPOINT}/v1.0/users`, { token });
+  expect([throttled.status, throttled.headers.get('retry-after')]).toEqual([429, '2']);
+  expect(throttled.body).toMatchObject({ error: { code: 'TooManyRequests', innerError: { 'request-id': expect.any(String), date: expect.any(String) } } });
+  const gateway = await call(`${sandbox.env.GRAPH_ENDPOINT}/v1.0/users`, { token });
+  expect(gateway.body).toMatchObject({ error: { code: 'gatewayTimeout' } });
+  sandbox.faults.add({ path: /\/oauth2\/v2\.0\/token$/, kind: 'status', status: 503 });
+  await expect(appToken(sandbox, sandbox.env.GRAPH_ENDPOINT)).rejects.toThrow(/503.*temporarily_unavailable/);
+});
+
 test('the real ARM SDK retries a 429 after Retry-After and succeeds', async () => {
   sandbox.faults.add({ path: /azurestack-payg-east$/, kind: 'status', status: 429, retryAfterSeconds: 0, times: 2 });
   const credential = new ClientSecretCredential(sandbox.partnerTenantId, sandbox.clientId, sandbox.clientSecret, { authorityHost: sandbox.url, disableInstanceDiscovery: true });
