@@ -161,8 +161,11 @@ function buildFeatures(deps: FeatureDependencies): {
     onSubmitted: (request, context) => approvals.onSubmitted(request, context),
     cancelRequest: (context, args) => approvals.cancelRequest(context, args),
     onHookError: (err, request) => deps.logger.error({ err, requestId: request.id }, 'posting a submitted request for approval failed'),
+    continueConversation: (reference, logic) => deps.adapter.continueConversationAsync(deps.config.MicrosoftAppId ?? '', reference, logic),
+    onSweepError: (err, conversationId) => deps.logger.warn({ err, conversationId }, 'could not announce an expired onboarding draft'),
   });
   commands.push(...onboarding.commands);
   cardActions.push(...onboarding.cardActions);
+  services.push(...onboarding.services);
   return { commands, cardActions, services, approvals };
 }

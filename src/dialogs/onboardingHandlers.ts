@@ -1,6 +1,7 @@
 // The onboarding feature's entry points, in the shapes the bot routes to (src/bot/handlers.ts):
 // the `onboard` and `cancel` commands, and one card-action handler for every `onboard.*` verb.
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
+import { DraftExpirySweep, type ContinueConversation } from './draftExpirySweep';
 import type { CardAction } from './onboardingDialog';
 import { OnboardingSession, type OnboardingSessionOptions } from './onboardingSession';
 
@@ -54,6 +55,11 @@ export class OnboardingCardActions {
 
 export interface OnboardingFeatureOptions extends OnboardingSessionOptions {
   cancelRequest?: CancelRequest;
+  /** With it, expired drafts are also announced proactively (the expiry sweep, a background service). */
+  continueConversation?: ContinueConversation;
+  store: OnboardingSessionOptions['store'] & ConstructorParameters<typeof DraftExpirySweep>[0]['store'];
+  sweepIntervalMs?: number;
+  onSweepError?: (err: unknown, conversationId: string) => void;
 }
 
 /** Everything the composition root registers for onboarding. */
@@ -61,11 +67,25 @@ export function createOnboardingFeature(options: OnboardingFeatureOptions): {
   session: OnboardingSession;
   commands: [OnboardCommand, CancelCommand];
   cardActions: [OnboardingCardActions];
+  services: DraftExpirySweep[];
 } {
   const session = new OnboardingSession(options);
+  const services = options.continueConversation
+    ? [
+        new DraftExpirySweep({
+          session,
+          store: options.store,
+          draftTtlHours: options.draftTtlHours,
+          continueConversation: options.continueConversation,
+          intervalMs: options.sweepIntervalMs,
+          onError: options.onSweepError,
+        }),
+      ]
+    : [];
   return {
     session,
     commands: [new OnboardCommand(session), new CancelCommand(session, options.cancelRequest)],
     cardActions: [new OnboardingCardActions(session)],
+    services,
   };
 }

@@ -4,7 +4,7 @@
 // clock (it expires after DRAFT_TTL_HOURS untouched) and what a turn shows: a card returned in
 // place for a button, or a message for a typed command.
 import { randomUUID } from 'crypto';
-import { type ConversationState, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { type Activity, type ConversationState, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, type DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
 import { cardAttachment, type AdaptiveCard } from '../cards/render';
 import type { OnboardingRequest } from '../onboarding/model';
@@ -32,13 +32,29 @@ export interface OnboardingSessionOptions extends OnboardingDialogDependencies {
   onHookError?: (err: unknown, request: OnboardingRequest) => void;
 }
 
-/** When the draft was started and last touched: the expiry clock. */
+/** When the draft was started and last touched (the expiry clock), and whose it is, for the expiry note. */
 interface DraftClock {
   startedAt: string;
   touchedAt: string;
+  teamsUserId?: string;
+  name?: string;
 }
 
 const HOUR_MS = 3_600_000;
+const DIALOG_PREFIX = 'onboardingDialog:';
+const CLOCK_PREFIX = 'onboardingDraftClock:';
+
+/** The operators (keys) with a draft in this conversation state that has been left alone longer than the TTL. */
+export function staleDraftOperators(conversationStateValue: Record<string, unknown>, draftTtlHours: number, now = Date.now()): string[] {
+  return Object.keys(conversationStateValue)
+    .filter((name) => name.startsWith(CLOCK_PREFIX))
+    .filter((name) => isStale(conversationStateValue[name] as DraftClock | undefined, draftTtlHours, now))
+    .map((name) => name.slice(CLOCK_PREFIX.length));
+}
+
+function isStale(clock: DraftClock | undefined, draftTtlHours: number, now: number): boolean {
+  return clock !== undefined && now - Date.parse(clock.touchedAt) > draftTtlHours * HOUR_MS;
+}
 
 export class OnboardingSession {
   private readonly dialog: OnboardingDialog;
@@ -97,12 +113,12 @@ export class OnboardingSession {
       await context.sendActivity('You have no onboarding draft open, so there is nothing to cancel. To cancel a submitted request, type cancel and its id, e.g. cancel ONB-7F3K.');
       return;
     }
-    await this.forget(context, operator);
+    await this.forget(context, operator.key);
     await sendCard(context, cancelledNote());
   }
 
   private async finish(context: TurnContext, operator: DraftOwner, outcome: OnboardingOutcome): Promise<AdaptiveCard> {
-    await this.forget(context, operator);
+    await this.forget(context, operator.key);
     if (outcome.kind === 'cancelled') return cancelledNote();
     const request = outcome.request;
     let hookProblem = '';
@@ -125,13 +141,27 @@ export class OnboardingSession {
     );
   }
 
+  /**
+   * In a turn of a conversation (the expiry sweep's proactive one): discards every draft there left
+   * alone longer than DRAFT_TTL_HOURS, tells each operator (mentioned), and saves the state.
+   */
+  async expireStaleDrafts(context: TurnContext): Promise<number> {
+    const state = (await this.options.conversationState.load(context)) as Record<string, unknown>;
+    const stale = staleDraftOperators(state, this.options.draftTtlHours);
+    for (const key of stale) {
+      const clock = state[`${CLOCK_PREFIX}${key}`] as DraftClock;
+      await this.forget(context, key);
+      await context.sendActivity(expiryMention(clock, this.options.draftTtlHours));
+    }
+    if (stale.length > 0) await this.options.conversationState.saveChanges(context);
+    return stale.length;
+  }
+
   /** Discards a draft left alone longer than DRAFT_TTL_HOURS; returns the note saying so. */
   private async expireIfStale(context: TurnContext, operator: DraftOwner): Promise<AdaptiveCard | undefined> {
     const clock = await this.clockFor(operator).get(context);
-    if (!clock) return undefined;
-    const ttlMs = this.options.draftTtlHours * HOUR_MS;
-    if (Date.now() - Date.parse(clock.touchedAt) <= ttlMs) return undefined;
-    await this.forget(context, operator);
+    if (!clock || !isStale(clock, this.options.draftTtlHours, Date.now())) return undefined;
+    await this.forget(context, operator.key);
     return noteCard(
       'Your onboarding draft expired',
       `Your onboarding draft from ${formatTime(clock.startedAt)} expired after ${this.options.draftTtlHours} hours; type onboard to start again.`,
@@ -143,24 +173,25 @@ export class OnboardingSession {
     const accessor = this.clockFor(operator);
     const now = new Date().toISOString();
     const clock = await accessor.get(context);
-    await accessor.set(context, { startedAt: clock?.startedAt ?? now, touchedAt: now });
+    await accessor.set(context, { startedAt: clock?.startedAt ?? now, touchedAt: now, teamsUserId: operator.teamsUserId, name: operator.name });
   }
 
-  private async forget(context: TurnContext, operator: DraftOwner): Promise<void> {
-    await this.dialogStateFor(operator).delete(context);
-    await this.clockFor(operator).delete(context);
+  private async forget(context: TurnContext, operatorKey: string): Promise<void> {
+    await this.dialogStateFor(operatorKey).delete(context);
+    await this.clockFor(operatorKey).delete(context);
   }
 
   private dialogsFor(operator: DraftOwner): DialogSet {
-    return new DialogSet(this.dialogStateFor(operator)).add(this.dialog);
+    return new DialogSet(this.dialogStateFor(operator.key)).add(this.dialog);
   }
 
-  private dialogStateFor(operator: DraftOwner): StatePropertyAccessor<DialogState> {
-    return this.options.conversationState.createProperty<DialogState>(`onboardingDialog:${operator.key}`);
+  private dialogStateFor(operatorKey: string): StatePropertyAccessor<DialogState> {
+    return this.options.conversationState.createProperty<DialogState>(`${DIALOG_PREFIX}${operatorKey}`);
   }
 
-  private clockFor(operator: DraftOwner): StatePropertyAccessor<DraftClock> {
-    return this.options.conversationState.createProperty<DraftClock>(`onboardingDraftClock:${operator.key}`);
+  private clockFor(operator: DraftOwner | string): StatePropertyAccessor<DraftClock> {
+    const key = typeof operator === 'string' ? operator : operator.key;
+    return this.options.conversationState.createProperty<DraftClock>(`${CLOCK_PREFIX}${key}`);
   }
 }
 
@@ -169,6 +200,15 @@ export function operatorOf(context: TurnContext): DraftOwner {
   const from = context.activity.from ?? { id: 'unknown' };
   const aadObjectId = from.aadObjectId?.toLowerCase();
   return { key: aadObjectId ?? from.id, aadObjectId, teamsUserId: from.id, name: from.name ?? 'an operator' };
+}
+
+/** The proactive expiry note, mentioning the operator (in a channel thread others read it too). */
+function expiryMention(clock: DraftClock, draftTtlHours: number): Partial<Activity> {
+  const name = clock.name ?? 'there';
+  const words = `your onboarding draft from ${formatTime(clock.startedAt)} expired after ${draftTtlHours} hours; type onboard to start again.`;
+  if (!clock.teamsUserId) return { type: 'message', text: `Hello ${name}: ${words}` };
+  const at = `<at>${name}</at>`;
+  return { type: 'message', text: `${at} ${words}`, entities: [{ type: 'mention', text: at, mentioned: { id: clock.teamsUserId, name } }] };
 }
 
 function cancelledNote(): AdaptiveCard {

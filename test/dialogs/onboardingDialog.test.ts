@@ -16,6 +16,7 @@ import {
   startWorld,
   texts,
   title,
+  drainReplies,
   type BotUnderTest,
   type Card,
 } from './teamsTestClient';
@@ -495,5 +496,31 @@ describe('draft expiry', () => {
     expect(title(gone)).toBe('This onboarding draft is no longer open');
     const fresh = await alex.sayForCard('onboard');
     expect(title(fresh)).toBe('Onboard a customer: customer');
+  });
+
+  it('the sweep tells an operator proactively, in the thread, that their draft expired, and leaves fresher drafts alone', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.setSystemTime(new Date('2026-11-02T09:30:00Z'));
+    const thread = `${CHANNEL_THREAD}-sweep`;
+    const alexInChannel = new Operator(bot, ALEX, { id: thread, conversationType: 'channel' });
+    const megan = new Operator(bot, MEGAN, { id: thread, conversationType: 'channel' });
+    const alexCard = await alexInChannel.sayForCard('onboard');
+    const meganCard = await megan.sayForCard('onboard');
+
+    jest.setSystemTime(new Date('2026-11-06T09:30:00Z'));
+    const meganCompany = await megan.click(meganCard, 'New customer');
+    expect(await bot.sweep.sweep()).toBe(0);
+
+    jest.setSystemTime(new Date('2026-11-09T09:31:00Z')); // Alex: 168 h 1 min untouched; Megan: 72 h
+    expect(await bot.sweep.sweep()).toBe(1);
+    const notes = drainReplies(bot).filter((r) => r.type === 'message');
+    expect(notes).toHaveLength(1);
+    expect(notes[0].conversation?.id).toBe(thread);
+    expect(notes[0].text).toBe('<at>Alex Wilber</at> your onboarding draft from 2026-11-02 09:30 UTC expired after 168 hours; type onboard to start again.');
+    expect(notes[0].entities).toEqual([{ type: 'mention', text: '<at>Alex Wilber</at>', mentioned: { id: ALEX.id, name: 'Alex Wilber' } }]);
+
+    expect(title(await alexInChannel.click(alexCard, 'New customer'))).toBe('This onboarding draft is no longer open');
+    expect(title(await megan.click(meganCompany, 'Next', NEW_COMPANY))).toBe('Onboard a customer: billing profile of Tailspin Toys');
+    expect(await bot.sweep.sweep()).toBe(0);
   });
 });

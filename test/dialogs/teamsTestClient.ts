@@ -7,6 +7,7 @@ import pino from 'pino';
 import { CspBot } from '../../src/bot/cspBot';
 import { loadConfig } from '../../src/config';
 import { createOnboardingFeature, type CancelRequest } from '../../src/dialogs/onboardingHandlers';
+import type { DraftExpirySweep } from '../../src/dialogs/draftExpirySweep';
 import type { OnSubmitted } from '../../src/dialogs/onboardingSession';
 import type { Cloud } from '../../src/onboarding/ports';
 import { openSqliteStore } from '../../src/store/sqliteStore';
@@ -35,6 +36,7 @@ export interface BotUnderTest {
   cloud: Cloud;
   conversationState: ConversationState;
   submitted: string[];
+  sweep: DraftExpirySweep;
 }
 
 export interface BotOptions {
@@ -57,6 +59,13 @@ export function buildBot(options: BotOptions): BotUnderTest {
     draftTtlHours: options.draftTtlHours ?? 168,
     onSubmitted: options.onSubmitted ?? (async (request) => void submitted.push(request.id)),
     cancelRequest: options.cancelRequest,
+    // TestAdapter has no continueConversation: a proactive turn is an event activity run with the logic.
+    continueConversation: async (reference, logic) => {
+      await adapter.processActivity(
+        { type: 'event', name: 'proactive', channelId: reference.channelId, serviceUrl: reference.serviceUrl, conversation: reference.conversation, recipient: reference.user },
+        logic,
+      );
+    },
   });
   const bot = new CspBot({
     commands: feature.commands,
@@ -68,8 +77,16 @@ export function buildBot(options: BotOptions): BotUnderTest {
     config: { ALLOWED_TENANT_IDS: [] },
     cloud,
   });
+  // Declared last: the feature's proactive turns (above) only run once a test drives the sweep.
   const adapter = new TestAdapter(async (context) => bot.run(context));
-  return { adapter, store, cloud, conversationState, submitted };
+  return { adapter, store, cloud, conversationState, submitted, sweep: feature.services[0] };
+}
+
+/** Replies the bot sent outside a turn the test drove (proactive ones). */
+export function drainReplies(bot: BotUnderTest): Partial<Activity>[] {
+  const replies: Partial<Activity>[] = [];
+  for (let reply = bot.adapter.getNextReply(); reply; reply = bot.adapter.getNextReply()) replies.push(reply);
+  return replies;
 }
 
 /** One simulated cloud, the real clients on it, and an in-memory SQLite store. */
