@@ -212,6 +212,7 @@ export interface SandboxState {
   /** Entra directories by tenant id: the partner's and every customer's. */
   directories: Record<string, Directory>;
   roleAssignments: RoleAssignment[];
+  /** By lower-cased resource id (`state.registrations[sandbox.registrations.payAsYouUse.toLowerCase()]`). */
   registrations: Record<string, Registration>;
   delays: SandboxDelays;
   counters: SandboxCounts;
@@ -446,7 +447,7 @@ export function addRegistration(
   return registration;
 }
 
-/** Registration lookups ignore case in the fixed parts, as ARM does. */
+/** Registrations are keyed by the lower-cased resource id: ARM ignores case in the fixed parts. */
 export function registrationKey(id: string): string {
   return id.toLowerCase();
 }
