@@ -104,7 +104,8 @@ export class OnboardingDialog extends ComponentDialog {
   private async actOnCardStep(step: WaterfallStepContext<OnboardingDraft>): Promise<DialogTurnResult> {
     const draft = step.options;
     const action: CardAction = step.context.turnState.get(CARD_ACTION_KEY) ?? { verb: VERBS.resume, data: {} };
-    if (action.verb === VERBS.cancel) return step.endDialog({ kind: 'cancelled', draft } satisfies OnboardingOutcome);
+    // Cancel works from any card of this draft, never from a card of an older one.
+    if (action.verb === VERBS.cancel && action.data.draftId === draft.id) return step.endDialog({ kind: 'cancelled', draft } satisfies OnboardingOutcome);
     if (action.verb === VERBS.resume) return step.replaceDialog(CARD_LOOP, { ...draft, form: { ...draft.form, cardError: '' } });
     if (!this.isFromCurrentCard(draft, action)) return step.replaceDialog(CARD_LOOP, withCardError(draft, OUT_OF_DATE));
     if (action.verb === VERBS.submit) return this.submitStep(step, draft);

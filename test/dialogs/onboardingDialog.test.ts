@@ -412,6 +412,17 @@ describe('cancel', () => {
     expect(title(fresh)).toBe('Onboard a customer: customer');
   });
 
+  it("an older draft's Cancel button does not cancel the new draft", async () => {
+    const oldCustomer = await alex.sayForCard('onboard');
+    await alex.say('cancel');
+    const fresh = await alex.sayForCard('onboard');
+    const company = await alex.click(fresh, 'New customer');
+    const stale = await alex.click(oldCustomer, 'Cancel');
+    expect(title(stale)).toBe('Onboard a customer: new customer');
+    expect(texts(stale)).toContain('That card was out of date, so nothing changed: this is where your draft is now.');
+    expect(title(await alex.click(company, 'Next', NEW_COMPANY))).toBe('Onboard a customer: billing profile of Tailspin Toys');
+  });
+
   it('cancel <request id> goes to the injected cancelRequest, or says how to use it when there is none', async () => {
     const withoutHook = await alex.say('cancel ONB-7F3K');
     expect(withoutHook.map((r) => r.text).join(' ')).toMatch(/^"cancel ONB-7F3K" would cancel a submitted request, but this bot has no request cancelling switched on\. Type cancel on its own/);
