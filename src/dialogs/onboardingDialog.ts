@@ -83,6 +83,8 @@ export interface OnboardingDialogDependencies {
 export const CARD_ACTION_KEY = Symbol('onboarding card action');
 export const CARD_OUT_KEY = Symbol('onboarding card to show');
 
+/** Matches are kept in the draft (dialog state) and paged; a search wider than this asks for more letters. */
+const MAX_MATCHES = 50;
 const OUT_OF_DATE = 'That card was out of date, so nothing changed: this is where your draft is now.';
 
 export class OnboardingDialog extends ComponentDialog {
@@ -153,6 +155,11 @@ export class OnboardingDialog extends ComponentDialog {
     if (!input.ok) return withErrors(draft, input.values, input.errors);
     try {
       const matches = await this.deps.cloud.partnerCenter.searchCustomers(input.value);
+      if (matches.length > MAX_MATCHES) {
+        return withErrors(draft, input.values, {
+          customerQuery: `More than ${MAX_MATCHES} customers start with "${input.value.prefix}": type more of the name or domain.`,
+        });
+      }
       if (matches.length === 0) {
         const what = input.value.field === 'Domain' ? 'a domain' : 'a company name';
         return withErrors(draft, input.values, {

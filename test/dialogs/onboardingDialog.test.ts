@@ -260,6 +260,16 @@ describe('bad input comes back on the same card, values kept, the error beside t
     expect(inputValues(none)).toMatchObject({ customerQuery: 'Zzyzx' });
   });
 
+  it('customer search: more than 50 matches asks for more letters instead of paging through them all', async () => {
+    for (let i = 1; i <= 51; i++) world.sandbox.seedCustomer({ companyName: `Crowd ${i}`, domain: `crowd${i}.onmicrosoft.com` });
+    const customer = await alex.sayForCard('onboard');
+    const crowd = await alex.click(customer, 'Search', { searchField: 'CompanyName', customerQuery: 'Crowd' });
+    expect(title(crowd)).toBe('Onboard a customer: customer');
+    expect(errorBeside(crowd, 'customerQuery')).toBe('More than 50 customers start with "Crowd": type more of the name or domain.');
+    const narrowed = await alex.click(crowd, 'Search', { customerQuery: 'Crowd 1' });
+    expect(texts(narrowed)).toContain('Company name starts with "Crowd 1": showing 1–5 of 11.');
+  });
+
   it('company: a bad prefix, and a domain that belongs to an existing customer (also on Check availability)', async () => {
     const customer = await alex.sayForCard('onboard');
     const company = await alex.click(customer, 'New customer');
