@@ -1,6 +1,7 @@
 // Entry point (`node lib/index.js`): read .env, check the configuration, start the bot, and stop it
 // cleanly on SIGTERM/SIGINT. A bad configuration stops the process before it listens.
 import * as dotenv from 'dotenv';
+import { performance } from 'perf_hooks';
 import type { App } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
@@ -37,7 +38,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<App | 
   const { createApp } = await import('./app');
   const app = await createApp(config, { logger });
   const port = await app.listen(config.PORT);
-  for (const line of bannerLines(config, port, app.cloud)) logger.info({ port }, line);
+  // Time since the process started, for the cold-start budget (docs/performance.md).
+  const startupMs = Math.round(performance.now());
+  for (const line of bannerLines(config, port, app.cloud)) logger.info({ port, startupMs }, line);
 
   let stopping = false;
   const stop = (signal: string) => {
