@@ -5,6 +5,7 @@ import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   type ConversationState,
+  type InvokeResponse,
   MessageFactory,
   TeamsActivityHandler,
   TurnContext,
@@ -41,10 +42,12 @@ export class CspBot extends TeamsActivityHandler {
   private readonly allowedTenants: Set<string>;
   private readonly savedReferences = new Map<string, string>();
   private readonly helpCards = new Map<string, AdaptiveCard>();
+  private readonly commandWords: Array<{ handler: CommandHandler; command: string }>;
 
   constructor(private readonly options: CspBotOptions) {
     super();
     this.allowedTenants = new Set(options.config.ALLOWED_TENANT_IDS.map((t) => t.toLowerCase()));
+    this.commandWords = options.commands.map((handler) => ({ handler, command: normalise(handler.command).toLowerCase() }));
 
     this.onMessage(async (context, next) => {
       await this.routeMessage(context);
@@ -100,7 +103,7 @@ export class CspBot extends TeamsActivityHandler {
     const words = normalise(text);
     const handler = this.commandFor(words);
     if (handler) {
-      await handler.handle(context, words.slice(handler.command.length).trim());
+      await handler.handle(context, words.slice(normalise(handler.command).length).trim());
       return;
     }
     const understood = words === '' || words.toLowerCase() === 'help';
@@ -111,21 +114,30 @@ export class CspBot extends TeamsActivityHandler {
   /** The handler whose command is the longest prefix (whole words, case-insensitive) of the text. */
   private commandFor(words: string): CommandHandler | undefined {
     const lower = words.toLowerCase();
-    let best: CommandHandler | undefined;
-    for (const handler of this.options.commands) {
-      const command = normalise(handler.command).toLowerCase();
-      const matches = lower === command || lower.startsWith(`${command} `);
-      if (matches && (!best || command.length > best.command.length)) best = handler;
+    let best: { handler: CommandHandler; command: string } | undefined;
+    for (const entry of this.commandWords) {
+      const matches = lower === entry.command || lower.startsWith(`${entry.command} `);
+      if (matches && (!best || entry.command.length > best.command.length)) best = entry;
     }
-    return best;
+    return best?.handler;
+  }
+
+  /** botbuilder reads `value.action.type` unguarded: an invoke without an action object would be a TypeError (500). */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    if (context.activity.name === 'adaptiveCard/action' && !isRecord((context.activity.value as { action?: unknown } | undefined)?.action)) {
+      const response = unknownVerbResponse('');
+      return { status: response.statusCode, body: response };
+    }
+    return super.onInvokeActivity(context);
   }
 
   protected override async onAdaptiveCardInvoke(
     context: TurnContext,
     invokeValue: AdaptiveCardInvokeValue,
   ): Promise<AdaptiveCardInvokeResponse> {
-    const verb = invokeValue.action?.verb ?? '';
-    const data = (invokeValue.action?.data ?? {}) as Record<string, unknown>;
+    // The card's data is untrusted JSON: a verb that is not a string, or data that is not an object, is treated as absent.
+    const verb = typeof invokeValue.action?.verb === 'string' ? invokeValue.action.verb : '';
+    const data = isRecord(invokeValue.action?.data) ? invokeValue.action.data : {};
     const handler = this.options.cardActions.find((h) => h.matches(verb));
     if (!handler) {
       attachTurnLogger(context, this.options.logger).warn({ verb }, 'card action with an unknown verb');
@@ -176,6 +188,10 @@ export class CspBot extends TeamsActivityHandler {
     if (this.savedReferences.size >= MAX_REMEMBERED_REFERENCES) this.savedReferences.clear();
     this.savedReferences.set(conversationId, serialised);
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function normalise(text: string): string {
