@@ -41,6 +41,13 @@ export function createBotServer(options: BotServerOptions): BotServer {
   );
 
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
+    // The Bot Framework sends JSON activities only; anything else is refused before a turn runs.
+    const refusal = refuseNonActivity(req);
+    if (refusal) {
+      logger.warn({ method: req.method, path: req.path(), statusCode: refusal.status, reason: refusal.message }, 'request refused');
+      res.send(refusal.status, { error: refusal.message });
+      return;
+    }
     active++;
     try {
       await adapter.process(req, res, (context) => bot.run(context));
@@ -97,4 +104,13 @@ export function createBotServer(options: BotServerOptions): BotServer {
       return drained;
     },
   };
+}
+
+function refuseNonActivity(req: restify.Request): { status: number; message: string } | undefined {
+  if (!req.is('json')) return { status: 415, message: 'Expected an activity as application/json.' };
+  const body = req.body as { type?: unknown } | null | undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.type !== 'string' || body.type === '') {
+    return { status: 400, message: 'Expected an activity: a JSON object with a type.' };
+  }
+  return undefined;
 }
