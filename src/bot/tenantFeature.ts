@@ -93,7 +93,8 @@ export function createTenantFeature(options: TenantFeatureOptions): TenantFeatur
 
 const pageData = z.object({
   registration: z.string().max(400),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  // Not z.coerce: Number() throws on an object whose toString is not a function (card data is untrusted JSON).
+  page: z.preprocess((v) => (typeof v === 'string' || typeof v === 'number' ? Number(v) : undefined), z.number().int().min(1).max(100_000)).catch(1),
   search: z.string().max(100).optional().catch(undefined),
   fresh: z.boolean().optional().catch(undefined),
 });
