@@ -1,0 +1,329 @@
+// Hostile input on the real edge: restify + CloudAdapter (local mode) + the whole app on SQLite and
+// the simulated cloud, replies to a loopback connector. Bodies that are not activities are refused
+// before a turn runs; every card verb the bot registers is clicked with generated hostile data
+// (missing fields, wrong types, huge strings, control characters, path tricks inside ids meant for
+// ARM resource ids, request ids that do not exist). Each gets a clear answer, nothing is stored,
+// nothing reaches Partner Center, Graph or ARM, and nothing is thrown past the handler.
+import { createApp, type App } from '../../src/app';
+import { REQUEST_VERBS } from '../../src/bot/requestCards';
+import { TENANT_VERBS } from '../../src/bot/tenantFeature';
+import { VERBS as ONBOARD_VERBS } from '../../src/dialogs/onboardingDialog';
+import { ACCESS_FIELDS, BILLING_FIELDS, COMPANY_FIELDS, CUSTOMER_SEARCH_FIELDS, SUBSCRIPTION_FIELDS } from '../../src/onboarding/onboardingInput';
+import type { OnboardingRequest } from '../../src/onboarding/model';
+import type { Sandbox } from '../../src/sandbox';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore } from '../../src/store/types';
+import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
+import { newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { captureLogs, type LogCapture } from '../support/logCapture';
+import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, postActivity, teamsActivity, type PostResult, type TeamsUser } from '../scale/teams';
+
+jest.setTimeout(180_000);
+
+/** Values no honest card sends. Each one is put into every field a verb reads. */
+const HOSTILE: Array<[string, unknown]> = [
+  ['missing', undefined],
+  ['null', null],
+  ['a number', 42],
+  ['a negative number', -1],
+  ['a huge number', 1.7e308],
+  ['a boolean', true],
+  ['an array', ['ONB-AAAAAA', '../x']],
+  ['an object', { $ne: null, toString: 'x' }],
+  ['an empty string', ''],
+  ['only spaces', '   \t '],
+  ['a long string', 'Ä'.repeat(4000)],
+  ['control characters', 'ONB-\u0000\u0007\u001b[2J\r\nX'],
+  ['a forged log line', 'ONB-AAAAAA\n{"level":"fatal","msg":"forged"}'],
+  ['a parent path', '../../../../etc/passwd'],
+  ['an ARM path trick', '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/x/../../providers/Microsoft.Authorization/roleAssignments/y'],
+  ['an encoded path trick', '..%2F..%2Fproviders%2FMicrosoft.Authorization%2FroleAssignments'],
+  ['a slash inside an id', 'ONB-AB/../CD'],
+  ['a GUID with a path after it', '3f15978e-005c-4763-bb78-2a8fab289c58/../../providers/x'],
+  ['a GUID with a query', '3f15978e-005c-4763-bb78-2a8fab289c58?api-version=2015-07-01&x='],
+  ['a request id that does not exist', 'ONB-ZZZZZZ'],
+  ['markup and a mention', '<at>Adele Approver</at><script>alert(1)</script>'],
+  ['a template expression', '${$root.draft.ownerId} {{secret}}'],
+  ['right-to-left override', '\u202eevil.com'],
+  ['a lone surrogate', '\ud800'],
+  ['SQL', "' OR '1'='1'; DROP TABLE requests; --"],
+  ['__proto__', '__proto__'],
+];
+
+const REQUEST_FIELDS = ['requestId', 'reason'];
+const TENANT_FIELDS = ['registration', 'page', 'search', 'fresh', 'azureSubscriptionId', 'customerTenantId'];
+const ONBOARD_FIELDS = [
+  ...CUSTOMER_SEARCH_FIELDS,
+  ...COMPANY_FIELDS,
+  ...BILLING_FIELDS,
+  ...SUBSCRIPTION_FIELDS,
+  ...ACCESS_FIELDS,
+  'customerTenantId',
+  'registrationId',
+  'section',
+  'page',
+  'ownerId',
+  'ownerName',
+];
+
+function hostileData(fields: readonly string[], value: unknown, keep: Record<string, unknown> = {}): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const field of fields) if (value !== undefined) data[field] = value;
+  return { ...data, ...keep };
+}
+
+const CARD = 'application/vnd.microsoft.card.adaptive';
+const MESSAGE = 'application/vnd.microsoft.activity.message';
+const ERROR = 'application/vnd.microsoft.error';
+
+describe('hostile input on the real server', () => {
+  let sandbox: Sandbox;
+  let connector: LoopbackConnector;
+  let store: BotStore;
+  let app: App;
+  let url: string;
+  let logs: LogCapture;
+  let pending: OnboardingRequest;
+  let adele: TeamsUser;
+  let olivia: TeamsUser;
+
+  beforeAll(async () => {
+    [sandbox, connector] = await Promise.all([startTestSandbox(), startLoopbackConnector()]);
+    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
+    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    connector.roster = [adele, olivia];
+    const config = sandboxConfig(sandbox, {
+      APPROVAL_CHANNEL_ID: APPROVALS_CHANNEL,
+      APPROVER_GROUP_ID: sandbox.approverGroupId,
+      ALLOWED_TENANT_IDS: TEAMS_TENANT,
+      REGISTRATIONS: [sandbox.registrations.payAsYouUse, sandbox.registrations.capacity].join(','),
+    });
+    logs = captureLogs('debug');
+    store = await openSqliteStore(':memory:');
+    app = await createApp(config, { store, cloud: sandboxCloud(config), logger: logs.logger });
+    url = `http://127.0.0.1:${await app.listen(0)}/api/messages`;
+    await postActivity(url, teamsActivity({ type: 'message', text: 'help', from: adele, conversationId: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
+    pending = newCustomerRequest(sandbox);
+    await store.requests.create(pending);
+    await app.approvals.onSubmitted(pending);
+    pending = (await store.requests.get(pending.id))!.value;
+    expect(pending.approvalCard?.conversationId).toBe(APPROVALS_CHANNEL);
+  });
+  afterAll(async () => {
+    await app?.approvals.idle();
+    await app?.close();
+    await store?.close();
+    await connector?.close();
+    await sandbox?.close();
+  });
+
+  /** What must not change: every stored request (with its version) and the calls that change the cloud. */
+  async function snapshot() {
+    const requests = (await store.requests.list()).map((r) => `${r.value.id}@${r.etag}:${r.value.status}`).sort();
+    const writes = sandbox.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && !r.path.endsWith('/checkMemberGroups') && (r.service === 'partnercenter' || r.service === 'graph' || r.service === 'arm')).length;
+    return { requests, writes, counts: sandbox.state.counts() };
+  }
+
+  /** A clear answer, never a crash: a card or a plain message (or botbuilder's 400 error response for a malformed invoke). */
+  function expectClearAnswer(result: PostResult, what: string) {
+    const type = result.body?.type;
+    if (result.status !== 200 || (type !== CARD && type !== MESSAGE)) {
+      expect({ what, status: result.status, type }).toEqual({ what, status: 400, type: ERROR });
+    }
+    expect(result.text).not.toMatch(/reference [A-Z2-9]{8}|at .*\.(ts|js):\d+|TypeError|ReferenceError/);
+  }
+
+  let logMark = 0;
+  beforeEach(() => {
+    logMark = logs.lines.length;
+  });
+
+  /** Nothing escaped a handler since the test began: no turn error, no error log, no polluted prototype. */
+  function expectNothingThrown() {
+    const bad = logs.records().slice(logMark).filter((r) => r.level === 'error' || r.level === 'fatal' || r.msg === 'turn failed');
+    expect(bad).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  }
+
+  const pathsSince = (start: number) => sandbox.requests.slice(start).map((r) => r.path);
+
+  describe('bodies that are not activities', () => {
+    const bodies: Array<[string, number, string, string]> = [
+      ['malformed JSON', 400, 'application/json', '{"type": "message", "text": '],
+      ['an oversized body', 413, 'application/json', JSON.stringify({ type: 'message', text: 'x'.repeat(300 * 1024) })],
+      ['a JSON array', 400, 'application/json', '[{"type":"message"}]'],
+      ['a JSON string', 400, 'application/json', '"message"'],
+      ['JSON null', 400, 'application/json', 'null'],
+      ['an activity without a type', 400, 'application/json', JSON.stringify({ text: 'help', channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/' })],
+      ['a form body', 415, 'application/x-www-form-urlencoded', 'type=message&text=help'],
+      ['an unknown content type', 415, 'application/xml', '<activity type="message"/>'],
+    ];
+
+    it.each(bodies)('%s → %i, before any turn runs', async (_what, status, contentType, raw) => {
+      const sentBefore = connector.sent.length;
+      const referencesBefore = (await store.conversations.list()).length;
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: raw });
+      expect(res.status).toBe(status);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(connector.sent.length).toBe(sentBefore);
+      expect((await store.conversations.list()).length).toBe(referencesBefore);
+      expectNothingThrown();
+    });
+  });
+
+  it('approval buttons (every request.* verb) with hostile data: refused plainly, nothing decided or stored', async () => {
+    const before = await snapshot();
+    const auditBefore = (await store.audit.list(pending.id)).length;
+    const start = sandbox.requests.length;
+    for (const verb of Object.values(REQUEST_VERBS)) {
+      for (const [what, value] of HOSTILE) {
+        const result = await postActivity(url, clickActivity(adele, verb, hostileData(REQUEST_FIELDS, value), { serviceUrl: connector.serviceUrl }));
+        expectClearAnswer(result, `${verb} with ${what}`);
+        expect({ verb, what, status: result.status }).toEqual({ verb, what, status: 200 });
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+    expect((await store.audit.list(pending.id)).length).toBe(auditBefore);
+    expect(pathsSince(start).filter((p) => p.includes('..'))).toEqual([]);
+    expectNothingThrown();
+  });
+
+  it('a well-formed request id that does not exist: "there is no request", nothing stored', async () => {
+    const before = await snapshot();
+    for (const verb of [REQUEST_VERBS.approve, REQUEST_VERBS.rejectConfirm, REQUEST_VERBS.retry, REQUEST_VERBS.abandon, REQUEST_VERBS.continue, REQUEST_VERBS.refresh]) {
+      const result = await postActivity(url, clickActivity(adele, verb, { requestId: 'ONB-ZZZZZZ', reason: 'because' }, { serviceUrl: connector.serviceUrl }));
+      expect(result.status).toBe(200);
+      expect(JSON.stringify(result.body)).toContain('There is no request ONB-ZZZZZZ');
+    }
+    expect(await snapshot()).toEqual(before);
+    expect(await store.requests.get('ONB-ZZZZZZ' as OnboardingRequest['id'])).toBeUndefined();
+    expectNothingThrown();
+  });
+
+  it('tenant buttons (every tenants.* verb) with hostile data: refused plainly, no request, nothing sent to ARM', async () => {
+    const before = await snapshot();
+    const start = sandbox.requests.length;
+    for (const verb of Object.values(TENANT_VERBS)) {
+      for (const [what, value] of HOSTILE) {
+        const result = await postActivity(url, clickActivity(olivia, verb, hostileData(TENANT_FIELDS, value), { serviceUrl: connector.serviceUrl, conversationId: 'a:olivia-1-1' }));
+        expectClearAnswer(result, `${verb} with ${what}`);
+        expect({ verb, what, status: result.status }).toEqual({ verb, what, status: 200 });
+      }
+      // A real registration id with a path trick appended, and a real one with a hostile subscription id.
+      const registration = sandbox.registrations.payAsYouUse;
+      for (const data of [
+        { registration: `${registration}/../../../providers/Microsoft.Authorization/roleAssignments/x`, page: 1 },
+        { registration: `${registration}%2F..%2F..`, page: 1 },
+        { registration, azureSubscriptionId: '../../../subscriptions', customerTenantId: '00000000-0000-0000-0000-000000000000/..' },
+      ]) {
+        const result = await postActivity(url, clickActivity(olivia, verb, data, { serviceUrl: connector.serviceUrl, conversationId: 'a:olivia-1-1' }));
+        expectClearAnswer(result, `${verb} with ${JSON.stringify(data)}`);
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+    expect(pathsSince(start).filter((p) => p.includes('..') || /%2e|%2f/i.test(p))).toEqual([]);
+    expectNothingThrown();
+  });
+
+  it('onboarding buttons (every onboard.* verb) with hostile data on a live draft: errors on the card, no request, nothing created', async () => {
+    const before = await snapshot();
+    const start = sandbox.requests.length;
+    const chat = 'a:olivia-1-1';
+    await postActivity(url, teamsActivity({ type: 'message', text: 'onboard', from: olivia, conversationId: chat, serviceUrl: connector.serviceUrl }));
+    const firstCard = connector.sent.filter((s) => s.conversationId === chat).at(-1)!.activity.attachments![0].content;
+    let current = cardPosition(firstCard)!;
+    expect(current.draftId).toEqual(expect.any(String));
+
+    const verbs = Object.values(ONBOARD_VERBS).filter((v) => v !== ONBOARD_VERBS.cancel);
+    let reachedParsers = 0;
+    for (const verb of verbs) {
+      for (const [what, value] of HOSTILE) {
+        // The draft id and card name are right, so the hostile fields reach the parsers.
+        const data = hostileData(ONBOARD_FIELDS, value, { draftId: current.draftId, card: current.card });
+        const result = await postActivity(url, clickActivity(olivia, verb, data, { serviceUrl: connector.serviceUrl, conversationId: chat }));
+        expectClearAnswer(result, `${verb} with ${what}`);
+        expect({ verb, what, status: result.status }).toEqual({ verb, what, status: 200 });
+        if (result.body?.type === CARD) current = cardPosition(result.body.value) ?? current;
+        if (!result.text.includes('That card was out of date')) reachedParsers++;
+      }
+      // The draft and card names themselves hostile: "out of date", nothing else.
+      for (const [what, value] of HOSTILE) {
+        const result = await postActivity(url, clickActivity(olivia, verb, { draftId: value, card: value }, { serviceUrl: connector.serviceUrl, conversationId: chat }));
+        expectClearAnswer(result, `${verb} with draftId ${what}`);
+      }
+    }
+    // Most hostile clicks got past the stale-card check, so the field parsers saw them.
+    expect(reachedParsers).toBeGreaterThan((verbs.length * HOSTILE.length) / 2);
+    const after = await snapshot();
+    expect(after.requests).toEqual(before.requests);
+    expect(after.writes).toBe(before.writes);
+    expect(after.counts).toEqual(before.counts);
+    // Lookups the dialog made (domain checks, searches) never carried a path trick to the cloud.
+    expect(pathsSince(start).filter((p) => p.includes('..') || p.includes('\u0000'))).toEqual([]);
+    expectNothingThrown();
+  });
+
+  it('invokes with a malformed value, a hostile verb, or another person\'s draft: clear refusals', async () => {
+    const before = await snapshot();
+    const base = clickActivity(olivia, 'request.approve', {}, { serviceUrl: connector.serviceUrl });
+    const values: unknown[] = [
+      'approve',
+      null,
+      [],
+      { action: 'request.approve' },
+      { action: { type: 'Action.Submit', verb: REQUEST_VERBS.approve, data: { requestId: pending.id } } },
+      { action: { type: 'Action.Execute', verb: 12345, data: { requestId: pending.id } } },
+      { action: { type: 'Action.Execute', verb: REQUEST_VERBS.approve, data: 'requestId' } },
+      { action: { type: 'Action.Execute', verb: REQUEST_VERBS.approve, data: [pending.id] } },
+      { action: { type: 'Action.Execute', verb: '../request.approve', data: { requestId: pending.id } } },
+      { action: { type: 'Action.Execute', verb: `${REQUEST_VERBS.approve}\u0000`, data: { requestId: pending.id } } },
+      { action: { type: 'Action.Execute', verb: 'onboard.../../x', data: {} } },
+      { action: { type: 'Action.Execute', verb: 'tenants.remove', data: { registration: 'all', azureSubscriptionId: '3f15978e-005c-4763-bb78-2a8fab289c58' } } },
+      { action: { type: 'Action.Execute', verb: 'x'.repeat(50_000), data: {} } },
+    ];
+    for (const value of values) {
+      const result = await postActivity(url, { ...base, id: `bad-${Math.random()}`, value });
+      expectClearAnswer(result, JSON.stringify(value).slice(0, 80));
+    }
+    // Another operator's draft: the owner id on the card is not the clicker.
+    const stolen = await postActivity(
+      url,
+      clickActivity(adele, ONBOARD_VERBS.submit, { draftId: 'd-x', card: 'review', ownerId: olivia.aadObjectId, ownerName: 'Olivia' }, { serviceUrl: connector.serviceUrl, conversationId: 'a:olivia-1-1' }),
+    );
+    expectClearAnswer(stolen, 'another operator\'s draft');
+    // A raw body that tries to pollute Object.prototype through the card data.
+    const raw = JSON.stringify({ ...base, id: 'proto-1' }).replace('"data":{}', '"data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}');
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+    expect([200, 400]).toContain(res.status);
+    expect(await snapshot()).toEqual(before);
+    expect((await store.requests.get(pending.id))!.value.status).toBe('pending_approval');
+    expectNothingThrown();
+  });
+
+  it('the Action.Submit fallback (a message whose value names a verb) is just as careful', async () => {
+    const before = await snapshot();
+    const sentBefore = connector.sent.length;
+    for (const verb of [REQUEST_VERBS.approve, TENANT_VERBS.remove, ONBOARD_VERBS.submit]) {
+      for (const [, value] of HOSTILE.filter(([, v]) => v !== undefined).slice(0, 12)) {
+        const result = await postActivity(url, teamsActivity({ type: 'message', from: olivia, conversationId: 'a:olivia-1-1', serviceUrl: connector.serviceUrl, value: { verb, requestId: value, registration: value, azureSubscriptionId: value } }));
+        expect(result.status).toBe(200);
+      }
+    }
+    // Every one was answered in the chat.
+    expect(connector.sent.length).toBeGreaterThan(sentBefore);
+    expect(await snapshot()).toEqual(before);
+    expectNothingThrown();
+  });
+});
+
+/** The draft id and card name the buttons of an onboarding card carry (from the first button that has them). */
+function cardPosition(card: unknown): { draftId: string; card: string } | undefined {
+  if (!card || typeof card !== 'object') return undefined;
+  const data = card as Record<string, unknown>;
+  if (typeof data.draftId === 'string' && typeof data.card === 'string') return { draftId: data.draftId, card: data.card };
+  for (const child of Object.values(data)) {
+    const found = cardPosition(child);
+    if (found) return found;
+  }
+  return undefined;
+}

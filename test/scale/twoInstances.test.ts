@@ -1,0 +1,237 @@
+// Two bot processes (`node lib/index.js`, STORE=blob) on one Azurite container and one simulated
+// cloud, as App Service runs two instances behind its load balancer. Clicks land on either
+// instance, duplicates on both. Every request is decided once and run once, and the simulated
+// cloud holds exactly one of everything per request. An instance killed mid-run loses nothing: the
+// other takes the run over once its lease expires and finishes it.
+import { randomUUID } from 'crypto';
+import { ContainerClient } from '@azure/storage-blob';
+import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
+import type { Sandbox, SandboxCounts } from '../../src/sandbox';
+import { openBlobStore } from '../../src/store';
+import type { BotStore } from '../../src/store/types';
+import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
+import { newCustomerRequest, startTestSandbox } from '../onboarding/support';
+import { startAzurite, type AzuriteBlob } from '../support/azurite';
+import { startBotProcess, records, type BotProcess } from './botProcess';
+import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, inBatches, postActivity, teamsActivity, waitUntil, type TeamsUser } from './teams';
+
+/** The issue asks for 100; SCALE_REQUESTS lowers it on a machine that cannot keep up (say so when you do). */
+const REQUESTS = Number(process.env.SCALE_REQUESTS ?? 100);
+const LEASE_SECONDS = 3;
+const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'cancelled', 'abandoned', 'paused']);
+
+jest.setTimeout(420_000);
+
+describe('two instances on Azure Blob storage (Azurite)', () => {
+  let azurite: AzuriteBlob;
+  let sandbox: Sandbox;
+  let connector: LoopbackConnector;
+  let bots: BotProcess[] = [];
+  let store: BotStore | undefined;
+  let adele: TeamsUser;
+  let nestor: TeamsUser;
+
+  beforeAll(async () => {
+    [azurite, sandbox, connector] = await Promise.all([startAzurite(), startTestSandbox(), startLoopbackConnector()]);
+    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
+    nestor = { id: '29:nestor', aadObjectId: sandbox.users.nestedApprover, name: 'Nestor Finance' };
+    connector.roster = [adele, nestor];
+  });
+  afterAll(async () => {
+    await Promise.all(bots.map((b) => b.kill('SIGKILL')));
+    await store?.close();
+    await connector?.close();
+    await sandbox?.close();
+    await azurite?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(bots.map((b) => b.kill('SIGTERM')));
+    bots = [];
+    await store?.close();
+    store = undefined;
+  });
+
+  async function startInstances(container: string): Promise<[BotProcess, BotProcess]> {
+    const env = {
+      ...sandbox.env,
+      CLOUD: 'sandbox',
+      PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
+      MicrosoftAppId: '',
+      MicrosoftAppPassword: '',
+      STORE: 'blob',
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      AZURE_STORAGE_CONTAINER: container,
+      APPROVAL_CHANNEL_ID: APPROVALS_CHANNEL,
+      APPROVER_IDS: sandbox.users.approver,
+      APPROVER_GROUP_ID: sandbox.approverGroupId,
+      ALLOWED_TENANT_IDS: TEAMS_TENANT,
+      POLL_INTERVAL_SECONDS: '0',
+      POLL_MAX_INTERVAL_SECONDS: '0',
+      LEASE_SECONDS: String(LEASE_SECONDS),
+      LOG_LEVEL: 'info',
+    };
+    const started = await Promise.all([startBotProcess('instance-a', env), startBotProcess('instance-b', env)]);
+    bots.push(...started);
+    // Each instance learns the approvals channel from traffic there, as after an install.
+    for (const bot of started) {
+      const hello = await postActivity(bot.messagesUrl, teamsActivity({ type: 'message', text: 'help', from: adele, conversationId: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
+      expect(hello.status).toBe(200);
+    }
+    return started as [BotProcess, BotProcess];
+  }
+
+  /** Requests as the dialog stores them after posting their approval card in the channel. */
+  async function seed(count: number): Promise<OnboardingRequest[]> {
+    const requests = Array.from({ length: count }, (_, i) =>
+      newCustomerRequest(sandbox, { approvalCard: { conversationId: APPROVALS_CHANNEL, activityId: `approval-card-${i}-${randomUUID()}` } }),
+    );
+    await inBatches(requests, 16, (r) => store!.requests.create(r));
+    return requests;
+  }
+
+  async function statuses(ids: RequestId[]): Promise<Map<RequestId, string>> {
+    const all = await store!.requests.list();
+    const wanted = new Set(ids);
+    return new Map(all.filter((r) => wanted.has(r.value.id)).map((r) => [r.value.id, r.value.status]));
+  }
+
+  async function waitForRuns(ids: RequestId[], timeoutMs: number) {
+    await waitUntil(`${ids.length} runs to end`, async () => [...(await statuses(ids)).values()].filter((s) => TERMINAL.has(s)).length === ids.length, timeoutMs, 500);
+  }
+
+  function delta(before: SandboxCounts): Partial<SandboxCounts> {
+    const after = sandbox.state.counts();
+    return {
+      customersCreated: after.customersCreated - before.customersCreated,
+      agreementsCreated: after.agreementsCreated - before.agreementsCreated,
+      checkouts: after.checkouts - before.checkouts,
+      ordersCreated: after.ordersCreated - before.ordersCreated,
+      guestUsersCreated: after.guestUsersCreated - before.guestUsersCreated,
+      roleAssignmentsCreated: after.roleAssignmentsCreated - before.roleAssignmentsCreated,
+    };
+  }
+
+  function expectMapped(request: OnboardingRequest) {
+    const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === request.registration.resourceId.toLowerCase())!;
+    expect(registration.customerSubscriptions[request.results.azureSubscriptionId!]).toEqual({ tenantId: request.results.customerTenantId });
+  }
+
+  const resultPosts = (id: RequestId) => connector.sent.filter((s) => s.method === 'POST' && (s.activity.text ?? '').includes(`request ${id} is done`));
+
+  it(`${REQUESTS} requests approved at once with duplicate clicks on both instances: each decided once, run once`, async () => {
+    const container = `scale-${randomUUID()}`;
+    const [a, b] = await startInstances(container);
+    store = await openBlobStore({ connectionString: azurite.connectionString, container });
+    const before = sandbox.state.counts();
+    const requests = await seed(REQUESTS);
+    const ids = requests.map((r) => r.id);
+
+    // Per request: Adele's click on A, the same activity replayed to B (Teams retries), and Nestor
+    // (an approver through a nested group) on B; all shuffled and sent 16 at a time.
+    const clicks = requests.flatMap((r, i) => {
+      const adeleClick = clickActivity(adele, 'request.approve', { requestId: r.id }, { serviceUrl: connector.serviceUrl, id: `click-${i}` });
+      const nestorClick = clickActivity(nestor, 'request.approve', { requestId: r.id }, { serviceUrl: connector.serviceUrl });
+      return [
+        { bot: a, activity: adeleClick },
+        { bot: b, activity: adeleClick },
+        { bot: b, activity: nestorClick },
+      ];
+    });
+    clicks.sort(() => Math.random() - 0.5);
+    const started = Date.now();
+    const answers = await inBatches(clicks, 16, (c) => postActivity(c.bot.messagesUrl, c.activity));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    // Every click is answered with the request's card: the winner's or "already approved by …".
+    expect(answers.every((r) => r.body?.type === 'application/vnd.microsoft.card.adaptive')).toBe(true);
+
+    await waitForRuns(ids, 300_000);
+    const elapsed = Date.now() - started;
+
+    const final = await Promise.all(ids.map(async (id) => ({ request: (await store!.requests.get(id))!.value, trail: await store!.audit.list(id) })));
+    for (const { request, trail } of final) {
+      expect(request.status).toBe('succeeded');
+      expect(trail.filter((e) => e.action === 'approved')).toHaveLength(1);
+      expect(trail.filter((e) => e.action === 'approved-refused')).toHaveLength(2);
+      expect(trail.filter((e) => e.action === 'run-started')).toHaveLength(1);
+      expect(trail.filter((e) => e.action === 'run-succeeded')).toHaveLength(1);
+      expect(resultPosts(request.id)).toHaveLength(1);
+      expectMapped(request);
+    }
+    // Both instances ran some of the requests.
+    const runners = new Set(final.map((f) => /Run started by (\S+)\./.exec(f.trail.find((e) => e.action === 'run-started')!.detail)?.[1]));
+    expect([...runners].sort()).toEqual([a.workerId, b.workerId].sort());
+    expect(delta(before)).toEqual({
+      customersCreated: REQUESTS,
+      agreementsCreated: REQUESTS,
+      checkouts: REQUESTS,
+      ordersCreated: REQUESTS,
+      guestUsersCreated: REQUESTS,
+      roleAssignmentsCreated: REQUESTS,
+    });
+    // Neither instance logged a crash.
+    for (const bot of [a, b]) expect(records(bot).filter((r) => r.level === 'error' || r.level === 'fatal')).toEqual([]);
+    process.stdout.write(`two instances: ${REQUESTS} requests approved and run in ${(elapsed / 1000).toFixed(1)} s\n`);
+  });
+
+  it('an instance killed mid-run: the other takes each of its runs over after the lease expires and finishes it, nothing twice', async () => {
+    const container = `kill-${randomUUID()}`;
+    const [a, b] = await startInstances(container);
+    store = await openBlobStore({ connectionString: azurite.connectionString, container });
+    const before = sandbox.state.counts();
+    const requests = await seed(3);
+    // Each run stops at its guest invitation: the call reaches the service and is held there.
+    const holds = requests.map(() => sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ }));
+    for (const r of requests) {
+      const answer = await postActivity(a.messagesUrl, clickActivity(adele, 'request.approve', { requestId: r.id }, { serviceUrl: connector.serviceUrl }));
+      expect(JSON.stringify(answer.body)).toContain('approved by Adele Approver');
+    }
+    await Promise.all(holds.map((h) => h.arrived));
+
+    // Who runs what: the approving instance schedules at once, but the other's sweep may win a lease.
+    const runnerOf = async (id: RequestId) => /Run started by (\S+)\./.exec((await store!.audit.list(id)).find((e) => e.action === 'run-started')!.detail)![1];
+    const owners = await Promise.all(requests.map((r) => runnerOf(r.id)));
+    const victim = owners.filter((o) => o === a.workerId).length >= owners.filter((o) => o === b.workerId).length ? a : b;
+    const survivor = victim === a ? b : a;
+    const orphaned = requests.filter((_, i) => owners[i] === victim.workerId);
+    expect(orphaned.length).toBeGreaterThan(0);
+
+    await victim.kill('SIGKILL');
+    const killedAt = Date.now();
+    // The dead instance's invitations now reach the service: the guests exist, the run never heard.
+    for (const h of holds) h.release();
+    // The victim's leases, as it last renewed them: nobody may take over before they expire.
+    const leases = new ContainerClient(azurite.connectionString, container);
+    const expiries = await Promise.all(
+      orphaned.map(async (r) => {
+        const body = await leases.getBlobClient(`leases/${encodeURIComponent(`run:${r.id}`)}.json`).downloadToBuffer();
+        const lease = JSON.parse(body.toString('utf8')) as { owner: string; expiresAt: number };
+        expect(lease.owner).toBe(victim.workerId);
+        return lease.expiresAt;
+      }),
+    );
+
+    await waitForRuns(requests.map((r) => r.id), 120_000);
+    for (const [i, r] of orphaned.entries()) {
+      const trail = await store.audit.list(r.id);
+      const resumed = trail.find((e) => e.action === 'run-resumed');
+      expect(resumed?.detail).toBe(`Run resumed by ${survivor.workerId}.`);
+      expect(Date.parse(resumed!.at)).toBeGreaterThanOrEqual(expiries[i] - 50);
+      expect(Date.parse(resumed!.at)).toBeGreaterThanOrEqual(killedAt);
+    }
+    for (const r of requests) {
+      const done = (await store.requests.get(r.id))!.value;
+      expect(done.status).toBe('succeeded');
+      expectMapped(done);
+      expect(resultPosts(r.id)).toHaveLength(1);
+    }
+    expect(delta(before)).toEqual({
+      customersCreated: 3,
+      agreementsCreated: 3,
+      checkouts: 3,
+      ordersCreated: 3,
+      guestUsersCreated: 3,
+      roleAssignmentsCreated: 3,
+    });
+    expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+});
