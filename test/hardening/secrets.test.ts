@@ -1,0 +1,192 @@
+// Secrets never leave the bot: whole flows run against `node lib/index.js` at LOG_LEVEL=debug on the
+// shared store (STORE=blob, Azurite) and the simulated cloud, with a fault that makes the run log its
+// errors. Then every log line, every activity Teams received, every invoke answer and every stored
+// blob is scanned for the client secret, any access token, the delegated refresh token, the storage
+// account key and the admin password Partner Center returned for each customer the run created.
+import { ContainerClient } from '@azure/storage-blob';
+import { randomUUID } from 'crypto';
+import type { Sandbox } from '../../src/sandbox';
+import { findAction, inputValues, title, type Card } from '../dialogs/teamsTestClient';
+import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
+import { startTestSandbox } from '../onboarding/support';
+import { startAzurite, type AzuriteBlob } from '../support/azurite';
+import { startBotProcess, type BotProcess } from '../scale/botProcess';
+import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, postActivity, teamsActivity, waitUntil, type TeamsUser } from '../scale/teams';
+
+jest.setTimeout(180_000);
+
+/** Any JSON Web Token (an access token from Entra, ours or Teams'). */
+const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
+
+describe('secrets stay out of logs, cards, messages and the store', () => {
+  let azurite: AzuriteBlob;
+  let sandbox: Sandbox;
+  let connector: LoopbackConnector;
+  let bot: BotProcess;
+  let olivia: TeamsUser;
+  let adele: TeamsUser;
+  const container = `secrets-${randomUUID()}`;
+  /** Every invoke answer the bot gave (the cards the clicker saw). */
+  const answers: string[] = [];
+
+  beforeAll(async () => {
+    [azurite, sandbox, connector] = await Promise.all([startAzurite(), startTestSandbox(), startLoopbackConnector()]);
+    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
+    connector.roster = [olivia, adele];
+    bot = await startBotProcess('bot', {
+      ...sandbox.env,
+      CLOUD: 'sandbox',
+      PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
+      MicrosoftAppId: '',
+      MicrosoftAppPassword: '',
+      STORE: 'blob',
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      AZURE_STORAGE_CONTAINER: container,
+      APPROVAL_CHANNEL_ID: APPROVALS_CHANNEL,
+      APPROVER_IDS: sandbox.users.approver,
+      ALLOWED_TENANT_IDS: TEAMS_TENANT,
+      POLL_INTERVAL_SECONDS: '0',
+      POLL_MAX_INTERVAL_SECONDS: '0',
+      LEASE_SECONDS: '5',
+      LOG_LEVEL: 'debug',
+      // The Azure SDK's own logging too, as an administrator chasing a problem would switch it on.
+      AZURE_LOG_LEVEL: 'verbose',
+    });
+  });
+  afterAll(async () => {
+    await bot?.kill('SIGTERM');
+    await connector?.close();
+    await sandbox?.close();
+    await azurite?.close();
+  });
+
+  async function click(who: TeamsUser, conversationId: string, card: Card, buttonTitle: string, typed: Record<string, string> = {}): Promise<Card> {
+    const action = findAction(card, buttonTitle);
+    const inputs = action.associatedInputs === 'none' ? {} : { ...inputValues(card), ...typed };
+    const result = await postActivity(bot.messagesUrl, clickActivity(who, String(action.verb), { ...(action.data as Record<string, unknown>), ...inputs }, { serviceUrl: connector.serviceUrl, conversationId }));
+    answers.push(result.text);
+    expect(result.body?.type).toBe('application/vnd.microsoft.card.adaptive');
+    return result.body!.value as Card;
+  }
+
+  async function say(who: TeamsUser, conversationId: string, text: string) {
+    const result = await postActivity(bot.messagesUrl, teamsActivity({ type: 'message', text, from: who, conversationId, serviceUrl: connector.serviceUrl }));
+    expect(result.status).toBe(200);
+  }
+
+  /** Onboards a new customer through the cards and returns the request id from the submitted card. */
+  async function onboard(name: string): Promise<string> {
+    const chat = 'a:olivia-1-1';
+    const before = connector.sent.length;
+    await say(olivia, chat, 'onboard');
+    await connector.waitFor((sent) => sent.slice(before).some((s) => s.conversationId === chat && s.activity.attachments));
+    const customer = connector.sent.slice(before).find((s) => s.conversationId === chat && s.activity.attachments)!.activity.attachments![0].content as Card;
+    const company = await click(olivia, chat, customer, 'New customer');
+    const prefix = `${name.toLowerCase()}${Math.floor(Math.random() * 1e6)}`;
+    const checked = await click(olivia, chat, company, 'Check availability', { companyName: name, domainPrefix: prefix });
+    const billing = await click(olivia, chat, checked, 'Next');
+    const subscription = await click(olivia, chat, billing, 'Next', {
+      country: 'GB',
+      region: '',
+      city: 'London',
+      postalCode: 'SW1A 1AA',
+      addressLine1: '1 Parliament Street',
+      firstName: 'Pat',
+      lastName: 'Reed',
+      email: `pat@${prefix}.example`,
+      phoneNumber: '+44 20 7946 0000',
+      culture: 'en-GB',
+      language: 'en',
+    });
+    const registration = await click(olivia, chat, subscription, 'Next');
+    const access = await click(olivia, chat, registration, 'Use azurestack-payg-east');
+    const review = await click(olivia, chat, access, 'Next', { accessKind: 'guest-automatic', adminEmail: `it@${prefix}.example`, adminName: `${name} IT` });
+    const submitted = await click(olivia, chat, review, 'Submit');
+    const id = /^Request (ONB-[0-9A-Z]+) submitted/.exec(title(submitted))?.[1];
+    expect(id).toBeDefined();
+    return id!;
+  }
+
+  async function approveAndFinish(id: string) {
+    await connector.waitFor((sent) => sent.some((s) => s.method === 'POST' && s.conversationId === APPROVALS_CHANNEL && JSON.stringify(s.activity).includes(id)), 30_000);
+    const result = await postActivity(bot.messagesUrl, clickActivity(adele, 'request.approve', { requestId: id }, { serviceUrl: connector.serviceUrl }));
+    answers.push(result.text);
+    expect(result.text).toContain('approved by Adele Approver');
+    await waitUntil(`the result of ${id}`, () => connector.sent.some((s) => (s.activity.text ?? '').includes(`request ${id} is done`)), 90_000);
+  }
+
+  it('onboard twice (once through a failing and retried Partner Center call), status, tenants: no secret anywhere', async () => {
+    await say(adele, APPROVALS_CHANNEL, 'help');
+    const first = await onboard('Proseware');
+    await approveAndFinish(first);
+    // The second run's create-customer answer is lost after the customer was made: errors get logged.
+    sandbox.faults.add({ method: 'POST', path: /^\/partnercenter\/v1\/customers$/, kind: 'status', status: 500, when: 'after', times: 1 });
+    sandbox.faults.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/, kind: 'status', status: 503, when: 'before', times: 1 });
+    const second = await onboard('Litware');
+    await approveAndFinish(second);
+    await say(olivia, 'a:olivia-1-1', `status ${first}`);
+    await say(olivia, 'a:olivia-1-1', `status ${second}`);
+    await say(olivia, 'a:olivia-1-1', 'tenants azurestack-payg-east');
+    await say(olivia, 'a:olivia-1-1', 'reconcile azurestack-payg-east');
+    await waitUntil('the last replies', () => connector.sent.filter((s) => s.conversationId === 'a:olivia-1-1').length >= 6, 30_000);
+
+    // The secrets were really in play: the customers exist with admin passwords, the run used tokens.
+    const passwords = Object.values(sandbox.state.customers).map((c) => c.adminCredentials.password);
+    expect(passwords.length).toBeGreaterThanOrEqual(2);
+    expect(sandbox.requests.filter((r) => r.headers.authorization === 'present').length).toBeGreaterThan(20);
+    const issued = await issueToken();
+    expect(issued).toMatch(JWT);
+    const accountKey = /AccountKey=([^;]+)/.exec(azurite.connectionString)![1];
+    const secrets: Array<[string, string]> = [
+      ['the client secret', sandbox.clientSecret],
+      ['the delegated refresh token', sandbox.delegatedRefreshToken],
+      ['the storage account key', accountKey],
+      ...passwords.map((p, i): [string, string] => [`admin password ${i + 1}`, p]),
+    ];
+
+    const stored = await storedBlobs();
+    expect(stored.filter((s) => s.startsWith("requests/")).length).toBe(2);
+    const places: Array<[string, string[]]> = [
+      ['a log line', bot.lines],
+      ['an activity Teams received', connector.sent.map((s) => JSON.stringify(s.activity))],
+      ['an invoke answer', answers],
+      ['a stored blob', stored],
+    ];
+    // The faults happened and the run logged its way through them.
+    expect(sandbox.requests.some((r) => r.method === 'POST' && r.path === '/partnercenter/v1/customers' && r.status === 500)).toBe(true);
+    expect(sandbox.requests.some((r) => r.method === 'POST' && r.path === '/graph/v1.0/invitations' && r.status === 503)).toBe(true);
+    process.stdout.write(`secrets scan: ${bot.lines.length} log lines (${bot.lines.filter((l) => l.includes('"level":"debug"')).length} debug, ${bot.lines.filter((l) => l.includes('"level":"warn"')).length} warn), ${connector.sent.length} activities, ${answers.length} invoke answers, ${stored.length} blobs\n`);
+    expect(bot.lines.length).toBeGreaterThan(10);
+    const found: string[] = [];
+    for (const [where, texts] of places) {
+      for (const text of texts) {
+        for (const [what, secret] of secrets) if (text.includes(secret)) found.push(`${what} in ${where}: ${text.slice(0, 200)}`);
+        if (JWT.test(text)) found.push(`a token in ${where}: ${text.slice(0, 200)}`);
+        if (/Bearer\s+(?!\[redacted\])[A-Za-z0-9._-]{12,}/.test(text)) found.push(`a bearer credential in ${where}: ${text.slice(0, 200)}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  /** A token the simulated Entra issues, to prove the JWT pattern would catch one. */
+  async function issueToken(): Promise<string> {
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sandbox.clientId,
+      client_secret: sandbox.clientSecret,
+      scope: `${sandbox.env.PARTNER_CENTER_ENDPOINT}/.default`,
+    });
+    const res = await fetch(`${sandbox.url}/${sandbox.partnerTenantId}/oauth2/v2.0/token`, { method: 'POST', body: form });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  async function storedBlobs(): Promise<string[]> {
+    const client = new ContainerClient(azurite.connectionString, container);
+    const texts: string[] = [];
+    for await (const item of client.listBlobsFlat()) {
+      texts.push(`${item.name}\n${(await client.getBlobClient(item.name).downloadToBuffer()).toString('utf8')}`);
+    }
+    return texts;
+  }
+});
