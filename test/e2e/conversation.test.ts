@@ -47,6 +47,10 @@ describe('the bot in the local Teams client', () => {
     const reply = await pg.client.waitForMessage(isHelpCard, { after: sent });
     expect(reply.conversationId).toBe(pg.conversations.personalChat);
     expect(cardText(reply)).toContain('Here is what I can do');
+    // The commands the features registered, each listed once with its usage.
+    const commandWords = helpFacts(reply).map((title) => title.split(' ')[0]);
+    expect(commandWords).toEqual(expect.arrayContaining(['onboard', 'status', 'tenants', 'help', 'cancel']));
+    expect(new Set(helpFacts(reply)).size).toBe(helpFacts(reply).length);
     // The simulated-cloud banner shows, because no Azure credentials are configured.
     expect(cardText(reply)).toContain('Simulated cloud');
   });
