@@ -4,7 +4,7 @@ import type { TurnContext } from 'botbuilder';
 import { describeState, type RequestLifecycle, type TransitionResult } from '../onboarding/requestLifecycle';
 import { requestIdSchema, type OnboardingRequest } from '../onboarding/model';
 import type { AuditLog, RequestStore } from '../store/types';
-import { stepLabel, when } from '../cards/requestView';
+import { requestTitle, stepLabel, when } from '../cards/requestView';
 import { actorOf } from './approvalActions';
 import type { CommandHandler } from './handlers';
 import { activityTenantId } from './turnLogger';
@@ -43,7 +43,9 @@ export class StatusCommand implements CommandHandler {
 
 export function statusText(request: OnboardingRequest, trail: { at: string; actorName?: string; actor: string; action: string; detail: string }[]): string {
   const lines = [
-    `**${request.id}**: onboard ${request.customer.companyName} (${request.customer.domain}) on ${request.registration.name}`,
+    request.kind === 'onboard'
+      ? `**${request.id}**: onboard ${request.customer.companyName} (${request.customer.domain}) on ${request.registration.name}`
+      : `**${request.id}**: ${requestTitle(request)}`,
     `Requested by ${request.requester.name} on ${when(request.createdAt)}. ${describeState(request)}`,
   ];
   if (request.steps.length > 0) {

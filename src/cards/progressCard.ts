@@ -3,6 +3,7 @@ import template from './templates/runProgress.json';
 import type { OnboardingRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
 import { checklist, header, type ChecklistItem, type Fact, type RequestHeader } from './requestView';
+import { tenantChangeOutcome } from './tenantChangeCards';
 
 export interface ProgressCardModel extends RequestHeader {
   statusLine: string;
@@ -16,20 +17,21 @@ export interface ProgressCardModel extends RequestHeader {
 export function progressCardModel(request: OnboardingRequest, view: { simulated: boolean; portalLink?: string; notice?: string }): ProgressCardModel {
   const done = request.status === 'succeeded';
   const r = request.results;
-  const resultFacts: Fact[] = done
-    ? [
-        { title: 'Tenant id', value: r.customerTenantId ?? '' },
-        { title: 'Azure subscription', value: r.azureSubscriptionId ?? '' },
-        { title: 'Mapping', value: r.mappingResourceId ?? '' },
-      ]
-    : [];
+  // Re-maps and removals say what they changed (tenantChangeCards).
+  const change = done && request.kind !== 'onboard' ? tenantChangeOutcome(request) : undefined;
+  const onboardedFacts: Fact[] = [
+    { title: 'Tenant id', value: r.customerTenantId ?? '' },
+    { title: 'Azure subscription', value: r.azureSubscriptionId ?? '' },
+    { title: 'Mapping', value: r.mappingResourceId ?? '' },
+  ];
+  const resultFacts: Fact[] = change ? change.facts : done ? onboardedFacts : [];
   return {
     ...header(request, view.simulated),
-    statusLine: done ? 'Done: the customer is onboarded.' : request.status === 'approved' ? 'Approved: the run starts now.' : 'Running…',
+    statusLine: change ? change.statusLine : done ? 'Done: the customer is onboarded.' : request.status === 'approved' ? 'Approved: the run starts now.' : 'Running…',
     statusColor: done ? 'Good' : 'Accent',
     checklist: checklist(request.steps),
     resultFacts,
-    portalLink: done ? (view.portalLink ?? '') : '',
+    portalLink: done && (change?.showPortalLink ?? true) ? (view.portalLink ?? '') : '',
     notice: view.notice ?? '',
   };
 }

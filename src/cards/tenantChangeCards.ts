@@ -47,6 +47,35 @@ export function tenantChangeFacts(request: OnboardingRequest): Fact[] {
   ];
 }
 
+/** How a finished re-map or removal reads on the request's progress card. */
+export function tenantChangeOutcome(request: OnboardingRequest): { statusLine: string; facts: Fact[]; showPortalLink: boolean } {
+  const r = request.results;
+  if (request.kind === 'remove') {
+    return {
+      statusLine:
+        r.mappingRemoval === 'already-gone'
+          ? "Done: the mapping was already gone. Usage is billed to the registration's owner."
+          : "Done: the mapping is removed. Usage is billed to the registration's owner again.",
+      facts: [
+        { title: 'Tenant id', value: request.target?.customerTenantId ?? '' },
+        { title: 'Azure subscription', value: request.target?.azureSubscriptionId ?? '' },
+        { title: 'Removed', value: r.mappingResourceId ?? '' },
+      ],
+      // A deleted resource has no portal page.
+      showPortalLink: false,
+    };
+  }
+  return {
+    statusLine: 'Done: the subscription is mapped to the customer.',
+    facts: [
+      { title: 'Tenant id', value: r.customerTenantId ?? '' },
+      { title: 'Azure subscription', value: r.azureSubscriptionId ?? '' },
+      { title: 'Mapping', value: r.mappingResourceId ?? '' },
+    ],
+    showPortalLink: true,
+  };
+}
+
 export interface TenantChangeResultModel {
   requestId: string;
   title: string;

@@ -133,6 +133,14 @@ describe('re-map and removal through approval and the durable run', () => {
     expect(text(result)).toContain(`usage of tenant ${customer.customerTenantId} on azurestack-payg-east is billed to the registration's owner (you, the CSP)`);
     const trail = (await store.audit.list(request.id)).map((e) => e.action);
     expect(trail).toEqual(expect.arrayContaining(['submitted', 'approval-requested', 'approved-refused', 'approved', 'run-started', 'tenant-unmapped', 'run-succeeded']));
+
+    // The approval card, updated in place, ends as the removal's checklist (no portal link to a deleted resource).
+    const finalCard = connector.sent.filter((s) => s.method === 'PUT' && s.activityId === request.approvalCard!.activityId).at(-1);
+    expect(text(finalCard)).toContain("Done: the mapping is removed. Usage is billed to the registration's owner again.");
+    expect(text(finalCard)).toContain('Remove mapping');
+    expect(text(finalCard)).not.toContain('Action.OpenUrl');
+    const status = await say(olivia, `status ${request.id}`);
+    expect(text(status)).toContain(`${request.id}**: Remove the mapping of subscription ${subscription} (Leaving Co) from azurestack-payg-east`);
   });
 
   it('a removal the API reports as already gone finishes, says so, and still warns about billing', async () => {
