@@ -1,7 +1,8 @@
 // The Bot Framework adapter: CloudAdapter with ConfigurationBotFrameworkAuthentication, so inbound
 // requests carry a Bot Framework JWT (checked against the channel's OpenID metadata) whenever
 // MicrosoftAppId is set. An empty MicrosoftAppId is local mode: no token validation.
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import type { Pipeline, PipelinePolicy } from '@azure/core-rest-pipeline';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions, type Middleware } from 'botbuilder';
 import {
   AuthenticationConstants,
   AuthenticationError,
@@ -26,6 +27,67 @@ export interface AdapterOptions {
   channelAuth?: ChannelAuthSettings;
   /** How the bot gets its outbound token; default: from MicrosoftAppId/MicrosoftAppPassword (MSAL). */
   credentialsFactory?: ServiceClientCredentialsFactory;
+  /** Retries of calls to the Bot Connector (see teamsSafeRetryPolicy). */
+  connectorRetry?: ConnectorRetryOptions;
+}
+
+export interface ConnectorRetryOptions {
+  /** Default 3. */
+  maxRetries?: number;
+  /** First backoff when Teams gives no Retry-After; doubles per retry, with jitter. Default 500 ms. */
+  retryDelayMs?: number;
+}
+
+/**
+ * What the Bot Connector may be asked again (Teams' rate-limit guidance: 429, 412, 502, 504), by
+ * method. A POST creates a message and is not idempotent: after a 412/5xx/408 it may have landed,
+ * so only a 429 (Teams did not take it) is sent again. A PUT replaces the same activity.
+ */
+const RETRY_ON: Record<string, ReadonlySet<number>> = {
+  POST: new Set([429]),
+  PUT: new Set([429, 412, 502, 504]),
+  DELETE: new Set([429, 412, 502, 504]),
+  GET: new Set([408, 412, 429, 500, 502, 503, 504]),
+};
+
+export function teamsSafeRetryPolicy(options: ConnectorRetryOptions = {}): PipelinePolicy {
+  const maxRetries = options.maxRetries ?? 3;
+  const baseMs = options.retryDelayMs ?? 500;
+  return {
+    name: 'teamsSafeRetryPolicy',
+    async sendRequest(request, next) {
+      const retryOn = RETRY_ON[request.method] ?? RETRY_ON.POST;
+      for (let retry = 0; ; retry++) {
+        const response = await next(request);
+        if (retry >= maxRetries || !retryOn.has(response.status)) return response;
+        const retryAfter = response.headers.get('retry-after');
+        const seconds = retryAfter !== undefined && retryAfter.trim() !== '' ? Number(retryAfter) : NaN;
+        const delay = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : baseMs * 2 ** retry * (0.5 + Math.random());
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    },
+  };
+}
+
+/**
+ * botbuilder builds a ConnectorClient per turn whose pipeline keeps the Azure SDK's default retry:
+ * every method on 408/500/502/503/504, so a reply or post that reached Teams before a 502 was
+ * posted twice. Each turn's client (inbound and proactive) gets the Teams-safe policy instead.
+ */
+function safeConnectorRetries(adapter: CloudAdapter, options: ConnectorRetryOptions = {}): Middleware {
+  const fixed = new WeakSet<Pipeline>();
+  return {
+    async onTurn(context, next) {
+      const client = context.turnState.get(adapter.ConnectorClientKey) as { client?: { pipeline?: Pipeline } } | undefined;
+      const pipeline = client?.client?.pipeline;
+      if (pipeline && !fixed.has(pipeline)) {
+        pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+        pipeline.addPolicy(teamsSafeRetryPolicy(options), { phase: 'Retry' });
+        fixed.add(pipeline);
+      }
+      await next();
+    },
+  };
 }
 
 /**
@@ -78,5 +140,7 @@ export function createAdapter(
   options: AdapterOptions = {},
 ): CloudAdapter {
   const auth = new StrictBotFrameworkAuthentication(authenticationOptions(config, options.channelAuth), options.credentialsFactory);
-  return new CloudAdapter(auth);
+  const adapter = new CloudAdapter(auth);
+  adapter.use(safeConnectorRetries(adapter, options.connectorRetry));
+  return adapter;
 }
