@@ -1,0 +1,236 @@
+// Outbound to Teams through the real CloudAdapter and a scripted loopback Bot Connector. A POST
+// (a new message) is not idempotent: it is sent again only after a 429 (Teams did not take it), and
+// never after 412/5xx/408, when it may have landed. An update (PUT of the same activity id) is
+// idempotent: it is retried on 429, 412, 502 and 504, with backoff, honouring Retry-After, and on
+// nothing else. Replies inside a turn follow the post rule.
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import { createAdapter } from '../../src/bot/adapter';
+import { createProactive, type Proactive } from '../../src/bot/proactive';
+import { createApp, type App } from '../../src/app';
+import type { Sandbox } from '../../src/sandbox';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore } from '../../src/store/types';
+import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { captureLogs } from '../support/logCapture';
+import { TEAMS_TENANT, postActivity, teamsActivity } from '../scale/teams';
+
+jest.setTimeout(60_000);
+
+interface Answer {
+  status: number;
+  retryAfter?: string;
+  /** The connector took the activity but the answer says otherwise (a 502/504 after delivery). */
+  landed?: boolean;
+}
+
+interface Attempt {
+  method: string;
+  path: string;
+  at: number;
+  status: number;
+}
+
+/** A Bot Connector that answers POST/PUT from a script, then 200. Records every attempt and every activity that landed. */
+class ScriptedConnector {
+  readonly attempts: Attempt[] = [];
+  readonly landed: Array<{ method: string; activity: Record<string, unknown> }> = [];
+  private script: Answer[] = [];
+  private server!: http.Server;
+  serviceUrl = '';
+
+  async start() {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const answer = req.method === 'GET' ? { status: 200 } : (this.script.shift() ?? { status: 200 });
+        this.attempts.push({ method: req.method ?? '', path: req.url ?? '', at: performance.now(), status: answer.status });
+        const ok = answer.status >= 200 && answer.status < 300;
+        if ((ok || answer.landed) && req.method !== 'GET') this.landed.push({ method: req.method ?? '', activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (answer.retryAfter) headers['retry-after'] = answer.retryAfter;
+        res.writeHead(answer.status, headers);
+        res.end(JSON.stringify(ok ? { id: `m-${this.attempts.length}` } : { error: { code: 'Failure', message: `status ${answer.status}` } }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.serviceUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+  }
+
+  answer(...answers: Answer[]) {
+    this.script = answers;
+    this.attempts.length = 0;
+    this.landed.length = 0;
+  }
+
+  gaps(): number[] {
+    return this.attempts.slice(1).map((a, i) => a.at - this.attempts[i].at);
+  }
+
+  close() {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const CHAT = 'a:rita-1-1';
+
+describe('outbound to Teams: what is retried, what is not', () => {
+  const connector = new ScriptedConnector();
+  let store: BotStore;
+  let proactive: Proactive;
+  let pipelineOnly: Proactive;
+
+  beforeAll(async () => {
+    await connector.start();
+    store = await openSqliteStore(':memory:');
+    await store.conversations.save(CHAT, {
+      channelId: 'msteams',
+      serviceUrl: connector.serviceUrl,
+      conversation: { id: CHAT, conversationType: 'personal', tenantId: TEAMS_TENANT },
+      bot: { id: '28:bot', name: 'CSP Onboarding' },
+      user: { id: '29:rita', name: 'Rita' },
+    });
+    // Here the proactive layer's own retries are under test: the connector pipeline retries nothing.
+    const adapter = createAdapter({ MicrosoftAppType: 'MultiTenant' }, { connectorRetry: { maxRetries: 0 } });
+    proactive = createProactive({ adapter, appId: '', conversations: store.conversations, logger: captureLogs('warn').logger, retryBaseMs: 20, maxAttempts: 5 });
+    // Here only the connector pipeline retries (every call the adapter makes: replies, posts, updates, rosters).
+    const pipelineAdapter = createAdapter({ MicrosoftAppType: 'MultiTenant' }, { connectorRetry: { maxRetries: 3, retryDelayMs: 20 } });
+    pipelineOnly = createProactive({ adapter: pipelineAdapter, appId: '', conversations: store.conversations, logger: captureLogs('warn').logger, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await connector.close();
+  });
+
+  const card = { attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.5', body: [] } }] };
+
+  describe('the connector pipeline (botbuilder\'s client, as every turn and proactive send uses it)', () => {
+    it('a POST throttled twice with 429: sent again, lands once', async () => {
+      connector.answer({ status: 429 }, { status: 429 });
+      await pipelineOnly.post(CHAT, { text: 'hello' });
+      expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual(['POST 429', 'POST 429', 'POST 200']);
+      expect(connector.landed).toHaveLength(1);
+    });
+
+    it.each([412, 502, 504, 500, 503, 408])('a POST answered %i (it may have landed): sent once, never twice', async (status) => {
+      connector.answer({ status, landed: status >= 500 }, { status: 200 });
+      await expect(pipelineOnly.post(CHAT, { text: `once ${status}` })).rejects.toMatchObject({ statusCode: status });
+      expect(connector.attempts).toHaveLength(1);
+      expect(connector.landed.length).toBeLessThanOrEqual(1);
+    });
+
+    it.each([429, 412, 502, 504])('a PUT answered %i: sent again until it lands', async (status) => {
+      connector.answer({ status }, { status });
+      await pipelineOnly.update(CHAT, 'm-1', card);
+      expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual([`PUT ${status}`, `PUT ${status}`, 'PUT 200']);
+    });
+
+    it.each([500, 503, 408])('a PUT answered %i: not retried', async (status) => {
+      connector.answer({ status });
+      await expect(pipelineOnly.update(CHAT, 'm-1', card)).rejects.toMatchObject({ statusCode: status });
+      expect(connector.attempts).toHaveLength(1);
+    });
+
+    it('429 that never ends: 1 + 3 attempts, Retry-After honoured', async () => {
+      connector.answer(...Array.from({ length: 10 }, () => ({ status: 429, retryAfter: '0.2' })));
+      await expect(pipelineOnly.post(CHAT, { text: 'never' })).rejects.toMatchObject({ statusCode: 429 });
+      expect(connector.attempts).toHaveLength(4);
+      expect(Math.min(...connector.gaps())).toBeGreaterThanOrEqual(190);
+      expect(connector.landed).toHaveLength(0);
+    });
+  });
+
+  describe('a new message (POST) through the proactive sender', () => {
+    it('throttled twice with 429: sent again with backoff, lands once', async () => {
+      connector.answer({ status: 429 }, { status: 429 });
+      const id = await proactive.post(CHAT, { text: 'hello' });
+      expect(id).toBeDefined();
+      expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual(['POST 429', 'POST 429', 'POST 200']);
+      expect(connector.landed).toHaveLength(1);
+      // Backoff: base 20 ms doubling, jitter ×0.5–1.5 → at least 10 ms, then at least 20 ms.
+      const [first, second] = connector.gaps();
+      expect(first).toBeGreaterThanOrEqual(9);
+      expect(second).toBeGreaterThanOrEqual(19);
+    });
+
+    it('Retry-After wins over the backoff', async () => {
+      connector.answer({ status: 429, retryAfter: '1' });
+      await proactive.post(CHAT, { text: 'later' });
+      expect(connector.attempts).toHaveLength(2);
+      expect(connector.gaps()[0]).toBeGreaterThanOrEqual(950);
+    });
+
+    it.each([412, 502, 504, 500, 503, 408])('answered %i: not sent again (it may have landed), the caller hears of it', async (status) => {
+      connector.answer({ status, landed: status >= 500 });
+      await expect(proactive.post(CHAT, { text: `once ${status}` })).rejects.toMatchObject({ statusCode: status });
+      expect(connector.attempts).toHaveLength(1);
+      expect(connector.landed.length).toBeLessThanOrEqual(1);
+    });
+
+    it('429 that never ends: gives up after 5 attempts', async () => {
+      connector.answer(...Array.from({ length: 10 }, () => ({ status: 429 })));
+      await expect(proactive.post(CHAT, { text: 'never' })).rejects.toMatchObject({ statusCode: 429 });
+      expect(connector.attempts).toHaveLength(5);
+      expect(connector.landed).toHaveLength(0);
+    });
+  });
+
+  describe('an update in place (PUT of the same activity) through the proactive sender', () => {
+    it.each([429, 412, 502, 504])('answered %i: sent again until it lands', async (status) => {
+      connector.answer({ status }, { status });
+      await proactive.update(CHAT, 'm-1', card);
+      expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual([`PUT ${status}`, `PUT ${status}`, 'PUT 200']);
+      expect(new Set(connector.attempts.map((a) => a.path)).size).toBe(1);
+    });
+
+    it.each([500, 503, 408, 400, 403, 404])('answered %i: not retried', async (status) => {
+      connector.answer({ status });
+      await expect(proactive.update(CHAT, 'm-1', card)).rejects.toMatchObject({ statusCode: status });
+      expect(connector.attempts).toHaveLength(1);
+    });
+
+    it('the backoff grows between attempts', async () => {
+      connector.answer({ status: 502 }, { status: 502 }, { status: 502 }, { status: 502 });
+      await proactive.update(CHAT, 'm-1', card);
+      expect(connector.attempts).toHaveLength(5);
+      // 20·2^(n-1) ms × 0.5–1.5: the four waits sum to at least 10+20+40+80 ms.
+      expect(connector.gaps().reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(145);
+    });
+  });
+
+  describe('a reply inside a turn (the bot answering a message)', () => {
+    let sandbox: Sandbox;
+    let app: App;
+
+    beforeAll(async () => {
+      sandbox = await startTestSandbox();
+      const config = sandboxConfig(sandbox, { ALLOWED_TENANT_IDS: TEAMS_TENANT });
+      app = await createApp(config, { cloud: sandboxCloud(config), logger: captureLogs('warn').logger });
+      await app.listen(0);
+    });
+    afterAll(async () => {
+      await app?.close();
+      await sandbox?.close();
+    });
+
+    const say = (text: string) =>
+      postActivity(`http://127.0.0.1:${(app.server.server.address() as AddressInfo).port}/api/messages`, teamsActivity({ type: 'message', text, from: { id: '29:rita', aadObjectId: 'aaaaaaaa-0000-4000-8000-000000000001', name: 'Rita' }, conversationId: 'a:rita-turns', serviceUrl: connector.serviceUrl }));
+
+    it('throttled with 429: sent again, lands once', async () => {
+      connector.answer({ status: 429, retryAfter: '0' });
+      expect((await say('help')).status).toBe(200);
+      expect(connector.attempts.filter((a) => a.method === 'POST').map((a) => a.status)).toEqual([429, 200]);
+      expect(connector.landed).toHaveLength(1);
+    });
+
+    it.each([502, 504, 500])('answered %i after it landed: not sent again', async (status) => {
+      connector.answer({ status, landed: true });
+      await say('help');
+      const posts = connector.attempts.filter((a) => a.method === 'POST');
+      // The help card once; then at most the apology for the failed turn, never the card again.
+      expect(connector.landed.filter((l) => JSON.stringify(l.activity).includes('Here is what I can do'))).toHaveLength(1);
+      expect(posts[0].status).toBe(status);
+    });
+  });
+});
