@@ -60,7 +60,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     pollMaxIntervalMs: config.POLL_MAX_INTERVAL_SECONDS * 1000,
     leaseMs: config.LEASE_SECONDS * 1000,
   });
-  const lifecycle = createRequestLifecycle({ requests: store.requests, audit: store.audit, policy, notifier, runs: runner, logger });
+  const lifecycle = createRequestLifecycle({ requests: store.requests, audit: store.audit, leases: store.leases, policy, notifier, runs: runner, logger });
 
   const runnerService: BackgroundService = {
     name: 'onboarding-runner',

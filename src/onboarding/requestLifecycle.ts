@@ -2,7 +2,8 @@
 // after a customer-agreement pause. Every transition is a compare-and-set on the stored request
 // (the first writer wins; a loser re-reads and is told what happened) and leaves an audit entry,
 // refusals included.
-import type { AuditLog, RequestStore, Versioned } from '../store/types';
+import { randomUUID } from 'crypto';
+import type { AuditLog, LeaseStore, RequestStore, Versioned } from '../store/types';
 import { ConcurrencyError } from '../store/types';
 import type { Actor, ApprovalPolicy, Authorization, RefusalReason } from './approvalPolicy';
 import type { OnboardingRequest, RequestId, RequestStatus } from './model';
@@ -37,7 +38,15 @@ export interface RequestLifecycleDeps {
   runs: { schedule(id: RequestId): void };
   now?: () => Date;
   logger?: { warn(obj: object, msg: string): void };
+  /**
+   * Several instances start at once (App Service scale-out, a restart of all): each looks for
+   * requests whose approval card was never posted. A lease per request lets one of them post it.
+   */
+  leases?: LeaseStore;
 }
+
+/** Long enough to post one card and record it; a crashed poster's claim lapses after this. */
+const APPROVAL_POST_LEASE_MS = 60_000;
 
 /** A compare-and-set can lose to another writer (a card-ref update, a concurrent click); re-read and decide again. */
 const MAX_CAS_ATTEMPTS = 8;
@@ -170,8 +179,13 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     },
 
     async postMissingApprovals() {
-      for (const { value } of await deps.requests.list({ status: ['pending_approval'] })) {
-        if (value.approvalCard) continue;
+      const owner = `approvals-${randomUUID()}`;
+      for (const listed of await deps.requests.list({ status: ['pending_approval'] })) {
+        if (listed.value.approvalCard) continue;
+        if (deps.leases && !(await deps.leases.acquire(`approval-post:${listed.value.id}`, owner, APPROVAL_POST_LEASE_MS))) continue;
+        // Another instance may have posted it between our listing and our claim.
+        const value = (await deps.requests.get(listed.value.id))?.value;
+        if (!value || value.status !== 'pending_approval' || value.approvalCard) continue;
         const posting = await deps.notifier.approvalRequested(value);
         if (!posting) continue;
         await recordApprovalCard(value.id, posting.card, posting.copies);
