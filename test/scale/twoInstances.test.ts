@@ -173,6 +173,29 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     process.stdout.write(`two instances: ${REQUESTS} requests approved and run in ${(elapsed / 1000).toFixed(1)} s\n`);
   });
 
+  it('both instances start with requests stored but never posted for approval: each approval card is posted once', async () => {
+    const container = `restart-${randomUUID()}`;
+    store = await openBlobStore({ connectionString: azurite.connectionString, container });
+    // The approvals channel's reference, as the first instance saved it on install.
+    await store.conversations.save(APPROVALS_CHANNEL, {
+      channelId: 'msteams',
+      serviceUrl: connector.serviceUrl,
+      conversation: { id: APPROVALS_CHANNEL, conversationType: 'channel', tenantId: TEAMS_TENANT },
+      bot: { id: '28:bot', name: 'CSP Onboarding' },
+    });
+    const requests = Array.from({ length: 5 }, () => newCustomerRequest(sandbox));
+    for (const r of requests) await store.requests.create(r);
+    const sentBefore = connector.sent.length;
+    await startInstances(container);
+    await waitUntil('every request to have its approval card', async () => (await Promise.all(requests.map((r) => store!.requests.get(r.id)))).every((r) => r?.value.approvalCard), 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const posts = connector.sent.slice(sentBefore).filter((s) => s.method === 'POST' && s.conversationId === APPROVALS_CHANNEL && s.activity.attachments);
+    for (const r of requests) {
+      expect(posts.filter((p) => JSON.stringify(p.activity).includes(r.id))).toHaveLength(1);
+      expect((await store.audit.list(r.id)).filter((e) => e.action === 'approval-requested')).toHaveLength(1);
+    }
+  });
+
   it('an instance killed mid-run: the other takes each of its runs over after the lease expires and finishes it, nothing twice', async () => {
     const container = `kill-${randomUUID()}`;
     const [a, b] = await startInstances(container);
