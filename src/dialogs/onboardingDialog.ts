@@ -72,11 +72,14 @@ export interface CardAction {
 }
 
 /** How the dialog ended. */
-export type OnboardingOutcome = { kind: 'submitted'; request: OnboardingRequest } | { kind: 'cancelled'; draft: OnboardingDraft };
+export type OnboardingOutcome =
+  | { kind: 'submitted'; request: OnboardingRequest }
+  | { kind: 'cancelled'; draft: OnboardingDraft }
+  | { kind: 'already-submitted' };
 
 export interface OnboardingDialogDependencies {
   cloud: Pick<Cloud, 'partnerCenter' | 'registrations'>;
-  store: Pick<BotStore, 'requests' | 'audit' | 'facts'>;
+  store: Pick<BotStore, 'requests' | 'audit' | 'facts'> & Partial<Pick<BotStore, 'leases'>>;
 }
 
 /** Turn-state keys: the action the session hands in, and the card the step hands back. */
@@ -117,6 +120,7 @@ export class OnboardingDialog extends ComponentDialog {
 
   private async submitStep(step: WaterfallStepContext<OnboardingDraft>, draft: OnboardingDraft): Promise<DialogTurnResult> {
     const submitted = await submitOnboardingRequest(step.context, draft, this.deps.store);
+    if (!submitted.ok && 'alreadySubmitted' in submitted) return step.endDialog({ kind: 'already-submitted' } satisfies OnboardingOutcome);
     if (!submitted.ok) return step.replaceDialog(CARD_LOOP, withCardError(goTo(draft, submitted.step), submitted.problem));
     return step.endDialog({ kind: 'submitted', request: submitted.request } satisfies OnboardingOutcome);
   }

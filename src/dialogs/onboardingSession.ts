@@ -120,6 +120,9 @@ export class OnboardingSession {
   private async finish(context: TurnContext, operator: DraftOwner, outcome: OnboardingOutcome): Promise<AdaptiveCard> {
     await this.forget(context, operator.key);
     if (outcome.kind === 'cancelled') return cancelledNote();
+    if (outcome.kind === 'already-submitted') {
+      return noteCard('This draft was already submitted', 'Submit was clicked more than once; the first click made the request, which now waits for approval. Type onboard to start another.', 'Warning');
+    }
     const request = outcome.request;
     let hookProblem = '';
     if (this.options.onSubmitted) {

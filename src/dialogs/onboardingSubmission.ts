@@ -1,12 +1,20 @@
 // Submit: the reviewed draft becomes an OnboardingRequest, pending approval, stored with a short
 // id and a first audit entry. Nothing in Partner Center or Azure is touched here.
+import { randomUUID } from 'crypto';
 import type { TurnContext } from 'botbuilder';
 import { isGuid, type Guid, type OnboardingRequest, type Person, type RequestId } from '../onboarding/model';
 import { newRequestId } from '../onboarding/requestIds';
 import { ConcurrencyError, type BotStore } from '../store/types';
 import { nextMissingStep, type DraftStep, type OnboardingDraft } from './onboardingDraft';
 
-export type Submission = { ok: true; request: OnboardingRequest } | { ok: false; step: DraftStep; problem: string };
+export type Submission =
+  | { ok: true; request: OnboardingRequest }
+  | { ok: false; step: DraftStep; problem: string }
+  /** Submit was clicked more than once (e.g. on two bot instances at once); another click made the request. */
+  | { ok: false; alreadySubmitted: true };
+
+/** A draft's submit claim outlives the draft (DRAFT_TTL_HOURS is at most a year; a week covers double clicks and stale cards). */
+const SUBMIT_CLAIM_MS = 7 * 24 * 3_600_000;
 
 /** Ids are drawn at random; a taken one is drawn again, longer after a few collisions. */
 const ID_ATTEMPTS = 8;
@@ -14,7 +22,7 @@ const ID_ATTEMPTS = 8;
 export async function submitOnboardingRequest(
   context: TurnContext,
   draft: OnboardingDraft,
-  store: Pick<BotStore, 'requests' | 'audit'>,
+  store: Pick<BotStore, 'requests' | 'audit'> & Partial<Pick<BotStore, 'leases'>>,
 ): Promise<Submission> {
   const { customer, subscription, registration, access } = draft;
   if (!customer || !subscription || !registration || !access) {
@@ -27,6 +35,11 @@ export async function submitOnboardingRequest(
       step: 'review',
       problem: 'I cannot tell who you are: Teams sent no Entra object id with your click, and approvals need it. Try again from Teams.',
     };
+  }
+  // The per-conversation turn queue serialises clicks only within one instance; with several
+  // instances on a shared store, two Submit clicks can both see the open draft. One claim per draft.
+  if (store.leases && !(await store.leases.acquire(`submit:${draft.id}`, `submit-${randomUUID()}`, SUBMIT_CLAIM_MS))) {
+    return { ok: false, alreadySubmitted: true };
   }
   const now = new Date().toISOString();
   const base: Omit<OnboardingRequest, 'id'> = {
