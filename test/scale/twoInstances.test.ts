@@ -195,6 +195,21 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     expect(connector.sent.filter((s) => s.method === 'POST' && s.conversationId === APPROVALS_CHANNEL && JSON.stringify(s.activity).includes(id))).toHaveLength(1);
   });
 
+  it('Remove on a reconcile card clicked on both instances at once: one removal request', async () => {
+    const container = `tenant-${randomUUID()}`;
+    const [a, b] = await startInstances(container);
+    store = await openBlobStore({ connectionString: azurite.connectionString, container });
+    const [mapped] = sandbox.seedMappings(sandbox.registrations.payAsYouUse, 1);
+    const olivia: TeamsUser = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    const data = { registration: sandbox.registrations.payAsYouUse, azureSubscriptionId: mapped.azureSubscriptionId };
+    const answers = await Promise.all(
+      [a, b].map((bot, i) => postActivity(bot.messagesUrl, clickActivity(olivia, 'tenants.remove', data, { serviceUrl: connector.serviceUrl, conversationId: `a:olivia-${i}` }))),
+    );
+    const removals = (await store.requests.list()).filter((r) => r.value.kind === 'remove' && r.value.target?.azureSubscriptionId === mapped.azureSubscriptionId);
+    expect(removals).toHaveLength(1);
+    expect(answers.map((r) => JSON.stringify(r.body)).filter((t) => t.includes('already asks for this'))).toHaveLength(1);
+  });
+
   it('both instances start with requests stored but never posted for approval: each approval card is posted once', async () => {
     const container = `restart-${randomUUID()}`;
     store = await openBlobStore({ connectionString: azurite.connectionString, container });
