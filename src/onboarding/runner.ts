@@ -20,8 +20,12 @@ export interface RunnerOptions {
   pollIntervalMs: number;
   pollMaxIntervalMs: number;
   leaseMs: number;
-  /** Consecutive transient failures of one step before the run stops and asks for Retry. */
+  /**
+   * A step keeps retrying transient failures until it has tried this many times AND for this
+   * long; then the run stops and asks for Retry (a storm passes, an outage is reported).
+   */
   maxTransientAttempts?: number;
+  transientWindowMs?: number;
   workerId?: string;
   now?: () => Date;
 }
@@ -47,6 +51,7 @@ export interface Runner {
 type StepResult = 'next' | 'paused' | 'failed' | 'stopped';
 
 const DEFAULT_MAX_TRANSIENT_ATTEMPTS = 8;
+const DEFAULT_TRANSIENT_WINDOW_MS = 15 * 60_000;
 
 class RunStopped extends Error {}
 
@@ -55,6 +60,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const workerId = options.workerId ?? `runner-${randomUUID()}`;
   const now = options.now ?? (() => new Date());
   const maxTransient = options.maxTransientAttempts ?? DEFAULT_MAX_TRANSIENT_ATTEMPTS;
+  const transientWindowMs = options.transientWindowMs ?? DEFAULT_TRANSIENT_WINDOW_MS;
   const active = new Map<RequestId, Promise<void>>();
   const again = new Set<RequestId>();
   const stopController = new AbortController();
@@ -168,6 +174,7 @@ export function createRunner(options: RunnerOptions): Runner {
       await this.audit('step-started', `${step.title}: started (attempt ${this.stepState(step.name).attempts}).`);
       this.notify();
       let transientFailures = 0;
+      let firstTransientAt = 0;
       let polls = 0;
       for (;;) {
         if (this.stopping) return 'stopped';
@@ -177,7 +184,9 @@ export function createRunner(options: RunnerOptions): Runner {
         } catch (e) {
           if (e instanceof RunStopped || this.abort.signal.aborted) return 'stopped';
           const error = asDomainError(e);
-          if (error.transient && ++transientFailures < maxTransient) {
+          if (error.transient && transientFailures === 0) firstTransientAt = Date.now();
+          const keepTrying = ++transientFailures < maxTransient || Date.now() - firstTransientAt < transientWindowMs;
+          if (error.transient && keepTrying) {
             await this.audit('step-retry', `${step.title}: ${error.message} Trying again.`, errorData(error));
             await this.setDetail(step.name, `Retrying: ${error.message}`);
             await this.wait(backoffMs(transientFailures - 1, error.retryAfterMs));
