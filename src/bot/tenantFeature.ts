@@ -76,11 +76,11 @@ export function createTenantFeature(options: TenantFeatureOptions): TenantFeatur
   return {
     directory: tenants.directory,
     commands: [
-      command('tenants', 'tenants [registration]: every tenant mapped on a registration (or all), with search', (c, a) => tenants.list(c, a)),
+      command('tenants', 'tenants [registration | all]: every tenant mapped on a registration (or all of them), paged, with search', (c, a) => tenants.list(c, a)),
       command('tenant', 'tenant <subscription id or domain>: one mapping, who onboarded it and the portal link', (c, a) => tenants.inspect(c, a)),
       command('remap', `${REMAP_USAGE}: map a customer's subscription on a registration, overwriting (with approval)`, (c, a) => tenants.remap(c, a)),
       command('remove tenant', `${REMOVE_USAGE}: remove a mapping (with approval); usage is billed to you again`, (c, a) => tenants.remove(c, a)),
-      command('reconcile', 'reconcile [registration]: Partner Center against the registrations: unmapped, stale and missing tenants', (c, a) => tenants.reconcile(c, a)),
+      command('reconcile', 'reconcile [registration | all]: Partner Center against the registrations: customers billed to you, stale and missing mappings', (c, a) => tenants.reconcile(c, a)),
     ],
     cardActions: [
       {
@@ -122,7 +122,8 @@ class TenantManagement {
     const selection = this.directory.selectRegistration(args);
     if (selection.kind === 'unknown') return void (await context.sendActivity(selection.message));
     if (selection.kind === 'choose') return this.send(context, this.chooser(selection.registrations, TENANT_VERBS.page, 'tenants'));
-    await this.send(context, await this.listCard(selection, 1, ''));
+    // A typed command reads the registrations afresh; page and search clicks reuse that listing briefly.
+    await this.send(context, await this.listCard(selection, 1, '', true));
   }
 
   async inspect(context: TurnContext, args: string): Promise<void> {
@@ -196,11 +197,12 @@ class TenantManagement {
 
   // ---- cards ----
 
-  private async listCard(selection: Extract<RegistrationSelection, { kind: 'one' | 'all' }>, page: number, search: string): Promise<AdaptiveCard> {
+  private async listCard(selection: Extract<RegistrationSelection, { kind: 'one' | 'all' }>, page: number, search: string, fresh = false): Promise<AdaptiveCard> {
     const registrations = selection.kind === 'one' ? [selection.registration] : selection.registrations;
     try {
       // One registration named: its failure is the answer. Several: the readable ones are listed.
-      const { rows, problems } = registrations.length === 1 ? { rows: await this.directory.listTenants(registrations), problems: [] } : await this.directory.survey(registrations);
+      const { rows, problems } =
+        registrations.length === 1 ? { rows: await this.directory.listTenants(registrations, { fresh }), problems: [] } : await this.directory.survey(registrations, { fresh });
       return renderTenantListCard(
         tenantListModel({
           scope: scopeOf(selection),

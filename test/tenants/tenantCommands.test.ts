@@ -207,6 +207,25 @@ describe('tenant commands in a Teams chat', () => {
       expect(eastMappings()[newSubscription]).toBeUndefined();
     });
 
+    it('a re-map that corrects a subscription billed to the wrong tenant says whose billing stops', async () => {
+      const owner = sandbox.seedCustomer({ companyName: 'Rightful', domain: `rightful${Date.now()}.onmicrosoft.com`, azurePlan: 'active' });
+      const wrongTenant = seeded[20].customerTenantId;
+      eastMappings()[owner.azureSubscriptionId!] = { tenantId: wrongTenant };
+      const card = await rita.card(`remap ${owner.azureSubscriptionId} to ${owner.customerTenantId}`);
+      expect(texts(card)[0]).toMatch(/^Request MAP-/);
+      expect(texts(card)).toContain(`Overwrites: subscription ${owner.azureSubscriptionId} now bills tenant ${wrongTenant}, which stops.`);
+      expect(bot.submitted[0].target).toEqual({ azureSubscriptionId: owner.azureSubscriptionId, customerTenantId: wrongTenant });
+    });
+
+    it('a typed `tenants` reads afresh: a mapping removed a moment ago is gone from the list', async () => {
+      const before = await rita.card('tenants azurestack-payg-east');
+      const total = Number(/^([\d,]+) mapped/.exec(texts(before).find((t) => / mapped · page/.test(t))!)![1]);
+      const removed = seeded[30];
+      delete eastMappings()[removed.azureSubscriptionId!];
+      const after = await rita.card('tenants azurestack-payg-east');
+      expect(texts(after)).toContain(`${total - 1} mapped · page 1 of ${Math.ceil((total - 1) / 20)}`);
+    });
+
     it('refuses a re-map to a subscription the customer does not own, or to a customer Partner Center does not know', async () => {
       const other = seeded[9];
       const customer = seeded[10];
