@@ -46,6 +46,13 @@ export const RECONCILE_PAGE_SIZE = 12;
 /** A reconcile report is reused for paging this long; "Check again" always looks afresh. */
 const REPORT_TTL_MS = 5 * 60_000;
 const MAX_CACHED_REPORTS = 50;
+const INVOKE_WAIT_MS = 8_000;
+
+interface ReportEntry {
+  report: Promise<ReconcileReport>;
+  settled: boolean;
+  expires: number;
+}
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 
 export const TENANT_VERBS = {
@@ -62,6 +69,8 @@ export interface TenantFeatureOptions {
   submitted(request: OnboardingRequest): Promise<void>;
   logger: { warn(obj: object, msg: string): void };
   directory?: TenantDirectory;
+  /** How long a button waits for a reconcile before answering "still checking". Default 8 s (Teams' invoke limit is about 15 s). */
+  invokeWaitMs?: number;
 }
 
 export interface TenantFeature {
@@ -106,7 +115,7 @@ const changeData = z.object({
 
 class TenantManagement {
   readonly directory: TenantDirectory;
-  private readonly reports = new Map<string, { report: ReconcileReport; expires: number }>();
+  private readonly reports = new Map<string, ReportEntry>();
 
   constructor(private readonly options: TenantFeatureOptions) {
     this.directory = options.directory ?? createTenantDirectory({ cloud: options.cloud });
@@ -181,7 +190,9 @@ class TenantManagement {
       if (selection.kind === 'unknown' || selection.kind === 'choose') return answer(note('Unknown registration', selection.kind === 'unknown' ? selection.message : 'Choose a registration.', 'Attention'));
       const search = (parsed.data.search ?? '').trim();
       const card =
-        verb === TENANT_VERBS.page ? await this.listCard(selection, parsed.data.page, search) : await this.reconcileCard(selection, parsed.data.page, parsed.data.fresh ?? false);
+        verb === TENANT_VERBS.page
+          ? await this.listCard(selection, parsed.data.page, search)
+          : await this.reconcileCard(selection, parsed.data.page, parsed.data.fresh ?? false, this.options.invokeWaitMs ?? INVOKE_WAIT_MS);
       return answer(card);
     }
     const parsed = changeData.safeParse(data);
@@ -219,23 +230,42 @@ class TenantManagement {
     }
   }
 
-  private async reconcileCard(selection: Extract<RegistrationSelection, { kind: 'one' | 'all' }>, page: number, fresh: boolean): Promise<AdaptiveCard> {
+  /**
+   * The report of a scope: the cached one for paging, or a new check (`fresh`). A check already
+   * running for the scope is joined, never started twice. A button waits at most `invokeWaitMs`
+   * (Teams' invoke limit); if the check takes longer it goes on, and the card says to look again.
+   */
+  private async reconcileCard(selection: Extract<RegistrationSelection, { kind: 'one' | 'all' }>, page: number, fresh: boolean, waitMs = Infinity): Promise<AdaptiveCard> {
     const key = scopeOf(selection).toLowerCase();
+    let entry = this.reports.get(key);
+    const stale = !entry || (entry.settled && (fresh || entry.expires <= Date.now()));
+    if (!entry || stale) entry = this.startCheck(key, selection.kind === 'one' ? [selection.registration] : selection.registrations);
     try {
-      let cached = this.reports.get(key);
-      if (fresh || !cached || cached.expires <= Date.now()) {
-        const scope = selection.kind === 'one' ? [selection.registration] : selection.registrations;
-        const report = await reconcile({ cloud: this.options.cloud, directory: this.directory }, scope);
-        if (this.reports.size >= MAX_CACHED_REPORTS) this.reports.clear();
-        cached = { report, expires: Date.now() + REPORT_TTL_MS };
-        this.reports.set(key, cached);
+      const report = await within(entry.report, waitMs);
+      if (!report) {
+        return note('Still checking…', `Comparing Partner Center with ${scopeName(selection)} takes a while. It goes on without you: click Show the report in a few seconds.`, 'Default', [], [
+          { title: 'Show the report', verb: TENANT_VERBS.reconcile, data: { registration: scopeOf(selection), page: 1 } },
+        ]);
       }
       return renderReconcileCard(
-        reconcileCardModel({ scope: scopeOf(selection), scopeName: scopeName(selection), report: cached.report, page, pageSize: RECONCILE_PAGE_SIZE, simulated: this.simulated }),
+        reconcileCardModel({ scope: scopeOf(selection), scopeName: scopeName(selection), report, page, pageSize: RECONCILE_PAGE_SIZE, simulated: this.simulated }),
       );
     } catch (e) {
       return note(`Could not reconcile ${scopeName(selection)}`, explain(e), 'Attention');
     }
+  }
+
+  private startCheck(key: string, scope: RegistrationRef[]): ReportEntry {
+    if (this.reports.size >= MAX_CACHED_REPORTS) this.reports.clear();
+    const report = reconcile({ cloud: this.options.cloud, directory: this.directory }, scope);
+    const entry: ReportEntry = { report, settled: false, expires: Number.POSITIVE_INFINITY };
+    report.then(
+      () => Object.assign(entry, { settled: true, expires: Date.now() + REPORT_TTL_MS }),
+      // A failed check is not kept: the next click starts again.
+      () => this.reports.get(key) === entry && this.reports.delete(key),
+    );
+    this.reports.set(key, entry);
+    return entry;
   }
 
   private chooser(registrations: RegistrationRef[], verb: string, what: string): AdaptiveCard {
@@ -316,8 +346,22 @@ function scopeName(selection: Extract<RegistrationSelection, { kind: 'one' | 'al
   return selection.kind === 'one' ? selection.registration.name : `all ${selection.registrations.length} registrations`;
 }
 
-function note(title: string, text: string, color: TenantNoteModel['color'], facts: TenantNoteModel['facts'] = []): AdaptiveCard {
-  return renderTenantNoteCard({ title, text, color, facts });
+function note(title: string, text: string, color: TenantNoteModel['color'], facts: TenantNoteModel['facts'] = [], buttons: TenantNoteModel['buttons'] = []): AdaptiveCard {
+  return renderTenantNoteCard({ title, text, color, facts, buttons });
+}
+
+/** The promise's value, or undefined if it takes longer than `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  if (!Number.isFinite(ms)) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function answer(card: AdaptiveCard): AdaptiveCardInvokeResponse {

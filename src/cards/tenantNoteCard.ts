@@ -7,6 +7,8 @@ export interface TenantNoteModel {
   text: string;
   color: 'Default' | 'Good' | 'Warning' | 'Attention';
   facts: Array<{ title: string; value: string }>;
+  /** Action.Execute buttons, e.g. "Show the report". */
+  buttons: Array<{ title: string; verb: string; data: Record<string, unknown> }>;
 }
 
 export function renderTenantNoteCard(vm: TenantNoteModel): AdaptiveCard {

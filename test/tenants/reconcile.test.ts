@@ -127,6 +127,30 @@ describe('reconcile: Partner Center against the registrations', () => {
     expect(buttons(everything)).toContain('Check again');
   });
 
+  it('a button never waits past the invoke limit: a slow check goes on, is joined rather than repeated, and shows when done', async () => {
+    const slow = new Chat(buildTenantBot(store, cloud, { invokeWaitMs: 100 }), OLIVIA);
+    const report = await slow.card('reconcile azurestack-payg-east');
+    const hold = sandbox.holds.add({ method: 'GET', path: /\/v1\/customers$/ });
+    const customerLists = () => sandbox.requests.filter((r) => r.service === 'partnercenter' && /\/v1\/customers$/.test(r.path)).length;
+    const before = customerLists();
+
+    const waiting = await slow.click(report, 'Check again');
+    expect(texts(waiting)[0]).toBe('Still checking…');
+    await hold.arrived;
+    const stillWaiting = await slow.click(waiting, 'Show the report');
+    expect(texts(stillWaiting)[0]).toBe('Still checking…');
+    hold.release();
+    let shown = stillWaiting;
+    for (let i = 0; i < 50 && texts(shown)[0] === 'Still checking…'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      shown = await slow.click(shown, 'Show the report');
+    }
+    expect(texts(shown)[0]).toBe('Reconcile: azurestack-payg-east');
+    expect(texts(shown)).toContain('Active Azure subscription, mapped nowhere (billed to you): 1');
+    // One check for the three clicks.
+    expect(customerLists() - before).toBe(1);
+  });
+
   it('names the registrations it may use when the one typed is unknown', async () => {
     expect(await olivia.text('reconcile azurestack-nowhere')).toContain('The registrations I may use are: azurestack-payg-east');
   });

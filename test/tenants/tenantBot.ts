@@ -27,9 +27,9 @@ export interface TenantBot {
   submitted: OnboardingRequest[];
 }
 
-export function buildTenantBot(store: BotStore, cloud: Cloud): TenantBot {
+export function buildTenantBot(store: BotStore, cloud: Cloud, options: { invokeWaitMs?: number } = {}): TenantBot {
   const submitted: OnboardingRequest[] = [];
-  const feature = createTenantFeature({ cloud, store, logger: { warn: () => undefined }, submitted: async (r) => void submitted.push(r) });
+  const feature = createTenantFeature({ cloud, store, logger: { warn: () => undefined }, submitted: async (r) => void submitted.push(r), ...options });
   const conversationState = new ConversationState(store.state);
   const bot = new CspBot({
     commands: feature.commands,
