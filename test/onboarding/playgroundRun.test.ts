@@ -1,0 +1,82 @@
+// The approval card, the live checklist and the result post, as the local Teams client (Agents
+// Playground) shows them: the bot runs in-process with the real adapter, store and cloud clients.
+import { createApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import type { Guid } from '../../src/onboarding/model';
+import type { Sandbox } from '../../src/sandbox';
+import { adaptiveCardOf, PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, startTestPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
+import { newCustomerRequest, startTestSandbox } from './support';
+
+jest.setTimeout(60_000);
+
+const cardJson = (m: PlaygroundMessage) => JSON.stringify(adaptiveCardOf(m) ?? {});
+
+describe('approval and the run in the local Teams client', () => {
+  let sandbox: Sandbox;
+  let app: App;
+  let pg: Playground;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await pg?.close();
+    await app?.close();
+    await sandbox?.close();
+  });
+
+  it('posts the approval card in the channel, turns it into a live checklist on Approve, and posts the result mentioning the requester', async () => {
+    // The playground's current user approves; another user made the request.
+    const approver = PLAYGROUND_USERS[0];
+    const requesterUser = PLAYGROUND_USERS[1];
+
+    const config = loadConfig({
+      ...sandbox.env,
+      CLOUD: 'sandbox',
+      STORE_PATH: ':memory:',
+      LOG_LEVEL: 'silent',
+      PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
+      ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID,
+      APPROVER_IDS: approver.aadObjectId!,
+      POLL_INTERVAL_SECONDS: '0',
+      POLL_MAX_INTERVAL_SECONDS: '0',
+    });
+    app = await createApp(config);
+    const port = await app.listen(0);
+    pg = await startTestPlayground(`http://127.0.0.1:${port}/api/messages`);
+    const channel = pg.conversations.channel;
+
+    // The bot hears from the channel (so it has a reference), then a request made there is submitted.
+    const hello = await pg.client.sendText(channel, `<at>${pg.bot.name}</at> help`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
+    await pg.client.waitForMessage((m) => m.fromId === pg.bot.id, { after: hello });
+    const request = newCustomerRequest(sandbox, {
+      teamsTenantId: PLAYGROUND_TENANT_ID,
+      conversationId: channel,
+      requester: { aadObjectId: requesterUser.aadObjectId as Guid, teamsUserId: requesterUser.id, name: requesterUser.name },
+    });
+    await app.store.requests.create(request);
+    await app.approvals.onSubmitted(request);
+    const card = await pg.client.waitForMessage((m) => m.action === 'createMessage' && cardJson(m).includes(`Approval needed`) && cardJson(m).includes(request.id), { after: hello });
+    expect(cardJson(card)).toContain(request.customer.domain);
+
+    // A click on a channel post comes from the post's thread (`<channel>;messageid=<post>`), as in Teams.
+    const response = await pg.client.invoke(`${card.conversationId};messageid=${card.messageId}`, card.messageId, { verb: 'request.approve', data: { requestId: request.id } });
+    expect(JSON.stringify(response)).toContain('approved by');
+
+    // The shared card becomes a checklist, updated in place, and ends done.
+    const running = await pg.client.waitForMessage((m) => m.action === 'updateMessage' && m.messageId === card.messageId && cardJson(m).includes('⏳'), { after: card.seq });
+    expect(cardJson(running)).toContain('Registration');
+    await pg.client.waitForMessage((m) => m.action === 'updateMessage' && m.messageId === card.messageId && cardJson(m).includes('Done: the customer is onboarded.'), { after: card.seq });
+
+    // The result in the thread: mentions the requester, carries the portal link and the resource id.
+    const result = await pg.client.waitForMessage((m) => m.action === 'createMessage' && (m.text ?? '').includes(`request ${request.id} is done`), { after: card.seq });
+    expect(result.text).toContain(requesterUser.name);
+    const stored = (await app.store.requests.get(request.id))!.value;
+    // The playground shows the message's text and its card as separate items.
+    const resultCard = await pg.client.waitForMessage((m) => cardJson(m).includes(`Onboarded ${request.customer.companyName}`), { after: card.seq });
+    expect(cardJson(resultCard)).toContain(stored.results.mappingResourceId!);
+    expect(cardJson(resultCard)).toContain(stored.results.customerTenantId!);
+    expect(cardJson(resultCard)).toContain(stored.results.azureSubscriptionId!);
+    expect(cardJson(resultCard)).toContain('Open the registration link in the Azure portal');
+  });
+});
