@@ -3,9 +3,9 @@
 // to the CSP), mappings whose Azure subscription is no longer active or whose customer is gone, and
 // tenants mapped on one registration but not on another. Read-only: every finding is acted on
 // through a request (onboard / remove) that goes through approval.
-import type { Guid, RegistrationRef, TenantMapping } from './model';
+import type { Guid, RegistrationRef } from './model';
 import type { CallOptions, Cloud, CustomerSummary } from './ports';
-import { explain, forEachLimited, type RegistrationProblem, type TenantDirectory } from './tenantDirectory';
+import { explain, forEachLimited, type RegistrationProblem, type TenantDirectory, type TenantRow } from './tenantDirectory';
 
 export type FindingKind = 'unmapped' | 'inactive-subscription' | 'customer-gone' | 'partially-mapped';
 
@@ -53,7 +53,7 @@ export async function reconcile(deps: ReconcileDependencies, scope: readonly Reg
   const inScope = (r: RegistrationRef) => readable.some((s) => same(s, r));
   const survey = await directory.survey(unique([...readable, ...compared]), { ...options, fresh: true });
   problems.push(...survey.problems);
-  const mapped = survey.rows.map((r) => r as TenantMapping & { customer?: CustomerSummary });
+  const mapped = survey.rows;
 
   const activeByTenant = new Map<Guid, Map<Guid, string>>();
   const knownTenants = [...new Set(mapped.filter((m) => m.customer).map((m) => m.customerTenantId))];
@@ -113,13 +113,13 @@ export async function reconcile(deps: ReconcileDependencies, scope: readonly Reg
 
 /** Tenants mapped on one compared registration but not on another (one of the two in scope). */
 function partiallyMapped(
-  mapped: Array<TenantMapping & { customer?: CustomerSummary }>,
+  mapped: TenantRow[],
   compared: RegistrationRef[],
   inScope: (r: RegistrationRef) => boolean,
   stale: Set<Guid>,
 ): Finding[] {
   const found: Finding[] = [];
-  const byTenant = new Map<Guid, Array<TenantMapping & { customer?: CustomerSummary }>>();
+  const byTenant = new Map<Guid, TenantRow[]>();
   for (const m of mapped) {
     if (!compared.some((c) => same(c, m.registration)) || stale.has(m.customerTenantId) || !m.customer) continue;
     byTenant.set(m.customerTenantId, [...(byTenant.get(m.customerTenantId) ?? []), m]);
@@ -170,7 +170,7 @@ async function billableRegistrations(
   return infos.filter((i) => i !== undefined && i.billingModel.toLowerCase() !== 'capacity').map((i) => i!.ref);
 }
 
-function finding(m: TenantMapping & { customer?: CustomerSummary }, kind: FindingKind, action: Finding['action']): Omit<Finding, 'detail'> {
+function finding(m: TenantRow, kind: FindingKind, action: Finding['action']): Omit<Finding, 'detail'> {
   return { kind, action, registration: m.registration, azureSubscriptionId: m.azureSubscriptionId, customerTenantId: m.customerTenantId, customer: m.customer };
 }
 
