@@ -72,7 +72,7 @@ describe('re-map and removal through approval and the durable run', () => {
   /** Types a message in the channel; returns the bot's reply to it (not the approval card it may post as well). */
   async function say(from: Member, text: string): Promise<SentActivity> {
     const message = activity(from, { type: 'message', text });
-    const isReply = (s: SentActivity) => s.activity.replyToId === message.id;
+    const isReply = (s: SentActivity) => s.activity.replyToId === message.id && s.activity.type !== 'typing';
     await post(message);
     await connector.waitFor((sent) => sent.some(isReply));
     return connector.sent.find(isReply)!;
@@ -188,6 +188,32 @@ describe('re-map and removal through approval and the durable run', () => {
     expect(mappings[oldSubscription]).toBeUndefined();
     expect(text(resultOf(done))).toContain(`usage of subscription ${newSubscription} on azurestack-payg-east is now billed to the customer`);
     expect((await store.audit.list(request.id)).map((e) => e.action)).toContain('tenant-remapped');
+  });
+
+  it('tenants, tenant and reconcile answer on the real server; a reconcile Remove button leads, after approval, to the stale mapping being gone', async () => {
+    const scenario = sandbox.seedReconcileScenario();
+    const lapsed = scenario.inactiveSubscription;
+    const lapsedName = sandbox.state.customers[lapsed.customerTenantId].companyName;
+
+    const list = await say(olivia, 'tenants azurestack-payg-east');
+    expect(text(list)).toContain('Tenants on azurestack-payg-east');
+    expect(text(list)).toContain(lapsedName);
+    const one = await say(olivia, `tenant ${lapsed.azureSubscriptionId}`);
+    expect(text(one)).toContain(`${lapsedName} (`);
+    expect(text(one)).toContain('Open in the Azure portal');
+
+    const report = await say(olivia, 'reconcile azurestack-payg-east');
+    expect(text(report)).toContain('Mapped, subscription no longer active');
+    expect(text(report)).toContain(`Subscription ${lapsed.azureSubscriptionId} is mapped on azurestack-payg-east, but in Partner Center it is \\"disabled\\"`);
+
+    // The item's Remove button, clicked over HTTP as Teams would send it.
+    const clicked = await click(olivia, 'tenants.remove', { registration: lapsed.registrationId, azureSubscriptionId: lapsed.azureSubscriptionId, customerTenantId: lapsed.customerTenantId });
+    expect(clicked.status).toBe(200);
+    const id = /DEL-[0-9A-HJ-NP-Z]{4,8}/.exec(JSON.stringify(clicked.body))![0] as RequestId;
+    await click(adele, 'request.approve', { requestId: id });
+    await app.approvals.idle();
+    expect((await store.requests.get(id))!.value.status).toBe('succeeded');
+    expect(mappingsOf(lapsed.registrationId)[lapsed.azureSubscriptionId!]).toBeUndefined();
   });
 
   it('a re-map whose target changed after approval stops instead of overwriting what nobody approved', async () => {
