@@ -92,6 +92,10 @@ export async function planRemap(deps: TenantChangeDependencies, input: RemapInpu
   if (!located.ok) return located;
   const { registration, mapping } = located;
   const subscription = input.azureSubscriptionId;
+  const info = await deps.cloud.registrations.getRegistration(registration, options);
+  if (info.billingModel.toLowerCase() === 'capacity') {
+    return { ok: false, message: `${registration.name} uses the Capacity billing model (a disconnected deployment): it cannot bill usage to customers, so no tenant can be mapped there. Nothing was changed.` };
+  }
   if (mapping?.customerTenantId === customer.customerTenantId) {
     return { ok: false, message: `Subscription ${subscription} is already mapped to ${customer.companyName} (${customer.customerTenantId}) on ${registration.name}. Nothing to change.` };
   }

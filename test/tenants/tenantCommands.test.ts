@@ -232,6 +232,8 @@ describe('tenant commands in a Teams chat', () => {
       const refused = await rita.card(`remap ${other.azureSubscriptionId} to ${customer.customerTenantId} on azurestack-payg-east`);
       expect(texts(refused)[1]).toContain('is not an active Azure subscription of');
       expect(texts(await rita.card(`remap ${other.azureSubscriptionId} to nobody.onmicrosoft.com`))[1]).toContain('Partner Center has no customer nobody.onmicrosoft.com');
+      const capacity = await rita.card(`remap ${customer.azureSubscriptionId} to ${customer.customerTenantId} on azurestack-capacity-north`);
+      expect(texts(capacity)[1]).toContain('azurestack-capacity-north uses the Capacity billing model');
       expect(bot.submitted).toHaveLength(0);
     });
   });
