@@ -50,20 +50,39 @@ const RETRY_ON: Record<string, ReadonlySet<number>> = {
   GET: new Set([408, 412, 429, 500, 502, 503, 504]),
 };
 
+/**
+ * Connection failures that may be retried, by method. A reset or timed-out POST may have reached
+ * Teams; a refused connection never did. A PUT, GET or DELETE may always be sent again.
+ */
+const NETWORK_RETRY_ON: Record<string, ReadonlySet<string>> = {
+  POST: new Set(['ECONNREFUSED']),
+  OTHER: new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']),
+};
+
 export function teamsSafeRetryPolicy(options: ConnectorRetryOptions = {}): PipelinePolicy {
   const maxRetries = options.maxRetries ?? 3;
   const baseMs = options.retryDelayMs ?? 500;
+  const backoff = (retry: number) => new Promise((resolve) => setTimeout(resolve, baseMs * 2 ** retry * (0.5 + Math.random())));
   return {
     name: 'teamsSafeRetryPolicy',
     async sendRequest(request, next) {
       const retryOn = RETRY_ON[request.method] ?? RETRY_ON.POST;
+      const networkRetryOn = request.method === 'POST' ? NETWORK_RETRY_ON.POST : NETWORK_RETRY_ON.OTHER;
       for (let retry = 0; ; retry++) {
-        const response = await next(request);
+        let response;
+        try {
+          response = await next(request);
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          if (retry >= maxRetries || typeof code !== 'string' || !networkRetryOn.has(code)) throw err;
+          await backoff(retry);
+          continue;
+        }
         if (retry >= maxRetries || !retryOn.has(response.status)) return response;
         const retryAfter = response.headers.get('retry-after');
         const seconds = retryAfter !== undefined && retryAfter.trim() !== '' ? Number(retryAfter) : NaN;
-        const delay = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : baseMs * 2 ** retry * (0.5 + Math.random());
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (Number.isFinite(seconds) && seconds >= 0) await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        else await backoff(retry);
       }
     },
   };

@@ -22,6 +22,8 @@ interface Answer {
   retryAfter?: string;
   /** The connector took the activity but the answer says otherwise (a 502/504 after delivery). */
   landed?: boolean;
+  /** No answer at all: the connection is reset once the request has arrived. */
+  reset?: boolean;
 }
 
 interface Attempt {
@@ -48,6 +50,7 @@ class ScriptedConnector {
         this.attempts.push({ method: req.method ?? '', path: req.url ?? '', at: performance.now(), status: answer.status });
         const ok = answer.status >= 200 && answer.status < 300;
         if ((ok || answer.landed) && req.method !== 'GET') this.landed.push({ method: req.method ?? '', activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+        if (answer.reset) return void req.socket.destroy();
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (answer.retryAfter) headers['retry-after'] = answer.retryAfter;
         res.writeHead(answer.status, headers);
@@ -130,6 +133,19 @@ describe('outbound to Teams: what is retried, what is not', () => {
       connector.answer({ status });
       await expect(pipelineOnly.update(CHAT, 'm-1', card)).rejects.toMatchObject({ statusCode: status });
       expect(connector.attempts).toHaveLength(1);
+    });
+
+    it('a POST whose connection is reset after it arrived (it may have landed): sent once, never twice', async () => {
+      connector.answer({ status: 0, reset: true, landed: true });
+      await expect(pipelineOnly.post(CHAT, { text: 'reset' })).rejects.toMatchObject({ code: 'ECONNRESET' });
+      expect(connector.attempts).toHaveLength(1);
+      expect(connector.landed).toHaveLength(1);
+    });
+
+    it('a PUT whose connection is reset: sent again (a stale keep-alive socket is the usual cause)', async () => {
+      connector.answer({ status: 0, reset: true });
+      await pipelineOnly.update(CHAT, 'm-1', card);
+      expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual(['PUT 0', 'PUT 200']);
     });
 
     it('429 that never ends: 1 + 3 attempts, Retry-After honoured', async () => {
