@@ -6,11 +6,12 @@
 import { ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'crypto';
 import type { Sandbox } from '../../src/sandbox';
-import { findAction, inputValues, title, type Card } from '../dialogs/teamsTestClient';
+import { title, type Card } from '../dialogs/teamsTestClient';
 import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
 import { startTestSandbox } from '../onboarding/support';
 import { startAzurite, type AzuriteBlob } from '../support/azurite';
 import { startBotProcess, type BotProcess } from '../scale/botProcess';
+import { clickButton, fillOnboardingDraft } from '../scale/onboardingFlow';
 import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, postActivity, teamsActivity, waitUntil, type TeamsUser } from '../scale/teams';
 
 jest.setTimeout(180_000);
@@ -61,15 +62,6 @@ describe('secrets stay out of logs, cards, messages and the store', () => {
     await azurite?.close();
   });
 
-  async function click(who: TeamsUser, conversationId: string, card: Card, buttonTitle: string, typed: Record<string, string> = {}): Promise<Card> {
-    const action = findAction(card, buttonTitle);
-    const inputs = action.associatedInputs === 'none' ? {} : { ...inputValues(card), ...typed };
-    const result = await postActivity(bot.messagesUrl, clickActivity(who, String(action.verb), { ...(action.data as Record<string, unknown>), ...inputs }, { serviceUrl: connector.serviceUrl, conversationId }));
-    answers.push(result.text);
-    expect(result.body?.type).toBe('application/vnd.microsoft.card.adaptive');
-    return result.body!.value as Card;
-  }
-
   async function say(who: TeamsUser, conversationId: string, text: string) {
     const result = await postActivity(bot.messagesUrl, teamsActivity({ type: 'message', text, from: who, conversationId, serviceUrl: connector.serviceUrl }));
     expect(result.status).toBe(200);
@@ -77,33 +69,10 @@ describe('secrets stay out of logs, cards, messages and the store', () => {
 
   /** Onboards a new customer through the cards and returns the request id from the submitted card. */
   async function onboard(name: string): Promise<string> {
-    const chat = 'a:olivia-1-1';
-    const before = connector.sent.length;
-    await say(olivia, chat, 'onboard');
-    await connector.waitFor((sent) => sent.slice(before).some((s) => s.conversationId === chat && s.activity.attachments));
-    const customer = connector.sent.slice(before).find((s) => s.conversationId === chat && s.activity.attachments)!.activity.attachments![0].content as Card;
-    const company = await click(olivia, chat, customer, 'New customer');
-    const prefix = `${name.toLowerCase()}${Math.floor(Math.random() * 1e6)}`;
-    const checked = await click(olivia, chat, company, 'Check availability', { companyName: name, domainPrefix: prefix });
-    const billing = await click(olivia, chat, checked, 'Next');
-    const subscription = await click(olivia, chat, billing, 'Next', {
-      country: 'GB',
-      region: '',
-      city: 'London',
-      postalCode: 'SW1A 1AA',
-      addressLine1: '1 Parliament Street',
-      firstName: 'Pat',
-      lastName: 'Reed',
-      email: `pat@${prefix}.example`,
-      phoneNumber: '+44 20 7946 0000',
-      culture: 'en-GB',
-      language: 'en',
-    });
-    const registration = await click(olivia, chat, subscription, 'Next');
-    const access = await click(olivia, chat, registration, 'Use azurestack-payg-east');
-    const review = await click(olivia, chat, access, 'Next', { accessKind: 'guest-automatic', adminEmail: `it@${prefix}.example`, adminName: `${name} IT` });
-    const submitted = await click(olivia, chat, review, 'Submit');
-    const id = /^Request (ONB-[0-9A-Z]+) submitted/.exec(title(submitted))?.[1];
+    const flow = { connector, operator: olivia, chat: 'a:olivia-1-1', urlFor: () => bot.messagesUrl, answers };
+    const review = await fillOnboardingDraft(flow, name);
+    const submitted = await clickButton(flow, bot.messagesUrl, review, 'Submit');
+    const id = /^Request (ONB-[0-9A-Z]+) submitted/.exec(title(submitted.body!.value as Card))?.[1];
     expect(id).toBeDefined();
     return id!;
   }
