@@ -2,6 +2,7 @@
 // the `tenants.*` card buttons (paging, search, registration choice, Onboard / Remove from the
 // reconcile report). Reads go straight to the cloud (cached briefly); changes become requests that
 // go through the same approval and durable run as an onboarding.
+import { randomUUID } from 'crypto';
 import { MessageFactory, type AdaptiveCardInvokeResponse, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { AdaptiveCard } from '../cards/render';
@@ -47,6 +48,10 @@ export const RECONCILE_PAGE_SIZE = 12;
 const REPORT_TTL_MS = 5 * 60_000;
 const MAX_CACHED_REPORTS = 50;
 const INVOKE_WAIT_MS = 8_000;
+/** The lease that makes "check for an open request, then create one" a single step across instances. */
+const CHANGE_LEASE_MS = 10_000;
+const CHANGE_LEASE_RETRY_MS = 100;
+const CHANGE_LEASE_ATTEMPTS = 30;
 
 interface ReportEntry {
   report: Promise<ReconcileReport>;
@@ -64,7 +69,7 @@ export const TENANT_VERBS = {
 
 export interface TenantFeatureOptions {
   cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'simulated'>;
-  store: Pick<BotStore, 'requests'>;
+  store: Pick<BotStore, 'requests' | 'leases'>;
   /** The approval feature's entry point after a request is stored (posts the approval card). */
   submitted(request: OnboardingRequest): Promise<void>;
   logger: { warn(obj: object, msg: string): void };
@@ -292,11 +297,13 @@ class TenantManagement {
       return note('Nothing was changed', explain(e), 'Attention');
     }
     if (!planned.ok) return note('Nothing was changed', planned.message, 'Attention');
-    const open = await openRequestFor(this.options.store.requests, planned.request);
-    if (open) {
+    const stored = await this.storeOnce(planned.request);
+    if ('busy' in stored) return note('Nothing was changed', 'Someone is submitting this same change right now. Type the command again in a moment.', 'Warning');
+    if ('open' in stored) {
+      const open = stored.open;
       return note(`Request ${open.id} already asks for this`, `It is ${open.status.replace('_', ' ')}. Type status ${open.id} to follow it.`, 'Warning');
     }
-    const request = await storeRequest(this.options.store.requests, planned.request);
+    const request = stored.created;
     let problem = '';
     try {
       await this.options.submitted(request);
@@ -310,6 +317,31 @@ class TenantManagement {
       problem ? 'Warning' : 'Good',
       tenantChangeFacts(request),
     );
+  }
+
+  /**
+   * Stores the request unless the same change is already open. Two clicks at once (two instances,
+   * or Teams retrying an invoke) both pass the check, so the check and the create run under a
+   * short lease in the shared store: exactly one request is made; the other click sees it.
+   */
+  private async storeOnce(planned: Omit<OnboardingRequest, 'id'>): Promise<{ created: OnboardingRequest } | { open: OnboardingRequest } | { busy: true }> {
+    const { requests, leases } = this.options.store;
+    const lease = `tenant-change:${planned.kind}:${planned.registration.resourceId.toLowerCase()}:${planned.target?.azureSubscriptionId ?? ''}`;
+    const owner = randomUUID();
+    for (let attempt = 0; !(await leases.acquire(lease, owner, CHANGE_LEASE_MS)); attempt++) {
+      if (attempt >= CHANGE_LEASE_ATTEMPTS) {
+        const open = await openRequestFor(requests, planned);
+        return open ? { open } : { busy: true };
+      }
+      await new Promise((resolve) => setTimeout(resolve, CHANGE_LEASE_RETRY_MS));
+    }
+    try {
+      const open = await openRequestFor(requests, planned);
+      if (open) return { open };
+      return { created: await storeRequest(requests, planned) };
+    } finally {
+      await leases.release(lease, owner).catch(() => undefined);
+    }
   }
 
   private deps() {

@@ -110,6 +110,27 @@ describe('reconcile: Partner Center against the registrations', () => {
     expect(bot.submitted).toHaveLength(2);
   });
 
+  it('the same Remove clicked on two instances at once makes one request; the other click is told about it', async () => {
+    const card = await olivia.card('reconcile azurestack-payg-east');
+    const item = findings(card).find((i) => i.text.includes(scenario.customerGone.customerTenantId))!;
+    const second = buildTenantBot(store, cloud);
+    const clickers = [olivia, new Chat(second, { ...OLIVIA, id: '29:olivia-phone' })];
+    // Both clicks are held at the same Partner Center lookup and let go together, so both reach the
+    // "is this already asked for?" check at once. (On Blob storage the check and the create are two
+    // round trips apart; the lease in the shared store makes them one step across instances.)
+    const lookup = new RegExp(`/v1/customers/${scenario.customerGone.customerTenantId}$`);
+    const holds = [sandbox.holds.add({ method: 'GET', path: lookup }), sandbox.holds.add({ method: 'GET', path: lookup })];
+    const clicking = Promise.all(clickers.map((c) => c.invoke(String(item.button.verb), item.button.data as Record<string, unknown>)));
+    await Promise.all(holds.map((h) => h.arrived));
+    holds.forEach((h) => h.release());
+    const answers = await clicking;
+    const titles = answers.map((a) => texts(a)[0]);
+    expect(titles.filter((t) => /^Request DEL-\w+ submitted/.test(t))).toHaveLength(1);
+    expect(titles.filter((t) => t.endsWith('already asks for this'))).toHaveLength(1);
+    expect(await store.requests.list()).toHaveLength(1);
+    expect(bot.submitted.length + second.submitted.length).toBe(1);
+  });
+
   it('refuses a crafted Remove click: a bad subscription id, or a registration it may not use', async () => {
     const badId = await olivia.invoke('tenants.remove', { registration: sandbox.registrations.payAsYouUse, azureSubscriptionId: '../../x' });
     expect(texts(badId)).toEqual(['Nothing was changed', 'This button does not name a valid subscription. Type `reconcile` again.']);
