@@ -267,4 +267,53 @@ describe('approving on the card, decided on the server', () => {
     expect(cardText(late)).toContain('was cancelled');
     expect(await status(request.id)).toBe('cancelled');
   });
+
+  it('a failed run: the card names the step and offers Retry and Abandon to approvers; a non-approver cannot, an approver abandons', async () => {
+    await startBot();
+    const { parseRegistrationId } = await import('../../src/onboarding/model');
+    const request = await submit({ registration: parseRegistrationId(sandbox.registrations.notApproved) });
+    await click(adele, 'request.approve', { requestId: request.id });
+    await app.approvals.idle();
+    const failed = (await store.requests.get(request.id))!.value;
+    expect(failed.status).toBe('failed');
+    const shared = connector.sent.filter((s) => s.method === 'PUT' && s.activityId === request.approvalCard!.activityId).at(-1)!;
+    const sharedCard = JSON.stringify(shared.activity);
+    expect(sharedCard).toContain('Failed at: Tenant mapping');
+    expect(sharedCard).toContain('UnauthorizedCspRegistration');
+    const forApprover = await click(nestor, 'request.refresh', { requestId: request.id });
+    expect(buttons(forApprover.body!.value)).toEqual(['Retry', 'Abandon']);
+    const refused = await click(olivia, 'request.retry', { requestId: request.id });
+    expect(cardText(refused)).toContain('Only approvers');
+    expect(await status(request.id)).toBe('failed');
+    const abandoned = await click(nestor, 'request.abandon', { requestId: request.id });
+    expect(cardText(abandoned)).toContain('Abandoned');
+    expect(await status(request.id)).toBe('abandoned');
+    expect(await trail(request.id)).toEqual(expect.arrayContaining(['step-failed:bot', 'retried-refused:Olivia Operator', 'abandoned:Nestor Finance']));
+    // The next request on that registration shows what Azure said, with the date.
+    const next = await submit({ registration: parseRegistrationId(sandbox.registrations.notApproved) });
+    const nextCard = connector.sent.find((s) => s.activityId === next.approvalCard!.activityId)!;
+    expect(JSON.stringify(nextCard.activity)).toMatch(/not approved for multi-tenant billing on \d{4}-\d{2}-\d{2}/);
+  });
+
+  it('a request made in a 1:1 chat with no approvals channel goes to each approver\'s own chat; with none reachable the requester is told', async () => {
+    await startBot({ APPROVAL_CHANNEL_ID: '' });
+    await post(activity({ type: 'message', text: 'help', from: rita, conversationId: 'a:rita-1-1' }));
+    const unreachable = await submit({ conversationId: 'a:rita-1-1' });
+    expect(unreachable.approvalCard).toBeUndefined();
+    const told = connector.sent.filter((s) => s.conversationId === 'a:rita-1-1').at(-1)!;
+    expect(told.activity.text).toContain('could not reach any approver');
+    expect((await store.audit.list(unreachable.id)).map((e) => e.action)).toContain('approval-unreachable');
+
+    await post(activity({ type: 'message', text: 'help', from: adele, conversationId: 'a:adele-1-1' }));
+    await post(activity({ type: 'message', text: 'help', from: nestor, conversationId: 'a:nestor-1-1' }));
+    await post(activity({ type: 'message', text: 'help', from: olivia, conversationId: 'a:olivia-1-1' }));
+    const request = await submit({ conversationId: 'a:rita-1-1' });
+    const chats = [request.approvalCard!, ...(request.approvalCopies ?? [])].map((c) => c.conversationId).sort();
+    expect(chats).toEqual(['a:adele-1-1', 'a:nestor-1-1']);
+    const approved = await click(nestor, 'request.approve', { requestId: request.id }, { conversationId: 'a:nestor-1-1' });
+    expect(cardText(approved)).toContain('approved by Nestor Finance');
+    const late = await click(adele, 'request.approve', { requestId: request.id }, { conversationId: 'a:adele-1-1' });
+    expect(cardText(late)).toMatch(/already approved by Nestor Finance/);
+  });
 });
+
