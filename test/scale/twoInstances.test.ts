@@ -202,9 +202,15 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     const [mapped] = sandbox.seedMappings(sandbox.registrations.payAsYouUse, 1);
     const olivia: TeamsUser = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
     const data = { registration: sandbox.registrations.payAsYouUse, azureSubscriptionId: mapped.azureSubscriptionId };
-    const answers = await Promise.all(
+    // Both clicks are held at their last lookup (the customer's name) and let go together, so both
+    // instances look for an open request for this mapping at the same moment.
+    const holds = [0, 1].map(() => sandbox.holds.add({ method: 'GET', path: `/partnercenter/v1/customers/${mapped.customerTenantId}` }));
+    const clicked = Promise.all(
       [a, b].map((bot, i) => postActivity(bot.messagesUrl, clickActivity(olivia, 'tenants.remove', data, { serviceUrl: connector.serviceUrl, conversationId: `a:olivia-${i}` }))),
     );
+    await Promise.all(holds.map((h) => h.arrived));
+    for (const h of holds) h.release();
+    const answers = await clicked;
     const removals = (await store.requests.list()).filter((r) => r.value.kind === 'remove' && r.value.target?.azureSubscriptionId === mapped.azureSubscriptionId);
     expect(removals).toHaveLength(1);
     expect(answers.map((r) => JSON.stringify(r.body)).filter((t) => t.includes('already asks for this'))).toHaveLength(1);
