@@ -2,15 +2,21 @@
 // instances share state (STORE=blob).
 import type { TokenCredential } from '@azure/core-auth';
 import type { Config } from '../config';
-import { openBlobStore } from './blobStore';
+import type { BlobStoreOptions } from './blobStore';
 import type { StoreLogger } from './options';
 import { openSqliteStore } from './sqliteStore';
 import type { BotStore } from './types';
 
-export { openBlobStore, type BlobStoreOptions } from './blobStore';
+export type { BlobStoreOptions } from './blobStore';
 export { openSqliteStore } from './sqliteStore';
 export type { StoreLogger, StoreOptions } from './options';
 export * from './types';
+
+/** The Blob store; its module (and the Storage SDKs, ~0.3 s of every cold start) loads on first use. */
+export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore> {
+  const blob = await import('./blobStore');
+  return blob.openBlobStore(options);
+}
 
 type StoreConfig = Pick<
   Config,
