@@ -119,8 +119,52 @@ export function customerBody(c: Customer, withCredentials = false) {
   };
 }
 
+/** The only seek operation a continuation uses (the swagger's `seekOperation` query). */
+const SEEK_NEXT = 'next';
+
+interface CustomerCursor {
+  /** Index of the next customer to answer, in creation order. */
+  offset: number;
+  size: number;
+  /** The raw filter of the first request: a continuation keeps searching what the first page searched. */
+  filter?: string;
+}
+
+function encodeCursor(cursor: CustomerCursor): string {
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+function decodeCursor(token: string): CustomerCursor | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    const offset = field(value, 'offset');
+    const size = field(value, 'size');
+    const filter = field(value, 'filter');
+    if (!Number.isInteger(offset) || (offset as number) < 0 || !Number.isInteger(size) || (size as number) < 1) return undefined;
+    if (filter !== undefined && typeof filter !== 'string') return undefined;
+    return { offset: offset as number, size: size as number, filter: filter as string | undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * GET /v1/customers: with `size` > 0 the answer is one page of that many, in creation order; when more
+ * follow it carries `continuationToken` and `links.next` (`/customers?size=N&seekOperation=Next` with
+ * the token as its `MS-ContinuationToken` header). The token carries the filter and the position, so
+ * the replayed request needs nothing else. Without `size` (or 0) every match comes in one answer.
+ */
 function searchCustomers(ctx: PartnerCenterContext, req: ApiRequest): Reply {
-  const rawFilter = req.query.get('filter');
+  const seek = req.query.get('seekOperation');
+  let cursor: CustomerCursor | undefined;
+  if (seek !== null) {
+    if (seek.toLowerCase() !== SEEK_NEXT) return pcError(400, 400, `seekOperation ${seek} is not supported: only Next is.`);
+    const token = header(req, 'ms-continuationtoken');
+    if (!token) return pcError(400, 400, 'seekOperation=Next needs the MS-ContinuationToken header of the previous page.');
+    cursor = decodeCursor(token);
+    if (!cursor) return pcError(400, 400, 'The continuation token is not valid.');
+  }
+  const rawFilter = cursor ? cursor.filter : req.query.get('filter') ?? undefined;
   let matches = Object.values(ctx.state.customers);
   if (rawFilter) {
     let filter: unknown;
@@ -138,14 +182,26 @@ function searchCustomers(ctx: PartnerCenterContext, req: ApiRequest): Reply {
     if (!getter) return pcError(400, 400, `Field ${fieldName ?? ''} is not supported: use Domain or CompanyName.`);
     matches = matches.filter((c) => getter(c).toLowerCase().startsWith(value.toLowerCase()));
   }
-  const size = Number(req.query.get('size') ?? '0');
-  const limited = size > 0 ? matches.slice(0, size) : matches;
+  const size = cursor ? cursor.size : Number(req.query.get('size') ?? '0');
+  if (!Number.isInteger(size) || size < 0) return pcError(400, 400, `size ${req.query.get('size') ?? ''} is not a whole number.`);
+  const offset = cursor?.offset ?? 0;
+  const page = size > 0 ? matches.slice(offset, offset + size) : matches;
   const query = req.query.toString();
-  const items = limited.map((c) => {
+  const items = page.map((c) => {
     const { companyProfile, relationshipToPartner, links, attributes, id } = customerBody(c);
     return { id, companyProfile, relationshipToPartner, links, attributes };
   });
-  return json(200, collection(items, `/customers${query ? `?${query}` : ''}`));
+  const body = collection(items, `/customers${query ? `?${query}` : ''}`);
+  if (size === 0 || offset + size >= matches.length) return json(200, body);
+  const continuationToken = encodeCursor({ offset: offset + size, size, ...(rawFilter ? { filter: rawFilter } : {}) });
+  return json(200, {
+    ...body,
+    continuationToken,
+    links: {
+      ...body.links,
+      next: { uri: `/customers?size=${size}&seekOperation=Next`, method: 'GET', headers: [{ key: 'MS-ContinuationToken', value: continuationToken }] },
+    },
+  });
 }
 
 interface CustomerInput {

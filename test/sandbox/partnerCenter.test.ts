@@ -54,6 +54,41 @@ describe('customers', () => {
     expect(shapeDifferences(bad.body, { code: 0, description: '', data: [], source: '' })).toEqual([]);
   });
 
+  test('GET customers with size pages: continuationToken and links.next replayed with MS-ContinuationToken, filter kept, every match once', async () => {
+    const tag = `pager${randomUUID().slice(0, 6)}`;
+    const seeded = Array.from({ length: 7 }, (_, i) => sandbox.seedCustomer({ companyName: `${tag} ${i}`, domain: `${tag}${i}.onmicrosoft.com` }).customerTenantId);
+    type Page = { totalCount: number; items: Array<{ id: string }>; continuationToken?: string; links: { next?: { uri: string; method: string; headers: Array<{ key: string; value: string }> } } };
+    const filter = encodeURIComponent(JSON.stringify({ Field: 'CompanyName', Value: tag, Operator: 'starts_with' }));
+    let answer = await call(pc(`/v1/customers?size=3&filter=${filter}`), { token });
+    const pages: Page[] = [];
+    for (;;) {
+      expect(answer.status).toBe(200);
+      const page = answer.body as Page;
+      pages.push(page);
+      if (!page.links.next) break;
+      expect(page.links.next).toEqual({ uri: '/customers?size=3&seekOperation=Next', method: 'GET', headers: [{ key: 'MS-ContinuationToken', value: page.continuationToken }] });
+      // The next link is relative to the versioned base, like links.self.
+      answer = await call(pc(`/v1${page.links.next.uri}`), { token, headers: { 'MS-ContinuationToken': page.links.next.headers[0].value } });
+    }
+    expect(pages.map((p) => p.items.length)).toEqual([3, 3, 1]);
+    expect(pages.map((p) => p.totalCount)).toEqual([3, 3, 1]);
+    expect(pages.at(-1)!.continuationToken).toBeUndefined();
+    expect(pages.flatMap((p) => p.items.map((i) => i.id))).toEqual(seeded);
+
+    // Without a filter the pages cover every customer; size=0 (the docs' example) answers all at once.
+    const all = (await call(pc('/v1/customers?size=0'), { token })).body as Page;
+    expect(all.continuationToken).toBeUndefined();
+    expect(all.items.length).toBe(Object.keys(sandbox.state.customers).length);
+    const first = (await call(pc('/v1/customers?size=2'), { token })).body as Page;
+    expect(first.items.map((i) => i.id)).toEqual(all.items.slice(0, 2).map((i) => i.id));
+    const second = await call(pc('/v1/customers?size=2&seekOperation=Next'), { token, headers: { 'MS-ContinuationToken': first.continuationToken! } });
+    expect((second.body as Page).items.map((i) => i.id)).toEqual(all.items.slice(2, 4).map((i) => i.id));
+
+    const noToken = await call(pc('/v1/customers?size=2&seekOperation=Next'), { token });
+    const badToken = await call(pc('/v1/customers?size=2&seekOperation=Next'), { token, headers: { 'MS-ContinuationToken': 'not-a-token' } });
+    expect([noToken.status, badToken.status]).toEqual([400, 400]);
+  });
+
   test('create answers 201 in the fixture shape with generated admin credentials, and echoes the ids (PC-3)', async () => {
     const requestId = randomUUID();
     const answer = await create(newCustomerBody('newco.onmicrosoft.com'), requestId);
