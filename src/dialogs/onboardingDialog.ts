@@ -158,7 +158,8 @@ export class OnboardingDialog extends ComponentDialog {
     const input = parseCustomerSearch(action.data);
     if (!input.ok) return withErrors(draft, input.values, input.errors);
     try {
-      const matches = await this.deps.cloud.partnerCenter.searchCustomers(input.value);
+      // One more than can be shown: enough to know there are too many, without reading every page.
+      const matches = await this.deps.cloud.partnerCenter.searchCustomers(input.value, { limit: MAX_MATCHES + 1 });
       if (matches.length > MAX_MATCHES) {
         return withErrors(draft, input.values, {
           customerQuery: `More than ${MAX_MATCHES} customers start with "${input.value.prefix}": type more of the name or domain.`,

@@ -66,8 +66,17 @@ export interface PartnerCenter {
   isDomainAvailable(domain: string, options?: CallOptions): Promise<boolean>;
   /** starts_with search, then exact (case-insensitive) domain match. */
   findCustomerByDomain(domain: string, options?: CallOptions): Promise<CustomerSummary | undefined>;
-  /** starts_with search on company name or domain, for the operator to pick from. */
-  searchCustomers(query: { field: 'CompanyName' | 'Domain'; prefix: string }, options?: CallOptions): Promise<CustomerSummary[]>;
+  /**
+   * starts_with search on company name or domain, for the operator to pick from: pages are read until
+   * `limit` matches are found (default 100), so at most `limit` come back. Ask for one more than you
+   * show to know there are more.
+   */
+  searchCustomers(
+    query: { field: 'CompanyName' | 'Domain'; prefix: string },
+    options?: CallOptions & { limit?: number },
+  ): Promise<CustomerSummary[]>;
+  /** Every customer of the partner (every page of GET /v1/customers). */
+  listCustomers(options?: CallOptions): Promise<CustomerSummary[]>;
   getCustomer(customerTenantId: Guid, options?: CallOptions): Promise<CustomerSummary | undefined>;
   /** POST /v1/customers with the given MS-RequestId (stored by the caller before the call, reused on retry). */
   createCustomer(customer: NewCustomer, msRequestId: string, options?: CallOptions): Promise<CreatedCustomer>;

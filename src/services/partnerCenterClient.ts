@@ -35,9 +35,12 @@ const SERVICE = 'Partner Center' as const;
 export const AZURE_PLAN_PRODUCT_ID = 'DZH318Z0BPS6';
 export const AZURE_PLAN_SKU_ID = '0001';
 const MCA = 'MicrosoftCustomerAgreement';
-/** Enough to find one exact domain among starts_with matches without a second page, most of the time. */
-const SEARCH_PAGE_SIZE = 100;
-const MAX_PAGES = 50;
+/** Customers asked for per page: enough to find one exact domain among starts_with matches without a second page, most of the time. */
+const CUSTOMER_PAGE_SIZE = 100;
+/** searchCustomers without a limit. */
+const DEFAULT_SEARCH_LIMIT = 100;
+/** A bound on continuation chasing (100,000 customers at 100 a page); past it the listing fails rather than silently stopping short. */
+const MAX_PAGES = 1000;
 
 export interface PartnerCenterClientOptions {
   endpoint: string;
@@ -192,13 +195,32 @@ export class PartnerCenterClient implements PartnerCenter {
 
   async searchCustomers(
     query: { field: 'CompanyName' | 'Domain'; prefix: string },
-    options?: CallOptions,
+    options?: CallOptions & { limit?: number },
   ): Promise<CustomerSummary[]> {
+    const limit = Math.max(1, Math.floor(options?.limit ?? DEFAULT_SEARCH_LIMIT));
     const found: CustomerSummary[] = [];
-    for await (const customer of this.customerSearch(query.field, query.prefix.trim(), 'searchCustomers', options)) {
+    // Leaving the loop at the limit stops the paging: no page after it is asked for.
+    for await (const customer of this.customerSearch(query.field, query.prefix.trim(), 'searchCustomers', options, Math.min(limit, CUSTOMER_PAGE_SIZE))) {
       found.push(toSummary(customer));
+      if (found.length >= limit) break;
     }
     return found;
+  }
+
+  async listCustomers(options?: CallOptions): Promise<CustomerSummary[]> {
+    const customers = await this.collect(
+      {
+        operation: 'listCustomers',
+        method: 'GET',
+        path: '/v1/customers',
+        query: { size: String(CUSTOMER_PAGE_SIZE) },
+        accept: [200],
+        schema: collectionOf(customerSchema),
+        subject: 'the customer list',
+      },
+      options,
+    );
+    return customers.map(toSummary);
   }
 
   async getCustomer(customerTenantId: Guid, options?: CallOptions): Promise<CustomerSummary | undefined> {
@@ -483,6 +505,7 @@ export class PartnerCenterClient implements PartnerCenter {
     prefix: string,
     operation: string,
     options?: CallOptions,
+    pageSize = CUSTOMER_PAGE_SIZE,
   ): AsyncGenerator<PcCustomer> {
     const filter = JSON.stringify({ Field: field, Value: prefix, Operator: 'starts_with' });
     yield* this.pages(
@@ -490,7 +513,7 @@ export class PartnerCenterClient implements PartnerCenter {
         operation,
         method: 'GET',
         path: '/v1/customers',
-        query: { size: String(SEARCH_PAGE_SIZE), filter },
+        query: { size: String(pageSize), filter },
         accept: [200],
         schema: collectionOf(customerSchema),
         subject: prefix,
@@ -505,13 +528,27 @@ export class PartnerCenterClient implements PartnerCenter {
     return all;
   }
 
-  /** Every page of a Partner Center collection: `links.next` is replayed with its MS-ContinuationToken header. */
+  /**
+   * Every page of a Partner Center collection (reference §1.3): the request in `links.next` is sent
+   * with its MS-ContinuationToken header; a bare `continuationToken` is replayed on the first request
+   * with `seekOperation=Next`. A token that comes back unchanged, or more than MAX_PAGES pages, fails
+   * the call instead of looping or stopping short.
+   */
   private async *pages<T>(request: PcRequest<CollectionBody<T>>, options?: CallOptions): AsyncGenerator<T> {
     let next: PcRequest<CollectionBody<T>> | undefined = request;
-    for (let page = 0; next && page < MAX_PAGES; page++) {
+    const seen = new Set<string>();
+    for (let page = 0; next; page++) {
+      if (page >= MAX_PAGES) {
+        throw unexpectedResponse({ service: SERVICE, operation: request.operation }, `more than ${MAX_PAGES} pages`);
+      }
       const response: PcResponse<CollectionBody<T>> = await this.send(next, options);
       yield* response.body?.items ?? [];
       next = nextPage(request, response.body);
+      const token = next?.headers?.['MS-ContinuationToken'];
+      if (token !== undefined) {
+        if (seen.has(token)) throw unexpectedResponse({ service: SERVICE, operation: request.operation }, 'the same continuation token twice');
+        seen.add(token);
+      }
     }
   }
 
@@ -584,12 +621,18 @@ export class PartnerCenterClient implements PartnerCenter {
 
 type CollectionBody<T> = { items: T[]; continuationToken?: string; links?: { next?: z.infer<typeof linkSchema> } };
 
+/** The request for the page after `body`, or undefined on the last page. */
 function nextPage<T>(first: PcRequest<CollectionBody<T>>, body: CollectionBody<T> | undefined): PcRequest<CollectionBody<T>> | undefined {
-  const next = body?.links?.next;
-  const token =
-    next?.headers?.find((h) => h.key.toLowerCase() === 'ms-continuationtoken')?.value ?? body?.continuationToken;
-  if (!token || (body?.items.length ?? 0) === 0) return undefined;
-  return { ...first, headers: { ...first.headers, 'MS-ContinuationToken': token } };
+  const link = body?.links?.next;
+  const token = link?.headers?.find((h) => h.key.toLowerCase() === 'ms-continuationtoken')?.value ?? body?.continuationToken;
+  if (!token) return undefined;
+  const headers = { ...first.headers, 'MS-ContinuationToken': token };
+  if (!link) return { ...first, query: { ...first.query, seekOperation: 'Next' }, headers };
+  // The link is relative to the versioned base (`/customers?size=100&seekOperation=Next`). Only its
+  // path and query are used: the call stays on the configured endpoint with the bot's own headers.
+  const uri = new URL(link.uri, 'https://partner-center.invalid');
+  const path = /^\/v\d+\//i.test(uri.pathname) ? uri.pathname : `/v1${uri.pathname}`;
+  return { ...first, path, query: Object.fromEntries(uri.searchParams), headers };
 }
 
 /** A failure after which the checkout may nonetheless have been processed: look before acting. */

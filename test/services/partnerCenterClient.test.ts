@@ -69,6 +69,40 @@ describe('domains and customers', () => {
     expect(found.map((c) => c.domain)).toContain('contoso.onmicrosoft.com');
   });
 
+  it('lists every customer, page by page: links.next replayed with its MS-ContinuationToken, each customer once', async () => {
+    const tag = unique('lister');
+    for (let i = 0; i < 230; i++) t.sandbox.seedCustomer({ companyName: `${tag} ${i}`, domain: `${tag}n${i}.onmicrosoft.com` });
+    const sent = requestsTo(t.sandbox, 'GET', CUSTOMERS).length;
+    const listed = await t.cloud.partnerCenter.listCustomers();
+    const all = Object.values(t.sandbox.state.customers);
+    expect(listed).toHaveLength(all.length);
+    expect(new Set(listed.map((c) => c.customerTenantId)).size).toBe(all.length);
+    expect(listed.filter((c) => c.companyName.startsWith(tag))).toHaveLength(230);
+    const pages = requestsTo(t.sandbox, 'GET', CUSTOMERS).slice(sent);
+    expect(pages).toHaveLength(Math.ceil(all.length / 100));
+    expect(pages[0].query).toEqual({ size: '100' });
+    for (const next of pages.slice(1)) expect(next.query).toEqual({ size: '100', seekOperation: 'Next' });
+    expect(pages.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('searches page by page up to the limit the caller gives, and asks for no page beyond it', async () => {
+    const tag = unique('many');
+    for (let i = 0; i < 130; i++) t.sandbox.seedCustomer({ companyName: `${tag} ${i}`, domain: `${tag}n${i}.onmicrosoft.com` });
+    let sent = requestsTo(t.sandbox, 'GET', CUSTOMERS).length;
+    const everything = await t.cloud.partnerCenter.searchCustomers({ field: 'CompanyName', prefix: tag }, { limit: 500 });
+    expect(everything.map((c) => c.companyName)).toEqual(Array.from({ length: 130 }, (_, i) => `${tag} ${i}`));
+    expect(requestsTo(t.sandbox, 'GET', CUSTOMERS).slice(sent)).toHaveLength(2);
+
+    sent = requestsTo(t.sandbox, 'GET', CUSTOMERS).length;
+    const few = await t.cloud.partnerCenter.searchCustomers({ field: 'Domain', prefix: tag }, { limit: 51 });
+    expect(few).toHaveLength(51);
+    const asked = requestsTo(t.sandbox, 'GET', CUSTOMERS).slice(sent);
+    expect(asked.map((r) => r.query.size)).toEqual(['51']);
+
+    // No limit: the first 100 (the page the search always read).
+    await expect(t.cloud.partnerCenter.searchCustomers({ field: 'CompanyName', prefix: tag })).resolves.toHaveLength(100);
+  });
+
   it('gets a customer by id, and answers undefined for an unknown one', async () => {
     const contoso = (await t.cloud.partnerCenter.findCustomerByDomain('contoso.onmicrosoft.com'))!;
     await expect(t.cloud.partnerCenter.getCustomer(contoso.customerTenantId)).resolves.toMatchObject({ companyName: 'Contoso' });
