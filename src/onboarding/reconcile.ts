@@ -81,7 +81,8 @@ export async function reconcile(deps: ReconcileDependencies, scope: readonly Reg
   findings.push(...partiallyMapped(mapped, compared, inScope, stale));
 
   const mappedTenants = new Set(mapped.map((m) => m.customerTenantId));
-  const customers = await cloud.partnerCenter.searchCustomers({ field: 'CompanyName', prefix: '' }, options);
+  // Every customer, every page: a search would stop at its limit and miss the rest.
+  const customers = await cloud.partnerCenter.listCustomers(options);
   const unmappedCustomers = customers.filter((c) => !mappedTenants.has(c.customerTenantId));
   const target = scope.find((r) => compared.some((c) => same(c, r))) ?? compared[0];
   await forEachLimited(unmappedCustomers, concurrency, async (customer) => {

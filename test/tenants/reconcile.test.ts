@@ -2,7 +2,10 @@
 // subscription mapped nowhere, a mapping whose subscription is no longer active, a mapping whose
 // customer is gone, and a tenant mapped on one registration but not on the other. The card counts
 // them, lists them, and each item's button submits the matching request for approval.
+import { parseRegistrationId } from '../../src/onboarding/model';
 import type { Cloud } from '../../src/onboarding/ports';
+import { reconcile } from '../../src/onboarding/reconcile';
+import { createTenantDirectory } from '../../src/onboarding/tenantDirectory';
 import type { ReconcileScenario, Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
@@ -174,5 +177,34 @@ describe('reconcile: Partner Center against the registrations', () => {
 
   it('names the registrations it may use when the one typed is unknown', async () => {
     expect(await olivia.text('reconcile azurestack-nowhere')).toContain('The registrations I may use are: azurestack-payg-east');
+  });
+});
+
+describe('reconcile: every Partner Center customer, not the first page', () => {
+  let sandbox: Sandbox;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  it('250 customers with active Azure plans, none mapped: all 250 reported unmapped', async () => {
+    const seeded = Array.from({ length: 250 }, (_, i) =>
+      sandbox.seedCustomer({ companyName: `Many ${i + 1}`, domain: `many${i + 1}.onmicrosoft.com`, azurePlan: 'active' }),
+    );
+    const cloud = sandboxCloud(sandboxConfig(sandbox));
+    const directory = createTenantDirectory({ cloud });
+    const east = parseRegistrationId(sandbox.registrations.payAsYouUse);
+    const report = await reconcile({ cloud, directory }, [east]);
+    expect(report.counts.unmapped).toBe(250);
+    expect(new Set(report.findings.filter((f) => f.kind === 'unmapped').map((f) => f.azureSubscriptionId))).toEqual(
+      new Set(seeded.map((c) => c.azureSubscriptionId)),
+    );
+    expect(report.customersChecked).toBe(250);
+    // Read in pages, not cut at the first one.
+    const listings = sandbox.requests.filter((r) => r.method === 'GET' && r.path === '/partnercenter/v1/customers');
+    expect(listings.length).toBeGreaterThan(1);
   });
 });
