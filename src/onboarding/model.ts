@@ -214,6 +214,11 @@ export interface RunResults {
   resultPostedActivityId?: string;
   /** When the checkout POST was about to be sent; from then on the order is looked up, never re-posted blindly. */
   checkoutSubmittedAt?: string;
+  /**
+   * When the same cart was checked out a second time because, after a checkout with no clear answer
+   * and no order, Partner Center still showed the cart `Active` (never processed). Done at most once.
+   */
+  checkoutResentAt?: string;
   /** Who confirmed the customer agreement when the run paused for it (an approver's Continue click). */
   agreementContinuedBy?: string;
   /** Written guest/Owner instructions when access mode is `instructions` (no secrets). */

@@ -43,6 +43,12 @@ export interface PcOrder {
   subscriptionIds: string[];
 }
 
+export interface PcCart {
+  id: string;
+  /** `Active` until Partner Center processes a checkout of it, then `Ordered`. */
+  status: 'Active' | 'Ordered' | string;
+}
+
 export interface PcSubscription {
   /** Partner Center subscription id. */
   id: string;
@@ -89,6 +95,8 @@ export interface PartnerCenter {
   /** The Azure plan's catalog item id for the customer's country (looked up, never hard-coded). */
   azurePlanCatalogItemId(customerTenantId: Guid, country: string, options?: CallOptions): Promise<string>;
   createCart(customerTenantId: Guid, catalogItemId: string, options?: CallOptions): Promise<{ cartId: string }>;
+  /** GET …/carts/{cartId}; undefined when Partner Center does not know the cart. */
+  getCart(customerTenantId: Guid, cartId: string, options?: CallOptions): Promise<PcCart | undefined>;
   /** POST …/checkout exactly once; orderErrors become DomainError. Never re-posted by the client. */
   checkoutCart(customerTenantId: Guid, cartId: string, options?: CallOptions): Promise<PcOrder>;
   getOrder(customerTenantId: Guid, orderId: string, options?: CallOptions): Promise<PcOrder | undefined>;

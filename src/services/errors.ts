@@ -217,7 +217,7 @@ const PARTNER_CENTER_CODES: Record<string, Entry> = {
   }),
   CheckoutOutcomeUnknown: (f) => ({
     message: `The checkout of the Azure plan got no clear answer, and no order is visible for ${about(f, 'the customer')} yet.`,
-    nextStep: 'Nothing to change: the bot looks again later (an order can take up to 15 minutes to appear). It never checks out twice.',
+    nextStep: 'Nothing to change: the bot looks again later (an order can take up to 15 minutes to appear). It never buys the plan twice.',
     transient: true,
   }),
   AzurePlanNotAvailable: (f) => ({

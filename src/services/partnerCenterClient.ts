@@ -23,6 +23,7 @@ import type {
   CreatedCustomer,
   CustomerSummary,
   PartnerCenter,
+  PcCart,
   PcOrder,
   PcSubscription,
 } from '../onboarding/ports';
@@ -118,7 +119,7 @@ const entitlementSchema = z.object({
 });
 
 const availabilitySchema = z.object({ id: z.string().optional(), catalogItemId: z.string().optional() }).passthrough();
-const cartSchema = z.object({ id: z.string().min(1) });
+const cartSchema = z.object({ id: z.string().min(1), status: z.string().default('') });
 const agreementTemplateSchema = z.object({ templateId: z.string().min(1) }).passthrough();
 
 const errorBodySchema = z
@@ -370,6 +371,21 @@ export class PartnerCenterClient implements PartnerCenter {
       options,
     );
     return { cartId: required(body, 'createCart').id };
+  }
+
+  async getCart(customerTenantId: Guid, cartId: string, options?: CallOptions): Promise<PcCart | undefined> {
+    const { status, body } = await this.send(
+      {
+        operation: 'getCart',
+        method: 'GET',
+        path: `/v1/customers/${customerTenantId}/carts/${encodeURIComponent(cartId)}`,
+        accept: [200, 404],
+        schema: cartSchema,
+        subject: `cart ${cartId} of customer ${customerTenantId}`,
+      },
+      options,
+    );
+    return status === 404 || !body ? undefined : { id: body.id, status: body.status };
   }
 
   async checkoutCart(customerTenantId: Guid, cartId: string, options?: CallOptions): Promise<PcOrder> {

@@ -101,6 +101,41 @@ describe('the run under faults', () => {
     });
   });
 
+  describe('a checkout that never reached Partner Center', () => {
+    const checkoutsOf = (done: OnboardingRequest) =>
+      sandbox.requests.filter((r) => r.method === 'POST' && r.path === `/partnercenter/v1/customers/${done.results.customerTenantId}/carts/${done.results.cartId}/checkout`);
+
+    it.each([
+      // A dropped request is recorded with status 0 (no answer).
+      ['dropped', { kind: 'drop' as const }, 0],
+      ['503 without Retry-After', { kind: 'status' as const, status: 503 as const }, 503],
+    ])('%s before it was processed: the cart is still Active, so the same cart is checked out once more; one order', async (_what, fault, firstStatus) => {
+      const before = sandbox.state.counts();
+      sandbox.faults.add({ ...fault, when: 'before', method: 'POST', path: /\/carts\/[^/]+\/checkout$/, times: 1 });
+      const done = await runToEnd(newCustomerRequest(sandbox));
+      expect(done.status).toBe('succeeded');
+      expectOneOfEach(before);
+      expect(checkoutsOf(done).map((r) => r.status)).toEqual([firstStatus, 201]);
+      expect(done.results.checkoutResentAt).toEqual(expect.any(String));
+      const resent = (await store.audit.list(done.id)).filter((e) => e.action === 'checkout-resent');
+      expect(resent).toHaveLength(1);
+      expect(resent[0].detail).toContain(`cart ${done.results.cartId}`);
+    });
+
+    it.each([
+      ['dropped', { kind: 'drop' as const }],
+      ['503', { kind: 'status' as const, status: 503 as const }],
+    ])('%s after it was processed: the order is found, the checkout is not sent again', async (_what, fault) => {
+      const before = sandbox.state.counts();
+      sandbox.faults.add({ ...fault, when: 'after', method: 'POST', path: /\/carts\/[^/]+\/checkout$/, times: 1 });
+      const done = await runToEnd(newCustomerRequest(sandbox));
+      expect(done.status).toBe('succeeded');
+      expectOneOfEach(before);
+      expect(checkoutsOf(done)).toHaveLength(1);
+      expect(done.results.checkoutResentAt).toBeUndefined();
+    });
+  });
+
   it('5xx on every read for a while: completes', async () => {
     const before = sandbox.state.counts();
     sandbox.faults.add({ method: 'GET', path: /^\/(partnercenter|graph|arm)\//, kind: 'status', status: 502, times: 12 });

@@ -221,10 +221,14 @@ describe('the Azure plan purchase', () => {
 
     const noAgreement = await call(pc(`/v1/customers/${id}/carts/${cartId}/checkout`), { method: 'POST', token });
     expect([noAgreement.status, (noAgreement.body as { code: number }).code]).toEqual([403, 13605]);
+    const cartStatus = async () => ((await call(pc(`/v1/customers/${id}/carts/${cartId}`), { token })).body as { status: string }).status;
+    // A refused checkout did not process the cart: still Active.
+    expect(await cartStatus()).toBe('Active');
     await call(pc(`/v1/customers/${id}/agreements`), { method: 'POST', token: userToken, body: agreement });
 
     const checkout = await call(pc(`/v1/customers/${id}/carts/${cartId}/checkout`), { method: 'POST', token });
     expect(checkout.status).toBe(201);
+    expect(await cartStatus()).toBe('Ordered');
     expect(shapeDifferences(checkout.body, httpFixture('partner-center/checkout-a-cart.response.http').body)).toEqual([]);
     expect(checkout.body).toHaveProperty('orderErrors', []);
     const order = (checkout.body as { orders: Array<{ id: string; status: string; lineItems: Array<{ subscriptionId: string }> }> }).orders[0];

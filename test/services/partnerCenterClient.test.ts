@@ -248,6 +248,15 @@ describe('the Azure plan: cart, checkout, order, subscription, entitlement', () 
     expect(entitlement.azureSubscriptionId).toBe(expected.id);
   });
 
+  it('reads a cart: Active until checked out, then Ordered; undefined for an unknown cart', async () => {
+    const customer = readyToBuy();
+    const { cartId } = await t.cloud.partnerCenter.createCart(customer, AZURE_PLAN_CATALOG_ITEM);
+    await expect(t.cloud.partnerCenter.getCart(customer, cartId)).resolves.toEqual({ id: cartId, status: 'Active' });
+    await t.cloud.partnerCenter.checkoutCart(customer, cartId);
+    await expect(t.cloud.partnerCenter.getCart(customer, cartId)).resolves.toEqual({ id: cartId, status: 'Ordered' });
+    await expect(t.cloud.partnerCenter.getCart(customer, uuidv4())).resolves.toBeUndefined();
+  });
+
   it('answers undefined for an unknown order', async () => {
     await expect(t.cloud.partnerCenter.getOrder(readyToBuy(), 'no-such-order')).resolves.toBeUndefined();
   });

@@ -1,5 +1,7 @@
 // Step 4: find or buy the Azure plan. The cart id and the moment of the checkout are stored before
-// the checkout is posted; after that the order is looked up, never bought a second time.
+// the checkout is posted; after that the order is looked up, never bought a second time. The one
+// exception: no order appeared and the cart is still Active, i.e. the checkout never reached Partner
+// Center; then the same cart is checked out once more.
 import { DomainError } from '../errors';
 import type { Guid } from '../model';
 import type { PcOrder } from '../ports';
@@ -41,6 +43,22 @@ export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome>
   if (order) {
     await ctx.record({ orderId: order.id });
     return waitForOrder(ctx, customerTenantId, order.id);
+  }
+  // No order anywhere. A cart Partner Center still shows `Active` was never checked out (checkout
+  // turns it `Ordered`): the checkout was lost before it was processed, so the same cart is checked
+  // out once more. That is safe even if the first one is still being processed: Partner Center
+  // refuses a second checkout of one cart (800064/800065) and the client then looks the order up.
+  if (results.cartId && !results.checkoutResentAt) {
+    const cart = await pc.getCart(customerTenantId, results.cartId, options);
+    if (cart?.status.toLowerCase() === 'active') {
+      await ctx.record({ checkoutResentAt: ctx.now().toISOString() });
+      await ctx.audit(
+        'checkout-resent',
+        `No order after the checkout of cart ${results.cartId} and the cart is still Active (never processed): checking it out again, once.`,
+        { cartId: results.cartId },
+      );
+      return checkout(ctx, customerTenantId);
+    }
   }
   const since = ctx.now().getTime() - Date.parse(results.checkoutSubmittedAt);
   if (since < ORDER_VISIBILITY_GRACE_MS) {
