@@ -77,13 +77,14 @@ export class ArmCaller {
     };
   }
 
-  /** Runs an SDK call, reports it, and turns its failure into a DomainError. */
+  /** Runs an SDK call, reports it, and turns its failure into a DomainError. `names`: the subject, or the subject and the registration. */
   async sdk<T>(
     operation: string,
     options: CallOptions | undefined,
-    subject: string | undefined,
+    names: string | undefined | Pick<ServiceFailure, 'subject' | 'registration'>,
     run: (sdkOptions: ReturnType<ArmCaller['sdkOptions']>) => Promise<T>,
   ): Promise<T> {
+    const { subject, registration } = typeof names === 'object' ? names : { subject: names, registration: undefined };
     const seen: { status?: number; headers?: HttpHeaders } = {};
     try {
       const result = await run(this.sdkOptions(options, seen));
@@ -96,9 +97,9 @@ export class ArmCaller {
       if (restError.statusCode) {
         this.settings.logger?.warn({ operation, status: restError.statusCode, code: restError.code, ...ids }, 'ARM call failed');
         const retryAfterMs = parseRetryAfter(restError.response?.headers?.get('retry-after'));
-        throw toDomainError({ service: SERVICE, operation, statusCode: restError.statusCode, code: restError.code, subject, retryAfterMs, ...ids }, error);
+        throw toDomainError({ service: SERVICE, operation, statusCode: restError.statusCode, code: restError.code, subject, registration, retryAfterMs, ...ids }, error);
       }
-      throw fromThrown(error, { service: SERVICE, operation, subject }, options?.abortSignal);
+      throw fromThrown(error, { service: SERVICE, operation, subject, registration }, options?.abortSignal);
     }
   }
 
@@ -108,10 +109,18 @@ export class ArmCaller {
    * answered 200/201 with an empty body (v8 throws a TypeError). Statuses outside `accept` throw.
    */
   async raw(
-    request: { operation: string; method: HttpMethods; url: string; body?: unknown; accept: number[]; subject?: string },
+    request: {
+      operation: string;
+      method: HttpMethods;
+      url: string;
+      body?: unknown;
+      accept: number[];
+      subject?: string;
+      registration?: ServiceFailure['registration'];
+    },
     options?: CallOptions,
   ): Promise<ArmResponse> {
-    const failure: ServiceFailure = { service: SERVICE, operation: request.operation, subject: request.subject };
+    const failure: ServiceFailure = { service: SERVICE, operation: request.operation, subject: request.subject, registration: request.registration };
     const pipelineRequest = createPipelineRequest({
       url: request.url,
       method: request.method,

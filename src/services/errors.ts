@@ -20,6 +20,11 @@ export interface ServiceFailure {
   requestId?: string;
   /** Values the sentence may name: registration id, customer tenant id, subscription id, domain. */
   subject?: string;
+  /**
+   * The Azure Stack registration the call was about, when it was (a mapping's subject is its
+   * subscription id): registration errors name this, never the subject.
+   */
+  registration?: { name: string; resourceGroup: string };
   /** The service's Retry-After, when it gave one (the run's backoff honours it). */
   retryAfterMs?: number;
 }
@@ -45,11 +50,21 @@ const REGISTRATION_APPROVAL_EMAIL = 'azstcsp@microsoft.com';
 const about = (f: ServiceFailure, fallback: string) => f.subject ?? fallback;
 /** ` <subject>` or nothing, to name the thing in a sentence when it is known. */
 const named = (f: ServiceFailure) => (f.subject ? ` ${f.subject}` : '');
+const REGISTRATION_IN_ID = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.AzureStack\/registrations\/([^/]+)$/i;
+/**
+ * ` <name> in resource group <rg>` for the registration the call was about (or whose resource id is
+ * the subject), or nothing: a registration error never names a subscription as the registration.
+ */
+const registrationNamed = (f: ServiceFailure) => {
+  const m = f.registration ? undefined : REGISTRATION_IN_ID.exec(f.subject ?? '');
+  const registration = f.registration ?? (m ? { resourceGroup: m[1], name: m[2] } : undefined);
+  return registration ? ` ${registration.name} in resource group ${registration.resourceGroup}` : '';
+};
 
 /** Azure Stack registration codes (AS-1..AS-5, reference §5) and ARM/RBAC codes (§4). */
 const ARM_CODES: Record<string, Entry> = {
   RegistrationNotFound: (f) => ({
-    message: `The Azure Stack registration${named(f)} was not found: the subscription, resource group or registration name is wrong.`,
+    message: `The Azure Stack registration${registrationNamed(f)} was not found: the subscription, resource group or registration name is wrong.`,
     nextStep: 'Check the registration resource id in REGISTRATIONS against the Azure portal and correct it.',
     transient: false,
   }),
@@ -69,17 +84,17 @@ const ARM_CODES: Record<string, Entry> = {
     transient: false,
   }),
   CustomerSubscriptionNotFound: (f) => ({
-    message: `The customer subscription${named(f)} is not mapped on this registration.`,
+    message: `The customer subscription${named(f)} is not mapped on ${f.registration ? `the registration ${f.registration.name}` : 'this registration'}.`,
     nextStep: 'List the tenants of the registration to see which subscriptions are mapped.',
     transient: false,
   }),
   UnauthorizedCspRegistration: (f) => ({
-    message: `The registration${named(f)} is not approved for multi-tenant billing.`,
+    message: `The registration${registrationNamed(f)} is not approved for multi-tenant billing.`,
     nextStep: `Email ${REGISTRATION_APPROVAL_EMAIL} with the registration subscription id, resource group and registration name, and ask to enable multi-tenancy (1–2 business days); then retry.`,
     transient: false,
   }),
   CustomerSubscriptionsNotAllowed: (f) => ({
-    message: `The registration${named(f)} uses the Capacity billing model, which cannot bill customer tenants.`,
+    message: `The registration${registrationNamed(f)} uses the Capacity billing model, which cannot bill customer tenants.`,
     nextStep: 'Choose a pay-as-you-use registration for this customer.',
     transient: false,
   }),

@@ -334,7 +334,7 @@ export class PartnerCenterClient implements PartnerCenter {
     }
   }
 
-  async azurePlanCatalogItemId(customerTenantId: Guid, country: string, options?: CallOptions): Promise<string> {
+  async azurePlanCatalogItemId(_customerTenantId: Guid, country: string, options?: CallOptions): Promise<string> {
     const { body } = await this.send(
       {
         operation: 'azurePlanAvailability',
@@ -343,7 +343,8 @@ export class PartnerCenterClient implements PartnerCenter {
         query: { country: country.toUpperCase() },
         accept: [200],
         schema: collectionOf(availabilitySchema),
-        subject: `customer ${customerTenantId} (${country.toUpperCase()})`,
+        // The partner-level catalog: a 404 is about the offer, not the customer.
+        subject: `the Azure plan offer for ${country.toUpperCase()}`,
       },
       options,
     );
@@ -399,7 +400,8 @@ export class PartnerCenterClient implements PartnerCenter {
           accept: [200, 201],
           schema: checkoutSchema,
           pipeline: this.throttlingOnlyPipeline,
-          subject: `customer ${customerTenantId}`,
+          // A 404 here is most often the cart: name it, not just the customer.
+          subject: `cart ${cartId} of customer ${customerTenantId}`,
         },
         options,
       ));

@@ -58,7 +58,7 @@ export class RegistrationClient implements Registrations {
 
   async getRegistration(ref: RegistrationRef, options?: CallOptions): Promise<RegistrationInfo> {
     const allowed = this.permitted(ref);
-    const resource = await this.arm.sdk('getRegistration', options, allowed.resourceId, (sdkOptions) =>
+    const resource = await this.arm.sdk('getRegistration', options, { subject: allowed.resourceId, registration: allowed }, (sdkOptions) =>
       this.arm.client.resources.getById(sdkResourceId(allowed.resourceId), REGISTRATION_API_VERSION, sdkOptions),
     );
     const parsed = registrationSchema.safeParse(resource);
@@ -91,7 +91,10 @@ export class RegistrationClient implements Registrations {
     const mappings: TenantMapping[] = [];
     let url: string | undefined = this.arm.url(`${allowed.resourceId}/customerSubscriptions`, REGISTRATION_API_VERSION);
     for (let page = 0; url && page < MAX_PAGES; page++) {
-      const response = await this.arm.raw({ operation: 'listMappings', method: 'GET', url, accept: [200, 204], subject: allowed.resourceId }, options);
+      const response = await this.arm.raw(
+        { operation: 'listMappings', method: 'GET', url, accept: [200, 204], subject: allowed.resourceId, registration: allowed },
+        options,
+      );
       // "If no tenants have been registered, you won't receive a response": an empty body is an empty list.
       if (response.body === undefined) break;
       const parsed = pageSchema.safeParse(response.body);
@@ -106,7 +109,8 @@ export class RegistrationClient implements Registrations {
     const allowed = this.permitted(ref);
     const resourceId = mappingResourceId(allowed, azureSubscriptionId);
     try {
-      const resource = await this.arm.sdk('getMapping', options, azureSubscriptionId.toLowerCase(), (sdkOptions) =>
+      const names = { subject: azureSubscriptionId.toLowerCase(), registration: allowed };
+      const resource = await this.arm.sdk('getMapping', options, names, (sdkOptions) =>
         this.arm.client.resources.getById(sdkResourceId(resourceId), REGISTRATION_API_VERSION, sdkOptions),
       );
       return toMapping(allowed, parseCustomerSubscription(resource, 'getMapping'), azureSubscriptionId);
@@ -128,7 +132,7 @@ export class RegistrationClient implements Registrations {
     const registration = await this.getRegistration(allowed, options);
     if (registration.billingModel.toLowerCase() === 'capacity') {
       // The service would answer CustomerSubscriptionsNotAllowed: say so without trying.
-      throw toDomainError({ service: SERVICE, operation: 'putMapping', code: 'CustomerSubscriptionsNotAllowed', subject: allowed.resourceId });
+      throw toDomainError({ service: SERVICE, operation: 'putMapping', code: 'CustomerSubscriptionsNotAllowed', subject: allowed.resourceId, registration: allowed });
     }
     const existing = await this.listMappings(allowed, options);
     const done = existing.find((m) => m.azureSubscriptionId === subscriptionId && m.customerTenantId === tenantId);
@@ -144,6 +148,7 @@ export class RegistrationClient implements Registrations {
         body: { properties: { tenantId } },
         accept: [200, 201],
         subject: subscriptionId,
+        registration: allowed,
       },
       options,
     );
@@ -152,7 +157,7 @@ export class RegistrationClient implements Registrations {
     }
     // 200/201 with an empty body (the documented "201 Created, body empty"): read it back.
     const confirmed = await this.getMapping(allowed, subscriptionId, options);
-    if (!confirmed) throw toDomainError({ service: SERVICE, operation: 'putMapping', code: 'MappingNotConfirmed', subject: subscriptionId });
+    if (!confirmed) throw toDomainError({ service: SERVICE, operation: 'putMapping', code: 'MappingNotConfirmed', subject: subscriptionId, registration: allowed });
     return confirmed;
   }
 
@@ -162,7 +167,7 @@ export class RegistrationClient implements Registrations {
     if (!(await this.getMapping(allowed, azureSubscriptionId, options))) return 'already-gone';
     const resourceId = mappingResourceId(allowed, azureSubscriptionId);
     try {
-      await this.arm.sdk('deleteMapping', options, azureSubscriptionId.toLowerCase(), (sdkOptions) =>
+      await this.arm.sdk('deleteMapping', options, { subject: azureSubscriptionId.toLowerCase(), registration: allowed }, (sdkOptions) =>
         this.arm.client.resources.deleteById(sdkResourceId(resourceId), REGISTRATION_API_VERSION, sdkOptions),
       );
     } catch (error) {

@@ -7,7 +7,7 @@ const ids = { correlationId: 'corr-1', requestId: 'req-1' };
 
 const cases: Array<[ServiceName, string, RegExp, boolean]> = [
   // Azure Stack registration codes (reference §5, AS-2).
-  ['Azure Resource Manager', 'RegistrationNotFound', /registration .* was not found/, false],
+  ['Azure Resource Manager', 'RegistrationNotFound', /registration.* was not found/, false],
   ['Azure Resource Manager', 'BadCustomerSubscriptionId', /does not roll up to the same CSP/, false],
   ['Azure Resource Manager', 'InvalidCustomerSubscriptionId', /not a valid Azure subscription/, false],
   ['Azure Resource Manager', 'InvalidCSPSubscription', /not a CSP subscription/, false],
@@ -50,8 +50,29 @@ describe('the error table', () => {
 
   it('tells the operator whom to email for an unapproved registration', () => {
     const error = toDomainError({ service: 'Azure Resource Manager', operation: 'putMapping', code: 'UnauthorizedCspRegistration', subject: '/subscriptions/s/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/r' });
-    expect(error.message).toContain('/registrations/r');
+    expect(error.message).toBe('The registration r in resource group azurestack is not approved for multi-tenant billing.');
     expect(error.nextStep).toContain('azstcsp@microsoft.com');
+  });
+
+  it('names the registration, not the subscription, in every registration error of a mapping call', () => {
+    const subscription = '0b8f8c6e-1111-4a4a-8b8b-2c2c2c2c2c2c';
+    const failure = { service: 'Azure Resource Manager' as const, operation: 'putMapping', subject: subscription, registration: { name: 'payg-east', resourceGroup: 'azurestack' } };
+    for (const [code, words] of [
+      ['RegistrationNotFound', 'The Azure Stack registration payg-east in resource group azurestack was not found'],
+      ['UnauthorizedCspRegistration', 'The registration payg-east in resource group azurestack is not approved'],
+      ['CustomerSubscriptionsNotAllowed', 'The registration payg-east in resource group azurestack uses the Capacity billing model'],
+    ]) {
+      const error = toDomainError({ ...failure, code });
+      expect(error.message).toContain(words);
+      expect(error.message).not.toContain(subscription);
+    }
+    // Subscription errors name the subscription (and the registration where it helps).
+    expect(toDomainError({ ...failure, code: 'CustomerSubscriptionNotFound' }).message).toBe(
+      `The customer subscription ${subscription} is not mapped on the registration payg-east.`,
+    );
+    expect(toDomainError({ ...failure, code: 'BadCustomerSubscriptionId' }).message).toContain(`The customer subscription ${subscription} does not roll up`);
+    // Without a registration, a subject that is not a registration id is not passed off as one.
+    expect(toDomainError({ service: 'Azure Resource Manager', operation: 'getMapping', code: 'RegistrationNotFound', subject: subscription }).message).not.toContain(subscription);
   });
 
   it.each([

@@ -90,6 +90,25 @@ describe('registrations', () => {
     expect(error).toMatchObject({ code: 'RegistrationNotFound', statusCode: 404, correlationId: expect.any(String), message: expect.stringContaining('azurestack-gone') });
   });
 
+  it('a registration that does not exist is named (name and resource group) by every call, never by the subscription asked about', async () => {
+    const missing = `/subscriptions/${t.sandbox.registrations.payAsYouUse.split('/')[2]}/resourceGroups/azurestack-rg-gone/providers/Microsoft.AzureStack/registrations/azurestack-gone`;
+    const cloud = createCloud(loadConfig({ ...t.sandbox.env, CLOUD: 'sandbox', REGISTRATIONS: missing }), { retry: FAST_RETRY });
+    const ref = parseRegistrationId(missing);
+    const subscription = uuidv4() as Guid;
+    for (const call of [
+      () => cloud.registrations.getRegistration(ref),
+      () => cloud.registrations.listMappings(ref),
+      () => cloud.registrations.getMapping(ref, subscription),
+      () => cloud.registrations.deleteMapping(ref, subscription),
+      () => cloud.registrations.putMapping(ref, subscription, uuidv4() as Guid),
+    ]) {
+      const error = (await call().catch((e: unknown) => e)) as DomainError;
+      expect(error).toMatchObject({ code: 'RegistrationNotFound', statusCode: 404 });
+      expect(error.message).toContain('The Azure Stack registration azurestack-gone in resource group azurestack-rg-gone was not found');
+      expect(error.message).not.toContain(subscription);
+    }
+  });
+
   it('links to the resource in the simulated portal', () => {
     const id = `${payg.resourceId}/customerSubscriptions/${uuidv4()}`;
     expect(t.cloud.registrations.portalLink(id)).toBe(`${t.sandbox.url}/portal/#@/resource${id}`);
