@@ -57,10 +57,13 @@ describe('the Teams app manifest', () => {
   it('offers the bot in personal, team and group chat, with the command list', () => {
     const [bot] = filledManifest().bots;
     expect(bot.scopes).toEqual(['personal', 'team', 'groupChat']);
-    const titles = bot.commandLists.flatMap((l: { commands: Array<{ title: string }> }) => l.commands.map((c) => c.title));
-    expect(titles).toEqual(expect.arrayContaining(['onboard', 'status', 'tenants', 'tenant', 'remove tenant', 'reconcile', 'help', 'cancel']));
+    const commands = bot.commandLists.flatMap((l: { commands: Array<{ title: string; description: string }> }) => l.commands);
+    const titles = commands.map((c: { title: string }) => c.title);
+    // Every typed command the bot answers, each once.
+    expect(titles).toEqual(['onboard', 'status', 'tenants', 'tenant', 'remap', 'remove tenant', 'reconcile', 'help', 'cancel', 'retry']);
     for (const list of bot.commandLists) expect(list.commands.length).toBeLessThanOrEqual(10);
     for (const title of titles) expect(title.length).toBeLessThanOrEqual(32);
+    for (const { description } of commands) expect(description.length).toBeLessThanOrEqual(128);
   });
 });
 
