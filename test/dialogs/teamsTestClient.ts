@@ -15,8 +15,9 @@ import type { BotStore } from '../../src/store/types';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createCloud } from '../../src/services';
 
-export type Card = { type: 'AdaptiveCard'; body?: CardElement[]; actions?: CardElement[] } & Record<string, unknown>;
-type CardElement = Record<string, unknown> & { type: string };
+import { findAction, inputValues, lastCard, type Card } from '../support/cardQueries';
+
+export { buttonTitles, errorBeside, findAction, inputValues, lastCard, texts, title, type Card } from '../support/cardQueries';
 
 export const TENANT_ID = '11111111-2222-4333-8444-555555555555';
 export const CHANNEL_THREAD = '19:onboarding@thread.tacv2;messageid=1700000000000';
@@ -177,74 +178,4 @@ export class Operator {
     for (let reply = this.bot.adapter.getNextReply(); reply; reply = this.bot.adapter.getNextReply()) replies.push(reply);
     return replies;
   }
-}
-
-export function lastCard(replies: Partial<Activity>[]): Card | undefined {
-  const cards = replies.flatMap((r) => r.attachments ?? []).filter((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
-  return cards.at(-1)?.content as Card | undefined;
-}
-
-function walk(node: unknown, visit: (element: CardElement) => void): void {
-  if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
-  if (!node || typeof node !== 'object') return;
-  const element = node as CardElement;
-  if (typeof element.type === 'string') visit(element);
-  for (const key of ['body', 'items', 'actions', 'columns']) walk(element[key], visit);
-}
-
-export function findAction(card: Card, title: string): CardElement {
-  const found: CardElement[] = [];
-  walk(card, (e) => {
-    if (e.type === 'Action.Execute' && e.title === title) found.push(e);
-  });
-  if (found.length !== 1) throw new Error(`Expected one button "${title}", found ${found.length}; buttons: ${buttonTitles(card).join(', ')}`);
-  return found[0];
-}
-
-export function buttonTitles(card: Card): string[] {
-  const titles: string[] = [];
-  walk(card, (e) => {
-    if (e.type === 'Action.Execute') titles.push(String(e.title));
-  });
-  return titles;
-}
-
-/** The values the card's inputs show (what the client would send with a click). */
-export function inputValues(card: Card): Record<string, string> {
-  const values: Record<string, string> = {};
-  walk(card, (e) => {
-    if (e.type.startsWith('Input.') && typeof e.id === 'string' && typeof e.value === 'string') values[e.id] = e.value;
-  });
-  return values;
-}
-
-/** Every TextBlock's text, in order: what the operator reads. */
-export function texts(card: Card): string[] {
-  const found: string[] = [];
-  walk(card, (e) => {
-    if (e.type === 'TextBlock') found.push(String(e.text));
-    if (e.type === 'FactSet') for (const f of (e.facts as { title: string; value: string }[]) ?? []) found.push(`${f.title}: ${f.value}`);
-  });
-  return found;
-}
-
-export function title(card: Card): string {
-  return texts(card)[0] ?? '';
-}
-
-/** The error shown right after the input with this id ('' when none). */
-export function errorBeside(card: Card, inputId: string): string {
-  let result = '';
-  const visitList = (list: unknown) => {
-    if (!Array.isArray(list)) return;
-    list.forEach((element: CardElement, i) => {
-      if (element.type?.startsWith('Input.') && element.id === inputId) {
-        const next = list[i + 1] as CardElement | undefined;
-        if (next?.type === 'TextBlock' && next.color === 'Attention') result = String(next.text);
-      }
-      for (const key of ['items', 'body']) visitList(element[key]);
-    });
-  };
-  visitList(card.body);
-  return result;
 }

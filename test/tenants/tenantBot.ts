@@ -9,8 +9,9 @@ import type { OnboardingRequest } from '../../src/onboarding/model';
 import type { Cloud } from '../../src/onboarding/ports';
 import type { BotStore } from '../../src/store/types';
 
-export type Card = { type: 'AdaptiveCard'; body?: Element[]; actions?: Element[] } & Record<string, unknown>;
-type Element = Record<string, unknown> & { type: string };
+import { findAction, inputValues, lastCard, type Card } from '../support/cardQueries';
+
+export { buttonTitles as buttons, cardBytes, findAction, texts, type Card } from '../support/cardQueries';
 
 export const TENANT_ID = '11111111-2222-4333-8444-555555555555';
 
@@ -102,53 +103,3 @@ export class Chat {
     return replies;
   }
 }
-
-export function lastCard(replies: Partial<Activity>[]): Card | undefined {
-  const cards = replies.flatMap((r) => r.attachments ?? []).filter((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
-  return cards.at(-1)?.content as Card | undefined;
-}
-
-function walk(node: unknown, visit: (element: Element) => void): void {
-  if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
-  if (!node || typeof node !== 'object') return;
-  const element = node as Element;
-  if (typeof element.type === 'string') visit(element);
-  for (const key of ['body', 'items', 'actions', 'columns']) walk(element[key], visit);
-}
-
-export function buttons(card: Card): string[] {
-  const titles: string[] = [];
-  walk(card, (e) => {
-    if (e.type === 'Action.Execute' || e.type === 'Action.OpenUrl') titles.push(String(e.title));
-  });
-  return titles;
-}
-
-export function findAction(card: Card, title: string): Element {
-  const found: Element[] = [];
-  walk(card, (e) => {
-    if ((e.type === 'Action.Execute' || e.type === 'Action.OpenUrl') && e.title === title) found.push(e);
-  });
-  if (found.length !== 1) throw new Error(`Expected one button "${title}", found ${found.length}; buttons: ${buttons(card).join(', ')}`);
-  return found[0];
-}
-
-function inputValues(card: Card): Record<string, string> {
-  const values: Record<string, string> = {};
-  walk(card, (e) => {
-    if (e.type.startsWith('Input.') && typeof e.id === 'string' && typeof e.value === 'string') values[e.id] = e.value;
-  });
-  return values;
-}
-
-/** Every TextBlock's text and every fact as "title: value", in order. */
-export function texts(card: Card): string[] {
-  const found: string[] = [];
-  walk(card, (e) => {
-    if (e.type === 'TextBlock') found.push(String(e.text));
-    if (e.type === 'FactSet') for (const f of (e.facts as { title: string; value: string }[]) ?? []) found.push(`${f.title}: ${f.value}`);
-  });
-  return found;
-}
-
-export const cardBytes = (card: Card) => Buffer.byteLength(JSON.stringify(card), 'utf8');
