@@ -2,14 +2,14 @@
 import template from './templates/onboardAccess.json';
 import type { Choice, DraftRef, Fields } from './onboardingCard';
 import { renderCard, type AdaptiveCard } from './render';
-
-export const ACCESS_CARD_FIELDS = ['accessKind', 'adminEmail', 'adminName'] as const;
+// The card's input ids are the fields the server parses (one list, owned by the domain).
+import type { ACCESS_FIELDS } from '../onboarding/onboardingInput';
 
 export interface AccessCardModel {
   draft: DraftRef;
   cardError: string;
   kinds: Choice[];
-  fields: Fields<(typeof ACCESS_CARD_FIELDS)[number]>;
+  fields: Fields<(typeof ACCESS_FIELDS)[number]>;
 }
 
 export const ACCESS_KIND_CHOICES: Choice[] = [

@@ -2,22 +2,8 @@
 import template from './templates/onboardBilling.json';
 import type { Choice, DraftRef, Fields } from './onboardingCard';
 import { renderCard, type AdaptiveCard } from './render';
-
-export const BILLING_CARD_FIELDS = [
-  'country',
-  'region',
-  'city',
-  'postalCode',
-  'addressLine1',
-  'addressLine2',
-  'organizationRegistrationNumber',
-  'firstName',
-  'lastName',
-  'email',
-  'phoneNumber',
-  'culture',
-  'language',
-] as const;
+// The card's input ids are the fields the server parses (one list, owned by the domain).
+import type { BILLING_FIELDS } from '../onboarding/onboardingInput';
 
 export interface BillingCardModel {
   draft: DraftRef;
@@ -26,7 +12,7 @@ export interface BillingCardModel {
   countries: Choice[];
   cultures: Choice[];
   languages: Choice[];
-  fields: Fields<(typeof BILLING_CARD_FIELDS)[number]>;
+  fields: Fields<(typeof BILLING_FIELDS)[number]>;
 }
 
 export function renderBillingCard(vm: BillingCardModel): AdaptiveCard {

@@ -3,8 +3,8 @@
 import template from './templates/onboardCompany.json';
 import type { DraftRef, Fields } from './onboardingCard';
 import { renderCard, type AdaptiveCard } from './render';
-
-export const COMPANY_CARD_FIELDS = ['companyName', 'domainPrefix'] as const;
+// The card's input ids are the fields the server parses (one list, owned by the domain).
+import type { COMPANY_FIELDS } from '../onboarding/onboardingInput';
 
 export interface DomainCheckModel {
   /** '' when the domain has not been checked. */
@@ -15,7 +15,7 @@ export interface DomainCheckModel {
 export interface CompanyCardModel {
   draft: DraftRef;
   cardError: string;
-  fields: Fields<(typeof COMPANY_CARD_FIELDS)[number]>;
+  fields: Fields<(typeof COMPANY_FIELDS)[number]>;
   domainCheck: DomainCheckModel;
 }
 

@@ -2,15 +2,15 @@
 import template from './templates/onboardCustomer.json';
 import type { Choice, DraftRef, Fields } from './onboardingCard';
 import { renderCard, type AdaptiveCard } from './render';
-
-export const CUSTOMER_CARD_FIELDS = ['searchField', 'customerQuery'] as const;
+// The card's input ids are the fields the server parses (one list, owned by the domain).
+import type { CUSTOMER_SEARCH_FIELDS } from '../onboarding/onboardingInput';
 
 export interface CustomerCardModel {
   draft: DraftRef;
   /** A problem with the card as a whole (e.g. Partner Center did not answer); '' when none. */
   cardError: string;
   searchFields: Choice[];
-  fields: Fields<(typeof CUSTOMER_CARD_FIELDS)[number]>;
+  fields: Fields<(typeof CUSTOMER_SEARCH_FIELDS)[number]>;
 }
 
 export const SEARCH_FIELD_CHOICES: Choice[] = [

@@ -2,8 +2,8 @@
 import template from './templates/onboardSubscription.json';
 import type { Choice, DraftRef, Fields } from './onboardingCard';
 import { renderCard, type AdaptiveCard } from './render';
-
-export const SUBSCRIPTION_CARD_FIELDS = ['subscriptionKind', 'azureSubscriptionId'] as const;
+// The card's input ids are the fields the server parses (one list, owned by the domain).
+import type { SUBSCRIPTION_FIELDS } from '../onboarding/onboardingInput';
 
 export interface SubscriptionCardModel {
   draft: DraftRef;
@@ -12,7 +12,7 @@ export interface SubscriptionCardModel {
   /** Why a choice is missing (a new customer has no subscription yet); '' when none. */
   note: string;
   kinds: Choice[];
-  fields: Fields<(typeof SUBSCRIPTION_CARD_FIELDS)[number]>;
+  fields: Fields<(typeof SUBSCRIPTION_FIELDS)[number]>;
 }
 
 export function renderSubscriptionCard(vm: SubscriptionCardModel): AdaptiveCard {

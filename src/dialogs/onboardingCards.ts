@@ -1,19 +1,28 @@
 // Turns the draft into the card for the step the operator is on: the view models of src/cards,
 // filled from the draft and, for the registration and review cards, from what the cloud says.
-import { ACCESS_CARD_FIELDS, ACCESS_KIND_CHOICES, renderAccessCard } from '../cards/accessCard';
-import { BILLING_CARD_FIELDS, renderBillingCard } from '../cards/billingCard';
-import { COMPANY_CARD_FIELDS, renderCompanyCard } from '../cards/companyCard';
-import { CUSTOMER_CARD_FIELDS, SEARCH_FIELD_CHOICES, renderCustomerCard } from '../cards/customerCard';
+import { ACCESS_KIND_CHOICES, renderAccessCard } from '../cards/accessCard';
+import { renderBillingCard } from '../cards/billingCard';
+import { renderCompanyCard } from '../cards/companyCard';
+import { SEARCH_FIELD_CHOICES, renderCustomerCard } from '../cards/customerCard';
 import { renderCustomerMatchesCard } from '../cards/customerMatchesCard';
 import { fieldModels, pageOf, type Choice, type DraftRef } from '../cards/onboardingCard';
 import { renderOnboardingNoteCard } from '../cards/onboardingNoteCard';
 import { renderRegistrationCard, type RegistrationOptionModel } from '../cards/registrationCard';
 import { renderReviewCard, type ReviewSectionModel } from '../cards/reviewCard';
-import { SUBSCRIPTION_CARD_FIELDS, renderSubscriptionCard } from '../cards/subscriptionCard';
+import { renderSubscriptionCard } from '../cards/subscriptionCard';
 import type { AdaptiveCard } from '../cards/render';
 import { isDomainError } from '../onboarding/errors';
 import type { Guid, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
-import { COUNTRIES, CULTURES, LANGUAGES } from '../onboarding/onboardingInput';
+import {
+  ACCESS_FIELDS,
+  BILLING_FIELDS,
+  COMPANY_FIELDS,
+  COUNTRIES,
+  CULTURES,
+  CUSTOMER_SEARCH_FIELDS,
+  LANGUAGES,
+  SUBSCRIPTION_FIELDS,
+} from '../onboarding/onboardingInput';
 import type { Cloud } from '../onboarding/ports';
 import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/steps/checkRegistration';
 import type { BotStore } from '../store/types';
@@ -51,13 +60,13 @@ export async function renderDraftCard(draft: OnboardingDraft, sources: CardSourc
   const common = { draft: draftRef(draft), cardError };
   switch (draft.step) {
     case 'customer':
-      return renderCustomerCard({ ...common, searchFields: SEARCH_FIELD_CHOICES, fields: fieldModels(CUSTOMER_CARD_FIELDS, values, errors) });
+      return renderCustomerCard({ ...common, searchFields: SEARCH_FIELD_CHOICES, fields: fieldModels(CUSTOMER_SEARCH_FIELDS, values, errors) });
     case 'matches':
       return renderMatches(draft);
     case 'company':
       return renderCompanyCard({
         ...common,
-        fields: fieldModels(COMPANY_CARD_FIELDS, values, errors),
+        fields: fieldModels(COMPANY_FIELDS, values, errors),
         domainCheck: draft.domainCheck
           ? { text: draft.domainCheck.text, color: draft.domainCheck.available ? 'Good' : 'Attention' }
           : { text: '', color: 'Default' },
@@ -69,7 +78,7 @@ export async function renderDraftCard(draft: OnboardingDraft, sources: CardSourc
         countries: COUNTRY_CHOICES,
         cultures: CULTURE_CHOICES,
         languages: LANGUAGE_CHOICES,
-        fields: fieldModels(BILLING_CARD_FIELDS, values, errors),
+        fields: fieldModels(BILLING_FIELDS, values, errors),
       });
     case 'subscription':
       return renderSubscriptionCard({
@@ -77,12 +86,12 @@ export async function renderDraftCard(draft: OnboardingDraft, sources: CardSourc
         customerName: customerName(draft),
         note: draft.customer?.kind === 'new' ? 'A new customer has no Azure subscription yet: the run buys an Azure plan for it.' : '',
         kinds: draft.customer?.kind === 'new' ? SUBSCRIPTION_KINDS.slice(0, 1) : SUBSCRIPTION_KINDS,
-        fields: fieldModels(SUBSCRIPTION_CARD_FIELDS, values, errors),
+        fields: fieldModels(SUBSCRIPTION_FIELDS, values, errors),
       });
     case 'registration':
       return renderRegistrations(draft, sources);
     case 'access':
-      return renderAccessCard({ ...common, kinds: ACCESS_KIND_CHOICES, fields: fieldModels(ACCESS_CARD_FIELDS, values, errors) });
+      return renderAccessCard({ ...common, kinds: ACCESS_KIND_CHOICES, fields: fieldModels(ACCESS_FIELDS, values, errors) });
     case 'review':
       return renderReviewCard({ ...common, sections: await reviewSections(draft, sources) });
   }
