@@ -7,7 +7,9 @@
 // run, default 5000), BENCH_SECONDS (max measured seconds per run, default 10), BENCH_SPAWNS
 // (cold starts to time, default 7), BENCH_SKIP_BUILD=1.
 // Adding a scenario: a module in bench/scenarios/ exporting { name, description, bots, concurrency,
-// botEnv?, activity(ids), checkReply(bot, body) } and listed in SCENARIOS below.
+// botEnv?, activity(ids), checkReply(bot, body) } and listed in SCENARIOS below. `approval-invoke`
+// (bench/approvalInvoke.js) and `blob-vs-sqlite` (bench/blobVsSqlite.js) have their own harness and
+// run after the turn scenarios; name scenarios to run only those (`npm run bench help-turn`).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const net = require('net');
@@ -19,6 +21,11 @@ const { cpuMs, peakRssMiB, machineBusyCores, spawnNode, waitReady, stop } = requ
 
 const root = path.join(__dirname, '..');
 const SCENARIOS = { 'help-turn': require('./scenarios/helpTurn') };
+// Benchmarks with their own harness (several processes, the durable run), run after the turn scenarios.
+const SCRIPTS = {
+  'approval-invoke': path.join(__dirname, 'approvalInvoke.js'),
+  'blob-vs-sqlite': path.join(__dirname, 'blobVsSqlite.js'),
+};
 const settings = {
   warmupTurns: Number(process.env.BENCH_WARMUP_TURNS || 500),
   maxTurns: Number(process.env.BENCH_TURNS || 5000),
@@ -172,11 +179,27 @@ function ratios(runs) {
   return out;
 }
 
+function runScripts(names) {
+  for (const name of names) {
+    process.stderr.write(`bench: ${name}…\n`);
+    const result = spawnSync(process.execPath, [SCRIPTS[name]], { cwd: root, stdio: 'inherit', env: { ...process.env, BENCH_SKIP_BUILD: '1' } });
+    if (result.status !== 0) throw new Error(`${name} failed (exit ${result.status})`);
+  }
+}
+
 async function main() {
-  const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(SCENARIOS);
-  const unknown = names.filter((n) => !SCENARIOS[n]);
-  if (unknown.length > 0) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const asked = process.argv.slice(2);
+  const all = [...Object.keys(SCENARIOS), ...Object.keys(SCRIPTS)];
+  const unknown = asked.filter((n) => !all.includes(n));
+  if (unknown.length > 0) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}; known: ${all.join(', ')}`);
+  const wanted = asked.length > 0 ? asked : all;
   build();
+  await runTurnScenarios(wanted.filter((n) => SCENARIOS[n]));
+  runScripts(wanted.filter((n) => SCRIPTS[n]));
+}
+
+async function runTurnScenarios(names) {
+  if (names.length === 0) return;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   const sandbox = await startSandbox();
   const connector = createConnector();
