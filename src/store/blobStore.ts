@@ -23,7 +23,7 @@ import {
 } from '@azure/storage-blob';
 import type { Storage, StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import type { AuditEntry, OnboardingRequest, RequestStatus } from '../onboarding/model';
+import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus } from '../onboarding/model';
 import { requestChanged, requestTaken, type StoreOptions } from './options';
 import type {
   AuditLog,
@@ -206,10 +206,7 @@ function blobRequests(container: ContainerClient): RequestStore {
     // request could be missed or listed twice under two statuses.
     list: async (filter) => {
       const wanted = filter?.status && new Set<RequestStatus>(filter.status);
-      const names: string[] = [];
-      for await (const item of container.listBlobsFlat({ prefix: 'requests/', includeMetadata: true })) {
-        if (!wanted || wanted.has(item.metadata?.status as RequestStatus)) names.push(item.name);
-      }
+      const names = await namesWithStatus(wanted);
       const read = await readAll<OnboardingRequest>(container, names);
       // A request may have changed status between the listing and the read: trust the body.
       return read
@@ -217,7 +214,21 @@ function blobRequests(container: ContainerClient): RequestStore {
         .map(({ value, etag }) => ({ value, etag }))
         .sort(byAge);
     },
+    // The metadata is written in the same upload as the body, so the listing shows each request's
+    // status as of its last write; no body is read.
+    ids: async (filter) => {
+      const names = await namesWithStatus(new Set(filter.status));
+      return names.map((name) => decodeURIComponent(name.slice('requests/'.length, -'.json'.length)) as RequestId);
+    },
   };
+
+  async function namesWithStatus(wanted: Set<RequestStatus> | undefined): Promise<string[]> {
+    const names: string[] = [];
+    for await (const item of container.listBlobsFlat({ prefix: 'requests/', includeMetadata: true })) {
+      if (!wanted || wanted.has(item.metadata?.status as RequestStatus)) names.push(item.name);
+    }
+    return names;
+  }
 }
 
 /** One line of an audit blob. The id lets a reader drop a line the SDK's retry appended twice. */

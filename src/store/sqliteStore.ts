@@ -163,6 +163,14 @@ function sqliteRequests(db: Database.Database): RequestStore {
       if (statuses.length === 0) return [];
       return selectByStatus(db, statuses).map(toVersioned);
     },
+    ids: async (filter) => {
+      if (filter.status.length === 0) return [];
+      const marks = filter.status.map(() => '?').join(', ');
+      return db
+        .prepare<RequestStatus[], { id: string }>(`SELECT id FROM requests WHERE status IN (${marks})`)
+        .all(...filter.status)
+        .map((row) => row.id as RequestId);
+    },
   };
 }
 

@@ -24,6 +24,12 @@ export interface RequestStore {
   /** Writes only when the stored ETag still equals `etag`; otherwise throws ConcurrencyError. */
   replace(request: OnboardingRequest, etag: string): Promise<Versioned<OnboardingRequest>>;
   list(filter?: { status?: RequestStatus[] }): Promise<Versioned<OnboardingRequest>[]>;
+  /**
+   * The ids of the requests stored with one of these statuses, in no set order, without reading them:
+   * a cheap hint for a background sweep. A status can change right after, so read the request
+   * (under its lease) before acting on it.
+   */
+  ids(filter: { status: RequestStatus[] }): Promise<RequestId[]>;
 }
 
 export interface AuditLog {

@@ -181,6 +181,19 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect(listed.map((r) => r.value.id)).toEqual(['ONB-AAAA', 'ONB-BBBB']);
         expect(listed[0].etag).toBe(running.etag);
       });
+
+      it('lists the ids by status without the bodies, and follows status changes', async () => {
+        const first = await store.requests.create(sampleRequest('ONB-AAAA', 'approved', '2026-11-26T08:01:00.000Z'));
+        await store.requests.create(sampleRequest('ONB-BBBB', 'running', '2026-11-26T08:02:00.000Z'));
+        await store.requests.create(sampleRequest('MAP-CCCC', 'succeeded', '2026-11-26T08:03:00.000Z'));
+        const ids = async (status: RequestStatus[]) => (await store.requests.ids({ status })).sort();
+        expect(await ids(['approved', 'running'])).toEqual(['ONB-AAAA', 'ONB-BBBB']);
+        expect(await ids(['failed'])).toEqual([]);
+        expect(await ids([])).toEqual([]);
+        await store.requests.replace({ ...first.value, status: 'succeeded' }, first.etag);
+        expect(await ids(['approved', 'running'])).toEqual(['ONB-BBBB']);
+        expect(await ids(['succeeded'])).toEqual(['MAP-CCCC', 'ONB-AAAA']);
+      });
     });
 
     describe('audit trail', () => {
