@@ -65,6 +65,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const again = new Set<RequestId>();
   const stopController = new AbortController();
   let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
 
   function schedule(id: RequestId): void {
     if (stopController.signal.aborted) return;
@@ -82,9 +83,18 @@ export function createRunner(options: RunnerOptions): Runner {
     active.set(id, run);
   }
 
-  async function sweep(): Promise<void> {
-    const inFlight = await store.requests.list({ status: ['approved', 'running'] });
-    for (const { value } of inFlight) schedule(value.id);
+  /**
+   * Finds runs nobody is running (approved, or running on a worker that went away). Only ids are
+   * listed: runRequest reads the request once it holds the lease. A run active here is left alone
+   * (scheduling it again would queue a second pass after it ends), and a sweep still going when the
+   * next one is due is not doubled: on a slow store overlapping sweeps would pile up.
+   */
+  function sweep(): Promise<void> {
+    sweeping ??= (async () => {
+      const inFlight = await store.requests.ids({ status: ['approved', 'running'] });
+      for (const id of inFlight) if (!active.has(id)) schedule(id);
+    })().finally(() => (sweeping = undefined));
+    return sweeping;
   }
 
   async function runRequest(id: RequestId): Promise<void> {
@@ -94,7 +104,7 @@ export function createRunner(options: RunnerOptions): Runner {
     try {
       await run.execute();
     } finally {
-      run.dispose();
+      await run.dispose();
       await store.leases.release(lease, workerId).catch(() => undefined);
     }
   }
@@ -104,13 +114,15 @@ export function createRunner(options: RunnerOptions): Runner {
     private current!: Versioned<OnboardingRequest>;
     private readonly abort = new AbortController();
     private leaseLost = false;
+    private disposed = false;
+    private renewing?: Promise<void>;
     private readonly heartbeat: NodeJS.Timeout;
 
     constructor(
       private readonly id: RequestId,
       private readonly lease: string,
     ) {
-      this.heartbeat = setInterval(() => void this.renew(), Math.max(50, Math.floor(options.leaseMs / 3)));
+      this.heartbeat = setInterval(() => this.beat(), Math.max(50, Math.floor(options.leaseMs / 3)));
       this.heartbeat.unref();
     }
 
@@ -119,13 +131,28 @@ export function createRunner(options: RunnerOptions): Runner {
       return this.abort.signal.aborted || stopController.signal.aborted;
     }
 
-    dispose() {
+    /** Stops the heartbeat and waits for a renewal in flight, so it cannot land after the release and hold the lease on. */
+    async dispose() {
+      this.disposed = true;
       clearInterval(this.heartbeat);
+      await this.renewing;
+    }
+
+    /**
+     * One renewal at a time. When the store is slower than the heartbeat, two renewals of one lease
+     * would read the same ETag and the loser of the If-Match would take it as "lease lost", stopping
+     * a run that was still ours.
+     */
+    private beat() {
+      if (this.renewing || this.disposed) return;
+      this.renewing = this.renew().finally(() => (this.renewing = undefined));
     }
 
     private async renew() {
       try {
-        if (!(await store.leases.renew(this.lease, workerId, options.leaseMs))) {
+        const renewed = await store.leases.renew(this.lease, workerId, options.leaseMs);
+        // A renewal still in flight when the run ended and released the lease finds it gone: not a loss.
+        if (!renewed && !this.disposed) {
           this.leaseLost = true;
           this.abort.abort();
           logger.warn({ requestId: this.id }, 'run lease lost; another worker takes over');

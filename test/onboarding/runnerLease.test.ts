@@ -1,0 +1,88 @@
+// The run's lease under a slow store: heartbeats never overlap (two renewals of one lease race
+// each other's If-Match on Blob storage and the loser reads as "lease lost"), a renewal still in
+// flight when the run ends is not reported as a loss, and the resume sweep leaves a run that is
+// active on this worker alone instead of queueing a second pass after it.
+import type { RequestId } from '../../src/onboarding/model';
+import { createRunner, type Runner } from '../../src/onboarding/runner';
+import type { Sandbox } from '../../src/sandbox';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore, LeaseStore } from '../../src/store/types';
+import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
+
+const LEASE_MS = 1000; // heartbeat every 333 ms, sweep every 1 s
+const SLOW_RENEW_MS = 500;
+
+describe('the run lease on a slow store', () => {
+  let sandbox: Sandbox;
+  let store: BotStore;
+  let runner: Runner | undefined;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+  beforeEach(async () => {
+    store = await openSqliteStore(':memory:');
+  });
+  afterEach(async () => {
+    await runner?.stop();
+    await store.close();
+  });
+
+  it('renews one heartbeat at a time, reports no loss, and the sweep does not run an active run twice', async () => {
+    let renewing = 0;
+    let maxRenewing = 0;
+    const acquired: string[] = [];
+    const leases: LeaseStore = {
+      acquire: async (name, owner, ttlMs) => {
+        const got = await store.leases.acquire(name, owner, ttlMs);
+        if (got) acquired.push(name);
+        return got;
+      },
+      // Slower than the heartbeat interval, as Blob storage is under load.
+      renew: async (name, owner, ttlMs) => {
+        maxRenewing = Math.max(maxRenewing, ++renewing);
+        try {
+          await new Promise((r) => setTimeout(r, SLOW_RENEW_MS));
+          return await store.leases.renew(name, owner, ttlMs);
+        } finally {
+          renewing--;
+        }
+      },
+      release: (name, owner) => store.leases.release(name, owner),
+    };
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (_: object, msg: string) => void warnings.push(msg), error: (_: object, msg: string) => void warnings.push(msg) };
+    runner = createRunner({
+      store: { ...store, leases },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier: new RecordingNotifier(),
+      logger,
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs: LEASE_MS,
+    });
+
+    const request = newCustomerRequest(sandbox);
+    const created = await store.requests.create(request);
+    await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
+    // The run waits at its guest invitation for several heartbeats and at least two sweeps.
+    const hold = sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ });
+    await runner.start();
+    await hold.arrived;
+    await new Promise((r) => setTimeout(r, 2.5 * LEASE_MS));
+    hold.release();
+    await runner.idle();
+    // A renewal may still be in flight after the run let go of its lease.
+    await new Promise((r) => setTimeout(r, 2 * SLOW_RENEW_MS));
+    await runner.idle();
+
+    expect((await store.requests.get(request.id as RequestId))!.value.status).toBe('succeeded');
+    expect(maxRenewing).toBe(1);
+    expect(warnings).toEqual([]);
+    expect(acquired.filter((name) => name === `run:${request.id}`)).toHaveLength(1);
+    expect((await store.audit.list(request.id)).filter((e) => e.action === 'run-resumed')).toHaveLength(0);
+  });
+});
