@@ -5,7 +5,7 @@
 // other takes the run over once its lease expires and finishes it.
 import { randomUUID } from 'crypto';
 import { ContainerClient } from '@azure/storage-blob';
-import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
+import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus } from '../../src/onboarding/model';
 import type { Sandbox, SandboxCounts } from '../../src/sandbox';
 import { openBlobStore } from '../../src/store';
 import type { BotStore } from '../../src/store/types';
@@ -21,8 +21,13 @@ import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, inBatches, postActivity
 const REQUESTS = Number(process.env.SCALE_REQUESTS ?? 100);
 const LEASE_SECONDS = 3;
 const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'cancelled', 'abandoned', 'paused']);
+/** A run takes a few seconds; this long without any run ending means they are stuck, not slow. */
+const STALL_MS = 60_000;
+/** For all the runs to end once the clicks are answered: generous per request on a busy 2-core CI machine. */
+const RUNS_TIMEOUT_MS = 60_000 + 1_500 * REQUESTS;
 
-jest.setTimeout(420_000);
+// The clicks, then the runs: both grow with the count (420 s for 100).
+jest.setTimeout(120_000 + 3_000 * REQUESTS);
 
 describe('two instances on Azure Blob storage (Azurite)', () => {
   let azurite: AzuriteBlob;
@@ -97,8 +102,61 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     return new Map(all.filter((r) => wanted.has(r.value.id)).map((r) => [r.value.id, r.value.status]));
   }
 
-  async function waitForRuns(ids: RequestId[], timeoutMs: number) {
-    await waitUntil(`${ids.length} runs to end`, async () => [...(await statuses(ids)).values()].filter((s) => TERMINAL.has(s)).length === ids.length, timeoutMs, 500);
+  /**
+   * Waits until every run has ended: at most `timeoutMs`, and fails sooner when no run has ended for
+   * STALL_MS (stuck, not slow). Polls with one listing (the status is in each blob's metadata). On
+   * failure it says where the runs are: how many in each status, the audit trail's timings, and what
+   * the instances warned about (lost leases, failed sweeps).
+   */
+  async function waitForRuns(ids: RequestId[], timeoutMs: number, bots: BotProcess[] = []) {
+    const wanted = new Set(ids);
+    const until = Date.now() + timeoutMs;
+    let ended = -1;
+    let progressAt = Date.now();
+    for (;;) {
+      const done = (await store!.requests.ids({ status: [...TERMINAL] as RequestStatus[] })).filter((id) => wanted.has(id)).length;
+      if (done === ids.length) return;
+      if (done > ended) [ended, progressAt] = [done, Date.now()];
+      const stalled = Date.now() - progressAt > STALL_MS;
+      if (stalled || Date.now() > until) {
+        const why = stalled ? `no run ended for ${STALL_MS / 1000} s` : `timed out after ${timeoutMs / 1000} s`;
+        throw new Error(`Waiting for ${ids.length} runs to end: ${why}, ${done} ended.\n${await runReport(ids, bots)}`);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  /** Where the runs are and how long each phase took, from the stored requests and their audit trails. */
+  async function runReport(ids: RequestId[], bots: BotProcess[]): Promise<string> {
+    const byStatus = new Map<string, number>();
+    for (const status of (await statuses(ids)).values()) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    const trails = await inBatches(ids, 16, (id) => store!.audit.list(id));
+    const at = (trail: AuditEntry[], action: string) => trail.find((e) => e.action === action)?.at;
+    const span = (trail: AuditEntry[], from: string, to: string) => {
+      const [a, b] = [at(trail, from), at(trail, to)];
+      return a && b ? Date.parse(b) - Date.parse(a) : undefined;
+    };
+    const spread = (values: Array<number | undefined>) => {
+      const ms = values.filter((v): v is number => v !== undefined).sort((x, y) => x - y);
+      if (ms.length === 0) return 'none';
+      const q = (p: number) => `${(ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] / 1000).toFixed(1)}s`;
+      return `n=${ms.length} p50=${q(0.5)} p90=${q(0.9)} max=${q(1)}`;
+    };
+    const count = (action: string) => trails.reduce((n, t) => n + t.filter((e) => e.action === action).length, 0);
+    const warnings = bots.map((bot) => {
+      const messages = new Map<string, number>();
+      for (const r of records(bot).filter((r) => r.level === 'warn' || r.level === 'error' || r.level === 'fatal')) {
+        messages.set(String(r.msg), (messages.get(String(r.msg)) ?? 0) + 1);
+      }
+      return `${bot.name}: ${[...messages].map(([m, n]) => `${n}× ${m}`).join('; ') || 'no warnings'}`;
+    });
+    return [
+      `statuses: ${[...byStatus].map(([s, n]) => `${s}=${n}`).join(' ')} (of ${ids.length})`,
+      `approved → run-started: ${spread(trails.map((t) => span(t, 'approved', 'run-started')))}`,
+      `run-started → run-succeeded: ${spread(trails.map((t) => span(t, 'run-started', 'run-succeeded')))}`,
+      `run-resumed: ${count('run-resumed')}, step-retry: ${count('step-retry')}`,
+      ...warnings,
+    ].join('\n');
   }
 
   function delta(before: SandboxCounts): Partial<SandboxCounts> {
@@ -142,12 +200,14 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     clicks.sort(() => Math.random() - 0.5);
     const started = Date.now();
     const answers = await inBatches(clicks, 16, (c) => postActivity(c.bot.messagesUrl, c.activity));
+    const clicksMs = Date.now() - started;
     expect(answers.every((r) => r.status === 200)).toBe(true);
     // Every click is answered with the request's card: the winner's or "already approved by …".
     expect(answers.every((r) => r.body?.type === 'application/vnd.microsoft.card.adaptive')).toBe(true);
 
-    await waitForRuns(ids, 300_000);
+    await waitForRuns(ids, RUNS_TIMEOUT_MS, [a, b]);
     const elapsed = Date.now() - started;
+    process.stdout.write(`${await runReport(ids, [a, b])}\n`);
 
     const final = await Promise.all(ids.map(async (id) => ({ request: (await store!.requests.get(id))!.value, trail: await store!.audit.list(id) })));
     for (const { request, trail } of final) {
@@ -172,7 +232,9 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     });
     // Neither instance logged a crash.
     for (const bot of [a, b]) expect(records(bot).filter((r) => r.level === 'error' || r.level === 'fatal')).toEqual([]);
-    process.stdout.write(`two instances: ${REQUESTS} requests approved and run in ${(elapsed / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `two instances: ${REQUESTS} requests approved and run in ${(elapsed / 1000).toFixed(1)} s (the ${clicks.length} clicks answered in ${(clicksMs / 1000).toFixed(1)} s)\n`,
+    );
   });
 
   it('an operator\'s draft moves between instances card by card; Submit clicked twice, once on each: one request', async () => {
@@ -276,7 +338,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
       }),
     );
 
-    await waitForRuns(requests.map((r) => r.id), 120_000);
+    await waitForRuns(requests.map((r) => r.id), 120_000, [a, b]);
     for (const [i, r] of orphaned.entries()) {
       const trail = await store.audit.list(r.id);
       const resumed = trail.find((e) => e.action === 'run-resumed');
