@@ -16,6 +16,8 @@ export interface ProactiveOptions {
   maxAttempts?: number;
   /** How long a conversation's roster is reused. */
   rosterCacheMs?: number;
+  /** How long a stored conversation reference is reused before it is read again. */
+  referenceCacheMs?: number;
 }
 
 export interface RosterMember {
@@ -37,6 +39,7 @@ export interface Proactive {
 
 /** Teams' rate-limit guidance: 429 always; 412/502/504 only for idempotent calls. */
 const RETRY_POST = new Set([429]);
+const MAX_CACHED_REFERENCES = 1000;
 const RETRY_UPDATE = new Set([429, 412, 502, 504]);
 
 export function createProactive(options: ProactiveOptions): Proactive {
@@ -45,8 +48,27 @@ export function createProactive(options: ProactiveOptions): Proactive {
   const maxAttempts = options.maxAttempts ?? 5;
   const rosterCacheMs = options.rosterCacheMs ?? 10 * 60_000;
   const rosters = new Map<string, { members: RosterMember[]; until: number }>();
+  const referenceCacheMs = options.referenceCacheMs ?? 30_000;
+  const references = new Map<string, { reference: Partial<ConversationReference>; until: number }>();
 
+  /**
+   * Each card update read the reference twice (roster check, then the update) and every card render
+   * once more: the most frequent store read of a busy bot. A reference names the conversation and
+   * its service URL, which do not change while the bot is installed, so a found one is reused
+   * briefly; a missing one is looked up every time (the bot may just have been installed).
+   */
   async function reference(conversationId: string): Promise<Partial<ConversationReference> | undefined> {
+    const cached = references.get(conversationId);
+    if (cached && cached.until > Date.now()) return structuredClone(cached.reference);
+    const found = await lookUpReference(conversationId);
+    if (found && referenceCacheMs > 0) {
+      if (references.size >= MAX_CACHED_REFERENCES) references.clear();
+      references.set(conversationId, { reference: structuredClone(found), until: Date.now() + referenceCacheMs });
+    }
+    return found;
+  }
+
+  async function lookUpReference(conversationId: string): Promise<Partial<ConversationReference> | undefined> {
     const exact = await conversations.get(conversationId);
     if (exact) return exact as Partial<ConversationReference>;
     // A channel id or a thread of it: any stored reference of that channel, else of a channel of the
