@@ -95,7 +95,7 @@ export class ArmCaller {
       const ids = armIds(restError.response?.headers ?? seen.headers);
       this.record({ operation, statusCode: restError.statusCode ?? seen.status, ...ids });
       if (restError.statusCode) {
-        this.settings.logger?.warn({ operation, status: restError.statusCode, code: restError.code, ...ids }, 'ARM call failed');
+        logFailure(this.settings.logger, { operation, status: restError.statusCode, code: restError.code, ...ids });
         const retryAfterMs = parseRetryAfter(restError.response?.headers?.get('retry-after'));
         throw toDomainError({ service: SERVICE, operation, statusCode: restError.statusCode, code: restError.code, subject, registration, retryAfterMs, ...ids }, error);
       }
@@ -145,7 +145,7 @@ export class ArmCaller {
     if (!request.accept.includes(response.status)) {
       const error = armErrorSchema.safeParse(body);
       const code = error.success ? error.data.error.code : undefined;
-      this.settings.logger?.warn({ operation: request.operation, status: response.status, code, ...ids }, 'ARM call failed');
+      logFailure(this.settings.logger, { operation: request.operation, status: response.status, code, ...ids });
       throw toDomainError({ ...failure, ...ids, statusCode: response.status, code, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
     }
     return { status: response.status, body };
@@ -161,4 +161,10 @@ export class ArmCaller {
     this.settings.report?.(call);
     this.settings.logger?.debug(call, 'ARM call');
   }
+}
+
+/** A 404 is often the answer the caller asked for ("is it mapped?"): the caller decides, so it is only debug. */
+function logFailure(logger: Pick<Logger, 'warn' | 'debug'> | undefined, failure: { operation: string; status: number; code?: string }): void {
+  if (failure.status === 404) logger?.debug(failure, 'ARM call answered 404');
+  else logger?.warn(failure, 'ARM call failed');
 }
