@@ -119,8 +119,9 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
       const posted: CardRef[] = [];
       for (const conversationId of targets) {
         try {
-          const placeholder = { conversationId, activityId: '' };
-          const content = await sharedCard(request, placeholder);
+          // The card is rendered before it exists, so it has no activity id yet.
+          const notYetPosted = { conversationId, activityId: '' };
+          const content = await sharedCard(request, notYetPosted);
           const activityId = await proactive.post(conversationId, { attachments: [cardAttachment(content)] });
           if (activityId) posted.push({ conversationId, activityId });
         } catch (e) {
