@@ -3,21 +3,11 @@
 // example, transitive group membership, and the RetryHandler waiting out Retry-After.
 import { v4 as uuidv4 } from 'uuid';
 import type { Guid } from '../../src/onboarding/model';
-import { requestsTo, startTestCloud, until, useRetryClock, type TestCloud } from './harness';
+import { requestsTo, until, useRetryClock, useTestCloud } from './harness';
 
 const INVITATIONS = '/graph/v1.0/invitations';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-});
-afterAll(async () => {
-  await t.sandbox.close();
-});
-afterEach(() => {
-  t.sandbox.faults.clear();
-  jest.useRealTimers();
-});
+const t = useTestCloud();
 
 function newCustomer(): { tenant: Guid; domain: string } {
   const domain = `dir${uuidv4().slice(0, 8)}.onmicrosoft.com`;

@@ -46,3 +46,23 @@ export async function until(condition: () => boolean, what: string, withinMs = 1
 export function useRetryClock(): void {
   jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'setInterval', 'clearInterval', 'hrtime', 'performance'] });
 }
+
+/**
+ * One simulated cloud for the whole test file: started before the first test, faults cleared and
+ * real timers back after each test, closed after the last. The returned object is filled in by
+ * `beforeAll`, so read its fields inside tests and hooks only.
+ */
+export function useTestCloud(env: Record<string, string> = {}): TestCloud {
+  const t = {} as TestCloud;
+  beforeAll(async () => {
+    Object.assign(t, await startTestCloud(env));
+  });
+  afterAll(async () => {
+    await t.sandbox.close();
+  });
+  afterEach(() => {
+    t.sandbox.faults.clear();
+    jest.useRealTimers();
+  });
+  return t;
+}

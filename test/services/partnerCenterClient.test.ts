@@ -8,22 +8,12 @@ import { loadConfig } from '../../src/config';
 import { DomainError } from '../../src/onboarding/errors';
 import type { Guid, NewCustomer } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
-import { FAST_RETRY, requestsTo, startTestCloud, until, useRetryClock, type TestCloud } from './harness';
+import { FAST_RETRY, requestsTo, until, useRetryClock, useTestCloud } from './harness';
 
 const AZURE_PLAN_CATALOG_ITEM = 'DZH318Z0BPS6:0001:DZH318Z0BML6';
 const CUSTOMERS = '/partnercenter/v1/customers';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-});
-afterAll(async () => {
-  await t.sandbox.close();
-});
-afterEach(() => {
-  t.sandbox.faults.clear();
-  jest.useRealTimers();
-});
+const t = useTestCloud();
 
 function newCustomer(prefix: string, overrides: Partial<NewCustomer> = {}): NewCustomer {
   return {

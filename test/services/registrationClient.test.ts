@@ -7,27 +7,21 @@ import { loadConfig } from '../../src/config';
 import { DomainError } from '../../src/onboarding/errors';
 import { parseRegistrationId, type Guid, type RegistrationRef } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
-import { FAST_RETRY, requestsTo, startTestCloud, until, useRetryClock, type TestCloud } from './harness';
+import { FAST_RETRY, requestsTo, until, useRetryClock, useTestCloud } from './harness';
 
-let t: TestCloud;
+const t = useTestCloud();
 let payg: RegistrationRef;
 let payg2: RegistrationRef;
 let capacity: RegistrationRef;
 let notApproved: RegistrationRef;
 
-beforeAll(async () => {
-  t = await startTestCloud();
+beforeAll(() => {
   payg = parseRegistrationId(t.sandbox.registrations.payAsYouUse);
   payg2 = parseRegistrationId(t.sandbox.registrations.payAsYouUse2);
   capacity = parseRegistrationId(t.sandbox.registrations.capacity);
   notApproved = parseRegistrationId(t.sandbox.registrations.notApproved);
 });
-afterAll(async () => {
-  await t.sandbox.close();
-});
 afterEach(() => {
-  t.sandbox.faults.clear();
-  jest.useRealTimers();
   jest.restoreAllMocks();
 });
 

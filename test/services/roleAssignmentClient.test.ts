@@ -6,15 +6,9 @@ import { loadConfig } from '../../src/config';
 import type { Guid } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
 import { OWNER_ROLE_DEFINITION_GUID, roleAssignmentName } from '../../src/services/roleAssignmentClient';
-import { FAST_RETRY, requestsTo, startTestCloud, type TestCloud } from './harness';
+import { FAST_RETRY, requestsTo, useTestCloud } from './harness';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-});
-afterAll(async () => {
-  await t.sandbox.close();
-});
+const t = useTestCloud();
 
 /** A customer with an active Azure subscription and a guest in its directory. */
 function customerWithGuest(): { tenant: Guid; subscription: Guid; guest: Guid } {
