@@ -1,10 +1,11 @@
 // The composition root: builds the store, the cloud clients, the adapter, the feature handlers and
 // the bot, and wires them to the HTTP server. It only wires; behaviour lives in the parts.
-import { type CloudAdapter, ConversationState, UserState } from 'botbuilder';
+import type { CloudAdapter, ConversationState, UserState } from 'botbuilder';
 import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import { createAdapter, type ChannelAuthSettings } from './bot/adapter';
 import { createApprovalFeature, type ApprovalFeature } from './bot/approvalFeature';
 import { createOnboardingFeature } from './dialogs/onboardingHandlers';
+import { ConcurrentConversationState, ConcurrentUserState } from './bot/concurrentState';
 import { CspBot } from './bot/cspBot';
 import { createTenantFeature } from './bot/tenantFeature';
 import type { CardActionHandler, CommandHandler } from './bot/handlers';
@@ -75,8 +76,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const cloud = options.cloud ?? createCloud(config, { logger });
   const adapter = createAdapter(config, { channelAuth: options.channelAuth, credentialsFactory: options.credentialsFactory });
   adapter.onTurnError = createTurnErrorHandler(logger);
-  const conversationState = new ConversationState(store.state);
-  const userState = new UserState(store.state);
+  // Saved under the eTag they were read with: a turn that lost to another instance keeps nothing (issue 7).
+  const conversationState = new ConcurrentConversationState(store.state);
+  const userState = new ConcurrentUserState(store.state);
   const deps: FeatureDependencies = { config, logger, store, cloud, adapter, conversationState, userState };
 
   const { commands, cardActions, services, approvals } = buildFeatures(deps);

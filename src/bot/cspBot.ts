@@ -18,6 +18,7 @@ import type { Logger } from '../logger';
 import type { Cloud } from '../onboarding/ports';
 import type { BotStore } from '../store/types';
 import type { CardActionHandler, CommandHandler } from './handlers';
+import { isStateConflict } from './concurrentState';
 import { TurnQueue } from './turnQueue';
 import { activityTenantId, attachTurnLogger } from './turnLogger';
 
@@ -32,6 +33,9 @@ export interface CspBotOptions {
   cloud: Pick<Cloud, 'simulated'>;
 }
 
+/** The answer to a turn whose state lost to another turn of the same conversation. */
+export const STATE_CONFLICT_MESSAGE =
+  'That card changed in another window at the same moment, so this click was not applied to your draft. Please try again: if the card is out of date, you will see where your draft is now.';
 const HELP_USAGE: HelpCommand = { usage: 'help', description: 'this list of commands' };
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 /** Conversation references saved this process lifetime, to skip identical writes (bounded). */
@@ -81,9 +85,29 @@ export class CspBot extends TeamsActivityHandler {
     await this.queue.run(conversationId, async () => {
       await this.rememberConversation(context);
       await super.run(context);
-      await this.options.conversationState.saveChanges(context, false);
-      await this.options.userState.saveChanges(context, false);
+      try {
+        await this.options.conversationState.saveChanges(context, false);
+        await this.options.userState.saveChanges(context, false);
+      } catch (err) {
+        if (!isStateConflict(err)) throw err;
+        // Another turn of this conversation (another instance) saved first: this turn's state is
+        // dropped, not merged. Side effects of the turn are guarded by their own leases and CAS.
+        // (User state is saved second; no feature keeps anything in it today.)
+        log.warn({ err }, "state changed by another turn of this conversation; this turn's state changes were dropped");
+        await this.answerStateConflict(context);
+      }
     });
+  }
+
+  /** Replaces the turn's answer: an invoke gets an error the card shows, a message a short reply. */
+  private async answerStateConflict(context: TurnContext): Promise<void> {
+    if (context.activity.type === 'invoke') {
+      // A second invokeResponse replaces the one the handler sent (the adapter answers with the last).
+      const body = { statusCode: 409, type: 'application/vnd.microsoft.error', value: { code: 'Conflict', message: STATE_CONFLICT_MESSAGE } };
+      await context.sendActivity({ type: 'invokeResponse', value: { status: 409, body } });
+    } else {
+      await context.sendActivity(STATE_CONFLICT_MESSAGE);
+    }
   }
 
   private isTenantAllowed(tenantId: string | undefined): boolean {

@@ -1,6 +1,7 @@
-// botbuilder writes state with eTag '*' (last writer wins), so two turns of one conversation
-// running at once (a double click, a Teams retry) would overwrite each other's state. Turns of the
-// same conversation therefore run one after another; different conversations still run in parallel.
+// Two turns of one conversation running at once (a double click, a Teams retry) would work from the
+// same state and one would lose (./concurrentState.ts: the later save fails with an eTag conflict).
+// In one process, turns of the same conversation therefore run one after another, so neither is
+// lost; different conversations still run in parallel. Across instances the eTag check decides.
 export class TurnQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
 

@@ -2,7 +2,8 @@
 // the simulated cloud) through botbuilder's TestAdapter with Teams-shaped activities: typed text,
 // Action.Execute invokes (whose answer is the card that replaces the clicked one) and Action.Submit
 // fallbacks. A click works like the Teams client: the button's data plus the card's inputs.
-import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
+import { TestAdapter, type Activity, type ConversationState } from 'botbuilder';
+import { ConcurrentConversationState, ConcurrentUserState } from '../../src/bot/concurrentState';
 import pino from 'pino';
 import { CspBot } from '../../src/bot/cspBot';
 import { loadConfig } from '../../src/config';
@@ -50,8 +51,9 @@ export interface BotOptions {
 
 export function buildBot(options: BotOptions): BotUnderTest {
   const { store, cloud } = options;
-  const conversationState = new ConversationState(store.state);
-  const userState = new UserState(store.state);
+  // As in the app (src/app.ts): state saved under the eTag it was read with.
+  const conversationState = new ConcurrentConversationState(store.state);
+  const userState = new ConcurrentUserState(store.state);
   const submitted: string[] = [];
   const feature = createOnboardingFeature({
     cloud,
@@ -109,6 +111,13 @@ export async function startWorld(): Promise<{ sandbox: Sandbox; cloud: Cloud; st
   };
 }
 
+/** The body of an invoke answer: a card (the replacement) or an error with a message. */
+export interface InvokeAnswer {
+  statusCode: number;
+  type: string;
+  value: unknown;
+}
+
 /** An operator in one conversation: a 1:1 chat by default, or a channel thread. */
 export class Operator {
   private nextId = 1;
@@ -140,15 +149,21 @@ export class Operator {
 
   /** Clicks an Action.Execute button (by title) with the given inputs typed; returns the card that replaces it. */
   async click(card: Card, title: string, typed: Record<string, string> = {}): Promise<Card> {
+    const body = await this.clickForAnswer(card, title, typed);
+    if (!body || body.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`Click on "${title}" got no card: ${JSON.stringify(body)}`);
+    return body.value as Card;
+  }
+
+  /** Clicks an Action.Execute button and returns the invoke answer's body, whatever it is (a card, an error). */
+  async clickForAnswer(card: Card, title: string, typed: Record<string, string> = {}): Promise<InvokeAnswer | undefined> {
     const action = findAction(card, title);
     const data = { ...(action.data as Record<string, unknown>), ...(action.associatedInputs === 'none' ? {} : { ...inputValues(card), ...typed }) };
     const replies = await this.process(
       this.activity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', title, verb: action.verb, data } } }),
     );
-    const invokeResponse = replies.find((r) => r.type === 'invokeResponse');
-    const body = (invokeResponse?.value as { status: number; body: { statusCode: number; type: string; value: Card } } | undefined)?.body;
-    if (!body || body.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`Click on "${title}" got no card: ${JSON.stringify(invokeResponse)}`);
-    return body.value;
+    // The last one, as CloudAdapter answers the invoke with the last invokeResponse of the turn.
+    const invokeResponse = replies.filter((r) => r.type === 'invokeResponse').pop();
+    return (invokeResponse?.value as { status: number; body: InvokeAnswer } | undefined)?.body;
   }
 
   /** Clicks the same button as an old client would: Action.Submit, a message with the data in `value`. */
