@@ -15,7 +15,7 @@ const root = path.join(__dirname, '..', '..');
 const appPackage = path.join(root, 'appPackage');
 const template = fs.readFileSync(path.join(appPackage, 'manifest.json'), 'utf8');
 const localValues = dotenv.parse(fs.readFileSync(path.join(root, 'env', '.env.local')));
-const OFFICIAL_SCHEMA = path.join(root, '..', 'shared', 'schemas', 'teams-manifest', 'v1.19', 'MicrosoftTeams.schema.json');
+const OFFICIAL_SCHEMA = path.join(root, 'test', 'fixtures', 'schemas', 'teams-manifest', 'v1.19', 'MicrosoftTeams.schema.json');
 // The copy @microsoft/app-manifest bundles and `npm run package` validates with (its module is ESM-only
 // in parts, which jest cannot load, so the schema file is used directly here).
 const BUNDLED_SCHEMA = path.join(root, 'node_modules', '@microsoft', 'app-manifest', 'build', 'json-schemas', 'teams', 'v1.19', 'MicrosoftTeams.schema.json');

@@ -1,10 +1,10 @@
-// Test helpers for the simulated cloud: the official example payloads (../shared/specs) as
+// Test helpers for the simulated cloud: the official example payloads (test/fixtures/specs) as
 // fixtures, a recursive shape comparison, and small HTTP helpers over real loopback HTTPS.
 import * as fs from 'fs';
 import * as path from 'path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 
-export const SPECS = path.join(__dirname, '..', '..', '..', 'shared', 'specs');
+export const SPECS = path.join(__dirname, '..', 'fixtures', 'specs');
 export const CA_DIR = path.join(__dirname, '..', '..', '.sandbox');
 
 /** A sandbox with test-speed delays. */

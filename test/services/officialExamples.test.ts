@@ -1,4 +1,4 @@
-// The clients read the official example payloads (../shared/specs) byte for byte: a small HTTPS
+// The clients read the official example payloads (test/fixtures/specs) byte for byte: a small HTTPS
 // replay server answers each call with the documented response, quirks included (the PUT example's
 // empty id, the registration example's wrong name, camelCase Partner Center bodies, numeric error
 // codes). Tokens come from a stub credential, as reference §1.1 suggests for fakes.
@@ -16,8 +16,8 @@ import { PartnerCenterClient } from '../../src/services/partnerCenterClient';
 import { RegistrationClient } from '../../src/services/registrationClient';
 import { OWNER_ROLE_DEFINITION_GUID, RoleAssignmentClient, roleAssignmentName } from '../../src/services/roleAssignmentClient';
 
-/** Copies of ../shared/specs (see fixtures/README.md). */
-const SPECS = path.join(__dirname, 'fixtures');
+/** Copies of the official examples (see test/fixtures/README.md). */
+const SPECS = path.join(__dirname, '..', 'fixtures', 'specs');
 const read = (file: string) => fs.readFileSync(path.join(SPECS, file), 'utf8');
 /** The JSON body of a docs transcript (`*.http`): from the first `{`, with the docs' `{...}` elisions emptied. */
 const httpBody = (file: string) => {

@@ -1,11 +1,11 @@
-// Validates rendered cards offline against the official Adaptive Card 1.5 schema in ../shared/schemas.
+// Validates rendered cards offline against the official Adaptive Card 1.5 schema in test/fixtures/schemas.
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const SCHEMA_PATH = path.join(__dirname, '..', '..', '..', 'shared', 'schemas', 'adaptive-cards', '1.5.0', 'adaptive-card.json');
+const SCHEMA_PATH = path.join(__dirname, '..', 'fixtures', 'schemas', 'adaptive-cards', '1.5.0', 'adaptive-card.json');
 
 let validate: ReturnType<Ajv['compile']> | undefined;
 
