@@ -1,6 +1,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const BOT_FRAMEWORK = { group: ['botbuilder', 'botbuilder-*', 'botframework-*'], message: 'The domain core, cards and services stay free of Bot Framework types (PRODUCT.md).' };
+
+/** A layer's import rule: relative imports matching `forbidden` (regexes) are refused, with the reason. */
+function layer(files, message, forbidden, { botbuilder = false } = {}) {
+  const patterns = forbidden.map((regex) => ({ regex, message }));
+  if (botbuilder || files.startsWith('src/onboarding')) patterns.push(BOT_FRAMEWORK);
+  return [{ files: [files], rules: { 'no-restricted-imports': ['error', { patterns }] } }];
+}
+
 export default tseslint.config(
   { ignores: ['lib/**', 'node_modules/**', 'data/**', 'appPackage/build/**', 'coverage/**', 'devTools/**'] },
   js.configs.recommended,
@@ -17,19 +26,36 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  {
-    files: ['src/onboarding/**/*.ts', 'src/cards/**/*.ts', 'src/services/**/*.ts', 'src/store/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['botbuilder', 'botbuilder-*', 'botframework-*'], message: 'The domain core and services stay free of Bot Framework types (PRODUCT.md).' },
-        { group: ['../bot/*', '../dialogs/*'], message: 'Imports point inward: bot -> dialogs -> onboarding -> services/store.' },
-      ] }],
-    },
-  },
-  {
-    files: ['src/store/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
+  // The layering (docs/architecture.md): imports point inward, features -> bot / dialogs / cards ->
+  // onboarding (the core) <- services / store. Each layer lists what it must not import.
+  ...layer('src/onboarding/**/*.ts', 'The domain core imports only itself (its model, ports, rules and sub-domains).', [
+    '^(\\.\\./)+(app|config|logger|bot|dialogs|features|cards|services|store|sandbox)(/|$)',
+  ]),
+  ...layer('src/services/**/*.ts', 'Services implement the core\'s ports: they import only its model, ports and errors.', [
+    '^\\.\\./onboarding/(?!(model|ports|errors)$)',
+    '^(\\.\\./)+(app|bot|dialogs|features|cards|store|sandbox)(/|$)',
+  ], { botbuilder: true }),
+  ...layer('src/store/**/*.ts', 'Stores implement the core\'s ports: they import only its model and ports.', [
+    '^\\.\\./onboarding/(?!(model|ports)$)',
+    '^(\\.\\./)+(app|bot|dialogs|features|cards|services|sandbox)(/|$)',
+  ]),
+  ...layer('src/cards/**/*.ts', 'Cards render the core\'s types; they know nothing of Teams turns, dialogs or features.', [
+    '^(\\.\\./)+(app|bot|dialogs|features|services|store|sandbox)(/|$)',
+  ], { botbuilder: true }),
+  ...layer('src/dialogs/**/*.ts', 'Dialogs use the core, the cards and the Teams activity readers (bot/activity), never a feature.', [
+    '^(\\.\\./)+(app|features|services|sandbox)(/|$)',
+    '^(\\.\\./)+bot/(?!activity$)',
+  ]),
+  ...layer('src/bot/**/*.ts', 'The Teams edge serves every feature and knows none: features are wired in app.ts.', [
+    '^(\\.\\./)+(app|features|dialogs|services|sandbox)(/|$)',
+  ]),
+  ...layer('src/features/*.ts', 'Features are wired by app.ts and never import the services.', [
+    '^(\\.\\./)+(app|services|sandbox)(/|$)',
+  ]),
+  ...layer('src/features/*/**/*.ts', 'A feature is wired by app.ts and never imports another feature or the services.', [
+    '^(\\.\\./)+(app|services|sandbox)(/|$)',
+    '^\\.\\./(?!feature$)[^./][^/]*(/|$)',
+  ]),
   {
     files: ['src/sandbox/**/*.ts'],
     rules: {

@@ -3,13 +3,14 @@
 import type { CloudAdapter, ConversationState, UserState } from 'botbuilder';
 import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import { createAdapter, type ChannelAuthSettings } from './bot/adapter';
-import { createApprovalFeature, type ApprovalFeature } from './bot/approvalFeature';
-import { createOnboardingFeature } from './dialogs/onboardingHandlers';
+import { createApprovalFeature, type ApprovalFeature } from './features/approvals/approvalFeature';
+import { createOnboardingFeature } from './features/onboarding/onboardingFeature';
 import { ConcurrentConversationState, ConcurrentUserState } from './bot/concurrentState';
 import { CspBot } from './bot/cspBot';
-import { createTenantFeature } from './bot/tenantFeature';
+import { createTenantFeature } from './features/tenants/tenantFeature';
 import type { CardActionHandler, CommandHandler } from './bot/handlers';
 import { createBotServer, type BotServer } from './bot/server';
+import type { BackgroundService, FeatureDependencies } from './features/feature';
 import { createTurnErrorHandler } from './bot/turnError';
 import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
@@ -17,13 +18,6 @@ import type { Cloud } from './onboarding/ports';
 import { createCloud } from './services';
 import { openStore } from './store';
 import type { BotStore } from './store/types';
-
-/** Work that runs beside the turns (e.g. the durable run's worker): started after listen, stopped before the store closes. */
-export interface BackgroundService {
-  readonly name: string;
-  start(): Promise<void> | void;
-  stop(): Promise<void> | void;
-}
 
 export interface AppOptions {
   logger?: Logger;
@@ -56,17 +50,6 @@ export interface App {
   listen(port?: number): Promise<number>;
   /** Stops accepting, lets turns in flight finish (bounded), stops background services, closes what the app opened. */
   close(): Promise<void>;
-}
-
-/** What every feature handler may use. */
-export interface FeatureDependencies {
-  config: Config;
-  logger: Logger;
-  store: BotStore;
-  cloud: Cloud;
-  adapter: CloudAdapter;
-  conversationState: ConversationState;
-  userState: UserState;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {

@@ -6,13 +6,13 @@ import { cardAttachment } from '../cards/render';
 import { renderResultCard, resultCardModel } from '../cards/resultCard';
 import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/tenantChangeCards';
 import type { Logger } from '../logger';
-import type { ApprovalPolicy } from '../onboarding/approvalPolicy';
+import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
 import type { CardRef, OnboardingRequest } from '../onboarding/model';
-import type { ApprovalPosting, ResultLinks, RunNotifier } from '../onboarding/ports';
-import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/steps/checkRegistration';
-import type { ConversationReferenceStore, FactStore } from '../store/types';
+import type { ApprovalPosting, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
+import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/run/steps/checkRegistration';
+import type { ConversationReferenceStore } from '../store/types';
 import type { Proactive } from './proactive';
-import { type CardSettings, requestCard } from './requestCards';
+import { type CardSettings, requestCard } from '../cards/requestCards';
 
 export interface TeamsRunNotifierOptions {
   proactive: Proactive;

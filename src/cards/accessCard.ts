@@ -3,7 +3,7 @@ import template from './templates/onboardAccess.json';
 import type { Choice, DraftRef, Fields } from './onboardingCard';
 import { renderCard, type AdaptiveCard } from './render';
 // The card's input ids are the fields the server parses (one list, owned by the domain).
-import type { ACCESS_FIELDS } from '../onboarding/onboardingInput';
+import type { ACCESS_FIELDS } from './onboardingFields';
 
 export interface AccessCardModel {
   draft: DraftRef;

@@ -3,7 +3,7 @@ import template from './templates/onboardBilling.json';
 import type { Choice, DraftRef, Fields } from './onboardingCard';
 import { renderCard, type AdaptiveCard } from './render';
 // The card's input ids are the fields the server parses (one list, owned by the domain).
-import type { BILLING_FIELDS } from '../onboarding/onboardingInput';
+import type { BILLING_FIELDS } from './onboardingFields';
 
 export interface BillingCardModel {
   draft: DraftRef;

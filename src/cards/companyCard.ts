@@ -4,7 +4,7 @@ import template from './templates/onboardCompany.json';
 import type { DraftRef, Fields } from './onboardingCard';
 import { renderCard, type AdaptiveCard } from './render';
 // The card's input ids are the fields the server parses (one list, owned by the domain).
-import type { COMPANY_FIELDS } from '../onboarding/onboardingInput';
+import type { COMPANY_FIELDS } from './onboardingFields';
 
 export interface DomainCheckModel {
   /** '' when the domain has not been checked. */

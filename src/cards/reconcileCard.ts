@@ -1,6 +1,6 @@
 // The reconcile report: counts, then the findings (paged), each with the button that starts its fix.
 import template from './templates/reconcileReport.json';
-import type { Finding, FindingKind, ReconcileReport } from '../onboarding/reconcile';
+import type { Finding, FindingKind, ReconcileReport } from '../onboarding/tenants/reconcile';
 import { renderCard, type AdaptiveCard } from './render';
 import type { Fact } from './requestView';
 

@@ -2,7 +2,7 @@
 import template from './templates/tenantDetail.json';
 import type { OnboardingRequest } from '../onboarding/model';
 import type { CustomerSummary } from '../onboarding/ports';
-import type { TenantRow } from '../onboarding/tenantDirectory';
+import type { TenantRow } from '../onboarding/tenants/tenantDirectory';
 import { renderCard, type AdaptiveCard } from './render';
 import { when, type Fact } from './requestView';
 

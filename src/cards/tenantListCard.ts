@@ -2,7 +2,7 @@
 import listTemplate from './templates/tenantList.json';
 import chooserTemplate from './templates/tenantRegistrationChooser.json';
 import type { RegistrationRef } from '../onboarding/model';
-import type { TenantPage, TenantRow } from '../onboarding/tenantDirectory';
+import type { TenantPage, TenantRow } from '../onboarding/tenants/tenantDirectory';
 import { renderCard, type AdaptiveCard } from './render';
 
 export interface TenantRowModel {

@@ -13,18 +13,10 @@ import { renderSubscriptionCard } from '../cards/subscriptionCard';
 import type { AdaptiveCard } from '../cards/render';
 import { isDomainError } from '../onboarding/errors';
 import type { Guid, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
-import {
-  ACCESS_FIELDS,
-  BILLING_FIELDS,
-  COMPANY_FIELDS,
-  COUNTRIES,
-  CULTURES,
-  CUSTOMER_SEARCH_FIELDS,
-  LANGUAGES,
-  SUBSCRIPTION_FIELDS,
-} from '../onboarding/onboardingInput';
+import { ACCESS_FIELDS, BILLING_FIELDS, COMPANY_FIELDS, CUSTOMER_SEARCH_FIELDS, SUBSCRIPTION_FIELDS } from '../cards/onboardingFields';
+import { COUNTRIES, CULTURES, LANGUAGES } from './onboardingInput';
 import type { Cloud } from '../onboarding/ports';
-import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/steps/checkRegistration';
+import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/run/steps/checkRegistration';
 import type { BotStore } from '../store/types';
 import { customerName, type OnboardingDraft } from './onboardingDraft';
 

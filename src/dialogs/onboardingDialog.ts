@@ -24,7 +24,7 @@ import {
   parseDomainPrefix,
   parsePage,
   parseSubscription,
-} from '../onboarding/onboardingInput';
+} from './onboardingInput';
 import type { Cloud } from '../onboarding/ports';
 import type { BotStore } from '../store/types';
 import { renderDraftCard, registrationStanding, type CardSources } from './onboardingCards';

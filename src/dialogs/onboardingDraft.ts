@@ -1,7 +1,7 @@
 // The onboarding draft: everything the operator has entered so far, where they are, and what the
 // card in front of them shows. It lives in dialog state (plain JSON), so it survives a restart.
 import type { CustomerSummary } from '../onboarding/ports';
-import type { BillingProfileInput, CardValues, CompanyInput, CustomerSearch, FieldErrors } from '../onboarding/onboardingInput';
+import type { BillingProfileInput, CardValues, CompanyInput, CustomerSearch, FieldErrors } from './onboardingInput';
 import type { CustomerAccess, CustomerChoice, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
 
 /** The card the operator is on. */

@@ -3,8 +3,9 @@
 import { randomUUID } from 'crypto';
 import type { TurnContext } from 'botbuilder';
 import { isGuid, type Guid, type OnboardingRequest, type Person, type RequestId } from '../onboarding/model';
-import { newRequestId } from '../onboarding/requestIds';
-import { ConcurrencyError, type BotStore } from '../store/types';
+import { newRequestId } from '../onboarding/requests/requestIds';
+import { type BotStore } from '../store/types';
+import { ConcurrencyError } from '../onboarding/ports';
 import { nextMissingStep, type DraftStep, type OnboardingDraft } from './onboardingDraft';
 
 export type Submission =

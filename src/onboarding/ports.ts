@@ -1,7 +1,8 @@
-// What the domain core needs from the cloud. `src/services/` implements these against Partner
-// Center, Microsoft Graph and ARM; every method throws DomainError (./errors) on failure.
-// Every call that waits takes an AbortSignal.
+// What the domain core needs from outside: the cloud (`src/services/` implements it against Partner
+// Center, Microsoft Graph and ARM; every method throws DomainError (./errors) on failure; every call
+// that waits takes an AbortSignal) and persistence (`src/store/` implements it on SQLite and Blob).
 import type {
+  AuditEntry,
   BillingModel,
   CardRef,
   Guid,
@@ -9,6 +10,8 @@ import type {
   OnboardingRequest,
   PrimaryContact,
   RegistrationRef,
+  RequestId,
+  RequestStatus,
   TenantMapping,
 } from './model';
 
@@ -213,4 +216,64 @@ export interface RunNotifier {
   requestChanged(request: OnboardingRequest): Promise<void>;
   /** Posts the result in the approval thread, mentioning the requester; returns the posted activity id. */
   resultReady(request: OnboardingRequest, links: ResultLinks): Promise<string | undefined>;
+}
+
+// ---- Persistence ------------------------------------------------------------------------------
+
+/** A stored value with the ETag that a compare-and-set must present. */
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+/** A compare-and-set lost: someone else wrote first (or the key already exists on create). */
+export class ConcurrencyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+export interface RequestStore {
+  /** Creates the request; throws ConcurrencyError when the id is taken. */
+  create(request: OnboardingRequest): Promise<Versioned<OnboardingRequest>>;
+  get(id: RequestId): Promise<Versioned<OnboardingRequest> | undefined>;
+  /** Writes only when the stored ETag still equals `etag`; otherwise throws ConcurrencyError. */
+  replace(request: OnboardingRequest, etag: string): Promise<Versioned<OnboardingRequest>>;
+  list(filter?: { status?: RequestStatus[] }): Promise<Versioned<OnboardingRequest>[]>;
+  /**
+   * The ids of the requests stored with one of these statuses, in no set order, without reading them:
+   * a cheap hint for a background sweep. A status can change right after, so read the request
+   * (under its lease) before acting on it.
+   */
+  ids(filter: { status: RequestStatus[] }): Promise<RequestId[]>;
+}
+
+export interface AuditLog {
+  append(entry: AuditEntry): Promise<void>;
+  /** Oldest first. */
+  list(requestId: RequestId): Promise<AuditEntry[]>;
+}
+
+/** A lease names one owner of a piece of work (a run) until it expires; the owner renews it (heartbeat). */
+export interface LeaseStore {
+  /** True when `owner` now holds the lease (it was free, expired, or already ours). */
+  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** True when still held by `owner` and extended. */
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(name: string, owner: string): Promise<void>;
+}
+
+/** Small JSON facts keyed by name, e.g. "registration X was refused as not approved for multi-tenancy on date D". */
+export interface FactStore {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set<T = unknown>(key: string, value: T): Promise<void>;
+}
+
+/** What the core keeps: requests, their audit trails, leases and small facts. */
+export interface CoreStore {
+  readonly requests: RequestStore;
+  readonly audit: AuditLog;
+  readonly leases: LeaseStore;
+  readonly facts: FactStore;
 }

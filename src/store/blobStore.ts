@@ -25,15 +25,8 @@ import type { Storage, StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus } from '../onboarding/model';
 import { requestChanged, requestTaken, type StoreOptions } from './options';
-import type {
-  AuditLog,
-  BotStore,
-  ConversationReferenceStore,
-  FactStore,
-  LeaseStore,
-  RequestStore,
-  Versioned,
-} from './types';
+import type { AuditLog, FactStore, LeaseStore, RequestStore, Versioned } from '../onboarding/ports';
+import type { BotStore, ConversationReferenceStore } from './types';
 
 export interface BlobStoreOptions extends StoreOptions {
   connectionString?: string;

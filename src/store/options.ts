@@ -1,6 +1,6 @@
 // What every store implementation may be given besides where its data lives.
 import type { Logger } from 'pino';
-import { ConcurrencyError } from './types';
+import { ConcurrencyError } from '../onboarding/ports';
 
 /** The subset of pino the stores use, so tests can pass pino itself or nothing. */
 export type StoreLogger = Pick<Logger, 'info' | 'warn' | 'debug'>;

@@ -8,15 +8,8 @@ import * as path from 'path';
 import type { Storage, StoreItems } from 'botbuilder';
 import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus } from '../onboarding/model';
 import { eTagConflict, requestChanged, requestTaken, type StoreOptions } from './options';
-import type {
-  AuditLog,
-  BotStore,
-  ConversationReferenceStore,
-  FactStore,
-  LeaseStore,
-  RequestStore,
-  Versioned,
-} from './types';
+import type { AuditLog, FactStore, LeaseStore, RequestStore, Versioned } from '../onboarding/ports';
+import type { BotStore, ConversationReferenceStore } from './types';
 
 /** Each entry moves the schema one version up; PRAGMA user_version records how far a file got. */
 const MIGRATIONS: readonly string[] = [

@@ -13,8 +13,8 @@ import {
   parseDomainPrefix,
   parsePage,
   parseSubscription,
-} from '../../src/onboarding/onboardingInput';
-import { newRequestId } from '../../src/onboarding/requestIds';
+} from '../../src/dialogs/onboardingInput';
+import { newRequestId } from '../../src/onboarding/requests/requestIds';
 
 const BILLING = {
   country: 'US',

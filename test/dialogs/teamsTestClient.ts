@@ -7,7 +7,7 @@ import { ConcurrentConversationState, ConcurrentUserState } from '../../src/bot/
 import pino from 'pino';
 import { CspBot } from '../../src/bot/cspBot';
 import { loadConfig } from '../../src/config';
-import { createOnboardingFeature, type CancelRequest } from '../../src/dialogs/onboardingHandlers';
+import { createOnboardingFeature, type CancelRequest } from '../../src/features/onboarding/onboardingFeature';
 import type { DraftExpirySweep } from '../../src/dialogs/draftExpirySweep';
 import type { OnSubmitted } from '../../src/dialogs/onboardingSession';
 import type { Cloud } from '../../src/onboarding/ports';

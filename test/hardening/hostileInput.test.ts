@@ -5,10 +5,10 @@
 // ARM resource ids, request ids that do not exist). Each gets a clear answer, nothing is stored,
 // nothing reaches Partner Center, Graph or ARM, and nothing is thrown past the handler.
 import { createApp, type App } from '../../src/app';
-import { REQUEST_VERBS } from '../../src/bot/requestCards';
-import { TENANT_VERBS } from '../../src/bot/tenantFeature';
+import { REQUEST_VERBS } from '../../src/cards/requestCards';
+import { TENANT_VERBS } from '../../src/features/tenants/tenantFeature';
 import { VERBS as ONBOARD_VERBS } from '../../src/dialogs/onboardingDialog';
-import { ACCESS_FIELDS, BILLING_FIELDS, COMPANY_FIELDS, CUSTOMER_SEARCH_FIELDS, SUBSCRIPTION_FIELDS } from '../../src/onboarding/onboardingInput';
+import { ACCESS_FIELDS, BILLING_FIELDS, COMPANY_FIELDS, CUSTOMER_SEARCH_FIELDS, SUBSCRIPTION_FIELDS } from '../../src/cards/onboardingFields';
 import type { OnboardingRequest } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';

@@ -2,7 +2,7 @@
 // timeouts on every route, before and after the service did the work. Every run completes and the
 // simulated cloud holds exactly one customer, order, guest, Owner assignment and mapping per run.
 import type { FaultRule, Sandbox } from '../../src/sandbox';
-import { createRunner, type Runner } from '../../src/onboarding/runner';
+import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { OnboardingRequest } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
 import { openSqliteStore } from '../../src/store/sqliteStore';

@@ -2,7 +2,7 @@
 // a new customer with an Azure plan and guest access ends with exactly one of everything.
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { createRunner, type Runner } from '../../src/onboarding/runner';
+import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { Sandbox } from '../../src/sandbox';
 import type { Cloud } from '../../src/onboarding/ports';
 import type { OnboardingRequest } from '../../src/onboarding/model';

@@ -3,10 +3,11 @@
 // flight when the run ends is not reported as a loss, and the resume sweep leaves a run that is
 // active on this worker alone instead of queueing a second pass after it.
 import type { RequestId } from '../../src/onboarding/model';
-import { createRunner, type Runner } from '../../src/onboarding/runner';
+import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
-import type { BotStore, LeaseStore } from '../../src/store/types';
+import type { LeaseStore } from '../../src/onboarding/ports';
+import type { BotStore } from '../../src/store/types';
 import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
 
 const LEASE_MS = 1000; // heartbeat every 333 ms, sweep every 1 s

@@ -4,7 +4,8 @@
 //   race <file> <etag>    prints "ready"; on "go" (stdin), tries 10 approvals with that etag; prints "won <n>"
 //   increment <file> <n>  prints "ready"; on "go", adds 1 to the request's results.cartId counter n times, retrying lost CAS
 import { openSqliteStore } from '../../src/store/sqliteStore';
-import { ConcurrencyError, type BotStore } from '../../src/store/types';
+import { ConcurrencyError } from '../../src/onboarding/ports';
+import type { BotStore } from '../../src/store/types';
 import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
 import { sampleRequest } from './storeSuite';
 

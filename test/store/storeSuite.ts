@@ -2,7 +2,8 @@
 // empty store, so tests never see each other's data.
 import type { StoreItems } from 'botbuilder';
 import type { AuditEntry, Guid, OnboardingRequest, RequestId, RequestStatus } from '../../src/onboarding/model';
-import { ConcurrencyError, type BotStore } from '../../src/store/types';
+import { ConcurrencyError } from '../../src/onboarding/ports';
+import type { BotStore } from '../../src/store/types';
 
 export type OpenStore = (options: { now: () => number }) => Promise<BotStore>;
 

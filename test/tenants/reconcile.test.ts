@@ -4,8 +4,8 @@
 // them, lists them, and each item's button submits the matching request for approval.
 import { parseRegistrationId } from '../../src/onboarding/model';
 import type { Cloud } from '../../src/onboarding/ports';
-import { reconcile } from '../../src/onboarding/reconcile';
-import { createTenantDirectory } from '../../src/onboarding/tenantDirectory';
+import { reconcile } from '../../src/onboarding/tenants/reconcile';
+import { createTenantDirectory } from '../../src/onboarding/tenants/tenantDirectory';
 import type { ReconcileScenario, Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';

@@ -4,7 +4,7 @@
 import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
 import pino from 'pino';
 import { CspBot } from '../../src/bot/cspBot';
-import { createTenantFeature, type TenantFeature } from '../../src/bot/tenantFeature';
+import { createTenantFeature, type TenantFeature } from '../../src/features/tenants/tenantFeature';
 import type { OnboardingRequest } from '../../src/onboarding/model';
 import type { Cloud } from '../../src/onboarding/ports';
 import type { BotStore } from '../../src/store/types';

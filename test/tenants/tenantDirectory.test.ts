@@ -4,8 +4,8 @@
 import { isDomainError } from '../../src/onboarding/errors';
 import type { Guid, RegistrationRef } from '../../src/onboarding/model';
 import type { Cloud, CustomerSummary } from '../../src/onboarding/ports';
-import { parseRemap, parseRemoval } from '../../src/onboarding/tenantChanges';
-import { createTenantDirectory, pageTenants, parseTenantQuery, searchTenants, selectRegistration, type TenantRow } from '../../src/onboarding/tenantDirectory';
+import { parseRemap, parseRemoval } from '../../src/onboarding/tenants/tenantChanges';
+import { createTenantDirectory, pageTenants, parseTenantQuery, searchTenants, selectRegistration, type TenantRow } from '../../src/onboarding/tenants/tenantDirectory';
 import type { Sandbox } from '../../src/sandbox';
 import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 

@@ -1,7 +1,7 @@
 // Step 2: find or create the customer in Partner Center. The MS-RequestId is stored before the
 // POST and reused on every retry, so a create that timed out is never repeated as a new customer.
 import { randomUUID } from 'crypto';
-import { DomainError } from '../errors';
+import { DomainError } from '../../errors';
 import type { StepContext, StepOutcome } from './step';
 
 export async function findOrCreateCustomer(ctx: StepContext): Promise<StepOutcome> {

@@ -3,11 +3,9 @@
 // (the first writer wins; a loser re-reads and is told what happened) and leaves an audit entry,
 // refusals included.
 import { randomUUID } from 'crypto';
-import type { AuditLog, LeaseStore, RequestStore, Versioned } from '../store/types';
-import { ConcurrencyError } from '../store/types';
 import type { Actor, ApprovalPolicy, Authorization, RefusalReason } from './approvalPolicy';
-import type { OnboardingRequest, RequestId, RequestStatus } from './model';
-import type { RunNotifier } from './ports';
+import type { OnboardingRequest, RequestId, RequestStatus } from '../model';
+import { ConcurrencyError, type AuditLog, type LeaseStore, type RequestStore, type RunNotifier, type Versioned } from '../ports';
 
 export type TransitionResult =
   | { ok: true; request: OnboardingRequest }

@@ -1,7 +1,7 @@
 // Step 7: map the customer's tenant on the registration, so usage is billed to the customer. The
 // current mapping is checked first; a PUT refused as not approved for multi-tenancy is remembered.
-import { DomainError } from '../errors';
-import type { Guid } from '../model';
+import { DomainError } from '../../errors';
+import type { Guid } from '../../model';
 import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from './checkRegistration';
 import type { StepContext, StepOutcome } from './step';
 

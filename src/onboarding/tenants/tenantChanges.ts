@@ -3,10 +3,9 @@
 // remove) that goes through the same approval and durable run as an onboarding. Nothing in Azure
 // changes here; the request records exactly what the PUT / DELETE will overwrite, for the approver.
 import { z } from 'zod';
-import { ConcurrencyError, type RequestStore } from '../store/types';
-import { guidSchema, type Guid, type OnboardingRequest, type Person, type RegistrationRef, type RequestKind, type TenantMapping } from './model';
-import type { CallOptions, Cloud, CustomerSummary } from './ports';
-import { newRequestId } from './requestIds';
+import { guidSchema, type Guid, type OnboardingRequest, type Person, type RegistrationRef, type RequestKind, type TenantMapping } from '../model';
+import { ConcurrencyError, type CallOptions, type Cloud, type CustomerSummary, type RequestStore } from '../ports';
+import { newRequestId } from '../requests/requestIds';
 import { clip, explain, parseTenantQuery, selectRegistration } from './tenantDirectory';
 
 export const REMOVE_USAGE = 'remove tenant <subscription id> [on <registration>]';

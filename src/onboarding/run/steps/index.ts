@@ -1,5 +1,5 @@
 // The runbook, in order. Each step is idempotent: it looks for its own earlier result first.
-import type { RequestKind } from '../model';
+import type { RequestKind } from '../../model';
 import { findOrBuyAzurePlan } from './azurePlan';
 import { waitForAzureSubscription } from './azureSubscription';
 import { checkRegistration } from './checkRegistration';

@@ -1,7 +1,7 @@
 // Step 6: customer access. Automatic: find or invite the guest in the customer's directory, then
 // give it Owner on the Azure subscription (deterministic assignment, so a retry finds its own).
 // Instructions: the written steps for the customer, posted with the result.
-import type { Guid, OnboardingRequest } from '../model';
+import type { Guid, OnboardingRequest } from '../../model';
 import type { StepContext, StepOutcome } from './step';
 
 export async function customerAccess(ctx: StepContext): Promise<StepOutcome> {

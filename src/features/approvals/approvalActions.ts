@@ -4,13 +4,13 @@
 // activity and the store. Answered at once; the shared card is updated for everyone in the
 // background, never while answering an automatic refresh (that loops).
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
-import type { Actor, ApprovalPolicy } from '../onboarding/approvalPolicy';
-import { type OnboardingRequest, type RequestId, requestIdSchema } from '../onboarding/model';
-import type { RequestLifecycle, TransitionResult } from '../onboarding/requestLifecycle';
-import type { RequestStore } from '../store/types';
-import type { CardActionHandler } from './handlers';
-import { type CardSettings, REQUEST_VERBS, requestCard } from './requestCards';
-import { activityTenantId } from './turnLogger';
+import type { Actor, ApprovalPolicy } from '../../onboarding/requests/approvalPolicy';
+import { type OnboardingRequest, type RequestId, requestIdSchema } from '../../onboarding/model';
+import type { RequestLifecycle, TransitionResult } from '../../onboarding/requests/requestLifecycle';
+import type { RequestStore } from '../../onboarding/ports';
+import type { CardActionHandler } from '../../bot/handlers';
+import { type CardSettings, REQUEST_VERBS, requestCard } from '../../cards/requestCards';
+import { activityTenantId } from '../../bot/turnLogger';
 
 export interface ApprovalActionsOptions {
   lifecycle: RequestLifecycle;

@@ -5,16 +5,16 @@
 import { randomUUID } from 'crypto';
 import { MessageFactory, type AdaptiveCardInvokeResponse, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import type { AdaptiveCard } from '../cards/render';
-import { cardAttachment } from '../cards/render';
-import { renderReconcileCard, reconcileCardModel } from '../cards/reconcileCard';
-import { tenantChangeFacts } from '../cards/tenantChangeCards';
-import { renderTenantDetailCard, tenantDetailModel } from '../cards/tenantDetailCard';
-import { renderRegistrationChooserCard, renderTenantListCard, tenantListModel } from '../cards/tenantListCard';
-import { renderTenantNoteCard, type TenantNoteModel } from '../cards/tenantNoteCard';
-import { guidSchema, isGuid, type Guid, type OnboardingRequest, type RegistrationRef } from '../onboarding/model';
-import type { Cloud } from '../onboarding/ports';
-import { reconcile, type ReconcileReport } from '../onboarding/reconcile';
+import type { AdaptiveCard } from '../../cards/render';
+import { cardAttachment } from '../../cards/render';
+import { renderReconcileCard, reconcileCardModel } from '../../cards/reconcileCard';
+import { tenantChangeFacts } from '../../cards/tenantChangeCards';
+import { renderTenantDetailCard, tenantDetailModel } from '../../cards/tenantDetailCard';
+import { renderRegistrationChooserCard, renderTenantListCard, tenantListModel } from '../../cards/tenantListCard';
+import { renderTenantNoteCard, type TenantNoteModel } from '../../cards/tenantNoteCard';
+import { guidSchema, isGuid, type Guid, type OnboardingRequest, type RegistrationRef } from '../../onboarding/model';
+import type { Cloud } from '../../onboarding/ports';
+import { reconcile, type ReconcileReport } from '../../onboarding/tenants/reconcile';
 import {
   REMAP_USAGE,
   REMOVE_USAGE,
@@ -26,7 +26,7 @@ import {
   storeRequest,
   type Planned,
   type RequestOrigin,
-} from '../onboarding/tenantChanges';
+} from '../../onboarding/tenants/tenantChanges';
 import {
   createTenantDirectory,
   describeProblems,
@@ -37,10 +37,10 @@ import {
   requestThatMapped,
   type RegistrationSelection,
   type TenantDirectory,
-} from '../onboarding/tenantDirectory';
-import type { BotStore } from '../store/types';
-import type { CardActionHandler, CommandHandler } from './handlers';
-import { activityTenantId } from './turnLogger';
+} from '../../onboarding/tenants/tenantDirectory';
+import type { BotStore } from '../../store/types';
+import type { CardActionHandler, CommandHandler } from '../../bot/handlers';
+import { activityTenantId } from '../../bot/turnLogger';
 
 export const TENANT_PAGE_SIZE = 20;
 export const RECONCILE_PAGE_SIZE = 12;

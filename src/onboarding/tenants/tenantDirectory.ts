@@ -2,9 +2,9 @@
 // mapped on a registration (every page), joined with the Partner Center customer it bills, searched
 // and paged. Customer names are fetched with bounded concurrency and kept briefly, so paging through
 // a thousand mappings costs one listing, not a thousand lookups per click.
-import { isDomainError } from './errors';
-import { isGuid, type Guid, type OnboardingRequest, type RegistrationRef, type TenantMapping } from './model';
-import type { CallOptions, Cloud, CustomerSummary } from './ports';
+import { isDomainError } from '../errors';
+import { isGuid, type Guid, type OnboardingRequest, type RegistrationRef, type TenantMapping } from '../model';
+import type { CallOptions, Cloud, CustomerSummary } from '../ports';
 
 /** One mapping joined with its customer; `customer` is undefined when Partner Center no longer knows the tenant. */
 export interface TenantRow extends TenantMapping {

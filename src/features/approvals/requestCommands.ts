@@ -1,13 +1,13 @@
 // `status <id>`, `retry <id>` and `cancel <id>` (the bare `cancel` belongs to the onboarding dialog,
 // which hands `cancel <id>` to cancelRequest). Same server checks as the card buttons.
 import type { TurnContext } from 'botbuilder';
-import { describeState, type RequestLifecycle, type TransitionResult } from '../onboarding/requestLifecycle';
-import { requestIdSchema, type OnboardingRequest } from '../onboarding/model';
-import type { AuditLog, RequestStore } from '../store/types';
-import { requestTitle, stepLabel, when } from '../cards/requestView';
+import { describeState, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
+import { requestIdSchema, type OnboardingRequest } from '../../onboarding/model';
+import type { AuditLog, RequestStore } from '../../onboarding/ports';
+import { requestTitle, stepLabel, when } from '../../cards/requestView';
 import { actorOf } from './approvalActions';
-import type { CommandHandler } from './handlers';
-import { activityTenantId } from './turnLogger';
+import type { CommandHandler } from '../../bot/handlers';
+import { activityTenantId } from '../../bot/turnLogger';
 
 /** The audit trail in chat stays readable; the full trail is in the store. */
 const MAX_AUDIT_LINES = 25;

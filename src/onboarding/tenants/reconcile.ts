@@ -3,8 +3,8 @@
 // to the CSP), mappings whose Azure subscription is no longer active or whose customer is gone, and
 // tenants mapped on one registration but not on another. Read-only: every finding is acted on
 // through a request (onboard / remove) that goes through approval.
-import type { Guid, RegistrationRef } from './model';
-import type { CallOptions, Cloud, CustomerSummary } from './ports';
+import type { Guid, RegistrationRef } from '../model';
+import type { CallOptions, Cloud, CustomerSummary } from '../ports';
 import { explain, forEachLimited, type RegistrationProblem, type TenantDirectory, type TenantRow } from './tenantDirectory';
 
 export type FindingKind = 'unmapped' | 'inactive-subscription' | 'customer-gone' | 'partially-mapped';

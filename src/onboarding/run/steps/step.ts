@@ -1,8 +1,7 @@
 // What one step of the run is: a small function that first looks for its own earlier result, then
 // acts, and hands back what it got. The runner stores that before the next step starts.
-import type { FactStore } from '../../store/types';
-import type { OnboardingRequest, RunResults, StepName } from '../model';
-import type { Cloud, RunNotifier } from '../ports';
+import type { OnboardingRequest, RunResults, StepName } from '../../model';
+import type { Cloud, FactStore, RunNotifier } from '../../ports';
 
 export interface StepContext {
   /** The request as stored right now (results of earlier steps included). */

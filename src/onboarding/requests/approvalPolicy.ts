@@ -1,8 +1,8 @@
 // Who may decide a request. Pure policy: configuration plus a group-membership lookup (Graph, cached
 // briefly). The bot layer turns an invoke into an Actor; this module never trusts card data.
-import type { Guid, OnboardingRequest } from './model';
-import { isGuid } from './model';
-import type { Directory } from './ports';
+import type { Guid, OnboardingRequest } from '../model';
+import { isGuid } from '../model';
+import type { Directory } from '../ports';
 
 export interface ApproverSettings {
   approverIds: readonly string[];

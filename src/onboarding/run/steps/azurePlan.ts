@@ -2,9 +2,9 @@
 // the checkout is posted; after that the order is looked up, never bought a second time. The one
 // exception: no order appeared and the cart is still Active, i.e. the checkout never reached Partner
 // Center; then the same cart is checked out once more.
-import { DomainError } from '../errors';
-import type { Guid } from '../model';
-import type { PcOrder } from '../ports';
+import { DomainError } from '../../errors';
+import type { Guid } from '../../model';
+import type { PcOrder } from '../../ports';
 import type { StepContext, StepOutcome } from './step';
 
 /** Orders can take a while to appear in the customer's order list after checkout. */

@@ -1,6 +1,6 @@
 // Step 5: the Azure subscription under the plan becomes active some time after the order completes;
 // poll Partner Center's Azure entitlements until it is (the runner spaces the polls).
-import type { Guid } from '../model';
+import type { Guid } from '../../model';
 import type { StepContext, StepOutcome } from './step';
 
 export async function waitForAzureSubscription(ctx: StepContext): Promise<StepOutcome> {

@@ -2,8 +2,8 @@
 // approver was shown (the subscription's current tenant, and the tenant's mapping of another
 // subscription). If either changed since the request was made, the run stops instead of clobbering
 // a mapping nobody approved. An identical mapping already there counts as done.
-import { DomainError } from '../errors';
-import type { Guid, TenantMapping } from '../model';
+import { DomainError } from '../../errors';
+import type { Guid, TenantMapping } from '../../model';
 import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from './checkRegistration';
 import type { StepContext, StepOutcome } from './step';
 

@@ -1,6 +1,6 @@
 // Step 1: the registration exists, is one the bot may change, and bills pay-as-you-use. Whether it
 // is approved for multi-tenant billing cannot be read; a refusal seen earlier is shown as a fact.
-import { DomainError } from '../errors';
+import { DomainError } from '../../errors';
 import type { StepContext, StepOutcome } from './step';
 
 export interface UnapprovedRegistrationFact {

@@ -2,12 +2,12 @@
 // when the approvers' Teams ids are known: Teams refreshes it for them (refresh.userIds) and the
 // refresh answer adds the buttons. When they are not known, everyone sees the buttons and the server
 // decides. Cards that need no decision carry no refresh at all, so an update never starts a loop.
-import { agreementPauseCardModel, renderAgreementPauseCard } from '../cards/agreementPauseCard';
-import { approvalCardModel, renderApprovalCard } from '../cards/approvalCard';
-import { decidedCardModel, renderDecidedCard } from '../cards/decidedCard';
-import { failureCardModel, renderFailureCard } from '../cards/failureCard';
-import { progressCardModel, renderProgressCard } from '../cards/progressCard';
-import type { AdaptiveCard } from '../cards/render';
+import { agreementPauseCardModel, renderAgreementPauseCard } from './agreementPauseCard';
+import { approvalCardModel, renderApprovalCard } from './approvalCard';
+import { decidedCardModel, renderDecidedCard } from './decidedCard';
+import { failureCardModel, renderFailureCard } from './failureCard';
+import { progressCardModel, renderProgressCard } from './progressCard';
+import type { AdaptiveCard } from './render';
 import type { OnboardingRequest } from '../onboarding/model';
 
 export const REQUEST_VERBS = {

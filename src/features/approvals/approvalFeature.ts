@@ -1,16 +1,16 @@
 // Approval and the durable run, assembled: policy, proactive notifier, lifecycle, runner, the card
 // buttons and the commands. The composition root (src/app.ts) registers what this returns.
 import type { TurnContext } from 'botbuilder';
-import type { BackgroundService, FeatureDependencies } from '../app';
-import { createApprovalPolicy, NO_APPROVERS_MESSAGE, type ApprovalPolicy } from '../onboarding/approvalPolicy';
-import type { OnboardingRequest } from '../onboarding/model';
-import { createRequestLifecycle, type RequestLifecycle } from '../onboarding/requestLifecycle';
-import { createRunner, type Runner } from '../onboarding/runner';
+import type { BackgroundService, FeatureDependencies } from '../feature';
+import { createApprovalPolicy, NO_APPROVERS_MESSAGE, type ApprovalPolicy } from '../../onboarding/requests/approvalPolicy';
+import type { OnboardingRequest } from '../../onboarding/model';
+import { createRequestLifecycle, type RequestLifecycle } from '../../onboarding/requests/requestLifecycle';
+import { createRunner, type Runner } from '../../onboarding/run/runner';
 import { ApprovalActions } from './approvalActions';
-import type { CardActionHandler, CommandHandler } from './handlers';
-import { createProactive } from './proactive';
+import type { CardActionHandler, CommandHandler } from '../../bot/handlers';
+import { createProactive } from '../../bot/proactive';
 import { createCancelRequest, RetryCommand, StatusCommand } from './requestCommands';
-import { createTeamsRunNotifier, type TeamsRunNotifier } from './runNotifier';
+import { createTeamsRunNotifier, type TeamsRunNotifier } from '../../bot/runNotifier';
 
 export interface ApprovalFeature {
   policy: ApprovalPolicy;

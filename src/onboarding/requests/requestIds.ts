@@ -2,7 +2,7 @@
 // the alphabet leaves out I and O, which are read as 1 and 0. Uniqueness is enforced by the store
 // (requests.create refuses a taken id); the caller draws again on a collision.
 import { randomInt } from 'crypto';
-import { REQUEST_ID_PATTERN, type RequestId, type RequestKind } from './model';
+import { REQUEST_ID_PATTERN, type RequestId, type RequestKind } from '../model';
 
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 const PREFIX: Record<RequestKind, string> = { onboard: 'ONB', remap: 'MAP', remove: 'DEL' };

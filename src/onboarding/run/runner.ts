@@ -3,16 +3,14 @@
 // resumed. Transient failures are retried with backoff that honours Retry-After; a permanent one
 // stops the run (approvers may Retry or Abandon).
 import { randomUUID } from 'crypto';
-import type { BotStore, Versioned } from '../store/types';
-import { ConcurrencyError } from '../store/types';
-import { DomainError, isDomainError } from './errors';
-import type { DomainErrorInfo, OnboardingRequest, RequestId, RunResults, StepName, StepState } from './model';
-import type { Cloud, RunNotifier } from './ports';
-import { onboardingSteps } from './steps';
+import { DomainError, isDomainError } from '../errors';
+import type { DomainErrorInfo, OnboardingRequest, RequestId, RunResults, StepName, StepState } from '../model';
+import { ConcurrencyError, type Cloud, type CoreStore, type RunNotifier, type Versioned } from '../ports';
+import { onboardingSteps } from './steps/index';
 import type { StepContext, StepDefinition, StepOutcome } from './steps/step';
 
 export interface RunnerOptions {
-  store: Pick<BotStore, 'requests' | 'audit' | 'leases' | 'facts'>;
+  store: CoreStore;
   cloud: Cloud;
   notifier: RunNotifier;
   logger: RunnerLogger;

@@ -1,7 +1,7 @@
 // Step 3: the Microsoft Customer Agreement, a prerequisite of the Azure plan. The bot confirms it
 // when a delegated Partner Center credential is configured; otherwise the run pauses until an
 // operator confirms it in Partner Center and an approver clicks Continue.
-import type { Guid } from '../model';
+import type { Guid } from '../../model';
 import type { StepContext, StepOutcome } from './step';
 
 export async function customerAgreement(ctx: StepContext): Promise<StepOutcome> {

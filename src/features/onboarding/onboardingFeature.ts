@@ -1,9 +1,9 @@
 // The onboarding feature's entry points, in the shapes the bot routes to (src/bot/handlers.ts):
 // the `onboard` and `cancel` commands, and one card-action handler for every `onboard.*` verb.
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
-import { DraftExpirySweep, type ContinueConversation } from './draftExpirySweep';
-import type { CardAction } from './onboardingDialog';
-import { OnboardingSession, type OnboardingSessionOptions } from './onboardingSession';
+import { DraftExpirySweep, type ContinueConversation } from '../../dialogs/draftExpirySweep';
+import type { CardAction } from '../../dialogs/onboardingDialog';
+import { OnboardingSession, type OnboardingSessionOptions } from '../../dialogs/onboardingSession';
 
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 

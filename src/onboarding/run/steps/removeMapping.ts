@@ -1,7 +1,7 @@
 // Removal run, step 2: delete the customer subscription from the registration. Only the mapping the
 // approver saw is removed: if the subscription now bills another tenant, the run stops instead.
 // A mapping that is already gone counts as done (said plainly in the result).
-import { DomainError } from '../errors';
+import { DomainError } from '../../errors';
 import type { StepContext, StepOutcome } from './step';
 
 export async function removeMapping(ctx: StepContext): Promise<StepOutcome> {

@@ -3,8 +3,15 @@
 // with Partner Center's own rules for creating a customer (reference/azure-apis.md §PC-3) applied
 // first, so a bad value is caught on the card and not in the middle of the run.
 import { z } from 'zod';
-import countries from './countries.json';
-import { guidSchema, type BillingAddress, type CustomerAccess, type Guid, type PrimaryContact } from './model';
+import countries from '../onboarding/rules/countries.json';
+import {
+  ACCESS_FIELDS,
+  BILLING_FIELDS,
+  COMPANY_FIELDS,
+  CUSTOMER_SEARCH_FIELDS,
+  SUBSCRIPTION_FIELDS,
+} from '../cards/onboardingFields';
+import { guidSchema, type BillingAddress, type CustomerAccess, type Guid, type PrimaryContact } from '../onboarding/model';
 
 export interface Country {
   /** ISO 3166-1 alpha-2. */
@@ -166,7 +173,6 @@ export interface CustomerSearch {
   prefix: string;
 }
 
-export const CUSTOMER_SEARCH_FIELDS = ['searchField', 'customerQuery'] as const;
 const customerSearchSchema = z
   .object({
     searchField: z.enum(['CompanyName', 'Domain']).default('CompanyName'),
@@ -193,7 +199,6 @@ export interface CompanyInput {
   domain: string;
 }
 
-export const COMPANY_FIELDS = ['companyName', 'domainPrefix'] as const;
 // Operators paste the whole domain as often as the prefix; accept both.
 const domainPrefixSchema = z.preprocess(
   (v) => (typeof v === 'string' ? v.trim().replace(/\.onmicrosoft\.com$/i, '') : v),
@@ -228,21 +233,6 @@ export interface BillingProfileInput {
   organizationRegistrationNumber?: string;
 }
 
-export const BILLING_FIELDS = [
-  'country',
-  'region',
-  'city',
-  'postalCode',
-  'addressLine1',
-  'addressLine2',
-  'organizationRegistrationNumber',
-  'firstName',
-  'lastName',
-  'email',
-  'phoneNumber',
-  'culture',
-  'language',
-] as const;
 
 /** Countries whose addresses Partner Center refuses without a state or province. */
 const REGION_REQUIRED = new Set(['US', 'CA', 'AU', 'BR', 'MX', 'IN', 'CN', 'JP']);
@@ -310,7 +300,6 @@ export function parseBillingProfile(data: Record<string, unknown>): CardInput<Bi
 
 export type SubscriptionInput = { kind: 'azure-plan' } | { kind: 'existing'; azureSubscriptionId: Guid };
 
-export const SUBSCRIPTION_FIELDS = ['subscriptionKind', 'azureSubscriptionId'] as const;
 const subscriptionSchema = z
   .object({
     subscriptionKind: z.enum(['azure-plan', 'existing'], { errorMap: () => ({ message: MESSAGES.subscriptionKind }) }),
@@ -332,7 +321,6 @@ export function parseSubscription(data: Record<string, unknown>): CardInput<Subs
 
 // ---- Customer access -------------------------------------------------------------------------
 
-export const ACCESS_FIELDS = ['accessKind', 'adminEmail', 'adminName'] as const;
 const accessSchema = z
   .object({
     accessKind: z.enum(['none', 'guest-automatic', 'guest-instructions'], { errorMap: () => ({ message: MESSAGES.accessKind }) }),

@@ -1,0 +1,25 @@
+// The input ids of the onboarding cards, one list per card: the templates name their inputs from
+// these lists and the dialog's parser (src/dialogs/onboardingInput.ts) reads exactly these fields.
+export const CUSTOMER_SEARCH_FIELDS = ['searchField', 'customerQuery'] as const;
+
+export const COMPANY_FIELDS = ['companyName', 'domainPrefix'] as const;
+
+export const BILLING_FIELDS = [
+  'country',
+  'region',
+  'city',
+  'postalCode',
+  'addressLine1',
+  'addressLine2',
+  'organizationRegistrationNumber',
+  'firstName',
+  'lastName',
+  'email',
+  'phoneNumber',
+  'culture',
+  'language',
+] as const;
+
+export const SUBSCRIPTION_FIELDS = ['subscriptionKind', 'azureSubscriptionId'] as const;
+
+export const ACCESS_FIELDS = ['accessKind', 'adminEmail', 'adminName'] as const;
