@@ -89,6 +89,18 @@ describe('the docs', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('are not cited the old way (the team folder\'s azure-apis.md, its numbered sections)', () => {
+    const files = [...['src', 'test', 'scripts', 'bench'].flatMap(codeUnder), ...docs, 'src/sandbox/README.md'].filter((f) => f !== path.relative(root, __filename));
+    const stale = files.flatMap((file) =>
+      read(file)
+        .split('\n')
+        .map((line, i) => ({ line, at: `${file}:${i + 1}` }))
+        .filter(({ line }) => /azure-apis\.md|botbuilder-facts\.md|\breference §\d|\breference PC-\d/.test(line))
+        .map(({ at }) => at),
+    );
+    expect(stale).toEqual([]);
+  });
+
   it('send nobody to the team folder beside the repository, which a clone does not have', () => {
     const offenders = [...docs, 'src/sandbox/README.md'].filter((doc) => /\.\.\/+shared\b|(^|[\s(`])shared\/(reference|specs|schemas|STYLE|PRODUCT)/m.test(read(doc)));
     expect(offenders).toEqual([]);
