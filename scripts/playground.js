@@ -1,6 +1,6 @@
 // Starts the Microsoft 365 Agents Playground (the local Teams client) offline, with a generated
 // tenant, users and team. Shared by `npm start` (scripts/start.js) and the e2e tests
-// (test/support/playground.ts). Offline flags: reference/local-teams-client.md.
+// (test/support/playground.ts). Offline flags: docs/reference/local-teams-client.md §LTC-3.
 const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');

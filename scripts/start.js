@@ -107,7 +107,7 @@ async function startBot(children, cloudEnv) {
     ...process.env,
     ...cloudEnv,
     PORT: port,
-    // Local mode: the Agents Playground sends no tokens (reference/local-teams-client.md).
+    // Local mode: the Agents Playground sends no tokens (docs/reference/local-teams-client.md §LTC-4).
     MicrosoftAppId: '',
     MicrosoftAppPassword: '',
     MicrosoftAppType: 'MultiTenant',

@@ -4,7 +4,7 @@ import * as ACData from 'adaptivecards-templating';
 
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
 
-/** Teams shows bot cards up to ~100 KB; we keep every card under 28 KB (reference/teams-platform.md). */
+/** Teams shows bot cards up to ~100 KB; we keep every card under 28 KB (docs/reference/teams-platform.md §TP-2). */
 export const MAX_CARD_BYTES = 28 * 1024;
 
 export function renderCard<T extends object>(template: object, data: T): AdaptiveCard {

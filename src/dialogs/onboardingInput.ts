@@ -1,6 +1,6 @@
 // Server-side validation of every onboarding card. Card data round-trips through the client, so
 // the client-side checks (isRequired, regex) are only a courtesy: everything is parsed again here,
-// with Partner Center's own rules for creating a customer (reference/azure-apis.md §PC-3) applied
+// with Partner Center's own rules for creating a customer (docs/reference/partner-center.md §PC-3) applied
 // first, so a bad value is caught on the card and not in the middle of the run.
 import { z } from 'zod';
 import countries from '../onboarding/rules/countries.json';

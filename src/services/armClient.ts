@@ -1,6 +1,6 @@
 // What the registration and role-assignment clients share: the generic ARM client
 // (@azure/arm-resources v8) set up for the configured endpoint, the raw-pipeline calls where the
-// SDK falls short (reference §6.1), and the mapping of ARM answers to correlation ids and errors.
+// SDK falls short (docs/reference/arm-and-azure-stack.md §ARM-1), and the mapping of ARM answers to correlation ids and errors.
 import type { TokenCredential } from '@azure/core-auth';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import {

@@ -1,7 +1,8 @@
 // Cloud profiles: where each service lives in each cloud, which authority issues its tokens, and
 // how the Azure portal links to a resource. ARM_ENDPOINT / GRAPH_ENDPOINT / PARTNER_CENTER_ENDPOINT
 // override a profile; token scopes always follow the endpoint actually used, because
-// @azure/arm-resources v8 asks for the public-cloud scope whatever its endpoint (reference §6.1).
+// @azure/arm-resources v8 asks for the public-cloud scope whatever its endpoint
+// (docs/reference/arm-and-azure-stack.md §ARM-1).
 import type { Config, CloudName } from '../config';
 
 export interface CloudEndpoints {
@@ -43,7 +44,7 @@ const KNOWN_CLOUDS: Record<Exclude<CloudName, 'sandbox'>, KnownCloud> = {
   AzureChinaCloud: {
     arm: 'https://management.chinacloudapi.cn',
     graph: 'https://microsoftgraph.chinacloudapi.cn',
-    // Partner Center operated by 21Vianet (reference §1.1).
+    // Partner Center operated by 21Vianet (docs/reference/identity-and-clouds.md §ID-3).
     partnerCenter: 'https://partner.partnercenterapi.microsoftonline.cn',
     authorityHost: 'https://login.chinacloudapi.cn',
     portal: 'https://portal.azure.cn',
@@ -51,7 +52,7 @@ const KNOWN_CLOUDS: Record<Exclude<CloudName, 'sandbox'>, KnownCloud> = {
   AzureUSGovernment: {
     arm: 'https://management.usgovcloudapi.net',
     graph: 'https://graph.microsoft.us',
-    // No separate Partner Center host is documented in our reference: override with PARTNER_CENTER_ENDPOINT if needed.
+    // US Government uses the public Partner Center host (docs/reference/partner-center.md §PC-12).
     partnerCenter: 'https://api.partnercenter.microsoft.com',
     authorityHost: 'https://login.microsoftonline.us',
     portal: 'https://portal.azure.us',

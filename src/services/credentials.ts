@@ -76,8 +76,9 @@ export interface RefreshTokenCredentialOptions {
 
 /**
  * Delegated (App+User) tokens from a refresh token, the Secure Application Model's way
- * (grant_type=refresh_token). @azure/identity has no such credential (reference §1.1). Keeps the
- * newest refresh token the endpoint returns (they rotate) in memory only.
+ * (grant_type=refresh_token). @azure/identity has no such credential
+ * (docs/reference/identity-and-clouds.md §ID-2). Keeps the newest refresh token the endpoint
+ * returns (they rotate) in memory only.
  */
 export class RefreshTokenCredential implements TokenCredential {
   private refreshToken: string;

@@ -1,7 +1,8 @@
 // The error table: every failure a cloud call can end in becomes a DomainError with a plain
 // sentence, the next step, the service's own code and the correlation ids. The codes come from
-// reference/azure-apis.md (§2 Partner Center, §4 RBAC, §5 AS-2, §1.4 Graph). Raw service messages
-// stay out of the user's sentence: they can be long, vague, or echo request data.
+// docs/reference/partner-center.md §PC-13, docs/reference/arm-and-azure-stack.md §AS-2 (and §R-1)
+// and docs/reference/graph.md §G-0. Raw service messages stay out of the user's sentence: they can
+// be long, vague, or echo request data.
 import { DomainError } from '../onboarding/errors';
 
 export type ServiceName = 'Partner Center' | 'Microsoft Graph' | 'Azure Resource Manager' | 'Microsoft Entra ID';
@@ -61,7 +62,7 @@ const registrationNamed = (f: ServiceFailure) => {
   return registration ? ` ${registration.name} in resource group ${registration.resourceGroup}` : '';
 };
 
-/** Azure Stack registration codes (AS-1..AS-5, reference §5) and ARM/RBAC codes (§4). */
+/** Azure Stack registration codes (docs/reference/arm-and-azure-stack.md §AS-2) and ARM/RBAC codes (§R-1). */
 const ARM_CODES: Record<string, Entry> = {
   RegistrationNotFound: (f) => ({
     message: `The Azure Stack registration${registrationNamed(f)} was not found: the subscription, resource group or registration name is wrong.`,
@@ -147,7 +148,7 @@ const ARM_CODES: Record<string, Entry> = {
   }),
 };
 
-/** Partner Center codes (reference §2). */
+/** Partner Center codes (docs/reference/partner-center.md §PC-13). */
 const PARTNER_CENTER_CODES: Record<string, Entry> = {
   '600061': () => ({
     message: 'A partner-confirmed customer agreement already exists for this customer.',

@@ -25,7 +25,7 @@ import { fromThrown, parseRetryAfter, toDomainError, unexpectedResponse, type Se
 
 const SERVICE = 'Microsoft Graph' as const;
 
-/** Hosts the Graph client authenticates by itself; any other host must be listed in customHosts (reference §6.2). */
+/** Hosts the Graph client authenticates by itself; any other host must be listed in customHosts (docs/reference/graph.md §G-4). */
 const GRAPH_HOSTS = new Set([
   'graph.microsoft.com',
   'graph.microsoft.us',

@@ -1,4 +1,4 @@
-// Partner Center REST (no maintained JS SDK: reference §6.3) on an Azure SDK pipeline. One
+// Partner Center REST (no maintained JS SDK: docs/reference/partner-center.md §PC-0) on an Azure SDK pipeline. One
 // MS-RequestId per logical call, kept across the pipeline's retries (Partner Center's idempotency
 // key), and a new MS-CorrelationId per call; both are reported for the audit trail.
 import type { TokenCredential } from '@azure/core-auth';
@@ -32,7 +32,7 @@ import { fromThrown, isKnownPartnerCenterCode, parseRetryAfter, toDomainError, u
 import { createServicePipeline, parseJsonBody, type RetrySettings } from './pipelines';
 
 const SERVICE = 'Partner Center' as const;
-/** The Azure plan: product DZH318Z0BPS6, SKU 0001 (reference §1.3). Availability ids vary by country. */
+/** The Azure plan: product DZH318Z0BPS6, SKU 0001 (docs/reference/partner-center.md §PC-6). Availability ids vary by country. */
 export const AZURE_PLAN_PRODUCT_ID = 'DZH318Z0BPS6';
 export const AZURE_PLAN_SKU_ID = '0001';
 const MCA = 'MicrosoftCustomerAgreement';
@@ -187,7 +187,7 @@ export class PartnerCenterClient implements PartnerCenter {
 
   async findCustomerByDomain(domain: string, options?: CallOptions): Promise<CustomerSummary | undefined> {
     const wanted = domain.trim().toLowerCase();
-    // starts_with also matches contoso2…: compare the whole domain ourselves (reference PC-2).
+    // starts_with also matches contoso2…: compare the whole domain ourselves (docs/reference/partner-center.md §PC-2).
     for await (const customer of this.customerSearch('Domain', wanted, 'findCustomerByDomain', options)) {
       if (customer.companyProfile.domain.toLowerCase() === wanted) return toSummary(customer);
     }
@@ -407,7 +407,7 @@ export class PartnerCenterClient implements PartnerCenter {
       ));
     } catch (error) {
       if (!checkoutMayHaveHappened(error)) throw error;
-      // Never re-post a checkout: find the order it made, if any (reference PC-7).
+      // Never re-post a checkout: find the order it made, if any (docs/reference/partner-center.md §PC-7).
       return this.findAzurePlanOrder(customerTenantId, error as DomainError, options);
     }
     const checkout = required(result, 'checkoutCart');
@@ -547,7 +547,7 @@ export class PartnerCenterClient implements PartnerCenter {
   }
 
   /**
-   * Every page of a Partner Center collection (reference §1.3): the request in `links.next` is sent
+   * Every page of a Partner Center collection (docs/reference/partner-center.md §PC-0): the request in `links.next` is sent
    * with its MS-ContinuationToken header; a bare `continuationToken` is replayed on the first request
    * with `seekOperation=Next`. A token that comes back unchanged, or more than MAX_PAGES pages, fails
    * the call instead of looping or stopping short.

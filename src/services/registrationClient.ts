@@ -1,5 +1,5 @@
 // The Registrations port: Azure Stack Hub registrations in global Azure and their customer
-// subscriptions (tenant mappings), api-version 2017-06-01 (reference §5). Only the registrations
+// subscriptions (tenant mappings), api-version 2017-06-01 (docs/reference/arm-and-azure-stack.md §AS-0). Only the registrations
 // in REGISTRATIONS are touched; anything else is refused before a call is made.
 import { z } from 'zod';
 import type { Guid, RegistrationRef, TenantMapping } from '../onboarding/model';

@@ -1,5 +1,5 @@
 // The RoleAssignments port: Owner for the customer's guest at the subscription scope, made in the
-// customer's tenant (reference §4). The assignment name is derived from scope + principal + role,
+// customer's tenant (docs/reference/arm-and-azure-stack.md §R-1). The assignment name is derived from scope + principal + role,
 // so a retry after a crash PUTs the same resource instead of a second one.
 import type { TokenCredential } from '@azure/core-auth';
 import { v5 as uuidv5 } from 'uuid';

@@ -6,7 +6,7 @@ import { fromThrown, toDomainError, type ServiceName } from '../../src/services/
 const ids = { correlationId: 'corr-1', requestId: 'req-1' };
 
 const cases: Array<[ServiceName, string, RegExp, boolean]> = [
-  // Azure Stack registration codes (reference §5, AS-2).
+  // Azure Stack registration codes (docs/reference/arm-and-azure-stack.md §AS-2).
   ['Azure Resource Manager', 'RegistrationNotFound', /registration.* was not found/, false],
   ['Azure Resource Manager', 'BadCustomerSubscriptionId', /does not roll up to the same CSP/, false],
   ['Azure Resource Manager', 'InvalidCustomerSubscriptionId', /not a valid Azure subscription/, false],
@@ -18,7 +18,7 @@ const cases: Array<[ServiceName, string, RegExp, boolean]> = [
   ['Azure Resource Manager', 'AuthorizationFailed', /not allowed to do this in Azure/, false],
   ['Azure Resource Manager', 'PrincipalNotFound', /not visible to Azure yet/, true],
   ['Azure Resource Manager', 'RoleAssignmentExists', /already exists/, false],
-  // Partner Center codes (reference §2).
+  // Partner Center codes (docs/reference/partner-center.md §PC-13).
   ['Partner Center', '600061', /agreement already exists/, false],
   ['Partner Center', '600049', /organization registration number/, false],
   ['Partner Center', '600002', /not accepted for customers in this country/, false],

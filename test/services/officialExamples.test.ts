@@ -1,7 +1,8 @@
 // The clients read the official example payloads (test/fixtures/specs) byte for byte: a small HTTPS
 // replay server answers each call with the documented response, quirks included (the PUT example's
 // empty id, the registration example's wrong name, camelCase Partner Center bodies, numeric error
-// codes). Tokens come from a stub credential, as reference §1.1 suggests for fakes.
+// codes). Tokens come from a stub credential, as suggested for fakes in
+// docs/reference/identity-and-clouds.md §ID-4.
 import type { TokenCredential } from '@azure/core-auth';
 import * as fs from 'fs';
 import * as https from 'https';

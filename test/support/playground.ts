@@ -1,5 +1,5 @@
 // End-to-end harness: the Microsoft 365 Agents Playground (a local Teams client) driven as a user
-// through its own HTTP + WebSocket API — the calls its web UI makes (reference/local-teams-client.md).
+// through its own HTTP + WebSocket API — the calls its web UI makes (docs/reference/local-teams-client.md §LTC-5).
 //
 // One playground per test file:
 //
