@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const BOT_FRAMEWORK = { group: ['botbuilder', 'botbuilder-*', 'botframework-*'], message: 'The domain core, cards and services stay free of Bot Framework types (PRODUCT.md).' };
+const BOT_FRAMEWORK = { group: ['botbuilder', 'botbuilder-*', 'botframework-*'], message: 'The domain core, cards and services stay free of Bot Framework types (docs/architecture.md).' };
 
 /** A layer's import rule: relative imports matching `forbidden` (regexes) are refused, with the reason. */
 function layer(files, message, forbidden, { botbuilder = false } = {}) {
@@ -60,7 +60,7 @@ export default tseslint.config(
     files: ['src/sandbox/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['../*', '!../sandbox/*'], message: 'The simulated cloud imports nothing of ours (PRODUCT.md).' },
+        { group: ['../*', '!../sandbox/*'], message: 'The simulated cloud imports nothing of ours (docs/architecture.md).' },
       ] }],
     },
   },
