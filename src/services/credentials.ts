@@ -10,16 +10,10 @@ import {
   type ClientSecretCredentialOptions,
 } from '@azure/identity';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import {
-  createDefaultHttpClient,
-  createHttpHeaders,
-  createPipelineFromOptions,
-  createPipelineRequest,
-  type HttpClient,
-  type Pipeline,
-} from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, createPipelineFromOptions, type HttpClient, type Pipeline } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import type { Config } from '../config';
+import { sendRest } from '../http/restCall';
 import { DomainError } from '../onboarding/errors';
 import type { CloudProfile } from './clouds';
 import { joinUrl } from './clouds';
@@ -104,15 +98,13 @@ export class RefreshTokenCredential implements TokenCredential {
       scope: `${scopeKey} offline_access`,
     });
     if (clientSecret) form.set('client_secret', clientSecret);
-    const request = createPipelineRequest({
-      url: joinUrl(authorityHost, `${encodeURIComponent(tenantId)}/oauth2/v2.0/token`),
+    const response = await sendRest(this.pipeline, this.httpClient, {
       method: 'POST',
-      body: form.toString(),
-      headers: createHttpHeaders({ 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }),
+      url: joinUrl(authorityHost, `${encodeURIComponent(tenantId)}/oauth2/v2.0/token`),
+      form,
       abortSignal: options?.abortSignal,
     });
-    const response = await this.pipeline.sendRequest(this.httpClient, request);
-    const json = safeJson(response.bodyAsText ?? undefined);
+    const json = response.body;
     if (response.status !== 200) {
       const failure = tokenErrorSchema.safeParse(json);
       // The error's description can quote the request; only the error name is kept.
@@ -128,15 +120,6 @@ export class RefreshTokenCredential implements TokenCredential {
       scopeKey,
     };
     return this.cached;
-  }
-}
-
-function safeJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 
