@@ -71,7 +71,8 @@ export interface RefreshTokenCredentialOptions {
 /**
  * Delegated (App+User) tokens from a refresh token, the Secure Application Model's way
  * (grant_type=refresh_token). @azure/identity has no such credential (reference §1.1). Keeps the
- * newest refresh token the endpoint returns (they rotate) in memory only.
+ * newest refresh token the endpoint returns (they rotate) in memory only: the configured one must
+ * stay valid across restarts, so it is renewed by consenting again (docs/operations.md).
  */
 export class RefreshTokenCredential implements TokenCredential {
   private refreshToken: string;
@@ -123,14 +124,19 @@ export class RefreshTokenCredential implements TokenCredential {
   }
 }
 
-function delegatedSignInFailed(statusCode: number, code: string | undefined): DomainError {
-  const expired = code === 'invalid_grant';
+/**
+ * One code for every refused delegated sign-in (the run pauses on it, see the customer-agreement
+ * step); the token endpoint's error name (never its description, which can quote the request) is
+ * named in the sentence for the audit trail.
+ */
+function delegatedSignInFailed(statusCode: number, oauthError: string | undefined): DomainError {
+  const expired = oauthError === 'invalid_grant';
   return new DomainError({
     message: expired
       ? 'The delegated Partner Center sign-in has expired or was revoked.'
-      : 'The delegated Partner Center sign-in failed.',
+      : `The delegated Partner Center sign-in failed${oauthError && /^[a-z_]{1,64}$/.test(oauthError) ? ` (${oauthError})` : ''}.`,
     nextStep: 'An administrator must renew PARTNER_CENTER_REFRESH_TOKEN (consent again with an MFA sign-in); meanwhile confirm the customer agreement in Partner Center by hand.',
-    code: code ?? 'DelegatedSignInFailed',
+    code: 'DelegatedSignInFailed',
     statusCode,
     transient: statusCode >= 500 || statusCode === 429,
   });

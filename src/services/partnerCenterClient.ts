@@ -271,21 +271,30 @@ export class PartnerCenterClient implements PartnerCenter {
   }
 
   async hasCustomerAgreement(customerTenantId: Guid, options?: CallOptions): Promise<boolean> {
-    const { body } = await this.send(
-      {
-        operation: 'hasCustomerAgreement',
-        method: 'GET',
-        path: `/v1/customers/${customerTenantId}/agreements`,
-        query: { agreementType: MCA },
-        accept: [200],
-        schema: collectionOf(z.object({ type: z.string().optional(), agreementType: z.string().optional() }).passthrough()),
-        // The Agreements API is App+User; app-only is tried when no delegated credential is configured.
-        pipeline: this.delegatedPipeline,
-        subject: `customer ${customerTenantId}`,
-      },
-      options,
-    );
-    return (body?.items.length ?? 0) > 0;
+    const ask = async (pipeline: Pipeline | undefined) => {
+      const { body } = await this.send(
+        {
+          operation: 'hasCustomerAgreement',
+          method: 'GET',
+          path: `/v1/customers/${customerTenantId}/agreements`,
+          query: { agreementType: MCA },
+          accept: [200],
+          schema: collectionOf(z.object({ type: z.string().optional(), agreementType: z.string().optional() }).passthrough()),
+          pipeline,
+          subject: `customer ${customerTenantId}`,
+        },
+        options,
+      );
+      return (body?.items.length ?? 0) > 0;
+    };
+    // The Agreements API is App+User; app-only is tried when no delegated credential is configured,
+    // or when its sign-in is refused (then only the confirmation waits for a renewed token).
+    try {
+      return await ask(this.delegatedPipeline);
+    } catch (error) {
+      if (this.delegatedPipeline && isRefusedDelegatedSignIn(error)) return ask(undefined);
+      throw error;
+    }
   }
 
   async confirmCustomerAgreement(customerTenantId: Guid, contact: PrimaryContact, options?: CallOptions): Promise<void> {
@@ -622,6 +631,10 @@ function nextPage<T>(first: PcRequest<CollectionBody<T>>, body: CollectionBody<T
   const uri = new URL(link.uri, 'https://partner-center.invalid');
   const path = /^\/v\d+\//i.test(uri.pathname) ? uri.pathname : `/v1${uri.pathname}`;
   return { ...first, path, query: Object.fromEntries(uri.searchParams), headers };
+}
+
+function isRefusedDelegatedSignIn(error: unknown): boolean {
+  return error instanceof DomainError && error.code === 'DelegatedSignInFailed' && !error.transient;
 }
 
 /** A failure after which the checkout may nonetheless have been processed: look before acting. */
