@@ -27,33 +27,37 @@ export default tseslint.config(
     },
   },
   // The layering (docs/architecture.md): imports point inward, features -> bot / dialogs / cards ->
-  // onboarding (the core) <- services / store. Each layer lists what it must not import.
-  ...layer('src/onboarding/**/*.ts', 'The domain core imports only itself (its model, ports, rules and sub-domains).', [
-    '^(\\.\\./)+(app|config|logger|bot|dialogs|features|cards|services|store|sandbox)(/|$)',
+  // onboarding (the core) <- services / store. Each layer lists what it must not import. src/http is
+  // the HTTP plumbing the bot edge and the services share (Retry-After, JSON bodies, one REST call).
+  ...layer('src/onboarding/**/*.ts', 'The domain core imports only itself (its model, ports, rules and sub-domains); retry hints reach it as DomainError fields.', [
+    '^(\\.\\./)+(app|config|logger|bot|dialogs|features|cards|services|store|sandbox|http)(/|$)',
   ]),
-  ...layer('src/services/**/*.ts', 'Services implement the core\'s ports: they import only its model, ports and errors.', [
+  ...layer('src/http/**/*.ts', 'The shared HTTP plumbing imports nothing of ours: services and the bot edge build on it.', [
+    '^\\.\\./',
+  ], { botbuilder: true }),
+  ...layer('src/services/**/*.ts', 'Services implement the core\'s ports: they import only its model, ports and errors (and the shared HTTP plumbing).', [
     '^\\.\\./onboarding/(?!(model|ports|errors)$)',
     '^(\\.\\./)+(app|bot|dialogs|features|cards|store|sandbox)(/|$)',
   ], { botbuilder: true }),
   ...layer('src/store/**/*.ts', 'Stores implement the core\'s ports: they import only its model and ports.', [
     '^\\.\\./onboarding/(?!(model|ports)$)',
-    '^(\\.\\./)+(app|bot|dialogs|features|cards|services|sandbox)(/|$)',
+    '^(\\.\\./)+(app|bot|dialogs|features|cards|services|sandbox|http)(/|$)',
   ]),
   ...layer('src/cards/**/*.ts', 'Cards render the core\'s types; they know nothing of Teams turns, dialogs or features.', [
-    '^(\\.\\./)+(app|bot|dialogs|features|services|store|sandbox)(/|$)',
+    '^(\\.\\./)+(app|bot|dialogs|features|services|store|sandbox|http)(/|$)',
   ], { botbuilder: true }),
   ...layer('src/dialogs/**/*.ts', 'Dialogs use the core, the cards and the Teams activity readers (bot/activity), never a feature.', [
-    '^(\\.\\./)+(app|features|services|sandbox)(/|$)',
+    '^(\\.\\./)+(app|features|services|sandbox|http)(/|$)',
     '^(\\.\\./)+bot/(?!activity$)',
   ]),
   ...layer('src/bot/**/*.ts', 'The Teams edge serves every feature and knows none: features are wired in app.ts.', [
     '^(\\.\\./)+(app|features|dialogs|services|sandbox)(/|$)',
   ]),
   ...layer('src/features/*.ts', 'Features are wired by app.ts and never import the services.', [
-    '^(\\.\\./)+(app|services|sandbox)(/|$)',
+    '^(\\.\\./)+(app|services|sandbox|http)(/|$)',
   ]),
   ...layer('src/features/*/**/*.ts', 'A feature is wired by app.ts and never imports another feature or the services.', [
-    '^(\\.\\./)+(app|services|sandbox)(/|$)',
+    '^(\\.\\./)+(app|services|sandbox|http)(/|$)',
     '^\\.\\./(?!feature$)[^./][^/]*(/|$)',
   ]),
   {

@@ -11,6 +11,7 @@ import {
 } from 'botframework-connector';
 import type { Activity } from 'botbuilder';
 import type { Config } from '../config';
+import { parseRetryAfter } from '../http/retryAfter';
 
 /**
  * Where channel tokens come from and go to. Production uses botbuilder's public-cloud defaults;
@@ -27,7 +28,7 @@ export interface AdapterOptions {
   channelAuth?: ChannelAuthSettings;
   /** How the bot gets its outbound token; default: from MicrosoftAppId/MicrosoftAppPassword (MSAL). */
   credentialsFactory?: ServiceClientCredentialsFactory;
-  /** Retries of calls to the Bot Connector (see teamsSafeRetryPolicy). */
+  /** Retries of calls to the Bot Connector (see teamsSafeRetryPolicy): the only retries of a Teams call. */
   connectorRetry?: ConnectorRetryOptions;
 }
 
@@ -79,9 +80,8 @@ export function teamsSafeRetryPolicy(options: ConnectorRetryOptions = {}): Pipel
           continue;
         }
         if (retry >= maxRetries || !retryOn.has(response.status)) return response;
-        const retryAfter = response.headers.get('retry-after');
-        const seconds = retryAfter !== undefined && retryAfter.trim() !== '' ? Number(retryAfter) : NaN;
-        if (Number.isFinite(seconds) && seconds >= 0) await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        if (retryAfterMs !== undefined) await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
         else await backoff(retry);
       }
     },

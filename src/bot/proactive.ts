@@ -1,6 +1,8 @@
 // Proactive posts and in-place updates through the CloudAdapter, from the conversation references
-// the bot stores on install and on every turn. Posts are retried only on 429 (the connector did not
-// take them, so a replay cannot duplicate); updates (idempotent PUTs) also on 412/502/504.
+// the bot stores on install and on every turn. Retries are the connector pipeline's alone
+// (teamsSafeRetryPolicy in adapter.ts: posts on 429 only, updates also on 412/502/504); a failure
+// that outlasts them comes back to the caller, which logs it and tries again later. It never reaches
+// the turn error handler, whose apology would land in the approvers' channel as a crash.
 import { type Activity, type CloudAdapter, type ConversationReference, TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger';
 import type { ConversationReferenceStore } from '../store/types';
@@ -11,9 +13,6 @@ export interface ProactiveOptions {
   appId: string;
   conversations: ConversationReferenceStore;
   logger: Logger;
-  /** First backoff; doubles per attempt (with jitter). */
-  retryBaseMs?: number;
-  maxAttempts?: number;
   /** How long a conversation's roster is reused. */
   rosterCacheMs?: number;
   /** How long a stored conversation reference is reused before it is read again. */
@@ -29,23 +28,18 @@ export interface RosterMember {
 export interface Proactive {
   /** The stored reference for a conversation; a channel (or channel thread) falls back to a reference of its team. */
   reference(conversationId: string): Promise<Partial<ConversationReference> | undefined>;
-  /** Posts a new message; returns its activity id. */
+  /** Posts a new message; returns its activity id. Throws what the connector answered once its retries are spent. */
   post(conversationId: string, activity: Partial<Activity>): Promise<string | undefined>;
-  /** Replaces a posted message in place for everyone. */
+  /** Replaces a posted message in place for everyone. Throws like `post`. */
   update(conversationId: string, activityId: string, activity: Partial<Activity>): Promise<void>;
   /** Members of the conversation (paged, cached briefly); undefined when Teams would not tell. */
   roster(conversationId: string): Promise<RosterMember[] | undefined>;
 }
 
-/** Teams' rate-limit guidance: 429 always; 412/502/504 only for idempotent calls. */
-const RETRY_POST = new Set([429]);
 const MAX_CACHED_REFERENCES = 1000;
-const RETRY_UPDATE = new Set([429, 412, 502, 504]);
 
 export function createProactive(options: ProactiveOptions): Proactive {
   const { adapter, appId, conversations, logger } = options;
-  const baseMs = options.retryBaseMs ?? 500;
-  const maxAttempts = options.maxAttempts ?? 5;
   const rosterCacheMs = options.rosterCacheMs ?? 10 * 60_000;
   const rosters = new Map<string, { members: RosterMember[]; until: number }>();
   const referenceCacheMs = options.referenceCacheMs ?? 30_000;
@@ -82,43 +76,36 @@ export function createProactive(options: ProactiveOptions): Proactive {
     return { ...found, conversation: { ...found.conversation, id: conversationId } };
   }
 
+  /**
+   * Runs `logic` in a proactive turn. A failure inside it is carried out of the turn and thrown
+   * here: left in the turn, botbuilder would hand it to the turn error handler, which would post
+   * "Something went wrong" into the conversation and leave the caller believing the send worked.
+   */
   async function within<T>(conversationId: string, logic: (context: TurnContext) => Promise<T>): Promise<T> {
     const ref = await reference(conversationId);
     if (!ref) throw new Error(`No conversation reference for ${conversationId}: the bot must be installed there first.`);
-    let result: T | undefined;
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
     await adapter.continueConversationAsync(appId, ref, async (context) => {
-      result = await logic(context);
-    });
-    return result as T;
-  }
-
-  async function withRetry<T>(what: string, retryOn: Set<number>, call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
       try {
-        return await call();
-      } catch (e) {
-        const status = statusOf(e);
-        if (status === undefined || !retryOn.has(status) || attempt >= maxAttempts) throw e;
-        const delay = retryAfterMs(e) ?? baseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-        logger.warn({ what, status, attempt, delay }, 'Teams asked us to slow down; trying again');
-        await new Promise((r) => setTimeout(r, delay));
+        outcome = { ok: true, value: await logic(context) };
+      } catch (error) {
+        outcome = { ok: false, error };
       }
-    }
+    });
+    if (!outcome) throw new Error(`The proactive turn in ${conversationId} ended without running.`);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   return {
     reference,
     async post(conversationId, activity) {
-      return withRetry('post', RETRY_POST, () =>
-        within(conversationId, async (context) => (await context.sendActivity({ type: 'message', ...activity }))?.id),
-      );
+      return within(conversationId, async (context) => (await context.sendActivity({ type: 'message', ...activity }))?.id);
     },
     async update(conversationId, activityId, activity) {
-      await withRetry('update', RETRY_UPDATE, () =>
-        within(conversationId, async (context) => {
-          await context.updateActivity({ type: 'message', ...activity, id: activityId });
-        }),
-      );
+      await within(conversationId, async (context) => {
+        await context.updateActivity({ type: 'message', ...activity, id: activityId });
+      });
     },
     async roster(conversationId) {
       const cached = rosters.get(conversationId);
@@ -142,16 +129,4 @@ export function createProactive(options: ProactiveOptions): Proactive {
       }
     },
   };
-}
-
-function statusOf(e: unknown): number | undefined {
-  const s = (e as { statusCode?: unknown })?.statusCode;
-  return typeof s === 'number' ? s : undefined;
-}
-
-function retryAfterMs(e: unknown): number | undefined {
-  const headers = (e as { response?: { headers?: { get?(name: string): string | undefined } } })?.response?.headers;
-  const value = headers?.get?.('retry-after');
-  const seconds = value ? Number(value) : NaN;
-  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
 }

@@ -1,6 +1,8 @@
 // The core's RunNotifier at the Teams edge: posts the approval card where approvers are, keeps the
 // shared card in step with the stored request (updated in place, coalesced, one update at a time
-// per request) and posts the result in the approval thread, mentioning the requester.
+// per request) and posts the result in the approval thread, mentioning the requester. A post or
+// update that fails once the connector's retries are spent is logged and left for the approval
+// feature's sweep, which posts missing cards and re-sends failed updates.
 import { type Activity, MessageFactory } from 'botbuilder';
 import { cardAttachment } from '../cards/render';
 import { renderResultCard, resultCardModel } from '../cards/resultCard';
@@ -30,17 +32,25 @@ export interface TeamsRunNotifierOptions {
 export interface TeamsRunNotifier extends RunNotifier {
   /** The shared card as it should look now (used by the card actions for the refresh answer too). */
   sharedCard(request: OnboardingRequest, card: CardRef): Promise<ReturnType<typeof requestCard>>;
+  /** Sends again the newest state of every card whose update failed; returns how many it tried. */
+  retryFailedUpdates(): Promise<number>;
   /** Resolves when every queued card update has been sent (tests, shutdown). */
   idle(): Promise<void>;
 }
 
 /** refresh.userIds takes at most 60 ids (Teams). */
 const MAX_REFRESH_USERS = 60;
+/** Bounds the in-memory bookkeeping of failed updates and told requesters (a restart forgets both). */
+const MAX_REMEMBERED = 1000;
 
 export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsRunNotifier {
   const { proactive, logger, policy } = options;
   const chains = new Map<string, Promise<void>>();
   const latest = new Map<string, OnboardingRequest>();
+  /** Requests whose card update failed: the newest state, sent again by retryFailedUpdates. */
+  const failedUpdates = new Map<string, OnboardingRequest>();
+  /** Requests whose requester was told that the approval card is not posted yet: told once, not at every sweep. */
+  const toldRequesters = new Set<string>();
 
   async function cardSettings(request: OnboardingRequest): Promise<CardSettings> {
     const refused = await options.facts.get<UnapprovedRegistrationFact>(unapprovedRegistrationKey(request.registration.resourceId));
@@ -103,21 +113,68 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     return targets;
   }
 
-  async function tellRequester(request: OnboardingRequest, text: string) {
+  async function tellRequesterOnce(request: OnboardingRequest, text: string) {
+    if (toldRequesters.has(request.id)) return;
     try {
       await proactive.post(request.conversationId, { text });
+      if (toldRequesters.size >= MAX_REMEMBERED) toldRequesters.clear();
+      toldRequesters.add(request.id);
     } catch (e) {
       logger.warn({ requestId: request.id, err: (e as Error).message }, 'could not tell the requester');
     }
+  }
+
+  function unreachableText(request: OnboardingRequest): string {
+    return `I stored request ${request.id}, but I could not reach any approver: ${
+      options.approvalChannelId ? 'I am not installed in the approvals channel' : 'no approver has a chat with me'
+    }. Ask an approver to install me (or an administrator to set APPROVAL_CHANNEL_ID); I post the approval card as soon as I can. Type \`status ${request.id}\` to follow it.`;
+  }
+
+  function notPostedYetText(request: OnboardingRequest): string {
+    return `I stored request ${request.id}, but I could not post its approval card just now (Teams or the directory did not answer). I try again every few minutes; nothing is lost. Type \`status ${request.id}\` to follow it.`;
+  }
+
+  function requestChanged(request: OnboardingRequest): Promise<void> {
+    // Coalesce: only the newest state of a request matters; updates of one card never overlap.
+    const known = latest.get(request.id);
+    if (!known || known.updatedAt <= request.updatedAt) latest.set(request.id, request);
+    const previous = chains.get(request.id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const newest = latest.get(request.id);
+      if (!newest) return;
+      latest.delete(request.id);
+      try {
+        await updateCards(newest);
+        const failed = failedUpdates.get(request.id);
+        if (failed && failed.updatedAt <= newest.updatedAt) failedUpdates.delete(request.id);
+      } catch (e) {
+        logger.warn({ requestId: request.id, err: (e as Error).message }, 'could not update the request card; the sweep sends it again');
+        const failed = failedUpdates.get(request.id);
+        if (!failed || failed.updatedAt <= newest.updatedAt) {
+          if (failedUpdates.size >= MAX_REMEMBERED && !failed) failedUpdates.delete(failedUpdates.keys().next().value as string);
+          failedUpdates.set(request.id, newest);
+        }
+      }
+    });
+    chains.set(request.id, next);
+    void next.then(() => {
+      if (chains.get(request.id) === next) chains.delete(request.id);
+    });
+    return next;
   }
 
   return {
     sharedCard,
 
     async approvalRequested(request) {
-      const targets = await approvalTargets(request);
+      let targets: string[] | undefined;
+      try {
+        targets = await approvalTargets(request);
+      } catch (e) {
+        logger.warn({ requestId: request.id, err: (e as Error).message }, 'could not find where to post the approval card; the sweep tries again');
+      }
       const posted: CardRef[] = [];
-      for (const conversationId of targets) {
+      for (const conversationId of targets ?? []) {
         try {
           // The card is rendered before it exists, so it has no activity id yet.
           const notYetPosted = { conversationId, activityId: '' };
@@ -125,44 +182,28 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
           const activityId = await proactive.post(conversationId, { attachments: [cardAttachment(content)] });
           if (activityId) posted.push({ conversationId, activityId });
         } catch (e) {
-          logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the approval card');
+          logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the approval card; the sweep tries again');
         }
       }
       if (posted.length === 0) {
-        await tellRequester(
-          request,
-          `I stored request ${request.id}, but I could not reach any approver: ${
-            options.approvalChannelId ? 'I am not installed in the approvals channel' : 'no approver has a chat with me'
-          }. Ask an approver to install me (or an administrator to set APPROVAL_CHANNEL_ID), then type \`status ${request.id}\`.`,
-        );
+        // "Not installed" only when that is what happened: a failed lookup or post is not it.
+        await tellRequesterOnce(request, targets?.length === 0 ? unreachableText(request) : notPostedYetText(request));
         return undefined;
       }
+      toldRequesters.delete(request.id);
       const posting: ApprovalPosting = { card: posted[0], copies: posted.slice(1) };
       return posting;
     },
 
-    requestChanged(request) {
-      // Coalesce: only the newest state of a request matters; updates of one card never overlap.
-      const known = latest.get(request.id);
-      if (!known || known.updatedAt <= request.updatedAt) latest.set(request.id, request);
-      const previous = chains.get(request.id) ?? Promise.resolve();
-      const next = previous.then(async () => {
-        const newest = latest.get(request.id);
-        if (!newest) return;
-        latest.delete(request.id);
-        try {
-          await updateCards(newest);
-        } catch (e) {
-          logger.warn({ requestId: request.id, err: (e as Error).message }, 'could not update the request card');
-        }
-      });
-      chains.set(request.id, next);
-      void next.then(() => {
-        if (chains.get(request.id) === next) chains.delete(request.id);
-      });
-      return next;
+    requestChanged,
+
+    async retryFailedUpdates() {
+      const pending = [...failedUpdates.values()];
+      await Promise.all(pending.map((request) => requestChanged(request)));
+      return pending.length;
     },
 
+    /** Undefined when Teams would not take it: the step records that, and the result stays on the card and in `status`. */
     async resultReady(request, links: ResultLinks) {
       const card = request.approvalCard;
       const conversationId = card ? await threadOf(card) : request.conversationId;
@@ -176,7 +217,12 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
             )
           : tenantChangeResultMessage(request, links, mention, options.cardSettings.simulated);
       activity.entities = [{ type: 'mention', mentioned: { id: requester.teamsUserId, name: requester.name }, text: mention }];
-      return proactive.post(conversationId, activity);
+      try {
+        return await proactive.post(conversationId, activity);
+      } catch (e) {
+        logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the result');
+        return undefined;
+      }
     },
 
     async idle() {

@@ -1,7 +1,9 @@
 // What happens when a turn throws: the full error goes to the log under a short reference id; the
 // user sees a plain sentence with that id (never a stack trace) so support can find the log line.
+// A proactive turn (a card post or update, a sweep) has no user in it: its failure goes back to the
+// code that opened it, which logs it and tries again later.
 import { randomBytes } from 'crypto';
-import type { TurnContext } from 'botbuilder';
+import { ActivityEventNames, ActivityTypes, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger';
 import { turnLogger } from './turnLogger';
 
@@ -17,6 +19,8 @@ export function userErrorMessage(referenceId: string): string {
 
 export function createTurnErrorHandler(logger: Logger): (context: TurnContext, error: Error) => Promise<void> {
   return async (context, error) => {
+    // Thrown on, out of continueConversationAsync: an apology here would land in the approvers' channel.
+    if (isProactiveTurn(context)) throw error;
     const referenceId = newReferenceId();
     const log = turnLogger(context, logger);
     log.error({ err: error, referenceId }, 'turn failed');
@@ -38,4 +42,9 @@ export function createTurnErrorHandler(logger: Logger): (context: TurnContext, e
       log.error({ err: sendError, referenceId }, 'could not tell the user about the failed turn');
     }
   };
+}
+
+/** The turn CloudAdapter.continueConversationAsync opens: an event the bot made, not a user's activity. */
+function isProactiveTurn(context: TurnContext): boolean {
+  return context.activity.type === ActivityTypes.Event && context.activity.name === ActivityEventNames.ContinueConversation;
 }

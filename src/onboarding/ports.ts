@@ -93,7 +93,10 @@ export interface PartnerCenter {
   hasCustomerAgreement(customerTenantId: Guid, options?: CallOptions): Promise<boolean>;
   /** True when a delegated Partner Center credential is configured, so the bot may confirm the agreement. */
   readonly canConfirmCustomerAgreement: boolean;
-  /** Confirms the agreement (600061 "already exists" counts as done). Only when canConfirmCustomerAgreement. */
+  /**
+   * Confirms the agreement (600061 "already exists" counts as done). Only when canConfirmCustomerAgreement.
+   * A refused delegated sign-in (expired or revoked refresh token) throws code `DelegatedSignInFailed`.
+   */
   confirmCustomerAgreement(customerTenantId: Guid, contact: PrimaryContact, options?: CallOptions): Promise<void>;
   /** The Azure plan's catalog item id for the customer's country (looked up, never hard-coded). */
   azurePlanCatalogItemId(customerTenantId: Guid, country: string, options?: CallOptions): Promise<string>;

@@ -3,20 +3,15 @@
 // SDK falls short (docs/reference/arm-and-azure-stack.md §ARM-1), and the mapping of ARM answers to correlation ids and errors.
 import type { TokenCredential } from '@azure/core-auth';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import {
-  createDefaultHttpClient,
-  createHttpHeaders,
-  createPipelineRequest,
-  type HttpClient,
-  type HttpHeaders,
-  type HttpMethods,
-} from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, type HttpHeaders, type HttpMethods } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CallOptions, CallRecord } from '../onboarding/ports';
+import { parseRetryAfter } from '../http/retryAfter';
 import { joinUrl, scopeFor } from './clouds';
-import { fromThrown, parseRetryAfter, toDomainError, type ServiceFailure } from './errors';
-import { parseJsonBody, USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
+import { fromThrown, type ServiceFailure } from './errors';
+import { USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
+import { callService, recordCall, refused, type ServiceEndpoint } from './serviceCall';
 
 const SERVICE = 'Azure Resource Manager' as const;
 
@@ -53,7 +48,7 @@ export function sdkResourceId(resourceId: string): string {
 
 export class ArmCaller {
   readonly client: ResourceManagementClient;
-  private readonly httpClient: HttpClient = createDefaultHttpClient();
+  private readonly endpoint: ServiceEndpoint;
 
   constructor(private readonly settings: ArmSettings) {
     this.client = new ResourceManagementClient(settings.credential, {
@@ -63,6 +58,22 @@ export class ArmCaller {
       retryOptions: settings.retry,
       userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
     });
+    this.endpoint = {
+      service: SERVICE,
+      // The SDK client's own pipeline: its token, retries and Retry-After handling.
+      pipeline: this.client.pipeline,
+      httpClient: createDefaultHttpClient(),
+      timeoutInMs: settings.timeoutInMs,
+      report: settings.report,
+      logger: settings.logger,
+      errorCode: (body) => {
+        const error = armErrorSchema.safeParse(body);
+        return error.success ? error.data.error.code : undefined;
+      },
+      answerIds: armIds,
+      // A 404 is often the answer the caller asked for ("is it mapped?"): the caller decides.
+      quietStatuses: [404],
+    };
   }
 
   /** Options for an SDK call that report its ids once it answers. */
@@ -88,16 +99,16 @@ export class ArmCaller {
     const seen: { status?: number; headers?: HttpHeaders } = {};
     try {
       const result = await run(this.sdkOptions(options, seen));
-      this.record({ operation, statusCode: seen.status, ...armIds(seen.headers) });
+      recordCall(this.endpoint, { operation, statusCode: seen.status, ...armIds(seen.headers) });
       return result;
     } catch (error) {
       const restError = error as { statusCode?: number; code?: string; response?: { headers?: HttpHeaders } };
-      const ids = armIds(restError.response?.headers ?? seen.headers);
-      this.record({ operation, statusCode: restError.statusCode ?? seen.status, ...ids });
+      const headers = restError.response?.headers ?? seen.headers;
+      const ids = armIds(headers);
+      recordCall(this.endpoint, { operation, statusCode: restError.statusCode ?? seen.status, ...ids });
       if (restError.statusCode) {
-        logFailure(this.settings.logger, { operation, status: restError.statusCode, code: restError.code, ...ids });
         const retryAfterMs = parseRetryAfter(restError.response?.headers?.get('retry-after'));
-        throw toDomainError({ service: SERVICE, operation, statusCode: restError.statusCode, code: restError.code, subject, registration, retryAfterMs, ...ids }, error);
+        throw refused(this.endpoint, { service: SERVICE, operation, statusCode: restError.statusCode, code: restError.code, subject, registration, retryAfterMs, ...ids }, error);
       }
       throw fromThrown(error, { service: SERVICE, operation, subject, registration }, options?.abortSignal);
     }
@@ -120,35 +131,8 @@ export class ArmCaller {
     },
     options?: CallOptions,
   ): Promise<ArmResponse> {
-    const failure: ServiceFailure = { service: SERVICE, operation: request.operation, subject: request.subject, registration: request.registration };
-    const pipelineRequest = createPipelineRequest({
-      url: request.url,
-      method: request.method,
-      headers: createHttpHeaders({
-        accept: 'application/json',
-        ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      }),
-      body: request.body !== undefined ? JSON.stringify(request.body) : undefined,
-      abortSignal: options?.abortSignal,
-      timeout: this.settings.timeoutInMs ?? 0,
-    });
-    let response;
-    try {
-      response = await this.client.pipeline.sendRequest(this.httpClient, pipelineRequest);
-    } catch (error) {
-      this.record({ operation: request.operation });
-      throw fromThrown(error, failure, options?.abortSignal);
-    }
-    const ids = armIds(response.headers);
-    this.record({ operation: request.operation, statusCode: response.status, ...ids });
-    const body = parseJsonBody(response.bodyAsText ?? undefined);
-    if (!request.accept.includes(response.status)) {
-      const error = armErrorSchema.safeParse(body);
-      const code = error.success ? error.data.error.code : undefined;
-      logFailure(this.settings.logger, { operation: request.operation, status: response.status, code, ...ids });
-      throw toDomainError({ ...failure, ...ids, statusCode: response.status, code, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
-    }
-    return { status: response.status, body };
+    const { status, body } = await callService(this.endpoint, request, options);
+    return { status, body };
   }
 
   url(resourceId: string, apiVersion: string): string {
@@ -156,15 +140,4 @@ export class ArmCaller {
     url.searchParams.set('api-version', apiVersion);
     return url.toString();
   }
-
-  private record(call: CallRecord): void {
-    this.settings.report?.(call);
-    this.settings.logger?.debug(call, 'ARM call');
-  }
-}
-
-/** A 404 is often the answer the caller asked for ("is it mapped?"): the caller decides, so it is only debug. */
-function logFailure(logger: Pick<Logger, 'warn' | 'debug'> | undefined, failure: { operation: string; status: number; code?: string }): void {
-  if (failure.status === 404) logger?.debug(failure, 'ARM call answered 404');
-  else logger?.warn(failure, 'ARM call failed');
 }

@@ -10,16 +10,10 @@ import {
   type ClientSecretCredentialOptions,
 } from '@azure/identity';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import {
-  createDefaultHttpClient,
-  createHttpHeaders,
-  createPipelineFromOptions,
-  createPipelineRequest,
-  type HttpClient,
-  type Pipeline,
-} from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, createPipelineFromOptions, type HttpClient, type Pipeline } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import type { Config } from '../config';
+import { sendRest } from '../http/restCall';
 import { DomainError } from '../onboarding/errors';
 import type { CloudProfile } from './clouds';
 import { joinUrl } from './clouds';
@@ -77,8 +71,9 @@ export interface RefreshTokenCredentialOptions {
 /**
  * Delegated (App+User) tokens from a refresh token, the Secure Application Model's way
  * (grant_type=refresh_token). @azure/identity has no such credential
- * (docs/reference/identity-and-clouds.md §ID-2). Keeps the newest refresh token the endpoint
- * returns (they rotate) in memory only.
+ * (docs/reference/identity-and-clouds.md §ID-2). Keeps the
+ * newest refresh token the endpoint returns (they rotate) in memory only: the configured one must
+ * stay valid across restarts, so it is renewed by consenting again (docs/operations.md).
  */
 export class RefreshTokenCredential implements TokenCredential {
   private refreshToken: string;
@@ -105,15 +100,13 @@ export class RefreshTokenCredential implements TokenCredential {
       scope: `${scopeKey} offline_access`,
     });
     if (clientSecret) form.set('client_secret', clientSecret);
-    const request = createPipelineRequest({
-      url: joinUrl(authorityHost, `${encodeURIComponent(tenantId)}/oauth2/v2.0/token`),
+    const response = await sendRest(this.pipeline, this.httpClient, {
       method: 'POST',
-      body: form.toString(),
-      headers: createHttpHeaders({ 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }),
+      url: joinUrl(authorityHost, `${encodeURIComponent(tenantId)}/oauth2/v2.0/token`),
+      form,
       abortSignal: options?.abortSignal,
     });
-    const response = await this.pipeline.sendRequest(this.httpClient, request);
-    const json = safeJson(response.bodyAsText ?? undefined);
+    const json = response.body;
     if (response.status !== 200) {
       const failure = tokenErrorSchema.safeParse(json);
       // The error's description can quote the request; only the error name is kept.
@@ -132,23 +125,19 @@ export class RefreshTokenCredential implements TokenCredential {
   }
 }
 
-function safeJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function delegatedSignInFailed(statusCode: number, code: string | undefined): DomainError {
-  const expired = code === 'invalid_grant';
+/**
+ * One code for every refused delegated sign-in (the run pauses on it, see the customer-agreement
+ * step); the token endpoint's error name (never its description, which can quote the request) is
+ * named in the sentence for the audit trail.
+ */
+function delegatedSignInFailed(statusCode: number, oauthError: string | undefined): DomainError {
+  const expired = oauthError === 'invalid_grant';
   return new DomainError({
     message: expired
       ? 'The delegated Partner Center sign-in has expired or was revoked.'
-      : 'The delegated Partner Center sign-in failed.',
+      : `The delegated Partner Center sign-in failed${oauthError && /^[a-z_]{1,64}$/.test(oauthError) ? ` (${oauthError})` : ''}.`,
     nextStep: 'An administrator must renew PARTNER_CENTER_REFRESH_TOKEN (consent again with an MFA sign-in); meanwhile confirm the customer agreement in Partner Center by hand.',
-    code: code ?? 'DelegatedSignInFailed',
+    code: 'DelegatedSignInFailed',
     statusCode,
     transient: statusCode >= 500 || statusCode === 429,
   });

@@ -30,15 +30,6 @@ export interface ServiceFailure {
   retryAfterMs?: number;
 }
 
-/** Retry-After as seconds or an HTTP date → milliseconds. */
-export function parseRetryAfter(value: string | null | undefined): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
 interface Wording {
   message: string;
   nextStep: string;

@@ -21,7 +21,9 @@ import { guidSchema } from '../onboarding/model';
 import type { CallOptions, CallRecord, Directory, DirectoryUser } from '../onboarding/ports';
 import { scopeFor } from './clouds';
 import { forTenant } from './credentials';
-import { fromThrown, parseRetryAfter, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
+import { parseJsonBody } from '../http/jsonBody';
+import { parseRetryAfter } from '../http/retryAfter';
+import { fromThrown, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
 
 const SERVICE = 'Microsoft Graph' as const;
 
@@ -170,7 +172,7 @@ export class GraphDirectoryClient implements Directory {
     const ids = { requestId: response.headers.get('request-id') ?? undefined, correlationId: response.headers.get('client-request-id') ?? undefined };
     this.record({ operation: call.operation, ...ids, statusCode: response.status });
     const text = await response.text();
-    const json = text ? safeJson(text) : undefined;
+    const json = parseJsonBody(text);
     if (!call.accept.includes(response.status)) {
       const error = graphErrorSchema.safeParse(json);
       const code = error.success ? error.data.error.code : undefined;
@@ -233,12 +235,4 @@ export class GraphDirectoryClient implements Directory {
 function thrownByFetch(error: unknown): unknown {
   const body = (error as { body?: unknown })?.body;
   return body !== null && typeof body === 'object' && 'name' in body ? body : error;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -2,14 +2,7 @@
 // MS-RequestId per logical call, kept across the pipeline's retries (Partner Center's idempotency
 // key), and a new MS-CorrelationId per call; both are reported for the audit trail.
 import type { TokenCredential } from '@azure/core-auth';
-import {
-  createDefaultHttpClient,
-  createHttpHeaders,
-  createPipelineRequest,
-  type HttpClient,
-  type HttpMethods,
-  type Pipeline,
-} from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, type HttpClient, type HttpMethods, type Pipeline } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
 import { z } from 'zod';
@@ -28,8 +21,9 @@ import type {
   PcSubscription,
 } from '../onboarding/ports';
 import { joinUrl, scopeFor } from './clouds';
-import { fromThrown, isKnownPartnerCenterCode, parseRetryAfter, toDomainError, unexpectedResponse, type ServiceFailure } from './errors';
-import { createServicePipeline, parseJsonBody, type RetrySettings } from './pipelines';
+import { isKnownPartnerCenterCode, toDomainError, unexpectedResponse } from './errors';
+import { createServicePipeline, type RetrySettings } from './pipelines';
+import { callService, type ServiceEndpoint } from './serviceCall';
 
 const SERVICE = 'Partner Center' as const;
 /** The Azure plan: product DZH318Z0BPS6, SKU 0001 (docs/reference/partner-center.md §PC-6). Availability ids vary by country. */
@@ -158,22 +152,31 @@ interface PcResponse<T> {
 
 export class PartnerCenterClient implements PartnerCenter {
   readonly canConfirmCustomerAgreement: boolean;
-  private readonly pipeline: Pipeline;
+  private readonly endpoint: ServiceEndpoint;
   /** Checkout must never be re-sent after an ambiguous failure: this pipeline retries throttling only. */
   private readonly throttlingOnlyPipeline: Pipeline;
   private readonly delegatedPipeline?: Pipeline;
-  private readonly httpClient: HttpClient;
 
   constructor(private readonly options: PartnerCenterClientOptions) {
     const scope = scopeFor(options.endpoint);
     const retry = options.retry ?? {};
-    this.pipeline = createServicePipeline(options.credential, scope, retry);
+    this.endpoint = {
+      service: SERVICE,
+      pipeline: createServicePipeline(options.credential, scope, retry),
+      httpClient: options.httpClient ?? createDefaultHttpClient(),
+      timeoutInMs: options.timeoutInMs,
+      report: options.report,
+      logger: options.logger,
+      errorCode: (body) => {
+        const error = errorBodySchema.safeParse(body);
+        return error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
+      },
+    };
     this.throttlingOnlyPipeline = createServicePipeline(options.credential, scope, retry, 'throttling');
     if (options.delegatedCredential) {
       this.delegatedPipeline = createServicePipeline(options.delegatedCredential, delegatedScopeFor(options.endpoint), retry);
     }
     this.canConfirmCustomerAgreement = Boolean(this.delegatedPipeline);
-    this.httpClient = options.httpClient ?? createDefaultHttpClient();
   }
 
   async isDomainAvailable(domain: string, options?: CallOptions): Promise<boolean> {
@@ -268,21 +271,30 @@ export class PartnerCenterClient implements PartnerCenter {
   }
 
   async hasCustomerAgreement(customerTenantId: Guid, options?: CallOptions): Promise<boolean> {
-    const { body } = await this.send(
-      {
-        operation: 'hasCustomerAgreement',
-        method: 'GET',
-        path: `/v1/customers/${customerTenantId}/agreements`,
-        query: { agreementType: MCA },
-        accept: [200],
-        schema: collectionOf(z.object({ type: z.string().optional(), agreementType: z.string().optional() }).passthrough()),
-        // The Agreements API is App+User; app-only is tried when no delegated credential is configured.
-        pipeline: this.delegatedPipeline,
-        subject: `customer ${customerTenantId}`,
-      },
-      options,
-    );
-    return (body?.items.length ?? 0) > 0;
+    const ask = async (pipeline: Pipeline | undefined) => {
+      const { body } = await this.send(
+        {
+          operation: 'hasCustomerAgreement',
+          method: 'GET',
+          path: `/v1/customers/${customerTenantId}/agreements`,
+          query: { agreementType: MCA },
+          accept: [200],
+          schema: collectionOf(z.object({ type: z.string().optional(), agreementType: z.string().optional() }).passthrough()),
+          pipeline,
+          subject: `customer ${customerTenantId}`,
+        },
+        options,
+      );
+      return (body?.items.length ?? 0) > 0;
+    };
+    // The Agreements API is App+User; app-only is tried when no delegated credential is configured,
+    // or when its sign-in is refused (then only the confirmation waits for a renewed token).
+    try {
+      return await ask(this.delegatedPipeline);
+    } catch (error) {
+      if (this.delegatedPipeline && isRefusedDelegatedSignIn(error)) return ask(undefined);
+      throw error;
+    }
   }
 
   async confirmCustomerAgreement(customerTenantId: Guid, contact: PrimaryContact, options?: CallOptions): Promise<void> {
@@ -571,56 +583,29 @@ export class PartnerCenterClient implements PartnerCenter {
   }
 
   private async send<T>(request: PcRequest<T>, options?: CallOptions): Promise<PcResponse<T>> {
-    const msRequestId = request.msRequestId ?? uuidv4();
-    const msCorrelationId = uuidv4();
-    const failure: ServiceFailure = {
-      service: SERVICE,
-      operation: request.operation,
-      requestId: msRequestId,
-      correlationId: msCorrelationId,
-      subject: request.subject,
-    };
-    const pipelineRequest = createPipelineRequest({
-      url: this.url(request.path, request.query),
-      method: request.method,
-      headers: createHttpHeaders({
-        accept: 'application/json',
-        'MS-RequestId': msRequestId,
-        'MS-CorrelationId': msCorrelationId,
-        'X-Locale': 'en-US',
-        ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...request.headers,
-      }),
-      body: request.body !== undefined ? JSON.stringify(request.body) : undefined,
-      abortSignal: options?.abortSignal,
-      timeout: this.options.timeoutInMs ?? 0,
-    });
-    let response;
-    try {
-      // The same request object goes through every retry: the MS-RequestId stays the same.
-      response = await (request.pipeline ?? this.pipeline).sendRequest(this.httpClient, pipelineRequest);
-    } catch (error) {
-      this.record({ operation: request.operation, requestId: msRequestId, correlationId: msCorrelationId });
-      throw fromThrown(error, failure, options?.abortSignal);
-    }
-    const status = response.status;
-    this.record({ operation: request.operation, requestId: msRequestId, correlationId: msCorrelationId, statusCode: status });
-    const json = parseJsonBody(response.bodyAsText ?? undefined);
-    if (!request.accept.includes(status)) {
-      const error = errorBodySchema.safeParse(json);
-      const code = error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
-      this.options.logger?.warn(
-        { operation: request.operation, status, code, msRequestId, msCorrelationId },
-        'Partner Center call failed',
-      );
-      throw toDomainError({ ...failure, statusCode: status, code, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
-    }
-    if (!request.schema || status === 404 || json === undefined) {
+    // One MS-RequestId per logical call (the same on every retry of the pipeline); a new MS-CorrelationId.
+    const ids = { requestId: request.msRequestId ?? uuidv4(), correlationId: uuidv4() };
+    const { status, body } = await callService(
+      this.endpoint,
+      {
+        operation: request.operation,
+        method: request.method,
+        url: this.url(request.path, request.query),
+        headers: { 'MS-RequestId': ids.requestId, 'MS-CorrelationId': ids.correlationId, 'X-Locale': 'en-US', ...request.headers },
+        body: request.body,
+        accept: request.accept,
+        ids,
+        pipeline: request.pipeline,
+        subject: request.subject,
+      },
+      options,
+    );
+    if (!request.schema || status === 404 || body === undefined) {
       return { status, body: undefined };
     }
-    const parsed = request.schema.safeParse(json);
+    const parsed = request.schema.safeParse(body);
     if (!parsed.success) {
-      throw unexpectedResponse({ ...failure, statusCode: status }, parsed.error.issues[0]?.message ?? 'invalid body');
+      throw unexpectedResponse({ service: SERVICE, operation: request.operation, ...ids, statusCode: status }, parsed.error.issues[0]?.message ?? 'invalid body');
     }
     return { status, body: parsed.data };
   }
@@ -629,11 +614,6 @@ export class PartnerCenterClient implements PartnerCenter {
     const url = new URL(joinUrl(this.options.endpoint, path));
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
     return url.toString();
-  }
-
-  private record(call: CallRecord): void {
-    this.options.report?.(call);
-    this.options.logger?.debug(call, 'Partner Center call');
   }
 }
 
@@ -651,6 +631,10 @@ function nextPage<T>(first: PcRequest<CollectionBody<T>>, body: CollectionBody<T
   const uri = new URL(link.uri, 'https://partner-center.invalid');
   const path = /^\/v\d+\//i.test(uri.pathname) ? uri.pathname : `/v1${uri.pathname}`;
   return { ...first, path, query: Object.fromEntries(uri.searchParams), headers };
+}
+
+function isRefusedDelegatedSignIn(error: unknown): boolean {
+  return error instanceof DomainError && error.code === 'DelegatedSignInFailed' && !error.transient;
 }
 
 /** A failure after which the checkout may nonetheless have been processed: look before acting. */

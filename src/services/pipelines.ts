@@ -41,14 +41,3 @@ export function createServicePipeline(
   pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: [scope] }), { phase: 'Sign' });
   return pipeline;
 }
-
-/** JSON body or undefined (empty body, HEAD, or not JSON). */
-export function parseJsonBody(text: string | undefined): unknown {
-  if (!text || !text.trim()) return undefined;
-  try {
-    // Partner Center prefixes some bodies with a byte-order mark.
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch {
-    return undefined;
-  }
-}

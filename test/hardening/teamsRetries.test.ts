@@ -2,7 +2,8 @@
 // (a new message) is not idempotent: it is sent again only after a 429 (Teams did not take it), and
 // never after 412/5xx/408, when it may have landed. An update (PUT of the same activity id) is
 // idempotent: it is retried on 429, 412, 502 and 504, with backoff, honouring Retry-After, and on
-// nothing else. Replies inside a turn follow the post rule.
+// nothing else. Replies inside a turn follow the post rule. All of it happens once, in the connector
+// pipeline's policy: the proactive sender adds no retries of its own.
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { createAdapter } from '../../src/bot/adapter';
@@ -82,7 +83,6 @@ describe('outbound to Teams: what is retried, what is not', () => {
   const connector = new ScriptedConnector();
   let store: BotStore;
   let proactive: Proactive;
-  let pipelineOnly: Proactive;
 
   beforeAll(async () => {
     await connector.start();
@@ -94,12 +94,10 @@ describe('outbound to Teams: what is retried, what is not', () => {
       bot: { id: '28:bot', name: 'CSP Onboarding' },
       user: { id: '29:rita', name: 'Rita' },
     });
-    // Here the proactive layer's own retries are under test: the connector pipeline retries nothing.
-    const adapter = createAdapter({ MicrosoftAppType: 'MultiTenant' }, { connectorRetry: { maxRetries: 0 } });
-    proactive = createProactive({ adapter, appId: '', conversations: store.conversations, logger: captureLogs('warn').logger, retryBaseMs: 20, maxAttempts: 5 });
-    // Here only the connector pipeline retries (every call the adapter makes: replies, posts, updates, rosters).
-    const pipelineAdapter = createAdapter({ MicrosoftAppType: 'MultiTenant' }, { connectorRetry: { maxRetries: 3, retryDelayMs: 20 } });
-    pipelineOnly = createProactive({ adapter: pipelineAdapter, appId: '', conversations: store.conversations, logger: captureLogs('warn').logger, maxAttempts: 1 });
+    // The proactive sender as the approval feature builds it (no retry settings of its own), on an
+    // adapter whose connector policy retries 3 times from a 20 ms backoff.
+    const adapter = createAdapter({ MicrosoftAppType: 'MultiTenant' }, { connectorRetry: { maxRetries: 3, retryDelayMs: 20 } });
+    proactive = createProactive({ adapter, appId: '', conversations: store.conversations, logger: captureLogs('warn').logger });
   });
   afterAll(async () => {
     await store.close();
@@ -111,58 +109,66 @@ describe('outbound to Teams: what is retried, what is not', () => {
   describe('the connector pipeline (botbuilder\'s client, as every turn and proactive send uses it)', () => {
     it('a POST throttled twice with 429: sent again, lands once', async () => {
       connector.answer({ status: 429 }, { status: 429 });
-      await pipelineOnly.post(CHAT, { text: 'hello' });
+      await proactive.post(CHAT, { text: 'hello' });
       expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual(['POST 429', 'POST 429', 'POST 200']);
       expect(connector.landed).toHaveLength(1);
     });
 
     it.each([412, 502, 504, 500, 503, 408])('a POST answered %i (it may have landed): sent once, never twice', async (status) => {
       connector.answer({ status, landed: status >= 500 }, { status: 200 });
-      await expect(pipelineOnly.post(CHAT, { text: `once ${status}` })).rejects.toMatchObject({ statusCode: status });
+      await expect(proactive.post(CHAT, { text: `once ${status}` })).rejects.toMatchObject({ statusCode: status });
       expect(connector.attempts).toHaveLength(1);
       expect(connector.landed.length).toBeLessThanOrEqual(1);
     });
 
     it.each([429, 412, 502, 504])('a PUT answered %i: sent again until it lands', async (status) => {
       connector.answer({ status }, { status });
-      await pipelineOnly.update(CHAT, 'm-1', card);
+      await proactive.update(CHAT, 'm-1', card);
       expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual([`PUT ${status}`, `PUT ${status}`, 'PUT 200']);
     });
 
     it.each([500, 503, 408])('a PUT answered %i: not retried', async (status) => {
       connector.answer({ status });
-      await expect(pipelineOnly.update(CHAT, 'm-1', card)).rejects.toMatchObject({ statusCode: status });
+      await expect(proactive.update(CHAT, 'm-1', card)).rejects.toMatchObject({ statusCode: status });
       expect(connector.attempts).toHaveLength(1);
     });
 
     it('a POST whose connection is reset after it arrived (it may have landed): sent once, never twice', async () => {
       connector.answer({ status: 0, reset: true, landed: true });
-      await expect(pipelineOnly.post(CHAT, { text: 'reset' })).rejects.toMatchObject({ code: 'ECONNRESET' });
+      await expect(proactive.post(CHAT, { text: 'reset' })).rejects.toMatchObject({ code: 'ECONNRESET' });
       expect(connector.attempts).toHaveLength(1);
       expect(connector.landed).toHaveLength(1);
     });
 
     it('a PUT whose connection is reset: sent again (a stale keep-alive socket is the usual cause)', async () => {
       connector.answer({ status: 0, reset: true });
-      await pipelineOnly.update(CHAT, 'm-1', card);
+      await proactive.update(CHAT, 'm-1', card);
       expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual(['PUT 0', 'PUT 200']);
     });
 
     it('429 that never ends: 1 + 3 attempts, Retry-After honoured', async () => {
       connector.answer(...Array.from({ length: 10 }, () => ({ status: 429, retryAfter: '0.2' })));
-      await expect(pipelineOnly.post(CHAT, { text: 'never' })).rejects.toMatchObject({ statusCode: 429 });
+      await expect(proactive.post(CHAT, { text: 'never' })).rejects.toMatchObject({ statusCode: 429 });
       expect(connector.attempts).toHaveLength(4);
       expect(Math.min(...connector.gaps())).toBeGreaterThanOrEqual(190);
       expect(connector.landed).toHaveLength(0);
     });
   });
 
-  describe('a new message (POST) through the proactive sender', () => {
-    it('throttled twice with 429: sent again with backoff, lands once', async () => {
+  describe('one retry per hop: the proactive sender leaves retrying to the connector policy', () => {
+    it('a 429 that never ends costs the policy\'s 1 + 3 attempts, not its square (once 4 × 5 = 20)', async () => {
+      connector.answer(...Array.from({ length: 30 }, () => ({ status: 429, retryAfter: '0' })));
+      await expect(proactive.post(CHAT, { text: 'never' })).rejects.toMatchObject({ statusCode: 429 });
+      expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual(['POST 429', 'POST 429', 'POST 429', 'POST 429']);
+      connector.answer(...Array.from({ length: 30 }, () => ({ status: 429, retryAfter: '0' })));
+      await expect(proactive.update(CHAT, 'm-1', card)).rejects.toMatchObject({ statusCode: 429 });
+      expect(connector.attempts).toHaveLength(4);
+    });
+
+    it('throttled twice with 429: sent again with a growing backoff, lands once', async () => {
       connector.answer({ status: 429 }, { status: 429 });
       const id = await proactive.post(CHAT, { text: 'hello' });
       expect(id).toBeDefined();
-      expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual(['POST 429', 'POST 429', 'POST 200']);
       expect(connector.landed).toHaveLength(1);
       // Backoff: base 20 ms doubling, jitter ×0.5–1.5 → at least 10 ms, then at least 20 ms.
       const [first, second] = connector.gaps();
@@ -170,48 +176,31 @@ describe('outbound to Teams: what is retried, what is not', () => {
       expect(second).toBeGreaterThanOrEqual(19);
     });
 
-    it('Retry-After wins over the backoff', async () => {
+    it('Retry-After wins over the backoff, in seconds or as an HTTP date', async () => {
       connector.answer({ status: 429, retryAfter: '1' });
       await proactive.post(CHAT, { text: 'later' });
       expect(connector.attempts).toHaveLength(2);
       expect(connector.gaps()[0]).toBeGreaterThanOrEqual(950);
+      // An HTTP date has whole seconds: two seconds ahead is at least one second away.
+      connector.answer({ status: 429, retryAfter: new Date(Date.now() + 2000).toUTCString() });
+      await proactive.post(CHAT, { text: 'at a date' });
+      expect(connector.attempts).toHaveLength(2);
+      expect(connector.gaps()[0]).toBeGreaterThanOrEqual(950);
     });
 
-    it.each([412, 502, 504, 500, 503, 408])('answered %i: not sent again (it may have landed), the caller hears of it', async (status) => {
-      connector.answer({ status, landed: status >= 500 });
-      await expect(proactive.post(CHAT, { text: `once ${status}` })).rejects.toMatchObject({ statusCode: status });
-      expect(connector.attempts).toHaveLength(1);
-      expect(connector.landed.length).toBeLessThanOrEqual(1);
-    });
-
-    it('429 that never ends: gives up after 5 attempts', async () => {
-      connector.answer(...Array.from({ length: 10 }, () => ({ status: 429 })));
-      await expect(proactive.post(CHAT, { text: 'never' })).rejects.toMatchObject({ statusCode: 429 });
-      expect(connector.attempts).toHaveLength(5);
-      expect(connector.landed).toHaveLength(0);
-    });
-  });
-
-  describe('an update in place (PUT of the same activity) through the proactive sender', () => {
-    it.each([429, 412, 502, 504])('answered %i: sent again until it lands', async (status) => {
-      connector.answer({ status }, { status });
-      await proactive.update(CHAT, 'm-1', card);
-      expect(connector.attempts.map((a) => `${a.method} ${a.status}`)).toEqual([`PUT ${status}`, `PUT ${status}`, 'PUT 200']);
-      expect(new Set(connector.attempts.map((a) => a.path)).size).toBe(1);
-    });
-
-    it.each([500, 503, 408, 400, 403, 404])('answered %i: not retried', async (status) => {
+    it.each([400, 403, 404])('an update answered %i: not retried, the caller hears of it', async (status) => {
       connector.answer({ status });
       await expect(proactive.update(CHAT, 'm-1', card)).rejects.toMatchObject({ statusCode: status });
       expect(connector.attempts).toHaveLength(1);
     });
 
-    it('the backoff grows between attempts', async () => {
-      connector.answer({ status: 502 }, { status: 502 }, { status: 502 }, { status: 502 });
+    it('an update keeps its activity id, and the backoff grows between attempts', async () => {
+      connector.answer({ status: 502 }, { status: 502 }, { status: 502 });
       await proactive.update(CHAT, 'm-1', card);
-      expect(connector.attempts).toHaveLength(5);
-      // 20·2^(n-1) ms × 0.5–1.5: the four waits sum to at least 10+20+40+80 ms.
-      expect(connector.gaps().reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(145);
+      expect(connector.attempts.map((a) => a.status)).toEqual([502, 502, 502, 200]);
+      expect(new Set(connector.attempts.map((a) => a.path)).size).toBe(1);
+      // 20·2^n ms × 0.5–1.5: the three waits sum to at least 10+20+40 ms.
+      expect(connector.gaps().reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(68);
     });
   });
 

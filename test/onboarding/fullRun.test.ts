@@ -140,6 +140,39 @@ describe('the onboarding run on the simulated cloud', () => {
     expect((await store.requests.get(request.id))!.value.status).toBe('succeeded');
   });
 
+  it('a refused delegated sign-in pauses the run with the reason and how to renew it (no secret), and Continue after a hand confirmation finishes it', async () => {
+    const revoked = 'sandbox-rt.revoked-and-secret';
+    startRunner({ PARTNER_CENTER_REFRESH_TOKEN: revoked });
+    const checkoutsBefore = sandbox.state.counts().checkouts;
+    const request = newCustomerRequest(sandbox);
+    await approve(request);
+    runner.schedule(request.id);
+    await runner.idle();
+    const paused = (await store.requests.get(request.id))!;
+    expect(paused.value.status).toBe('paused');
+    const step = paused.value.steps.find((s) => s.name === 'customer-agreement')!;
+    expect(step.status).toBe('waiting');
+    expect(step.detail).toContain('The delegated Partner Center sign-in has expired or was revoked.');
+    expect(step.detail).toMatch(/consents again with an MFA sign-in .* PARTNER_CENTER_REFRESH_TOKEN and restarts the bot/);
+    expect(step.detail).toMatch(/confirm the agreement in Partner Center .* then click Continue/);
+    expect(sandbox.state.counts().checkouts).toBe(checkoutsBefore);
+    const trail = await store.audit.list(request.id);
+    expect(trail.map((e) => e.action)).toEqual(expect.arrayContaining(['agreement-sign-in-refused', 'run-paused']));
+    expect(trail.map((e) => e.action)).not.toContain('step-failed');
+    expect(JSON.stringify(paused.value) + JSON.stringify(trail)).not.toContain(revoked);
+
+    // An operator confirms by hand; Continue checks it app-only (the delegated sign-in still fails) and goes on.
+    await sandboxCloud(sandboxConfig(sandbox)).partnerCenter.confirmCustomerAgreement(paused.value.results.customerTenantId!, {
+      firstName: 'Tess',
+      lastName: 'Admin',
+      email: 'tess@example.com',
+    });
+    await store.requests.replace({ ...paused.value, status: 'running' }, paused.etag);
+    runner.schedule(request.id);
+    await runner.idle();
+    expect((await store.requests.get(request.id))!.value.status).toBe('succeeded');
+  });
+
   it('a permanent failure stops the run with the step, the cause and the next step; fixing it and retrying completes', async () => {
     startRunner();
     const request = newCustomerRequest(sandbox, { registration: (await import('../../src/onboarding/model')).parseRegistrationId(sandbox.registrations.notApproved) });

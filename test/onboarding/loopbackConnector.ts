@@ -16,8 +16,8 @@ export interface LoopbackConnector {
   serviceUrl: string;
   sent: SentActivity[];
   roster: Array<{ id: string; aadObjectId: string; name: string }>;
-  /** Answer the next `count` calls with this status (Teams' throttling) before behaving again. */
-  failNext(status: number, count: number): void;
+  /** Answer the next `count` calls (of `method`, default any but GET) with this status (Teams' throttling) before behaving again. */
+  failNext(status: number, count: number, options?: { method?: 'POST' | 'PUT'; retryAfterSeconds?: number }): void;
   waitFor(predicate: (sent: SentActivity[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -25,7 +25,7 @@ export interface LoopbackConnector {
 export async function startLoopbackConnector(): Promise<LoopbackConnector> {
   const sent: SentActivity[] = [];
   let nextId = 1;
-  let failures: { status: number; count: number } | undefined;
+  let failures: { status: number; count: number; method?: string; retryAfterSeconds?: number } | undefined;
   const connector: Partial<LoopbackConnector> = { sent, roster: [] };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -35,13 +35,14 @@ export async function startLoopbackConnector(): Promise<LoopbackConnector> {
       const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
       // v3 / conversations / {id} / activities [/ {activityId}] | pagedmembers
       const conversationId = parts[2] ?? '';
-      const reply = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
+      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(body));
       };
-      if (failures && failures.count > 0 && req.method !== 'GET') {
+      if (failures && failures.count > 0 && req.method !== 'GET' && (!failures.method || failures.method === req.method)) {
         failures.count -= 1;
-        return reply(failures.status, { error: { code: 'Throttled', message: 'slow down' } });
+        const retryAfter = failures.retryAfterSeconds !== undefined ? { 'retry-after': String(failures.retryAfterSeconds) } : undefined;
+        return reply(failures.status, { error: { code: 'Throttled', message: 'slow down' } }, retryAfter);
       }
       if (req.method === 'GET' && parts[3] === 'pagedmembers') {
         return reply(200, { members: connector.roster!.map((m) => ({ ...m, userPrincipalName: `${m.name}@example.com` })) });
@@ -63,8 +64,8 @@ export async function startLoopbackConnector(): Promise<LoopbackConnector> {
   const port = (server.address() as AddressInfo).port;
   return Object.assign(connector, {
     serviceUrl: `http://127.0.0.1:${port}/`,
-    failNext(status: number, count: number) {
-      failures = { status, count };
+    failNext(status: number, count: number, options: { method?: 'POST' | 'PUT'; retryAfterSeconds?: number } = {}) {
+      failures = { status, count, ...options };
     },
     async waitFor(predicate: (s: SentActivity[]) => boolean, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;

@@ -332,7 +332,7 @@ describe('timeouts and sign-in', () => {
     const error = (await delegated.partnerCenter
       .confirmCustomerAgreement(customer, { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' })
       .catch((e: unknown) => e)) as DomainError;
-    expect(error).toMatchObject({ code: 'invalid_grant', transient: false, message: 'The delegated Partner Center sign-in has expired or was revoked.' });
+    expect(error).toMatchObject({ code: 'DelegatedSignInFailed', transient: false, message: 'The delegated Partner Center sign-in has expired or was revoked.' });
     expect(error.nextStep).toMatch(/PARTNER_CENTER_REFRESH_TOKEN/);
     expect(JSON.stringify(error.toInfo()) + error.message).not.toContain(refused);
   });

@@ -62,16 +62,37 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
   });
   const lifecycle = createRequestLifecycle({ requests: store.requests, audit: store.audit, leases: store.leases, policy, notifier, runs: runner, logger });
 
+  // What Teams or the directory would not take the first time: approval cards never posted (a 429
+  // burst, a Graph 503 while rendering, the bot not yet installed) and card updates that failed. One
+  // pass at start-up, then every lease period (LEASE_SECONDS), like the runner's sweep for runs.
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
+  const sweepCards = () => {
+    sweeping ??= (async () => {
+      try {
+        await lifecycle.postMissingApprovals();
+        await notifier.retryFailedUpdates();
+      } catch (e) {
+        logger.warn({ err: (e as Error).message }, 'could not post the missing approval cards');
+      }
+    })().finally(() => (sweeping = undefined));
+    return sweeping;
+  };
+
   const runnerService: BackgroundService = {
     name: 'onboarding-runner',
     async start() {
       if (!policy.configured) logger.warn({}, NO_APPROVERS_MESSAGE);
       if (config.ALLOW_SELF_APPROVAL) logger.warn({}, 'ALLOW_SELF_APPROVAL=true: requesters may approve their own requests (demo setting; never in production)');
       await runner.start();
-      lifecycle.postMissingApprovals().catch((e) => logger.warn({ err: (e as Error).message }, 'could not post the missing approval cards'));
+      void sweepCards();
+      sweepTimer = setInterval(() => void sweepCards(), Math.max(1000, config.LEASE_SECONDS * 1000));
+      sweepTimer.unref();
     },
     async stop() {
+      clearInterval(sweepTimer);
       await runner.stop();
+      await sweeping;
       await notifier.idle();
     },
   };

@@ -17,7 +17,10 @@ export interface RequestLifecycle {
   decide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', reason?: string): Promise<TransitionResult>;
   /** Could this actor decide now? Writes nothing but the audit entry of a refusal (e.g. before asking for a reject reason). */
   mayDecide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected'): Promise<TransitionResult>;
-  /** Posts the approval card of every pending request that has none (the bot stopped between storing and posting). */
+  /**
+   * Posts the approval card of every pending request that has none: the bot stopped between storing
+   * and posting, or Teams or the directory failed when it tried. Run at start-up and periodically.
+   */
   postMissingApprovals(): Promise<void>;
   /** Before the run starts (requester or approver). A failed run is abandoned instead (approvers). */
   cancel(id: RequestId, actor: Actor): Promise<TransitionResult>;
@@ -37,8 +40,8 @@ export interface RequestLifecycleDeps {
   now?: () => Date;
   logger?: { warn(obj: object, msg: string): void };
   /**
-   * Several instances start at once (App Service scale-out, a restart of all): each looks for
-   * requests whose approval card was never posted. A lease per request lets one of them post it.
+   * Several instances look for requests whose approval card was never posted (at start-up and
+   * periodically), while one may be posting it at submit. A lease per request lets one of them post it.
    */
   leases?: LeaseStore;
 }
@@ -136,13 +139,16 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
   return {
     async submitted(request) {
       await audit(request, { aadObjectId: request.requester.aadObjectId, teamsUserId: request.requester.teamsUserId, name: request.requester.name, conversationId: request.conversationId }, 'submitted', `Request ${request.id} submitted for approval.`);
-      const posting = await deps.notifier.approvalRequested(request);
-      if (!posting) {
-        await audit(request, 'bot', 'approval-unreachable', 'No approver could be reached: the approval card was not posted anywhere.');
-        return;
-      }
-      await recordApprovalCard(request.id, posting.card, posting.copies);
-      await audit(request, 'bot', 'approval-requested', `Approval card posted to ${posting.card.conversationId}${posting.copies.length ? ` and ${posting.copies.length} more chat(s)` : ''}.`);
+      // The sweep may have found it already (it lists every pending request without a card).
+      await withApprovalPostClaim(request.id, async () => {
+        const posting = await deps.notifier.approvalRequested(request);
+        if (!posting) {
+          await audit(request, 'bot', 'approval-unreachable', 'No approver could be reached: the approval card was not posted anywhere. The bot tries again periodically.');
+          return;
+        }
+        await recordApprovalCard(request.id, posting.card, posting.copies);
+        await audit(request, 'bot', 'approval-requested', `Approval card posted to ${posting.card.conversationId}${posting.copies.length ? ` and ${posting.copies.length} more chat(s)` : ''}.`);
+      });
     },
 
     decide(id, actor, outcome, reason) {
@@ -177,17 +183,17 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     },
 
     async postMissingApprovals() {
-      const owner = `approvals-${randomUUID()}`;
       for (const listed of await deps.requests.list({ status: ['pending_approval'] })) {
         if (listed.value.approvalCard) continue;
-        if (deps.leases && !(await deps.leases.acquire(`approval-post:${listed.value.id}`, owner, APPROVAL_POST_LEASE_MS))) continue;
-        // Another instance may have posted it between our listing and our claim.
-        const value = (await deps.requests.get(listed.value.id))?.value;
-        if (!value || value.status !== 'pending_approval' || value.approvalCard) continue;
-        const posting = await deps.notifier.approvalRequested(value);
-        if (!posting) continue;
-        await recordApprovalCard(value.id, posting.card, posting.copies);
-        await audit(value, 'bot', 'approval-requested', `Approval card posted to ${posting.card.conversationId} (after a restart).`);
+        await withApprovalPostClaim(listed.value.id, async () => {
+          // Another instance may have posted it between our listing and our claim.
+          const value = (await deps.requests.get(listed.value.id))?.value;
+          if (!value || value.status !== 'pending_approval' || value.approvalCard) return;
+          const posting = await deps.notifier.approvalRequested(value);
+          if (!posting) return;
+          await recordApprovalCard(value.id, posting.card, posting.copies);
+          await audit(value, 'bot', 'approval-requested', `Approval card posted to ${posting.card.conversationId} (late: it could not be posted at submit).`);
+        });
       }
     },
 
@@ -243,6 +249,22 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       });
     },
   };
+
+  /**
+   * Runs `post` holding the request's approval-post lease, so a sweep and a submit (or two
+   * instances' sweeps) never post the same card twice; skipped when another holds it. Released
+   * afterwards, so the next sweep can try again at once when this attempt failed.
+   */
+  async function withApprovalPostClaim(id: RequestId, post: () => Promise<void>): Promise<void> {
+    const name = `approval-post:${id}`;
+    const owner = `approvals-${randomUUID()}`;
+    if (deps.leases && !(await deps.leases.acquire(name, owner, APPROVAL_POST_LEASE_MS))) return;
+    try {
+      await post();
+    } finally {
+      await deps.leases?.release(name, owner).catch(() => undefined);
+    }
+  }
 
   async function recordApprovalCard(id: RequestId, card: OnboardingRequest['approvalCard'], copies: OnboardingRequest['approvalCopies']) {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {

@@ -1,6 +1,7 @@
 // Step 3: the Microsoft Customer Agreement, a prerequisite of the Azure plan. The bot confirms it
-// when a delegated Partner Center credential is configured; otherwise the run pauses until an
-// operator confirms it in Partner Center and an approver clicks Continue.
+// when a delegated Partner Center credential is configured and its sign-in works; otherwise the run
+// pauses until an operator confirms it in Partner Center and an approver clicks Continue.
+import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
 import type { StepContext, StepOutcome } from './step';
 
@@ -16,7 +17,17 @@ export async function customerAgreement(ctx: StepContext): Promise<StepOutcome> 
     return { status: 'done', detail: 'The customer agreement was already confirmed in Partner Center.', results: { agreementConfirmed: true } };
   }
   if (pc.canConfirmCustomerAgreement && customer.kind === 'new') {
-    await pc.confirmCustomerAgreement(customerTenantId, customer.contact, { abortSignal: ctx.signal });
+    try {
+      await pc.confirmCustomerAgreement(customerTenantId, customer.contact, { abortSignal: ctx.signal });
+    } catch (error) {
+      // An expired or revoked delegated sign-in is not the run's failure: a person can confirm by hand.
+      if (!(error instanceof DomainError && error.code === 'DelegatedSignInFailed' && !error.transient)) throw error;
+      await ctx.audit('agreement-sign-in-refused', `${error.message} The run waits for the agreement to be confirmed by hand.`, { customerTenantId, code: error.code, statusCode: error.statusCode });
+      return {
+        status: 'paused',
+        detail: `Waiting for the Microsoft Customer Agreement. ${error.message} To renew it, an administrator consents again with an MFA sign-in (Secure Application Model), sets the new refresh token as PARTNER_CENTER_REFRESH_TOKEN and restarts the bot. Meanwhile confirm the agreement in Partner Center (Customers → ${customer.companyName} → Account → Microsoft Customer Agreement), then click Continue.`,
+      };
+    }
     await ctx.audit('agreement-confirmed', `Confirmed the Microsoft Customer Agreement for ${customer.companyName} with contact ${customer.contact.email}.`, { customerTenantId });
     return { status: 'done', detail: `Confirmed the Microsoft Customer Agreement (contact ${customer.contact.email}).`, results: { agreementConfirmed: true } };
   }
