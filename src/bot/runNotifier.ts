@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
 import type { CardRef, OnboardingRequest } from '../onboarding/model';
 import type { ApprovalPosting, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
-import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/run/steps/checkRegistration';
+import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
 import type { ConversationReferenceStore } from '../store/types';
 import type { Proactive } from './proactive';
 import { type CardSettings, requestCard } from '../cards/requestCards';
@@ -43,7 +43,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   const latest = new Map<string, OnboardingRequest>();
 
   async function cardSettings(request: OnboardingRequest): Promise<CardSettings> {
-    const refused = await options.facts.get<UnapprovedRegistrationFact>(unapprovedRegistrationKey(request.registration.resourceId));
+    const refused = await unapprovedRegistration(options.facts, request.registration);
     const warnings = refused
       ? `Azure refused registration ${request.registration.name} as not approved for multi-tenant billing on ${refused.date.slice(0, 10)}; the mapping step may fail again.`
       : undefined;

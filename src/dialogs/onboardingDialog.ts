@@ -294,7 +294,7 @@ export class OnboardingDialog extends ComponentDialog {
     const ref = this.deps.cloud.registrations.allowed.find((r) => r.resourceId.toLowerCase() === id);
     if (!ref) return withCardError(draft, 'That registration is not one this bot may change: choose one of those listed.');
     const standing = await registrationStanding(ref, this.sources);
-    if (!standing.eligible) return withCardError(draft, `${ref.name}: ${standing.reason}`);
+    if (!standing.eligible) return withCardError(draft, standing.reason);
     const next = { ...draft, registration: { ref, billingModel: standing.billingModel } };
     return goTo(next, nextMissingStep(next));
   }

@@ -102,7 +102,7 @@ describe('onboarding a new customer with an Azure plan', () => {
     expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
     const registrationTexts = texts(registration).join('\n');
     expect(registrationTexts).toContain('azurestack-payg-east');
-    expect(registrationTexts).toContain('Cannot take tenants (Capacity billing: disconnected deployments bill the CSP).');
+    expect(registrationTexts).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants.');
     // A Capacity registration offers no button; the others do.
     expect(buttonTitles(registration)).toEqual(
       expect.arrayContaining(['Use azurestack-payg-east', 'Use azurestack-payg-west', 'Use azurestack-payg-south']),
@@ -342,7 +342,7 @@ describe('bad input comes back on the same card, values kept, the error beside t
     expect(texts(notOurs)).toContain('That registration is not one this bot may change: choose one of those listed.');
     const capacityCard = JSON.parse(JSON.stringify(registration).replace(/registrations\/azurestack-payg-east"/g, 'registrations/azurestack-capacity-north"')) as Card;
     const capacity = await alex.click(capacityCard, 'Use azurestack-payg-east');
-    expect(texts(capacity)).toContain('azurestack-capacity-north: Cannot take tenants (Capacity billing: disconnected deployments bill the CSP).');
+    expect(texts(capacity)).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants.');
     expect(title(capacity)).toBe('Onboard a customer: Azure Stack Hub registration');
   });
 

@@ -6,6 +6,7 @@
 import type { Guid, RegistrationRef } from '../model';
 import type { CallOptions, Cloud, CustomerSummary } from '../ports';
 import { explain, forEachLimited, type RegistrationProblem, type TenantDirectory, type TenantRow } from './tenantDirectory';
+import { tenantBilling } from '../rules/registrationBilling';
 
 export type FindingKind = 'unmapped' | 'inactive-subscription' | 'customer-gone' | 'partially-mapped';
 
@@ -168,7 +169,7 @@ async function billableRegistrations(
       }),
     ),
   );
-  return infos.filter((i) => i !== undefined && i.billingModel.toLowerCase() !== 'capacity').map((i) => i!.ref);
+  return infos.filter((i) => i !== undefined && tenantBilling(i.ref.name, i.billingModel).takesTenants).map((i) => i!.ref);
 }
 
 function finding(m: TenantRow, kind: FindingKind, action: Finding['action']): Omit<Finding, 'detail'> {

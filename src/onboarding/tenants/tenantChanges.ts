@@ -7,6 +7,7 @@ import { guidSchema, type Guid, type OnboardingRequest, type Person, type Regist
 import { ConcurrencyError, type CallOptions, type Cloud, type CustomerSummary, type RequestStore } from '../ports';
 import { newRequestId } from '../requests/requestIds';
 import { clip, explain, parseTenantQuery, selectRegistration } from './tenantDirectory';
+import { tenantBilling } from '../rules/registrationBilling';
 
 export const REMOVE_USAGE = 'remove tenant <subscription id> [on <registration>]';
 export const REMAP_USAGE = 'remap <subscription id> to <tenant id or domain> [on <registration>]';
@@ -92,9 +93,8 @@ export async function planRemap(deps: TenantChangeDependencies, input: RemapInpu
   const { registration, mapping } = located;
   const subscription = input.azureSubscriptionId;
   const info = await deps.cloud.registrations.getRegistration(registration, options);
-  if (info.billingModel.toLowerCase() === 'capacity') {
-    return { ok: false, message: `${registration.name} uses the Capacity billing model (a disconnected deployment): it cannot bill usage to customers, so no tenant can be mapped there. Nothing was changed.` };
-  }
+  const billing = tenantBilling(registration.name, info.billingModel);
+  if (!billing.takesTenants) return { ok: false, message: `${billing.reason} No tenant can be mapped there. Nothing was changed.` };
   if (mapping?.customerTenantId === customer.customerTenantId) {
     return { ok: false, message: `Subscription ${subscription} is already mapped to ${customer.companyName} (${customer.customerTenantId}) on ${registration.name}. Nothing to change.` };
   }
