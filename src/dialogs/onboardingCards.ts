@@ -14,7 +14,7 @@ import type { AdaptiveCard } from '../cards/render';
 import { isDomainError } from '../onboarding/errors';
 import type { Guid, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
 import { ACCESS_FIELDS, BILLING_FIELDS, COMPANY_FIELDS, CUSTOMER_SEARCH_FIELDS, SUBSCRIPTION_FIELDS } from '../cards/onboardingFields';
-import { COUNTRIES, CULTURES, LANGUAGES } from './onboardingInput';
+import { COUNTRIES, CULTURES, LANGUAGES } from '../onboarding/rules/customerProfile';
 import type { Cloud } from '../onboarding/ports';
 import { tenantBilling } from '../onboarding/rules/registrationBilling';
 import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
