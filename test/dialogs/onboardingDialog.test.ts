@@ -323,7 +323,7 @@ describe('bad input comes back on the same card, values kept, the error beside t
     const unknown = await alex.click(notGuid, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: stranger });
     expect(title(unknown)).toBe('Onboard a customer: subscription for Fabrikam');
     expect(errorBeside(unknown, 'azureSubscriptionId')).toBe(
-      `${stranger} is not one of Fabrikam's Azure subscriptions in Partner Center (checked 1 subscription(s): 1 Azure plan with 1 Azure subscription(s)). Check the id, or choose Buy an Azure plan.`,
+      `${stranger} is not one of Fabrikam's Azure subscriptions in Partner Center (checked 1 Azure subscription(s)). Check the id, or choose Buy an Azure plan.`,
     );
     expect(inputValues(unknown)).toEqual({ subscriptionKind: 'existing', azureSubscriptionId: stranger });
 

@@ -8,6 +8,7 @@ import { ConcurrencyError, type CallOptions, type Cloud, type CustomerSummary, t
 import { newRequestId } from '../requests/requestIds';
 import { clip, explain, parseTenantQuery, selectRegistration } from './tenantDirectory';
 import { tenantBilling } from '../rules/registrationBilling';
+import { customerAzureSubscriptions, subscriptionStanding } from '../rules/customerSubscriptions';
 
 export const REMOVE_USAGE = 'remove tenant <subscription id> [on <registration>]';
 export const REMAP_USAGE = 'remap <subscription id> to <tenant id or domain> [on <registration>]';
@@ -98,11 +99,12 @@ export async function planRemap(deps: TenantChangeDependencies, input: RemapInpu
   if (mapping?.customerTenantId === customer.customerTenantId) {
     return { ok: false, message: `Subscription ${subscription} is already mapped to ${customer.companyName} (${customer.customerTenantId}) on ${registration.name}. Nothing to change.` };
   }
-  const owned = await isCustomersActiveSubscription(deps, customer.customerTenantId, subscription, options);
-  if (!owned) {
+  const standing = subscriptionStanding(await customerAzureSubscriptions(deps.cloud.partnerCenter, customer.customerTenantId, options), subscription);
+  if (standing.kind !== 'active') {
+    const state = standing.kind === 'inactive' ? ` (it is ${standing.subscription.status})` : '';
     return {
       ok: false,
-      message: `Subscription ${subscription} is not an active Azure subscription of ${customer.companyName} in Partner Center, so Azure would refuse the mapping. Check the subscription id (the Azure subscription, not the Partner Center one). Nothing was changed.`,
+      message: `Subscription ${subscription} is not an active Azure subscription of ${customer.companyName} in Partner Center${state}, so Azure would refuse the mapping. Check the subscription id (the Azure subscription, not the Partner Center one). Nothing was changed.`,
     };
   }
   const mappings = await deps.cloud.registrations.listMappings(registration, options);
@@ -193,20 +195,6 @@ async function findCustomer(deps: TenantChangeDependencies, tenant: string, opti
   if (query.kind === 'id') return deps.cloud.partnerCenter.getCustomer(query.id, options);
   if (query.kind === 'domain') return deps.cloud.partnerCenter.findCustomerByDomain(query.domain, options);
   return undefined;
-}
-
-/** Is the Azure subscription one of the customer's active ones (under the Azure plan, or a legacy subscription with the same id)? */
-async function isCustomersActiveSubscription(deps: TenantChangeDependencies, tenant: Guid, subscription: Guid, options?: CallOptions): Promise<boolean> {
-  const pc = deps.cloud.partnerCenter;
-  for (const s of await pc.listSubscriptions(tenant, options)) {
-    if (!s.isAzurePlan) {
-      if (s.id.toLowerCase() === subscription && s.status === 'active') return true;
-      continue;
-    }
-    const entitlements = await pc.listAzureEntitlements(tenant, s.id, options);
-    if (entitlements.some((e) => e.azureSubscriptionId === subscription && e.status === 'active')) return true;
-  }
-  return false;
 }
 
 function customerChoice(tenant: Guid, customer: CustomerSummary | undefined): OnboardingRequest['customer'] {
