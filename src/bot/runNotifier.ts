@@ -22,7 +22,6 @@ export interface TeamsRunNotifierOptions {
   approverIds: readonly string[];
   /** APPROVAL_CHANNEL_ID; empty = where the request was made (or each approver's 1:1 chat). */
   approvalChannelId?: string;
-  allowSelfApproval: boolean;
   cardSettings: Omit<CardSettings, 'warnings'>;
   logger: Logger;
 }
@@ -63,8 +62,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     for (const member of roster) {
       if (!member.aadObjectId) continue;
       seen.add(member.aadObjectId.toLowerCase());
-      const selfOnly = !options.allowSelfApproval && member.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
-      if (!selfOnly && (await policy.isApprover(member.aadObjectId))) ids.push(member.teamsUserId);
+      if (await policy.mayApprove(request, member.aadObjectId)) ids.push(member.teamsUserId);
     }
     const unresolved = options.approverIds.some((id) => !seen.has(id.toLowerCase()));
     if (unresolved || ids.length === 0 || ids.length > MAX_REFRESH_USERS) return undefined;
@@ -97,8 +95,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
       if (ref.conversation?.conversationType !== 'personal') continue;
       if (ref.conversation.tenantId && ref.conversation.tenantId.toLowerCase() !== request.teamsTenantId.toLowerCase()) continue;
       const user = ref.user?.aadObjectId?.toLowerCase();
-      if (!user || (!options.allowSelfApproval && user === request.requester.aadObjectId.toLowerCase())) continue;
-      if (await policy.isApprover(user)) targets.push(conversationId);
+      if (await policy.mayApprove(request, user)) targets.push(conversationId);
     }
     return targets;
   }
