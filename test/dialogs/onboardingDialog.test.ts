@@ -3,6 +3,7 @@
 // simulated cloud answer.
 import type { OnboardingRequest } from '../../src/onboarding/model';
 import { REQUEST_ID_PATTERN } from '../../src/onboarding/model';
+import { recordUnapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
 import {
   ALEX,
   MEGAN,
@@ -327,6 +328,16 @@ describe('bad input comes back on the same card, values kept, the error beside t
     );
     expect(inputValues(unknown)).toEqual({ subscriptionKind: 'existing', azureSubscriptionId: stranger });
 
+    // One of theirs, but disabled in Partner Center: refused now (the dialog used to accept any status).
+    const tailwind = world.sandbox.seedCustomer({ companyName: 'Tailwind', domain: 'tailwind.onmicrosoft.com', azurePlan: 'active' });
+    world.sandbox.state.entitlements[tailwind.azureSubscriptionId!].status = 'disabled';
+    await alex.say('cancel');
+    const tailwindSubscription = await existingCustomerUpToSubscription(alex, 'Tailwind');
+    const disabled = await alex.click(tailwindSubscription, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: tailwind.azureSubscriptionId! });
+    expect(errorBeside(disabled, 'azureSubscriptionId')).toBe(
+      `${tailwind.azureSubscriptionId} is one of Tailwind's Azure subscriptions, but Partner Center says it is disabled: only an active one can be billed to the customer. Use an active one, or choose Buy an Azure plan.`,
+    );
+
     await alex.say('cancel');
     const fresh = await newCustomerUpToSubscription(alex, { companyName: 'Fresh Co', domainPrefix: 'freshco' });
     const forged = await alex.click(fresh, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: stranger });
@@ -347,7 +358,7 @@ describe('bad input comes back on the same card, values kept, the error beside t
   });
 
   it('registration: one an earlier run saw refused as unapproved shows the reason and date; approval is never claimed otherwise', async () => {
-    await world.store.facts.set(`registration-unapproved:${world.sandbox.registrations.notApproved}`, { date: '2026-11-20T10:00:00.000Z', requestId: 'ONB-AAAA' });
+    await recordUnapprovedRegistration(world.store.facts, { resourceId: world.sandbox.registrations.notApproved }, { date: '2026-11-20T10:00:00.000Z', requestId: 'ONB-AAAA' });
     const subscription = await newCustomerUpToSubscription(alex);
     const registration = await alex.click(subscription, 'Next');
     const all = texts(registration);
