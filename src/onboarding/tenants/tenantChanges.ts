@@ -9,6 +9,7 @@ import { newRequestId } from '../requests/requestIds';
 import { clip, explain, parseTenantQuery, selectRegistration } from './tenantDirectory';
 import { tenantBilling } from '../rules/registrationBilling';
 import { customerAzureSubscriptions, subscriptionStanding } from '../rules/customerSubscriptions';
+import { mappingDecision } from '../rules/tenantMapping';
 
 export const REMOVE_USAGE = 'remove tenant <subscription id> [on <registration>]';
 export const REMAP_USAGE = 'remap <subscription id> to <tenant id or domain> [on <registration>]';
@@ -91,12 +92,14 @@ export async function planRemap(deps: TenantChangeDependencies, input: RemapInpu
   }
   const located = await locate(deps, input, options, customer.customerTenantId);
   if (!located.ok) return located;
-  const { registration, mapping } = located;
+  const { registration } = located;
   const subscription = input.azureSubscriptionId;
   const info = await deps.cloud.registrations.getRegistration(registration, options);
   const billing = tenantBilling(registration.name, info.billingModel);
   if (!billing.takesTenants) return { ok: false, message: `${billing.reason} No tenant can be mapped there. Nothing was changed.` };
-  if (mapping?.customerTenantId === customer.customerTenantId) {
+  const wanted = { azureSubscriptionId: subscription, customerTenantId: customer.customerTenantId };
+  const decision = mappingDecision(await deps.cloud.registrations.listMappings(registration, options), wanted);
+  if (decision.kind === 'mapped') {
     return { ok: false, message: `Subscription ${subscription} is already mapped to ${customer.companyName} (${customer.customerTenantId}) on ${registration.name}. Nothing to change.` };
   }
   const standing = subscriptionStanding(await customerAzureSubscriptions(deps.cloud.partnerCenter, customer.customerTenantId, options), subscription);
@@ -107,14 +110,14 @@ export async function planRemap(deps: TenantChangeDependencies, input: RemapInpu
       message: `Subscription ${subscription} is not an active Azure subscription of ${customer.companyName} in Partner Center${state}, so Azure would refuse the mapping. Check the subscription id (the Azure subscription, not the Partner Center one). Nothing was changed.`,
     };
   }
-  const mappings = await deps.cloud.registrations.listMappings(registration, options);
-  const tenantElsewhere = mappings.find((m) => m.customerTenantId === customer.customerTenantId && m.azureSubscriptionId !== subscription);
+  // What the PUT will overwrite, for the approver to see; the run overwrites exactly that or stops.
+  const { subscriptionTenant, tenantSubscription } = decision.kind === 'put' ? decision.overwrites : decision.now;
   return {
     ok: true,
     kind: 'remap',
     request: baseRequest('remap', origin, registration, customerChoice(customer.customerTenantId, customer), subscription, {
-      target: { azureSubscriptionId: subscription, customerTenantId: mapping?.customerTenantId },
-      results: tenantElsewhere ? { previousMapping: { azureSubscriptionId: tenantElsewhere.azureSubscriptionId, customerTenantId: customer.customerTenantId } } : {},
+      target: { azureSubscriptionId: subscription, customerTenantId: subscriptionTenant },
+      results: tenantSubscription ? { previousMapping: { azureSubscriptionId: tenantSubscription, customerTenantId: customer.customerTenantId } } : {},
     }),
   };
 }
