@@ -71,6 +71,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     name: 'onboarding-runner',
     async start() {
       if (!policy.configured) logger.warn({}, NO_APPROVERS_MESSAGE);
+      if (!policy.operatorsRestricted) logger.warn({}, 'OPERATOR_IDS and OPERATOR_GROUP_ID are not set: everyone in an allowed tenant is an operator (demo setting)');
       if (config.ALLOW_SELF_APPROVAL) logger.warn({}, 'ALLOW_SELF_APPROVAL=true: requesters may approve their own requests (demo setting; never in production)');
       await runner.start();
       lifecycle.postMissingApprovals().catch((e) => logger.warn({ err: (e as Error).message }, 'could not post the missing approval cards'));
