@@ -66,7 +66,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const { commands, cardActions, services, approvals } = buildFeatures(deps);
 
-  const bot = new CspBot({ commands, cardActions, store, conversationState, userState, logger, config, cloud });
+  const bot = new CspBot({ commands, cardActions, store, conversationState, userState, logger, config, cloud, policy: approvals.policy });
   let closing = false;
   const server = createBotServer({ adapter, bot, logger, isReady: () => !closing && store.isOpen() });
   let started = false;

@@ -141,6 +141,10 @@ const schema = z
     APPROVER_GROUP_ID: optionalGuid,
     ALLOW_SELF_APPROVAL: bool(false),
 
+    // Who may operate (onboard, tenants, re-map, remove, reconcile). Neither set: everyone (the local demo).
+    OPERATOR_IDS: list(guid, 'Entra object id GUIDs'),
+    OPERATOR_GROUP_ID: optionalGuid,
+
     // The durable run.
     POLL_INTERVAL_SECONDS: int(5, 0, 3600),
     POLL_MAX_INTERVAL_SECONDS: int(120, 0, 86400),

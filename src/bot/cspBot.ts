@@ -1,6 +1,7 @@
 // The Teams bot: tenant allow-list, @mention removal, routing of typed commands and card actions
-// to their handlers, the help card, and conversation references for proactive posts. Features
-// live in the handlers (./handlers.ts); this class only routes.
+// to their handlers (asking the policy first when a handler is for operators only), the help card,
+// and conversation references for proactive posts. Features live in the handlers (./handlers.ts);
+// this class only routes.
 import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
@@ -16,8 +17,9 @@ import { helpCommandFromUsage, renderHelpCard, type HelpCommand } from '../cards
 import { cardAttachment, type AdaptiveCard } from '../cards/render';
 import type { Logger } from '../logger';
 import type { Cloud } from '../onboarding/ports';
+import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
 import type { BotStore } from '../store/types';
-import type { CardActionHandler, CommandHandler } from './handlers';
+import type { CardActionHandler, CommandHandler, HandlerRequirement } from './handlers';
 import { isStateConflict } from './concurrentState';
 import { TurnQueue } from './turnQueue';
 import { activityTenantId, attachTurnLogger } from './turnLogger';
@@ -31,6 +33,8 @@ export interface CspBotOptions {
   logger: Logger;
   config: Pick<Config, 'ALLOWED_TENANT_IDS'>;
   cloud: Pick<Cloud, 'simulated'>;
+  /** Who may use the handlers that declare `requires: 'operator'` (app.ts passes the approval policy; absent: everyone). */
+  policy?: Pick<ApprovalPolicy, 'authorizeOperation'>;
 }
 
 /** The answer to a turn whose state lost to another turn of the same conversation. */
@@ -127,6 +131,11 @@ export class CspBot extends TeamsActivityHandler {
     const words = normalise(text);
     const handler = this.commandFor(words);
     if (handler) {
+      const refusal = await this.refusal(context, handler, { command: handler.command });
+      if (refusal) {
+        await context.sendActivity(refusal);
+        return;
+      }
       await handler.handle(context, words.slice(normalise(handler.command).length).trim());
       return;
     }
@@ -167,17 +176,34 @@ export class CspBot extends TeamsActivityHandler {
       attachTurnLogger(context, this.options.logger).warn({ verb }, 'card action with an unknown verb');
       return unknownVerbResponse(verb);
     }
+    const refusal = await this.refusal(context, handler, { verb });
+    if (refusal) return messageResponse(refusal);
     return handler.handle(context, verb, data);
   }
 
   private async onSubmitFallback(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<void> {
     const handler = this.options.cardActions.find((h) => h.matches(verb));
+    const refusal = handler && (await this.refusal(context, handler, { verb }));
+    if (refusal) {
+      await context.sendActivity(refusal);
+      return;
+    }
     const response = handler ? await handler.handle(context, verb, data) : unknownVerbResponse(verb);
     if (response.type === ADAPTIVE_CARD && response.value) {
       await context.sendActivity({ attachments: [{ contentType: ADAPTIVE_CARD, content: response.value }] });
     } else if (response.value && typeof (response.value as { message?: unknown }).message === 'string') {
       await context.sendActivity((response.value as { message: string }).message);
     }
+  }
+
+  /** For a handler the caller may not use: the polite refusal (logged). Undefined when they may. */
+  private async refusal(context: TurnContext, handler: { requires?: HandlerRequirement }, what: { command?: string; verb?: string }): Promise<string | undefined> {
+    if (handler.requires !== 'operator' || !this.options.policy) return undefined;
+    const from = context.activity.from?.aadObjectId;
+    const authorization = await this.options.policy.authorizeOperation(from);
+    if (authorization.allowed) return undefined;
+    attachTurnLogger(context, this.options.logger).warn({ from, ...what, reason: authorization.reason }, 'refused: operators only');
+    return authorization.message;
   }
 
   private async greet(context: TurnContext): Promise<void> {
@@ -224,6 +250,10 @@ function normalise(text: string): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function messageResponse(text: string): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> };
 }
 
 function unknownVerbResponse(verb: string): AdaptiveCardInvokeResponse {

@@ -11,7 +11,7 @@ import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
 import type { CardRef, OnboardingRequest } from '../onboarding/model';
 import type { ApprovalPosting, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
-import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/run/steps/checkRegistration';
+import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
 import type { ConversationReferenceStore } from '../store/types';
 import type { Proactive } from './proactive';
 import { type CardSettings, requestCard } from '../cards/requestCards';
@@ -24,7 +24,6 @@ export interface TeamsRunNotifierOptions {
   approverIds: readonly string[];
   /** APPROVAL_CHANNEL_ID; empty = where the request was made (or each approver's 1:1 chat). */
   approvalChannelId?: string;
-  allowSelfApproval: boolean;
   cardSettings: Omit<CardSettings, 'warnings'>;
   logger: Logger;
 }
@@ -53,7 +52,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   const toldRequesters = new Set<string>();
 
   async function cardSettings(request: OnboardingRequest): Promise<CardSettings> {
-    const refused = await options.facts.get<UnapprovedRegistrationFact>(unapprovedRegistrationKey(request.registration.resourceId));
+    const refused = await unapprovedRegistration(options.facts, request.registration);
     const warnings = refused
       ? `Azure refused registration ${request.registration.name} as not approved for multi-tenant billing on ${refused.date.slice(0, 10)}; the mapping step may fail again.`
       : undefined;
@@ -73,8 +72,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     for (const member of roster) {
       if (!member.aadObjectId) continue;
       seen.add(member.aadObjectId.toLowerCase());
-      const selfOnly = !options.allowSelfApproval && member.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
-      if (!selfOnly && (await policy.isApprover(member.aadObjectId))) ids.push(member.teamsUserId);
+      if (await policy.mayApprove(request, member.aadObjectId)) ids.push(member.teamsUserId);
     }
     const unresolved = options.approverIds.some((id) => !seen.has(id.toLowerCase()));
     if (unresolved || ids.length === 0 || ids.length > MAX_REFRESH_USERS) return undefined;
@@ -107,8 +105,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
       if (ref.conversation?.conversationType !== 'personal') continue;
       if (ref.conversation.tenantId && ref.conversation.tenantId.toLowerCase() !== request.teamsTenantId.toLowerCase()) continue;
       const user = ref.user?.aadObjectId?.toLowerCase();
-      if (!user || (!options.allowSelfApproval && user === request.requester.aadObjectId.toLowerCase())) continue;
-      if (await policy.isApprover(user)) targets.push(conversationId);
+      if (await policy.mayApprove(request, user)) targets.push(conversationId);
     }
     return targets;
   }

@@ -14,9 +14,10 @@ import type { AdaptiveCard } from '../cards/render';
 import { isDomainError } from '../onboarding/errors';
 import type { Guid, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
 import { ACCESS_FIELDS, BILLING_FIELDS, COMPANY_FIELDS, CUSTOMER_SEARCH_FIELDS, SUBSCRIPTION_FIELDS } from '../cards/onboardingFields';
-import { COUNTRIES, CULTURES, LANGUAGES } from './onboardingInput';
+import { COUNTRIES, CULTURES, LANGUAGES } from '../onboarding/rules/customerProfile';
 import type { Cloud } from '../onboarding/ports';
-import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/run/steps/checkRegistration';
+import { tenantBilling } from '../onboarding/rules/registrationBilling';
+import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
 import type { BotStore } from '../store/types';
 import { customerName, type OnboardingDraft } from './onboardingDraft';
 
@@ -138,12 +139,11 @@ export async function registrationStanding(ref: RegistrationRef, sources: CardSo
     billingModel = (await sources.cloud.registrations.getRegistration(ref)).billingModel;
   } catch (err) {
     if (!isDomainError(err)) throw err;
-    return { billingModel: 'unknown', eligible: false, reason: `Could not read it: ${err.message} ${err.nextStep}` };
+    return { billingModel: 'unknown', eligible: false, reason: `Could not read ${ref.name}: ${err.message} ${err.nextStep}` };
   }
-  if (billingModel === 'Capacity') {
-    return { billingModel, eligible: false, reason: 'Cannot take tenants (Capacity billing: disconnected deployments bill the CSP).' };
-  }
-  const refused = await sources.store.facts.get<UnapprovedRegistrationFact>(unapprovedRegistrationKey(ref.resourceId));
+  const billing = tenantBilling(ref.name, billingModel);
+  if (!billing.takesTenants) return { billingModel, eligible: false, reason: billing.reason };
+  const refused = await unapprovedRegistration(sources.store.facts, ref);
   if (refused) {
     // Still selectable: Microsoft may have approved it since; the run finds out.
     return {

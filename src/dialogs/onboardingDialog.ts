@@ -26,6 +26,7 @@ import {
   parseSubscription,
 } from './onboardingInput';
 import type { Cloud } from '../onboarding/ports';
+import { customerAzureSubscriptions, subscriptionStanding } from '../onboarding/rules/customerSubscriptions';
 import type { BotStore } from '../store/types';
 import { renderDraftCard, registrationStanding, type CardSources } from './onboardingCards';
 import {
@@ -263,24 +264,16 @@ export class OnboardingDialog extends ComponentDialog {
     return goTo(next, nextMissingStep(next));
   }
 
-  /**
-   * The subscription must be one of the customer's Azure subscriptions in Partner Center: an
-   * entitlement of their Azure plan, or a legacy CSP subscription whose id is the Azure id.
-   */
+  /** The subscription must be one of the customer's active Azure subscriptions in Partner Center (rules/customerSubscriptions). */
   private async entitlementProblem(tenant: Guid, company: string, azureSubscriptionId: Guid): Promise<string> {
-    const partnerCenter = this.deps.cloud.partnerCenter;
     try {
-      const subscriptions = await partnerCenter.listSubscriptions(tenant);
-      if (subscriptions.some((s) => !s.isAzurePlan && s.id.toLowerCase() === azureSubscriptionId)) return '';
-      const plans = subscriptions.filter((s) => s.isAzurePlan);
-      let checked = 0;
-      for (const plan of plans) {
-        const entitlements = await partnerCenter.listAzureEntitlements(tenant, plan.id);
-        checked += entitlements.length;
-        if (entitlements.some((e) => e.azureSubscriptionId.toLowerCase() === azureSubscriptionId)) return '';
+      const subscriptions = await customerAzureSubscriptions(this.deps.cloud.partnerCenter, tenant);
+      const standing = subscriptionStanding(subscriptions, azureSubscriptionId);
+      if (standing.kind === 'active') return '';
+      if (standing.kind === 'inactive') {
+        return `${azureSubscriptionId} is one of ${company}'s Azure subscriptions, but Partner Center says it is ${standing.subscription.status}: only an active one can be billed to the customer. Use an active one, or choose Buy an Azure plan.`;
       }
-      const planWords = plans.length === 1 ? '1 Azure plan' : `${plans.length} Azure plans`;
-      return `${azureSubscriptionId} is not one of ${company}'s Azure subscriptions in Partner Center (checked ${subscriptions.length} subscription(s): ${planWords} with ${checked} Azure subscription(s)). Check the id, or choose Buy an Azure plan.`;
+      return `${azureSubscriptionId} is not one of ${company}'s Azure subscriptions in Partner Center (checked ${subscriptions.length} Azure subscription(s)). Check the id, or choose Buy an Azure plan.`;
     } catch (err) {
       return this.problem(err, `Could not read ${company}'s subscriptions from Partner Center`);
     }
@@ -294,7 +287,7 @@ export class OnboardingDialog extends ComponentDialog {
     const ref = this.deps.cloud.registrations.allowed.find((r) => r.resourceId.toLowerCase() === id);
     if (!ref) return withCardError(draft, 'That registration is not one this bot may change: choose one of those listed.');
     const standing = await registrationStanding(ref, this.sources);
-    if (!standing.eligible) return withCardError(draft, `${ref.name}: ${standing.reason}`);
+    if (!standing.eligible) return withCardError(draft, standing.reason);
     const next = { ...draft, registration: { ref, billingModel: standing.billingModel } };
     return goTo(next, nextMissingStep(next));
   }

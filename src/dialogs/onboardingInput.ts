@@ -1,9 +1,8 @@
-// Server-side validation of every onboarding card. Card data round-trips through the client, so
-// the client-side checks (isRequired, regex) are only a courtesy: everything is parsed again here,
-// with Partner Center's own rules for creating a customer (docs/reference/partner-center.md §PC-3) applied
-// first, so a bad value is caught on the card and not in the middle of the run.
+// Server-side parsing of every onboarding card. Card data round-trips through the client, so the
+// client-side checks (isRequired, regex) are only a courtesy: everything is parsed again here, with
+// Partner Center's own rules for creating a customer (src/onboarding/rules/customerProfile.ts)
+// applied first, so a bad value is caught on the card and not in the middle of the run.
 import { z } from 'zod';
-import countries from '../onboarding/rules/countries.json';
 import {
   ACCESS_FIELDS,
   BILLING_FIELDS,
@@ -12,86 +11,18 @@ import {
   SUBSCRIPTION_FIELDS,
 } from '../cards/onboardingFields';
 import { guidSchema, type BillingAddress, type CustomerAccess, type Guid, type PrimaryContact } from '../onboarding/model';
+import {
+  countryProblems,
+  DOMAIN_PREFIX_PATTERN,
+  isCountryCode,
+  isCulture,
+  isLanguage,
+  isPhoneNumber,
+  ORGANIZATION_REGISTRATION_PATTERN,
+  POSTAL_CODE_PATTERN,
+} from '../onboarding/rules/customerProfile';
 
-export interface Country {
-  /** ISO 3166-1 alpha-2. */
-  code: string;
-  name: string;
-}
-
-/** ISO 3166-1 alpha-2 codes with English names, sorted by name. */
-export const COUNTRIES: readonly Country[] = countries;
-const COUNTRY_CODES = new Set(COUNTRIES.map((c) => c.code));
-
-/**
- * Partner Center requires the organisation registration number (and a phone number) for customers
- * in these countries, and refuses it elsewhere (errors 600049, 600051 and 600002).
- */
-export const ORGANIZATION_REGISTRATION_COUNTRIES: readonly string[] = [
-  'AM', 'AZ', 'BY', 'HU', 'KZ', 'KG', 'MD', 'RU', 'TJ', 'UZ', 'UA',
-];
-
-/** Billing cultures Partner Center accepts for a customer's billing profile. */
-export const CULTURES: readonly { code: string; name: string }[] = [
-  { code: 'en-US', name: 'English (United States)' },
-  { code: 'en-GB', name: 'English (United Kingdom)' },
-  { code: 'en-AU', name: 'English (Australia)' },
-  { code: 'en-CA', name: 'English (Canada)' },
-  { code: 'en-IN', name: 'English (India)' },
-  { code: 'de-DE', name: 'German (Germany)' },
-  { code: 'de-AT', name: 'German (Austria)' },
-  { code: 'de-CH', name: 'German (Switzerland)' },
-  { code: 'fr-FR', name: 'French (France)' },
-  { code: 'fr-CA', name: 'French (Canada)' },
-  { code: 'es-ES', name: 'Spanish (Spain)' },
-  { code: 'es-MX', name: 'Spanish (Mexico)' },
-  { code: 'it-IT', name: 'Italian (Italy)' },
-  { code: 'nl-NL', name: 'Dutch (Netherlands)' },
-  { code: 'pt-BR', name: 'Portuguese (Brazil)' },
-  { code: 'pt-PT', name: 'Portuguese (Portugal)' },
-  { code: 'pl-PL', name: 'Polish (Poland)' },
-  { code: 'sv-SE', name: 'Swedish (Sweden)' },
-  { code: 'da-DK', name: 'Danish (Denmark)' },
-  { code: 'nb-NO', name: 'Norwegian (Norway)' },
-  { code: 'fi-FI', name: 'Finnish (Finland)' },
-  { code: 'hu-HU', name: 'Hungarian (Hungary)' },
-  { code: 'ru-RU', name: 'Russian (Russia)' },
-  { code: 'uk-UA', name: 'Ukrainian (Ukraine)' },
-  { code: 'tr-TR', name: 'Turkish (Türkiye)' },
-  { code: 'ja-JP', name: 'Japanese (Japan)' },
-  { code: 'ko-KR', name: 'Korean (Korea)' },
-  { code: 'zh-CN', name: 'Chinese (China)' },
-  { code: 'zh-TW', name: 'Chinese (Taiwan)' },
-];
-
-export const LANGUAGES: readonly { code: string; name: string }[] = [
-  { code: 'en', name: 'English' },
-  { code: 'de', name: 'German' },
-  { code: 'fr', name: 'French' },
-  { code: 'es', name: 'Spanish' },
-  { code: 'it', name: 'Italian' },
-  { code: 'nl', name: 'Dutch' },
-  { code: 'pt', name: 'Portuguese' },
-  { code: 'pl', name: 'Polish' },
-  { code: 'sv', name: 'Swedish' },
-  { code: 'da', name: 'Danish' },
-  { code: 'nb', name: 'Norwegian' },
-  { code: 'fi', name: 'Finnish' },
-  { code: 'hu', name: 'Hungarian' },
-  { code: 'ru', name: 'Russian' },
-  { code: 'uk', name: 'Ukrainian' },
-  { code: 'tr', name: 'Turkish' },
-  { code: 'ja', name: 'Japanese' },
-  { code: 'ko', name: 'Korean' },
-  { code: 'zh', name: 'Chinese' },
-];
-
-// Patterns shared with the cards' client-side `regex`, so both sides agree.
-export const DOMAIN_PREFIX_PATTERN = '^[A-Za-z0-9]{1,27}$';
-export const PHONE_PATTERN = '^\\+?[0-9][0-9 ().-]{4,22}[0-9]$';
-export const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
-export const POSTAL_CODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9 -]{1,10}$';
-export const ORGANIZATION_REGISTRATION_PATTERN = '^[A-Za-z0-9][A-Za-z0-9 /-]{2,38}[A-Za-z0-9]$';
+/** A GUID as typed into a card (spaces around it are fine). */
 export const GUID_INPUT_PATTERN = '^\\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\s*$';
 
 export const MESSAGES = {
@@ -234,16 +165,9 @@ export interface BillingProfileInput {
 }
 
 
-/** Countries whose addresses Partner Center refuses without a state or province. */
-const REGION_REQUIRED = new Set(['US', 'CA', 'AU', 'BR', 'MX', 'IN', 'CN', 'JP']);
-
-function digitsIn(phone: string): number {
-  return phone.replace(/\D/g, '').length;
-}
-
 const billingSchema = z
   .object({
-    country: z.string({ required_error: MESSAGES.country }).trim().toUpperCase().refine((c) => COUNTRY_CODES.has(c), MESSAGES.country),
+    country: z.string({ required_error: MESSAGES.country }).trim().toUpperCase().refine(isCountryCode, MESSAGES.country),
     region: optionalText(64, 'State or region: up to 64 characters'),
     city: text(64, MESSAGES.city),
     postalCode: pattern(POSTAL_CODE_PATTERN, MESSAGES.postalCode),
@@ -263,17 +187,12 @@ const billingSchema = z
       .trim()
       .optional()
       .transform((s) => (s ? s : undefined))
-      .refine((s) => s === undefined || (new RegExp(PHONE_PATTERN).test(s) && digitsIn(s) >= 6 && digitsIn(s) <= 15), MESSAGES.phone),
-    culture: z.string({ required_error: MESSAGES.culture }).refine((c) => CULTURES.some((x) => x.code === c), MESSAGES.culture),
-    language: z.string({ required_error: MESSAGES.language }).refine((l) => LANGUAGES.some((x) => x.code === l), MESSAGES.language),
+      .refine((s) => s === undefined || isPhoneNumber(s), MESSAGES.phone),
+    culture: z.string({ required_error: MESSAGES.culture }).refine(isCulture, MESSAGES.culture),
+    language: z.string({ required_error: MESSAGES.language }).refine(isLanguage, MESSAGES.language),
   })
   .superRefine((v, ctx) => {
-    const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
-    const needsRegistration = ORGANIZATION_REGISTRATION_COUNTRIES.includes(v.country);
-    if (needsRegistration && !v.organizationRegistrationNumber) issue('organizationRegistrationNumber', MESSAGES.organizationRegistrationRequired);
-    if (!needsRegistration && v.organizationRegistrationNumber) issue('organizationRegistrationNumber', MESSAGES.organizationRegistrationRefused);
-    if (needsRegistration && !v.phoneNumber) issue('phoneNumber', MESSAGES.phoneRequired);
-    if (REGION_REQUIRED.has(v.country) && !v.region) issue('region', MESSAGES.region);
+    for (const { field, problem } of countryProblems(v)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: MESSAGES[problem] });
   })
   .transform(
     (v): BillingProfileInput => ({

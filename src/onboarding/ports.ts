@@ -151,18 +151,13 @@ export interface Registrations {
   listMappings(ref: RegistrationRef, options?: CallOptions): Promise<TenantMapping[]>;
   getMapping(ref: RegistrationRef, azureSubscriptionId: Guid, options?: CallOptions): Promise<TenantMapping | undefined>;
   /**
-   * PUT (overwrites). Accepts 200 with body and 200/201 empty (then confirms with GET). Refuses a
-   * Capacity registration (CustomerSubscriptionsNotAllowed) and, unless `allowOverwrite` (a re-map
-   * the run decided on), a tenant already mapped to another subscription (TenantAlreadyMapped, the
-   * existing subscription id in the message) or the subscription mapped to another tenant
-   * (SubscriptionMappedToOtherTenant), before any PUT. An identical existing mapping is returned as is.
+   * PUT (overwrites whatever is there), then confirm: a 200 with a body is the mapping; a 200/201
+   * with no body is read back with one GET (MappingNotConfirmed when it is not there). No reads
+   * before the PUT: whether the subscription or the tenant is already mapped is decided by the run
+   * step (rules/tenantMapping), and a Capacity registration is refused by Azure itself
+   * (CustomerSubscriptionsNotAllowed) after the registration check step has refused it first.
    */
-  putMapping(
-    ref: RegistrationRef,
-    azureSubscriptionId: Guid,
-    customerTenantId: Guid,
-    options?: CallOptions & { allowOverwrite?: boolean },
-  ): Promise<TenantMapping>;
+  putMapping(ref: RegistrationRef, azureSubscriptionId: Guid, customerTenantId: Guid, options?: CallOptions): Promise<TenantMapping>;
   deleteMapping(ref: RegistrationRef, azureSubscriptionId: Guid, options?: CallOptions): Promise<'deleted' | 'already-gone'>;
   /** Azure portal link to the resource, for the cloud in use. */
   portalLink(resourceId: string): string;

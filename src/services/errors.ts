@@ -122,16 +122,6 @@ const ARM_CODES: Record<string, Entry> = {
     nextStep: 'Pick one of the configured registrations, or ask an administrator to add it to REGISTRATIONS.',
     transient: false,
   }),
-  TenantAlreadyMapped: (f) => ({
-    message: `This customer tenant is already mapped on the registration, to subscription ${about(f, '(unknown)')}. Mapping it again would replace that mapping.`,
-    nextStep: 'Ask for a re-map (it needs approval) if the tenant should move to the new subscription, or keep the existing mapping.',
-    transient: false,
-  }),
-  SubscriptionMappedToOtherTenant: (f) => ({
-    message: `This subscription is already mapped on the registration to another customer tenant (${about(f, 'unknown')}). Mapping it again would move that customer's billing.`,
-    nextStep: 'Check the subscription id; ask for a re-map (it needs approval) only if the subscription really belongs to this customer.',
-    transient: false,
-  }),
   MappingNotConfirmed: (f) => ({
     message: `Azure accepted the mapping of ${about(f, 'the subscription')} but it could not be read back.`,
     nextStep: 'Try again in a few minutes; if it persists, check the registration in the Azure portal.',

@@ -78,4 +78,3 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
 export { cloudProfile, scopeFor } from './clouds';
 export type { CloudProfile } from './clouds';
 export { toDomainError, type ServiceFailure } from './errors';
-export type { PutMappingOptions } from './registrationClient';

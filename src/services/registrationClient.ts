@@ -14,11 +14,6 @@ const SERVICE = 'Azure Resource Manager' as const;
 /** A bound on nextLink chasing, far above any real registration. */
 const MAX_PAGES = 1000;
 
-export interface PutMappingOptions extends CallOptions {
-  /** A re-map the run has decided on: overwrite the tenant's mapping to another subscription. */
-  allowOverwrite?: boolean;
-}
-
 export interface RegistrationClientOptions extends ArmSettings {
   allowed: readonly RegistrationRef[];
   portalLink: (resourceId: string) => string;
@@ -120,25 +115,11 @@ export class RegistrationClient implements Registrations {
     }
   }
 
-  async putMapping(
-    ref: RegistrationRef,
-    azureSubscriptionId: Guid,
-    customerTenantId: Guid,
-    options?: PutMappingOptions,
-  ): Promise<TenantMapping> {
+  /** PUT, then confirm: what is already there is the run's business (rules/tenantMapping), not the client's. */
+  async putMapping(ref: RegistrationRef, azureSubscriptionId: Guid, customerTenantId: Guid, options?: CallOptions): Promise<TenantMapping> {
     const allowed = this.permitted(ref);
     const subscriptionId = azureSubscriptionId.toLowerCase() as Guid;
     const tenantId = customerTenantId.toLowerCase() as Guid;
-    const registration = await this.getRegistration(allowed, options);
-    if (registration.billingModel.toLowerCase() === 'capacity') {
-      // The service would answer CustomerSubscriptionsNotAllowed: say so without trying.
-      throw toDomainError({ service: SERVICE, operation: 'putMapping', code: 'CustomerSubscriptionsNotAllowed', subject: allowed.resourceId, registration: allowed });
-    }
-    const existing = await this.listMappings(allowed, options);
-    const done = existing.find((m) => m.azureSubscriptionId === subscriptionId && m.customerTenantId === tenantId);
-    if (done) return done;
-    if (!options?.allowOverwrite) refuseOverwrite(existing, subscriptionId, tenantId);
-
     const resourceId = mappingResourceId(allowed, subscriptionId);
     const response = await this.arm.raw(
       {
@@ -195,23 +176,6 @@ function toRegistrationInfo(ref: RegistrationRef, body: z.infer<typeof registrat
     ...(body.properties?.cloudId ? { cloudId: body.properties.cloudId } : {}),
     ...(body.location ? { location: body.location } : {}),
   };
-}
-
-/** Before a PUT: a tenant mapped to another subscription, or the subscription mapped to another tenant, would be overwritten. */
-function refuseOverwrite(existing: TenantMapping[], subscriptionId: Guid, tenantId: Guid): void {
-  const tenantElsewhere = existing.find((m) => m.customerTenantId === tenantId && m.azureSubscriptionId !== subscriptionId);
-  if (tenantElsewhere) {
-    throw toDomainError({ service: SERVICE, operation: 'putMapping', code: 'TenantAlreadyMapped', subject: tenantElsewhere.azureSubscriptionId });
-  }
-  const subscriptionElsewhere = existing.find((m) => m.azureSubscriptionId === subscriptionId && m.customerTenantId !== tenantId);
-  if (subscriptionElsewhere) {
-    throw toDomainError({
-      service: SERVICE,
-      operation: 'putMapping',
-      code: 'SubscriptionMappedToOtherTenant',
-      subject: subscriptionElsewhere.customerTenantId,
-    });
-  }
 }
 
 function mappingResourceId(ref: RegistrationRef, azureSubscriptionId: string): string {

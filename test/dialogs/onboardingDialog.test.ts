@@ -3,6 +3,7 @@
 // simulated cloud answer.
 import type { OnboardingRequest } from '../../src/onboarding/model';
 import { REQUEST_ID_PATTERN } from '../../src/onboarding/model';
+import { recordUnapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
 import {
   ALEX,
   MEGAN,
@@ -102,7 +103,7 @@ describe('onboarding a new customer with an Azure plan', () => {
     expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
     const registrationTexts = texts(registration).join('\n');
     expect(registrationTexts).toContain('azurestack-payg-east');
-    expect(registrationTexts).toContain('Cannot take tenants (Capacity billing: disconnected deployments bill the CSP).');
+    expect(registrationTexts).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants.');
     // A Capacity registration offers no button; the others do.
     expect(buttonTitles(registration)).toEqual(
       expect.arrayContaining(['Use azurestack-payg-east', 'Use azurestack-payg-west', 'Use azurestack-payg-south']),
@@ -323,9 +324,19 @@ describe('bad input comes back on the same card, values kept, the error beside t
     const unknown = await alex.click(notGuid, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: stranger });
     expect(title(unknown)).toBe('Onboard a customer: subscription for Fabrikam');
     expect(errorBeside(unknown, 'azureSubscriptionId')).toBe(
-      `${stranger} is not one of Fabrikam's Azure subscriptions in Partner Center (checked 1 subscription(s): 1 Azure plan with 1 Azure subscription(s)). Check the id, or choose Buy an Azure plan.`,
+      `${stranger} is not one of Fabrikam's Azure subscriptions in Partner Center (checked 1 Azure subscription(s)). Check the id, or choose Buy an Azure plan.`,
     );
     expect(inputValues(unknown)).toEqual({ subscriptionKind: 'existing', azureSubscriptionId: stranger });
+
+    // One of theirs, but disabled in Partner Center: refused now (the dialog used to accept any status).
+    const tailwind = world.sandbox.seedCustomer({ companyName: 'Tailwind', domain: 'tailwind.onmicrosoft.com', azurePlan: 'active' });
+    world.sandbox.state.entitlements[tailwind.azureSubscriptionId!].status = 'disabled';
+    await alex.say('cancel');
+    const tailwindSubscription = await existingCustomerUpToSubscription(alex, 'Tailwind');
+    const disabled = await alex.click(tailwindSubscription, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: tailwind.azureSubscriptionId! });
+    expect(errorBeside(disabled, 'azureSubscriptionId')).toBe(
+      `${tailwind.azureSubscriptionId} is one of Tailwind's Azure subscriptions, but Partner Center says it is disabled: only an active one can be billed to the customer. Use an active one, or choose Buy an Azure plan.`,
+    );
 
     await alex.say('cancel');
     const fresh = await newCustomerUpToSubscription(alex, { companyName: 'Fresh Co', domainPrefix: 'freshco' });
@@ -342,12 +353,12 @@ describe('bad input comes back on the same card, values kept, the error beside t
     expect(texts(notOurs)).toContain('That registration is not one this bot may change: choose one of those listed.');
     const capacityCard = JSON.parse(JSON.stringify(registration).replace(/registrations\/azurestack-payg-east"/g, 'registrations/azurestack-capacity-north"')) as Card;
     const capacity = await alex.click(capacityCard, 'Use azurestack-payg-east');
-    expect(texts(capacity)).toContain('azurestack-capacity-north: Cannot take tenants (Capacity billing: disconnected deployments bill the CSP).');
+    expect(texts(capacity)).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants.');
     expect(title(capacity)).toBe('Onboard a customer: Azure Stack Hub registration');
   });
 
   it('registration: one an earlier run saw refused as unapproved shows the reason and date; approval is never claimed otherwise', async () => {
-    await world.store.facts.set(`registration-unapproved:${world.sandbox.registrations.notApproved}`, { date: '2026-11-20T10:00:00.000Z', requestId: 'ONB-AAAA' });
+    await recordUnapprovedRegistration(world.store.facts, { resourceId: world.sandbox.registrations.notApproved }, { date: '2026-11-20T10:00:00.000Z', requestId: 'ONB-AAAA' });
     const subscription = await newCustomerUpToSubscription(alex);
     const registration = await alex.click(subscription, 'Next');
     const all = texts(registration);

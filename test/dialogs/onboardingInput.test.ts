@@ -4,8 +4,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { REQUEST_ID_PATTERN } from '../../src/onboarding/model';
 import {
-  COUNTRIES,
-  ORGANIZATION_REGISTRATION_COUNTRIES,
   parseAccess,
   parseBillingProfile,
   parseCompany,
@@ -15,6 +13,7 @@ import {
   parseSubscription,
 } from '../../src/dialogs/onboardingInput';
 import { newRequestId } from '../../src/onboarding/requests/requestIds';
+import { COUNTRIES, ORGANIZATION_REGISTRATION_COUNTRIES } from '../../src/onboarding/rules/customerProfile';
 
 const BILLING = {
   country: 'US',

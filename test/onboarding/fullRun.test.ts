@@ -6,6 +6,7 @@ import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { Sandbox } from '../../src/sandbox';
 import type { Cloud } from '../../src/onboarding/ports';
 import type { OnboardingRequest } from '../../src/onboarding/model';
+import { unapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
 import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
 
 describe('the onboarding run on the simulated cloud', () => {
@@ -185,7 +186,7 @@ describe('the onboarding run on the simulated cloud', () => {
     expect(step.name).toBe('map-tenant');
     expect(step.error!.code).toBe('UnauthorizedCspRegistration');
     expect(step.error!.nextStep).toBeTruthy();
-    expect(await store.facts.get(`registration-unapproved:${request.registration.resourceId}`)).toEqual({ date: expect.any(String), requestId: request.id });
+    expect(await unapprovedRegistration(store.facts, request.registration)).toEqual({ date: expect.any(String), requestId: request.id });
 
     // Microsoft approves the registration; an approver clicks Retry.
     const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === request.registration.resourceId.toLowerCase())!;

@@ -17,7 +17,6 @@ export interface ApprovalActionsOptions {
   policy: ApprovalPolicy;
   requests: RequestStore;
   cardSettings: Omit<CardSettings, 'warnings'>;
-  allowSelfApproval: boolean;
 }
 
 const MAX_REASON_LENGTH = 500;
@@ -90,10 +89,10 @@ export class ApprovalActions implements CardActionHandler {
   }
 
   private async cardFor(request: OnboardingRequest, actor: Actor, view: { askReason?: boolean; notice?: string }): Promise<AdaptiveCardInvokeResponse> {
-    const authorization = await this.options.policy.authorizeDecision(request, actor);
-    // The requester may retry or abandon their own approved run; only the decision is someone else's.
-    const selfButMayOperate = !authorization.allowed && authorization.reason === 'self-approval' && request.status === 'failed';
-    const showButtons = authorization.allowed || selfButMayOperate;
+    // A failed run's card offers Retry / Abandon; every other card, the decision.
+    const { policy } = this.options;
+    const authorization = request.status === 'failed' ? await policy.authorizeRunControl(request, actor) : await policy.authorizeDecision(request, actor);
+    const showButtons = authorization.allowed;
     const card = requestCard(request, this.options.cardSettings, { showButtons, askReason: view.askReason, notice: view.notice });
     return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
   }

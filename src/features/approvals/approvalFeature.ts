@@ -31,7 +31,13 @@ export interface ApprovalFeature {
 export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeature {
   const { config, logger, store, cloud, adapter } = deps;
   const policy = createApprovalPolicy(
-    { approverIds: config.APPROVER_IDS, approverGroupId: config.APPROVER_GROUP_ID, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
+    {
+      approverIds: config.APPROVER_IDS,
+      approverGroupId: config.APPROVER_GROUP_ID,
+      allowSelfApproval: config.ALLOW_SELF_APPROVAL,
+      operatorIds: config.OPERATOR_IDS,
+      operatorGroupId: config.OPERATOR_GROUP_ID,
+    },
     cloud.directory,
   );
   const cardSettings = {
@@ -47,7 +53,6 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     policy,
     approverIds: config.APPROVER_IDS,
     approvalChannelId: config.APPROVAL_CHANNEL_ID,
-    allowSelfApproval: config.ALLOW_SELF_APPROVAL,
     cardSettings,
     logger,
   });
@@ -83,6 +88,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     name: 'onboarding-runner',
     async start() {
       if (!policy.configured) logger.warn({}, NO_APPROVERS_MESSAGE);
+      if (!policy.operatorsRestricted) logger.warn({}, 'OPERATOR_IDS and OPERATOR_GROUP_ID are not set: everyone in an allowed tenant is an operator (demo setting)');
       if (config.ALLOW_SELF_APPROVAL) logger.warn({}, 'ALLOW_SELF_APPROVAL=true: requesters may approve their own requests (demo setting; never in production)');
       await runner.start();
       void sweepCards();
@@ -103,7 +109,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     runner,
     notifier,
     commands: [new StatusCommand({ requests: store.requests, audit: store.audit }), new RetryCommand(lifecycle)],
-    cardActions: [new ApprovalActions({ lifecycle, policy, requests: store.requests, cardSettings, allowSelfApproval: config.ALLOW_SELF_APPROVAL })],
+    cardActions: [new ApprovalActions({ lifecycle, policy, requests: store.requests, cardSettings })],
     services: [runnerService],
     onSubmitted: (request) => lifecycle.submitted(request),
     cancelRequest: createCancelRequest(lifecycle),

@@ -12,6 +12,7 @@ export type CancelRequest = (context: TurnContext, args: string) => Promise<void
 
 export class OnboardCommand {
   readonly command = 'onboard';
+  readonly requires = 'operator';
   readonly usage = 'onboard: onboard a customer (new or existing) onto an Azure Stack Hub registration, step by step with cards';
 
   constructor(private readonly session: OnboardingSession) {}
@@ -40,6 +41,8 @@ export class CancelCommand {
 }
 
 export class OnboardingCardActions {
+  readonly requires = 'operator';
+
   constructor(private readonly session: OnboardingSession) {}
 
   matches(verb: string): boolean {

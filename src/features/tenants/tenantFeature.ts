@@ -86,7 +86,13 @@ export interface TenantFeature {
 
 export function createTenantFeature(options: TenantFeatureOptions): TenantFeature {
   const tenants = new TenantManagement(options);
-  const command = (word: string, usage: string, handle: (context: TurnContext, args: string) => Promise<void>): CommandHandler => ({ command: word, usage, handle });
+  // Every tenant command and button shows or changes customers' data: operators only.
+  const command = (word: string, usage: string, handle: (context: TurnContext, args: string) => Promise<void>): CommandHandler => ({
+    command: word,
+    usage,
+    requires: 'operator',
+    handle,
+  });
   return {
     directory: tenants.directory,
     commands: [
@@ -98,6 +104,7 @@ export function createTenantFeature(options: TenantFeatureOptions): TenantFeatur
     ],
     cardActions: [
       {
+        requires: 'operator',
         matches: (verb) => (Object.values(TENANT_VERBS) as string[]).includes(verb),
         handle: (context, verb, data) => tenants.act(context, verb, data),
       },

@@ -1,5 +1,6 @@
-// Who may decide a request. Pure policy: configuration plus a group-membership lookup (Graph, cached
-// briefly). The bot layer turns an invoke into an Actor; this module never trusts card data.
+// Who may operate the bot and who may decide a request: the one place that answers either. Pure
+// policy: configuration plus a group-membership lookup (Graph, cached briefly). The bot layer turns
+// an activity into an Actor; this module never trusts card data.
 import type { Guid, OnboardingRequest } from '../model';
 import { isGuid } from '../model';
 import type { Directory } from '../ports';
@@ -8,6 +9,10 @@ export interface ApproverSettings {
   approverIds: readonly string[];
   approverGroupId?: string;
   allowSelfApproval: boolean;
+  /** OPERATOR_IDS. With neither this nor operatorGroupId set, everyone may operate (the local demo). */
+  operatorIds?: readonly string[];
+  /** OPERATOR_GROUP_ID: its (transitive) members are operators. */
+  operatorGroupId?: string;
 }
 
 /** The person behind a click, as the server sees it (from the activity, never from the card). */
@@ -29,7 +34,8 @@ export type RefusalReason =
   | 'wrong-conversation'
   | 'unknown-request'
   | 'already-decided'
-  | 'wrong-state';
+  | 'wrong-state'
+  | 'not-operator';
 
 export type Authorization = { allowed: true } | { allowed: false; reason: RefusalReason; message: string };
 
@@ -37,12 +43,24 @@ export interface ApprovalPolicy {
   /** False when neither APPROVER_IDS nor APPROVER_GROUP_ID is set: nobody can approve. */
   readonly configured: boolean;
   isApprover(aadObjectId: string | undefined): Promise<boolean>;
-  /** May this actor decide (approve, reject, retry, abandon, continue) on this request, from where they clicked? */
+  /** May this person approve this request (an approver, and not its requester unless ALLOW_SELF_APPROVAL)? For cards and where they go. */
+  mayApprove(request: OnboardingRequest, aadObjectId: string | undefined): Promise<boolean>;
+  /** May this actor decide (approve, reject, continue) on this request, from where they clicked? */
   authorizeDecision(request: OnboardingRequest, actor: Actor): Promise<Authorization>;
+  /** Retry or abandon a failed run from its card: as a decision, except that the requester may act on their own approved run. */
+  authorizeRunControl(request: OnboardingRequest, actor: Actor): Promise<Authorization>;
+  /** True once OPERATOR_IDS or OPERATOR_GROUP_ID is set: then only operators and approvers may operate. */
+  readonly operatorsRestricted: boolean;
+  /** May this person onboard, list and inspect tenants, re-map, remove and reconcile? Approvers are operators too. */
+  authorizeOperation(aadObjectId: string | undefined): Promise<Authorization>;
 }
 
 export const NO_APPROVERS_MESSAGE =
   'No approvers are configured (APPROVER_IDS / APPROVER_GROUP_ID), so nobody can approve requests. Ask an administrator to set them.';
+
+/** The polite refusal for everyone who is not an operator: whom to ask, and nothing else. */
+export const NOT_OPERATOR_MESSAGE =
+  'Sorry, only the CSP operators can use this command. Type help to see what everyone can do; to become an operator, ask your bot administrator to add you to OPERATOR_IDS or the operators group (OPERATOR_GROUP_ID), or ask an approver to do it for you.';
 
 /** Group membership answers are kept this long: a removed approver loses the right within a minute. */
 const DEFAULT_GROUP_CACHE_MS = 60_000;
@@ -54,24 +72,46 @@ export function createApprovalPolicy(
 ): ApprovalPolicy {
   const approverIds = new Set(settings.approverIds.map((id) => id.toLowerCase()));
   const groupId = settings.approverGroupId?.toLowerCase() as Guid | undefined;
+  const operatorIds = new Set((settings.operatorIds ?? []).map((id) => id.toLowerCase()));
+  const operatorGroupId = settings.operatorGroupId?.toLowerCase() as Guid | undefined;
+  const operatorsRestricted = operatorIds.size > 0 || operatorGroupId !== undefined;
   const cacheMs = options.groupCacheMs ?? DEFAULT_GROUP_CACHE_MS;
   const now = options.now ?? Date.now;
   const membership = new Map<string, { member: boolean; until: number }>();
   const configured = approverIds.size > 0 || groupId !== undefined;
 
-  async function isGroupMember(objectId: Guid): Promise<boolean> {
-    if (!groupId) return false;
-    const cached = membership.get(objectId);
+  async function isGroupMember(objectId: Guid, group: Guid | undefined): Promise<boolean> {
+    if (!group) return false;
+    const key = `${group}:${objectId}`;
+    const cached = membership.get(key);
     if (cached && cached.until > now()) return cached.member;
-    const member = await directory.isMemberOfGroup(objectId, groupId);
-    membership.set(objectId, { member, until: now() + cacheMs });
+    const member = await directory.isMemberOfGroup(objectId, group);
+    membership.set(key, { member, until: now() + cacheMs });
     return member;
   }
 
   async function isApprover(aadObjectId: string | undefined): Promise<boolean> {
     if (!aadObjectId || !isGuid(aadObjectId)) return false;
     const id = aadObjectId.toLowerCase() as Guid;
-    return approverIds.has(id) || (await isGroupMember(id));
+    return approverIds.has(id) || (await isGroupMember(id, groupId));
+  }
+
+  const isRequester = (request: OnboardingRequest, aadObjectId: string | undefined) => aadObjectId?.toLowerCase() === request.requester.aadObjectId.toLowerCase();
+
+  async function mayApprove(request: OnboardingRequest, aadObjectId: string | undefined): Promise<boolean> {
+    if (!settings.allowSelfApproval && isRequester(request, aadObjectId)) return false;
+    return isApprover(aadObjectId);
+  }
+
+  async function isOperator(aadObjectId: string | undefined): Promise<boolean> {
+    if (!operatorsRestricted) return true;
+    if (!aadObjectId || !isGuid(aadObjectId)) return false;
+    const id = aadObjectId.toLowerCase() as Guid;
+    return operatorIds.has(id) || (await isGroupMember(id, operatorGroupId)) || (await isApprover(id));
+  }
+
+  async function authorizeOperation(aadObjectId: string | undefined): Promise<Authorization> {
+    return (await isOperator(aadObjectId)) ? { allowed: true } : refuse('not-operator', NOT_OPERATOR_MESSAGE);
   }
 
   async function authorizeDecision(request: OnboardingRequest, actor: Actor): Promise<Authorization> {
@@ -85,13 +125,18 @@ export function createApprovalPolicy(
     if (!(await isApprover(actor.aadObjectId))) {
       return refuse('not-approver', `Only approvers can decide request ${request.id}.`);
     }
-    if (!settings.allowSelfApproval && actor.aadObjectId?.toLowerCase() === request.requester.aadObjectId.toLowerCase()) {
+    if (!settings.allowSelfApproval && isRequester(request, actor.aadObjectId)) {
       return refuse('self-approval', `You made request ${request.id}; another approver has to decide it.`);
     }
     return { allowed: true };
   }
 
-  return { configured, isApprover, authorizeDecision };
+  async function authorizeRunControl(request: OnboardingRequest, actor: Actor): Promise<Authorization> {
+    const decision = await authorizeDecision(request, actor);
+    return decision.allowed || decision.reason !== 'self-approval' ? decision : { allowed: true };
+  }
+
+  return { configured, isApprover, mayApprove, authorizeDecision, authorizeRunControl, operatorsRestricted, authorizeOperation };
 }
 
 function refuse(reason: RefusalReason, message: string): Authorization {

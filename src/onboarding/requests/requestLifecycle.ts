@@ -122,11 +122,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
   const asApprover = (actor: Actor) => (request: OnboardingRequest) => deps.policy.authorizeDecision(request, actor);
   /** Commands come from any chat: approver and tenant are checked, the card's conversation is not. */
   const asOperator = (actor: Actor, from: 'card' | 'command') => async (request: OnboardingRequest): Promise<Authorization> => {
-    if (from === 'card') {
-      // Same checks as a decision, except that the requester may retry or abandon their own approved run.
-      const decision = await deps.policy.authorizeDecision(request, actor);
-      return decision.allowed || decision.reason !== 'self-approval' ? decision : { allowed: true };
-    }
+    if (from === 'card') return deps.policy.authorizeRunControl(request, actor);
     if (!actor.tenantId || actor.tenantId.toLowerCase() !== request.teamsTenantId.toLowerCase()) {
       return { allowed: false, reason: 'wrong-tenant', message: 'This request belongs to another organisation.' };
     }

@@ -6,6 +6,8 @@
 import type { Guid, RegistrationRef } from '../model';
 import type { CallOptions, Cloud, CustomerSummary } from '../ports';
 import { explain, forEachLimited, type RegistrationProblem, type TenantDirectory, type TenantRow } from './tenantDirectory';
+import { tenantBilling } from '../rules/registrationBilling';
+import { customerAzureSubscriptions, isActive, subscriptionStanding, type CustomerAzureSubscription } from '../rules/customerSubscriptions';
 
 export type FindingKind = 'unmapped' | 'inactive-subscription' | 'customer-gone' | 'partially-mapped';
 
@@ -55,10 +57,10 @@ export async function reconcile(deps: ReconcileDependencies, scope: readonly Reg
   problems.push(...survey.problems);
   const mapped = survey.rows;
 
-  const activeByTenant = new Map<Guid, Map<Guid, string>>();
+  const subscriptionsByTenant = new Map<Guid, CustomerAzureSubscription[]>();
   const knownTenants = [...new Set(mapped.filter((m) => m.customer).map((m) => m.customerTenantId))];
   await forEachLimited(knownTenants, concurrency, async (tenant) => {
-    activeByTenant.set(tenant, await azureSubscriptionsOf(cloud, tenant, options));
+    subscriptionsByTenant.set(tenant, await customerAzureSubscriptions(cloud.partnerCenter, tenant, options));
   });
 
   const findings: Finding[] = [];
@@ -69,8 +71,9 @@ export async function reconcile(deps: ReconcileDependencies, scope: readonly Reg
       findings.push({ ...finding(m, 'customer-gone', 'remove'), detail: `Tenant ${m.customerTenantId} is mapped on ${m.registration.name}, but Partner Center no longer has that customer.` });
       continue;
     }
-    const status = activeByTenant.get(m.customerTenantId)?.get(m.azureSubscriptionId);
-    if (status !== 'active') {
+    const standing = subscriptionStanding(subscriptionsByTenant.get(m.customerTenantId) ?? [], m.azureSubscriptionId);
+    if (standing.kind !== 'active') {
+      const status = standing.kind === 'inactive' ? standing.subscription.status : undefined;
       stale.add(m.customerTenantId);
       findings.push({
         ...finding(m, 'inactive-subscription', 'remove'),
@@ -86,16 +89,16 @@ export async function reconcile(deps: ReconcileDependencies, scope: readonly Reg
   const unmappedCustomers = customers.filter((c) => !mappedTenants.has(c.customerTenantId));
   const target = scope.find((r) => compared.some((c) => same(c, r))) ?? compared[0];
   await forEachLimited(unmappedCustomers, concurrency, async (customer) => {
-    const subscriptions = await azureSubscriptionsOf(cloud, customer.customerTenantId, options);
-    const active = [...subscriptions].find(([, status]) => status === 'active');
+    const subscriptions = await customerAzureSubscriptions(cloud.partnerCenter, customer.customerTenantId, options);
+    const active = subscriptions.find(isActive)?.azureSubscriptionId;
     if (!active || !target) return;
     findings.push({
       kind: 'unmapped',
       registration: target,
-      azureSubscriptionId: active[0],
+      azureSubscriptionId: active,
       customerTenantId: customer.customerTenantId,
       customer,
-      detail: `${customer.companyName} has an active Azure subscription (${active[0]}) mapped on no registration: their Azure Stack Hub usage is billed to you.`,
+      detail: `${customer.companyName} has an active Azure subscription (${active}) mapped on no registration: their Azure Stack Hub usage is billed to you.`,
       action: 'onboard',
     });
   });
@@ -138,22 +141,6 @@ function partiallyMapped(
   return found;
 }
 
-/** The customer's Azure subscriptions (Azure plan entitlements, and legacy subscriptions whose id is the Azure id) with their status. */
-async function azureSubscriptionsOf(cloud: Pick<Cloud, 'partnerCenter'>, tenant: Guid, options?: CallOptions): Promise<Map<Guid, string>> {
-  const result = new Map<Guid, string>();
-  for (const s of await cloud.partnerCenter.listSubscriptions(tenant, options)) {
-    if (!s.isAzurePlan) {
-      if (/^[0-9a-f-]{36}$/i.test(s.id)) result.set(s.id.toLowerCase() as Guid, s.status);
-      continue;
-    }
-    for (const e of await cloud.partnerCenter.listAzureEntitlements(tenant, s.id, options)) {
-      // A suspended Azure plan suspends its subscriptions, whatever the entitlement says.
-      result.set(e.azureSubscriptionId, s.status === 'active' ? e.status : s.status);
-    }
-  }
-  return result;
-}
-
 async function billableRegistrations(
   cloud: Pick<Cloud, 'registrations'>,
   allowed: readonly RegistrationRef[],
@@ -168,7 +155,7 @@ async function billableRegistrations(
       }),
     ),
   );
-  return infos.filter((i) => i !== undefined && i.billingModel.toLowerCase() !== 'capacity').map((i) => i!.ref);
+  return infos.filter((i) => i !== undefined && tenantBilling(i.ref.name, i.billingModel).takesTenants).map((i) => i!.ref);
 }
 
 function finding(m: TenantRow, kind: FindingKind, action: Finding['action']): Omit<Finding, 'detail'> {

@@ -7,6 +7,9 @@ import { guidSchema, type Guid, type OnboardingRequest, type Person, type Regist
 import { ConcurrencyError, type CallOptions, type Cloud, type CustomerSummary, type RequestStore } from '../ports';
 import { newRequestId } from '../requests/requestIds';
 import { clip, explain, parseTenantQuery, selectRegistration } from './tenantDirectory';
+import { tenantBilling } from '../rules/registrationBilling';
+import { customerAzureSubscriptions, subscriptionStanding } from '../rules/customerSubscriptions';
+import { mappingDecision } from '../rules/tenantMapping';
 
 export const REMOVE_USAGE = 'remove tenant <subscription id> [on <registration>]';
 export const REMAP_USAGE = 'remap <subscription id> to <tenant id or domain> [on <registration>]';
@@ -89,30 +92,32 @@ export async function planRemap(deps: TenantChangeDependencies, input: RemapInpu
   }
   const located = await locate(deps, input, options, customer.customerTenantId);
   if (!located.ok) return located;
-  const { registration, mapping } = located;
+  const { registration } = located;
   const subscription = input.azureSubscriptionId;
   const info = await deps.cloud.registrations.getRegistration(registration, options);
-  if (info.billingModel.toLowerCase() === 'capacity') {
-    return { ok: false, message: `${registration.name} uses the Capacity billing model (a disconnected deployment): it cannot bill usage to customers, so no tenant can be mapped there. Nothing was changed.` };
-  }
-  if (mapping?.customerTenantId === customer.customerTenantId) {
+  const billing = tenantBilling(registration.name, info.billingModel);
+  if (!billing.takesTenants) return { ok: false, message: `${billing.reason} No tenant can be mapped there. Nothing was changed.` };
+  const wanted = { azureSubscriptionId: subscription, customerTenantId: customer.customerTenantId };
+  const decision = mappingDecision(await deps.cloud.registrations.listMappings(registration, options), wanted);
+  if (decision.kind === 'mapped') {
     return { ok: false, message: `Subscription ${subscription} is already mapped to ${customer.companyName} (${customer.customerTenantId}) on ${registration.name}. Nothing to change.` };
   }
-  const owned = await isCustomersActiveSubscription(deps, customer.customerTenantId, subscription, options);
-  if (!owned) {
+  const standing = subscriptionStanding(await customerAzureSubscriptions(deps.cloud.partnerCenter, customer.customerTenantId, options), subscription);
+  if (standing.kind !== 'active') {
+    const state = standing.kind === 'inactive' ? ` (it is ${standing.subscription.status})` : '';
     return {
       ok: false,
-      message: `Subscription ${subscription} is not an active Azure subscription of ${customer.companyName} in Partner Center, so Azure would refuse the mapping. Check the subscription id (the Azure subscription, not the Partner Center one). Nothing was changed.`,
+      message: `Subscription ${subscription} is not an active Azure subscription of ${customer.companyName} in Partner Center${state}, so Azure would refuse the mapping. Check the subscription id (the Azure subscription, not the Partner Center one). Nothing was changed.`,
     };
   }
-  const mappings = await deps.cloud.registrations.listMappings(registration, options);
-  const tenantElsewhere = mappings.find((m) => m.customerTenantId === customer.customerTenantId && m.azureSubscriptionId !== subscription);
+  // What the PUT will overwrite, for the approver to see; the run overwrites exactly that or stops.
+  const { subscriptionTenant, tenantSubscription } = decision.kind === 'put' ? decision.overwrites : decision.now;
   return {
     ok: true,
     kind: 'remap',
     request: baseRequest('remap', origin, registration, customerChoice(customer.customerTenantId, customer), subscription, {
-      target: { azureSubscriptionId: subscription, customerTenantId: mapping?.customerTenantId },
-      results: tenantElsewhere ? { previousMapping: { azureSubscriptionId: tenantElsewhere.azureSubscriptionId, customerTenantId: customer.customerTenantId } } : {},
+      target: { azureSubscriptionId: subscription, customerTenantId: subscriptionTenant },
+      results: tenantSubscription ? { previousMapping: { azureSubscriptionId: tenantSubscription, customerTenantId: customer.customerTenantId } } : {},
     }),
   };
 }
@@ -193,20 +198,6 @@ async function findCustomer(deps: TenantChangeDependencies, tenant: string, opti
   if (query.kind === 'id') return deps.cloud.partnerCenter.getCustomer(query.id, options);
   if (query.kind === 'domain') return deps.cloud.partnerCenter.findCustomerByDomain(query.domain, options);
   return undefined;
-}
-
-/** Is the Azure subscription one of the customer's active ones (under the Azure plan, or a legacy subscription with the same id)? */
-async function isCustomersActiveSubscription(deps: TenantChangeDependencies, tenant: Guid, subscription: Guid, options?: CallOptions): Promise<boolean> {
-  const pc = deps.cloud.partnerCenter;
-  for (const s of await pc.listSubscriptions(tenant, options)) {
-    if (!s.isAzurePlan) {
-      if (s.id.toLowerCase() === subscription && s.status === 'active') return true;
-      continue;
-    }
-    const entitlements = await pc.listAzureEntitlements(tenant, s.id, options);
-    if (entitlements.some((e) => e.azureSubscriptionId === subscription && e.status === 'active')) return true;
-  }
-  return false;
 }
 
 function customerChoice(tenant: Guid, customer: CustomerSummary | undefined): OnboardingRequest['customer'] {

@@ -5,6 +5,7 @@
 import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
 import type { PcOrder } from '../../ports';
+import { azurePlanOf } from '../../rules/customerSubscriptions';
 import type { StepContext, StepOutcome } from './step';
 
 /** Orders can take a while to appear in the customer's order list after checkout. */
@@ -24,7 +25,7 @@ export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome>
 
   if (!results.checkoutSubmittedAt) {
     // The customer may already have an Azure plan (one per customer): then nothing is bought.
-    const plan = (await pc.listSubscriptions(customerTenantId, options)).find((s) => s.isAzurePlan && s.status !== 'deleted');
+    const plan = azurePlanOf(await pc.listSubscriptions(customerTenantId, options));
     if (plan) return { status: 'done', detail: `The customer already has an Azure plan (${plan.id}); nothing bought.`, results: { pcSubscriptionId: plan.id } };
     if (!results.cartId) {
       const country = ctx.request.customer.kind === 'new' ? ctx.request.customer.address.country : 'US';
@@ -37,7 +38,7 @@ export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome>
 
   // The checkout was posted (or about to be) before a crash or an unclear failure: look the result
   // up. There was no Azure plan before the checkout, so a plan or a live order now is ours.
-  const plan = (await pc.listSubscriptions(customerTenantId, options)).find((s) => s.isAzurePlan && s.status !== 'deleted');
+  const plan = azurePlanOf(await pc.listSubscriptions(customerTenantId, options));
   if (plan) return { status: 'done', detail: `Bought the Azure plan (${plan.id}).`, results: { pcSubscriptionId: plan.id } };
   const order = await findOrder(ctx, customerTenantId);
   if (order) {

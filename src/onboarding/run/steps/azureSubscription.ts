@@ -1,6 +1,7 @@
 // Step 5: the Azure subscription under the plan becomes active some time after the order completes;
 // poll Partner Center's Azure entitlements until it is (the runner spaces the polls).
 import type { Guid } from '../../model';
+import { activeEntitlement } from '../../rules/customerSubscriptions';
 import type { StepContext, StepOutcome } from './step';
 
 export async function waitForAzureSubscription(ctx: StepContext): Promise<StepOutcome> {
@@ -12,7 +13,7 @@ export async function waitForAzureSubscription(ctx: StepContext): Promise<StepOu
   const entitlements = await ctx.cloud.partnerCenter.listAzureEntitlements(results.customerTenantId as Guid, results.pcSubscriptionId as string, {
     abortSignal: ctx.signal,
   });
-  const active = entitlements.find((e) => e.status === 'active');
+  const active = activeEntitlement(entitlements);
   if (active) {
     return { status: 'done', detail: `Azure subscription ${active.azureSubscriptionId} is active.`, results: { azureSubscriptionId: active.azureSubscriptionId } };
   }

@@ -1,17 +1,9 @@
 // Step 1: the registration exists, is one the bot may change, and bills pay-as-you-use. Whether it
 // is approved for multi-tenant billing cannot be read; a refusal seen earlier is shown as a fact.
 import { DomainError } from '../../errors';
+import { tenantBilling } from '../../rules/registrationBilling';
+import { unapprovedRegistration } from '../../rules/unapprovedRegistration';
 import type { StepContext, StepOutcome } from './step';
-
-export interface UnapprovedRegistrationFact {
-  /** ISO date-time the PUT was refused with UnauthorizedCspRegistration. */
-  date: string;
-  requestId: string;
-}
-
-export function unapprovedRegistrationKey(resourceId: string): string {
-  return `registration-unapproved:${resourceId}`;
-}
 
 export async function checkRegistration(ctx: StepContext): Promise<StepOutcome> {
   const ref = ctx.request.registration;
@@ -25,15 +17,16 @@ export async function checkRegistration(ctx: StepContext): Promise<StepOutcome> 
     });
   }
   const info = await registrations.getRegistration(ref, { abortSignal: ctx.signal });
-  if (info.billingModel === 'Capacity') {
+  const billing = tenantBilling(ref.name, info.billingModel);
+  if (!billing.takesTenants) {
     throw new DomainError({
-      message: `The registration ${ref.name} uses the Capacity billing model, which cannot bill usage to customers.`,
+      message: billing.reason,
       nextStep: 'Use a pay-as-you-use registration, or re-register the stamp with the PayAsYouUse billing model.',
       code: 'CustomerSubscriptionsNotAllowed',
       transient: false,
     });
   }
-  const refused = await ctx.facts.get<UnapprovedRegistrationFact>(unapprovedRegistrationKey(ref.resourceId));
+  const refused = await unapprovedRegistration(ctx.facts, ref);
   const warning = refused
     ? ` Earlier (${refused.date.slice(0, 10)}) Azure refused it as not approved for multi-tenant billing; the mapping will fail again unless Microsoft has approved it since.`
     : '';

@@ -1,8 +1,11 @@
 // Step 7: map the customer's tenant on the registration, so usage is billed to the customer. The
-// current mapping is checked first; a PUT refused as not approved for multi-tenancy is remembered.
+// registration's mappings are read once and the rule decides (rules/tenantMapping): already mapped
+// is done, a mapping that would overwrite another one is refused, otherwise one PUT. A PUT refused
+// as not approved for multi-tenancy is remembered.
 import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
-import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from './checkRegistration';
+import { mappingDecision } from '../../rules/tenantMapping';
+import { recordUnapprovedRegistration } from '../../rules/unapprovedRegistration';
 import type { StepContext, StepOutcome } from './step';
 
 export async function mapTenant(ctx: StepContext): Promise<StepOutcome> {
@@ -12,15 +15,23 @@ export async function mapTenant(ctx: StepContext): Promise<StepOutcome> {
   const registrations = ctx.cloud.registrations;
   const options = { abortSignal: ctx.signal };
 
-  const current = await registrations.getMapping(registration, azureSubscriptionId, options);
-  if (current && current.customerTenantId === customerTenantId) {
-    return { status: 'done', detail: `Subscription ${azureSubscriptionId} is mapped to tenant ${customerTenantId} on ${registration.name}.`, results: { mappingResourceId: current.resourceId } };
+  const decision = mappingDecision(await registrations.listMappings(registration, options), { azureSubscriptionId, customerTenantId });
+  if (decision.kind === 'mapped') {
+    return { status: 'done', detail: `Subscription ${azureSubscriptionId} is mapped to tenant ${customerTenantId} on ${registration.name}.`, results: { mappingResourceId: decision.mapping.resourceId } };
   }
-  if (current) {
+  if (decision.kind === 'conflict' && decision.now.subscriptionTenant) {
     throw new DomainError({
-      message: `Subscription ${azureSubscriptionId} is already mapped to another tenant (${current.customerTenantId}) on ${registration.name}.`,
+      message: `Subscription ${azureSubscriptionId} is already mapped to another tenant (${decision.now.subscriptionTenant}) on ${registration.name}.`,
       nextStep: 'Check which customer owns the subscription; to move it, remove or re-map that tenant first, then click Retry.',
       code: 'SubscriptionMappedToOtherTenant',
+      transient: false,
+    });
+  }
+  if (decision.kind === 'conflict') {
+    throw new DomainError({
+      message: `This customer tenant is already mapped on ${registration.name}, to subscription ${decision.now.tenantSubscription}. Mapping it again would replace that mapping.`,
+      nextStep: 'Ask for a re-map (it needs approval) if the tenant should move to the new subscription, or keep the existing mapping.',
+      code: 'TenantAlreadyMapped',
       transient: false,
     });
   }
@@ -29,10 +40,14 @@ export async function mapTenant(ctx: StepContext): Promise<StepOutcome> {
     await ctx.audit('tenant-mapped', `Mapped subscription ${azureSubscriptionId} to tenant ${customerTenantId} on ${registration.name}.`, { mappingResourceId: mapping.resourceId });
     return { status: 'done', detail: `Mapped subscription ${azureSubscriptionId} to tenant ${customerTenantId} on ${registration.name}.`, results: { mappingResourceId: mapping.resourceId } };
   } catch (e) {
-    if (e instanceof DomainError && e.code === 'UnauthorizedCspRegistration') {
-      const fact: UnapprovedRegistrationFact = { date: ctx.now().toISOString(), requestId: ctx.request.id };
-      await ctx.facts.set(unapprovedRegistrationKey(registration.resourceId), fact);
-    }
+    await rememberUnapproved(ctx, e);
     throw e;
+  }
+}
+
+/** A PUT refused with UnauthorizedCspRegistration: the registration is not approved for multi-tenant billing. */
+export async function rememberUnapproved(ctx: StepContext, error: unknown): Promise<void> {
+  if (error instanceof DomainError && error.code === 'UnauthorizedCspRegistration') {
+    await recordUnapprovedRegistration(ctx.facts, ctx.request.registration, { date: ctx.now().toISOString(), requestId: ctx.request.id });
   }
 }

@@ -4,7 +4,8 @@
 // a mapping nobody approved. An identical mapping already there counts as done.
 import { DomainError } from '../../errors';
 import type { Guid, TenantMapping } from '../../model';
-import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from './checkRegistration';
+import { mappingDecision } from '../../rules/tenantMapping';
+import { rememberUnapproved } from './mapTenant';
 import type { StepContext, StepOutcome } from './step';
 
 export async function remapTenant(ctx: StepContext): Promise<StepOutcome> {
@@ -15,22 +16,24 @@ export async function remapTenant(ctx: StepContext): Promise<StepOutcome> {
   const registrations = ctx.cloud.registrations;
   const options = { abortSignal: ctx.signal };
 
-  const mappings = await registrations.listMappings(registration, options);
-  const done = mappings.find((m) => m.azureSubscriptionId === subscription && m.customerTenantId === tenant);
-  if (done) return finished(done, `Subscription ${subscription} is mapped to tenant ${tenant} on ${registration.name}.`);
-
-  const subscriptionNow = mappings.find((m) => m.azureSubscriptionId === subscription)?.customerTenantId;
-  const tenantNow = mappings.find((m) => m.customerTenantId === tenant && m.azureSubscriptionId !== subscription)?.azureSubscriptionId;
-  if (subscriptionNow !== target.customerTenantId || tenantNow !== results.previousMapping?.azureSubscriptionId) {
+  const decision = mappingDecision(
+    await registrations.listMappings(registration, options),
+    { azureSubscriptionId: subscription, customerTenantId: tenant },
+    { subscriptionTenant: target.customerTenantId, tenantSubscription: results.previousMapping?.azureSubscriptionId },
+  );
+  if (decision.kind === 'mapped') return finished(decision.mapping, `Subscription ${subscription} is mapped to tenant ${tenant} on ${registration.name}.`);
+  if (decision.kind === 'conflict') {
+    const { subscriptionTenant, tenantSubscription } = decision.now;
     throw new DomainError({
-      message: `The mappings on ${registration.name} changed since this re-map was requested (subscription ${subscription} now bills ${subscriptionNow ?? 'no tenant'}; tenant ${tenant} now uses ${tenantNow ?? 'no other subscription'}). Nothing was overwritten.`,
+      message: `The mappings on ${registration.name} changed since this re-map was requested (subscription ${subscription} now bills ${subscriptionTenant ?? 'no tenant'}; tenant ${tenant} now uses ${tenantSubscription ?? 'no other subscription'}). Nothing was overwritten.`,
       nextStep: 'Check with `tenant <subscription id>` and submit the re-map again if it is still wanted.',
       code: 'MappingChangedSinceApproval',
       transient: false,
     });
   }
+  const { subscriptionTenant: subscriptionNow, tenantSubscription: tenantNow } = decision.overwrites;
   try {
-    const mapping = await registrations.putMapping(registration, subscription, tenant, { ...options, allowOverwrite: true });
+    const mapping = await registrations.putMapping(registration, subscription, tenant, options);
     const replaced = [
       subscriptionNow ? `subscription ${subscription} billed tenant ${subscriptionNow}` : '',
       tenantNow ? `tenant ${tenant} was billed through subscription ${tenantNow}` : '',
@@ -39,10 +42,7 @@ export async function remapTenant(ctx: StepContext): Promise<StepOutcome> {
     await ctx.audit('tenant-remapped', detail, { mappingResourceId: mapping.resourceId, previousTenantId: subscriptionNow, previousSubscriptionId: tenantNow });
     return finished(mapping, detail);
   } catch (e) {
-    if (e instanceof DomainError && e.code === 'UnauthorizedCspRegistration') {
-      const fact: UnapprovedRegistrationFact = { date: ctx.now().toISOString(), requestId: ctx.request.id };
-      await ctx.facts.set(unapprovedRegistrationKey(registration.resourceId), fact);
-    }
+    await rememberUnapproved(ctx, e);
     throw e;
   }
 }
