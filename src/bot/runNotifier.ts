@@ -7,7 +7,7 @@ import { renderResultCard, resultCardModel } from '../cards/resultCard';
 import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/tenantChangeCards';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
-import type { CardRef, OnboardingRequest } from '../onboarding/model';
+import type { CardRef, RemapRequest, RemovalRequest, ServiceRequest } from '../onboarding/model';
 import type { ApprovalPosting, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
 import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/run/steps/checkRegistration';
 import type { ConversationReferenceStore } from '../store/types';
@@ -29,7 +29,7 @@ export interface TeamsRunNotifierOptions {
 
 export interface TeamsRunNotifier extends RunNotifier {
   /** The shared card as it should look now (used by the card actions for the refresh answer too). */
-  sharedCard(request: OnboardingRequest, card: CardRef): Promise<ReturnType<typeof requestCard>>;
+  sharedCard(request: ServiceRequest, card: CardRef): Promise<ReturnType<typeof requestCard>>;
   /** Resolves when every queued card update has been sent (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -40,9 +40,9 @@ const MAX_REFRESH_USERS = 60;
 export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsRunNotifier {
   const { proactive, logger, policy } = options;
   const chains = new Map<string, Promise<void>>();
-  const latest = new Map<string, OnboardingRequest>();
+  const latest = new Map<string, ServiceRequest>();
 
-  async function cardSettings(request: OnboardingRequest): Promise<CardSettings> {
+  async function cardSettings(request: ServiceRequest): Promise<CardSettings> {
     const refused = await options.facts.get<UnapprovedRegistrationFact>(unapprovedRegistrationKey(request.registration.resourceId));
     const warnings = refused
       ? `Azure refused registration ${request.registration.name} as not approved for multi-tenant billing on ${refused.date.slice(0, 10)}; the mapping step may fail again.`
@@ -51,7 +51,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   }
 
   /** The approvers' Teams ids in the card's conversation, or undefined when they cannot all be known. */
-  async function approverTeamsIds(card: CardRef, request: OnboardingRequest): Promise<string[] | undefined> {
+  async function approverTeamsIds(card: CardRef, request: ServiceRequest): Promise<string[] | undefined> {
     const ref = await proactive.reference(card.conversationId);
     if (ref?.conversation?.conversationType === 'personal') {
       return ref.user?.id ? [ref.user.id] : undefined;
@@ -71,13 +71,13 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     return ids;
   }
 
-  async function sharedCard(request: OnboardingRequest, card: CardRef) {
+  async function sharedCard(request: ServiceRequest, card: CardRef) {
     const settings = await cardSettings(request);
     const userIds = policy.configured ? await approverTeamsIds(card, request) : [];
     return requestCard(request, settings, { showButtons: userIds === undefined, refreshUserIds: userIds });
   }
 
-  async function updateCards(request: OnboardingRequest) {
+  async function updateCards(request: ServiceRequest) {
     const cards = [request.approvalCard, ...(request.approvalCopies ?? [])].filter((c): c is CardRef => Boolean(c));
     for (const card of cards) {
       const content = await sharedCard(request, card);
@@ -86,7 +86,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   }
 
   /** Where approval cards go (PRODUCT.md clarifications). */
-  async function approvalTargets(request: OnboardingRequest): Promise<string[]> {
+  async function approvalTargets(request: ServiceRequest): Promise<string[]> {
     if (options.approvalChannelId) return [options.approvalChannelId];
     const origin = await proactive.reference(request.conversationId);
     const type = origin?.conversation?.conversationType;
@@ -103,7 +103,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     return targets;
   }
 
-  async function tellRequester(request: OnboardingRequest, text: string) {
+  async function tellRequester(request: ServiceRequest, text: string) {
     try {
       await proactive.post(request.conversationId, { text });
     } catch (e) {
@@ -193,7 +193,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
 }
 
 /** The result of a re-map or removal; a removal warns that the tenant's usage is billed to the registration's owner again. */
-function tenantChangeResultMessage(request: OnboardingRequest, links: ResultLinks, mention: string, simulated: boolean): Partial<Activity> {
+function tenantChangeResultMessage(request: RemapRequest | RemovalRequest, links: ResultLinks, mention: string, simulated: boolean): Partial<Activity> {
   const model = tenantChangeResultModel(request, links, simulated);
   const text =
     request.kind === 'remove'

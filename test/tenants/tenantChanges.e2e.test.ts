@@ -5,7 +5,7 @@
 // registration and the result is posted in the thread.
 import { randomUUID } from 'crypto';
 import { createApp, type App } from '../../src/app';
-import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
+import type { ServiceRequest, RequestId } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
@@ -83,12 +83,12 @@ describe('re-map and removal through approval and the durable run', () => {
 
   const text = (sent: SentActivity | undefined) => JSON.stringify(sent?.activity ?? {});
   const mappingsOf = (registrationId: string) => sandbox.state.registrations[registrationId.toLowerCase()].customerSubscriptions;
-  const requestNamed = async (reply: SentActivity): Promise<OnboardingRequest> => {
+  const requestNamed = async (reply: SentActivity): Promise<ServiceRequest> => {
     const id = /(DEL|MAP)-[0-9A-HJ-NP-Z]{4,8}/.exec(text(reply))![0] as RequestId;
     return (await store.requests.get(id))!.value;
   };
-  const approvalCardOf = (request: OnboardingRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.approvalCard?.activityId);
-  const resultOf = (request: OnboardingRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.results.resultPostedActivityId);
+  const approvalCardOf = (request: ServiceRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.approvalCard?.activityId);
+  const resultOf = (request: ServiceRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.results.resultPostedActivityId);
 
   it('removes a mapping: the card says what goes and who pays; a non-approver cannot approve; the approver can; the result warns about billing', async () => {
     const customer = sandbox.seedCustomer({ companyName: 'Leaving Co', domain: `leaving${Date.now()}.onmicrosoft.com`, azurePlan: 'active', mappedOn: [sandbox.registrations.payAsYouUse] });

@@ -5,7 +5,7 @@
 // background, never while answering an automatic refresh (that loops).
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import type { Actor, ApprovalPolicy } from '../../onboarding/requests/approvalPolicy';
-import { type OnboardingRequest, type RequestId, requestIdSchema } from '../../onboarding/model';
+import { type ServiceRequest, type RequestId, requestIdSchema } from '../../onboarding/model';
 import type { RequestLifecycle, TransitionResult } from '../../onboarding/requests/requestLifecycle';
 import type { RequestStore } from '../../onboarding/ports';
 import type { CardActionHandler } from '../../bot/handlers';
@@ -89,7 +89,7 @@ export class ApprovalActions implements CardActionHandler {
     return this.cardFor(result.request, actor, { notice: result.message });
   }
 
-  private async cardFor(request: OnboardingRequest, actor: Actor, view: { askReason?: boolean; notice?: string }): Promise<AdaptiveCardInvokeResponse> {
+  private async cardFor(request: ServiceRequest, actor: Actor, view: { askReason?: boolean; notice?: string }): Promise<AdaptiveCardInvokeResponse> {
     const authorization = await this.options.policy.authorizeDecision(request, actor);
     // The requester may retry or abandon their own approved run; only the decision is someone else's.
     const selfButMayOperate = !authorization.allowed && authorization.reason === 'self-approval' && request.status === 'failed';

@@ -1,6 +1,6 @@
 // Who may decide a request. Pure policy: configuration plus a group-membership lookup (Graph, cached
 // briefly). The bot layer turns an invoke into an Actor; this module never trusts card data.
-import type { Guid, OnboardingRequest } from '../model';
+import type { Guid, ServiceRequest } from '../model';
 import { isGuid } from '../model';
 import type { Directory } from '../ports';
 
@@ -38,7 +38,7 @@ export interface ApprovalPolicy {
   readonly configured: boolean;
   isApprover(aadObjectId: string | undefined): Promise<boolean>;
   /** May this actor decide (approve, reject, retry, abandon, continue) on this request, from where they clicked? */
-  authorizeDecision(request: OnboardingRequest, actor: Actor): Promise<Authorization>;
+  authorizeDecision(request: ServiceRequest, actor: Actor): Promise<Authorization>;
 }
 
 export const NO_APPROVERS_MESSAGE =
@@ -74,7 +74,7 @@ export function createApprovalPolicy(
     return approverIds.has(id) || (await isGroupMember(id));
   }
 
-  async function authorizeDecision(request: OnboardingRequest, actor: Actor): Promise<Authorization> {
+  async function authorizeDecision(request: ServiceRequest, actor: Actor): Promise<Authorization> {
     if (!configured) return refuse('no-approvers', NO_APPROVERS_MESSAGE);
     if (!actor.tenantId || actor.tenantId.toLowerCase() !== request.teamsTenantId.toLowerCase()) {
       return refuse('wrong-tenant', 'This request belongs to another organisation; clicks from your tenant cannot decide it.');
@@ -99,7 +99,7 @@ function refuse(reason: RefusalReason, message: string): Authorization {
 }
 
 /** The conversations a request's cards live in: clicks are only accepted from there. */
-function cardConversations(request: OnboardingRequest): Set<string> {
+function cardConversations(request: ServiceRequest): Set<string> {
   const ids = new Set<string>();
   if (request.approvalCard) ids.add(baseConversationId(request.approvalCard.conversationId));
   for (const copy of request.approvalCopies ?? []) ids.add(baseConversationId(copy.conversationId));

@@ -5,12 +5,10 @@
 import { DomainError } from '../../errors';
 import type { Guid, TenantMapping } from '../../model';
 import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from './checkRegistration';
-import type { StepContext, StepOutcome } from './step';
+import { requestOf, type StepContext, type StepOutcome } from './step';
 
 export async function remapTenant(ctx: StepContext): Promise<StepOutcome> {
-  const { registration, target, customer, results } = ctx.request;
-  if (!target || customer.kind !== 'existing') throw notARemap(ctx.request.id);
-  const subscription = target.azureSubscriptionId;
+  const { registration, azureSubscriptionId: subscription, customer, previousMapping } = requestOf(ctx, 'remap');
   const tenant = customer.customerTenantId;
   const registrations = ctx.cloud.registrations;
   const options = { abortSignal: ctx.signal };
@@ -21,7 +19,7 @@ export async function remapTenant(ctx: StepContext): Promise<StepOutcome> {
 
   const subscriptionNow = mappings.find((m) => m.azureSubscriptionId === subscription)?.customerTenantId;
   const tenantNow = mappings.find((m) => m.customerTenantId === tenant && m.azureSubscriptionId !== subscription)?.azureSubscriptionId;
-  if (subscriptionNow !== target.customerTenantId || tenantNow !== results.previousMapping?.azureSubscriptionId) {
+  if (subscriptionNow !== previousMapping.customerTenantId || tenantNow !== previousMapping.azureSubscriptionId) {
     throw new DomainError({
       message: `The mappings on ${registration.name} changed since this re-map was requested (subscription ${subscription} now bills ${subscriptionNow ?? 'no tenant'}; tenant ${tenant} now uses ${tenantNow ?? 'no other subscription'}). Nothing was overwritten.`,
       nextStep: 'Check with `tenant <subscription id>` and submit the re-map again if it is still wanted.',
@@ -53,13 +51,4 @@ function finished(mapping: TenantMapping, detail: string): StepOutcome {
     detail,
     results: { mappingResourceId: mapping.resourceId, azureSubscriptionId: mapping.azureSubscriptionId, customerTenantId: mapping.customerTenantId as Guid },
   };
-}
-
-function notARemap(id: string): DomainError {
-  return new DomainError({
-    message: `Request ${id} does not say which subscription to map to which customer.`,
-    nextStep: 'Abandon it and submit `remap <subscription id> to <tenant>` again.',
-    code: 'NoRemapTarget',
-    transient: false,
-  });
 }
