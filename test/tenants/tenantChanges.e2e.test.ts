@@ -98,7 +98,7 @@ describe('re-map and removal through approval and the durable run', () => {
     const reply = await say(olivia, `remove tenant ${subscription}`);
     expect(text(reply)).toMatch(/Request DEL-[0-9A-HJ-NP-Z]{4} submitted/);
     const request = await requestNamed(reply);
-    expect(request).toMatchObject({ kind: 'remove', status: 'pending_approval', target: { azureSubscriptionId: subscription, customerTenantId: customer.customerTenantId } });
+    expect(request).toMatchObject({ kind: 'remove', status: 'pending_approval', mapping: { azureSubscriptionId: subscription, customerTenantId: customer.customerTenantId } });
 
     const card = text(approvalCardOf(request));
     expect(card).toContain(`Remove the mapping of subscription ${subscription} (Leaving Co) from azurestack-payg-east`);
@@ -171,7 +171,7 @@ describe('re-map and removal through approval and the durable run', () => {
     const domain = sandbox.state.customers[customer.customerTenantId].domain;
 
     const request = await requestNamed(await say(olivia, `remap ${newSubscription} to ${domain}`));
-    expect(request).toMatchObject({ kind: 'remap', target: { azureSubscriptionId: newSubscription } });
+    expect(request).toMatchObject({ kind: 'remap', azureSubscriptionId: newSubscription });
     const card = text(approvalCardOf(request));
     expect(card).toContain(`Map subscription ${newSubscription} to Movers Inc on azurestack-payg-east`);
     expect(card).toContain(`PUT the customer subscription ${newSubscription} with tenant ${customer.customerTenantId} on azurestack-payg-east.`);
