@@ -75,26 +75,26 @@ describe('one submission is one request', () => {
   });
 
   it('the same removal typed twice (two keys) while the first is open: refused, naming the open request; once closed, a new one is taken', async () => {
-    const first = await intake.submit(removal(), ORIGIN, 'tenant-change:a:1');
+    const first = await intake.submit(removal(), ORIGIN, 'tenant-command:a:1');
     if (!first.ok) throw new Error(first.reason);
     expect(first.request.id).toMatch(/^DEL-/);
 
-    const twice = await intake.submit(removal(), ORIGIN, 'tenant-change:a:2');
+    const twice = await intake.submit(removal(), ORIGIN, 'tenant-command:a:2');
     expect(twice).toMatchObject({ ok: false, reason: 'open-request', request: { id: first.request.id } });
     expect(await stored()).toHaveLength(1);
 
     // Another mapping is another change.
-    expect((await intake.submit(removal('5bcdea66-4717-4949-a497-a486e38d136f' as Guid), ORIGIN, 'tenant-change:a:3')).ok).toBe(true);
+    expect((await intake.submit(removal('5bcdea66-4717-4949-a497-a486e38d136f' as Guid), ORIGIN, 'tenant-command:a:3')).ok).toBe(true);
 
     const current = (await store.requests.get(first.request.id))!;
     await store.requests.replace({ ...current.value, status: 'rejected' }, current.etag);
-    const later = await intake.submit(removal(), ORIGIN, 'tenant-change:a:2');
+    const later = await intake.submit(removal(), ORIGIN, 'tenant-command:a:2');
     expect(later.ok).toBe(true);
     expect(await stored()).toHaveLength(3);
   });
 
   it('two removals of the same mapping at once (two instances, two keys): one request, the other is told which', async () => {
-    const [a, b] = await Promise.all([intake.submit(removal(), ORIGIN, 'tenant-change:x:1'), intake.submit(removal(), ORIGIN, 'tenant-change:y:1')]);
+    const [a, b] = await Promise.all([intake.submit(removal(), ORIGIN, 'tenant-command:x:1'), intake.submit(removal(), ORIGIN, 'tenant-command:y:1')]);
     const made = [a, b].filter((r) => r.ok);
     expect(made).toHaveLength(1);
     const refused = [a, b].find((r) => !r.ok);
@@ -114,7 +114,7 @@ describe('one submission is one request', () => {
 
 describe('a removal names no stand-in customer', () => {
   it('a removal of a tenant that is no Partner Center customer any more shows the tenant id', async () => {
-    const taken = await intake.submit(removal(), ORIGIN, 'tenant-change:gone:1');
+    const taken = await intake.submit(removal(), ORIGIN, 'tenant-command:gone:1');
     if (!taken.ok) throw new Error(taken.reason);
     expect(taken.request).not.toHaveProperty('customer');
     const card = JSON.stringify(requestCard(taken.request, SETTINGS, { showButtons: true }));

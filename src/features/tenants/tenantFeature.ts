@@ -284,7 +284,7 @@ class TenantManagement {
     }
     if (!planned.ok) return note('Nothing was changed', planned.message, 'Attention');
     // One submission per activity: Teams resending the same invoke gets the request it made.
-    const key = `tenant-change:${origin.conversationId}:${context.activity.id ?? randomUUID()}`;
+    const key = `tenant-command:${origin.conversationId}:${context.activity.id ?? randomUUID()}`;
     const taken = await this.options.intake.submit(planned.plan, origin, key);
     if (!taken.ok && taken.reason === 'busy') return note('Nothing was changed', 'Someone is submitting this same change right now. Type the command again in a moment.', 'Warning');
     if (!taken.ok) {
@@ -307,7 +307,7 @@ class TenantManagement {
   }
 
   private deps() {
-    return { cloud: this.options.cloud, requests: this.options.store.requests };
+    return { cloud: this.options.cloud };
   }
 
   /** Card data names a registration by resource id or `all`; anything else (a path trick included) is refused. */
