@@ -103,6 +103,23 @@ describe('one submission is one request', () => {
     expect(await stored()).toHaveLength(1);
   });
 
+  it('the store fails after the request was stored: Submit again (the same key) gets that request, not a second', async () => {
+    let failures = 1;
+    const audit = {
+      append: async (entry: Parameters<BotStore['audit']['append']>[0]) => {
+        if (failures-- > 0) throw new Error('audit log unavailable');
+        return store.audit.append(entry);
+      },
+      list: (id: ServiceRequest['id']) => store.audit.list(id),
+    };
+    const flaky = createIntake({ store: { requests: store.requests, leases: store.leases, facts: store.facts, audit } });
+    await expect(flaky.submit(onboarding, ORIGIN, 'submit:draft-flaky')).rejects.toThrow('audit log unavailable');
+    const [made] = await stored();
+    const again = await flaky.submit(onboarding, ORIGIN, 'submit:draft-flaky');
+    expect(again).toEqual({ ok: false, reason: 'already-submitted', request: made });
+    expect(await stored()).toHaveLength(1);
+  });
+
   it('a failed approval post keeps the request and says so; the key stays claimed', async () => {
     const failing = createIntake({ store, approvals: { requestApproval: async () => Promise.reject(new Error('approvals channel unreachable')) } });
     const taken = await failing.submit(onboarding, ORIGIN, 'submit:draft-unreachable');

@@ -53,11 +53,14 @@ export function createIntake(deps: IntakeDependencies): Intake {
   async function submit(plan: RequestPlan, origin: RequestOrigin, idempotencyKey: string): Promise<IntakeResult> {
     const owner = `intake-${randomUUID()}`;
     if (!(await leases.acquire(idempotencyKey, owner, KEY_CLAIM_MS))) return alreadySubmitted(idempotencyKey);
+    // A submission that failed part-way released the key; the request it may have stored is recorded.
+    const earlier = await alreadySubmitted(idempotencyKey);
+    if (earlier.request) return earlier;
     let outcome: IntakeResult;
     try {
       outcome = plan.kind === 'onboard' ? { ok: true, request: await store(plan, origin, idempotencyKey) } : await storeChange(plan, origin, idempotencyKey);
     } catch (err) {
-      // Nothing was stored: the same submission may be tried again.
+      // The store failed: the same submission may be tried again.
       await leases.release(idempotencyKey, owner).catch(() => undefined);
       throw err;
     }
@@ -74,7 +77,7 @@ export function createIntake(deps: IntakeDependencies): Intake {
   }
 
   /** The request an earlier use of the key made (undefined while that submission is still storing it). */
-  async function alreadySubmitted(idempotencyKey: string): Promise<IntakeResult> {
+  async function alreadySubmitted(idempotencyKey: string): Promise<{ ok: false; reason: 'already-submitted'; request?: ServiceRequest }> {
     const id = await facts.get<RequestId>(factKey(idempotencyKey));
     const request = id ? (await requests.get(id))?.value : undefined;
     return { ok: false, reason: 'already-submitted', request };
@@ -115,6 +118,7 @@ export function createIntake(deps: IntakeDependencies): Intake {
   async function store(plan: RequestPlan, origin: RequestOrigin, idempotencyKey: string): Promise<ServiceRequest> {
     const at = now().toISOString();
     const request = await createWithFreshId(plan, { ...origin, status: 'pending_approval', steps: [], results: {}, createdAt: at, updatedAt: at });
+    await facts.set(factKey(idempotencyKey), request.id);
     await audit.append({
       requestId: request.id,
       at,
@@ -123,7 +127,6 @@ export function createIntake(deps: IntakeDependencies): Intake {
       action: 'submitted',
       detail: `${describe(request)} submitted for approval.`,
     });
-    await facts.set(factKey(idempotencyKey), request.id);
     return request;
   }
 
