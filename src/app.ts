@@ -126,24 +126,24 @@ function buildFeatures(deps: FeatureDependencies): {
   const cardActions: CardActionHandler[] = [];
   const services: BackgroundService[] = [];
   // (features register here)
-  // Approval and the durable run. The onboarding dialog gets `approvals.onSubmitted` (post the
-  // approval card) and `approvals.cancelRequest` (`cancel <id>`).
+  // Approval and the durable run. Every request comes in through `approvals.intake` (stored, audited,
+  // approval card posted); the onboarding dialog also gets `approvals.cancelRequest` (`cancel <id>`).
   const approvals = createApprovalFeature(deps);
   commands.push(...approvals.commands);
   cardActions.push(...approvals.cardActions);
   services.push(...approvals.services);
   // Tenant mappings (issue 6): list, inspect, re-map, remove, reconcile; changes go through `approvals`.
-  const tenants = createTenantFeature({ cloud: deps.cloud, store: deps.store, logger: deps.logger, submitted: (request) => approvals.onSubmitted(request) });
+  const tenants = createTenantFeature({ cloud: deps.cloud, store: deps.store, logger: deps.logger, intake: approvals.intake });
   commands.push(...tenants.commands);
   cardActions.push(...tenants.cardActions);
-  // Onboarding: `onboard`, bare `cancel` and the onboard.* card buttons; a submitted request goes
-  // to the approvals (approval card), `cancel <id>` to their request cancel.
+  // Onboarding: `onboard`, bare `cancel` and the onboard.* card buttons; a submitted draft goes
+  // through the intake, `cancel <id>` to the approvals' request cancel.
   const onboarding = createOnboardingFeature({
     cloud: deps.cloud,
     store: deps.store,
     conversationState: deps.conversationState,
     draftTtlHours: deps.config.DRAFT_TTL_HOURS,
-    onSubmitted: (request, context) => approvals.onSubmitted(request, context),
+    intake: approvals.intake,
     cancelRequest: (context, args) => approvals.cancelRequest(context, args),
     onHookError: (err, request) => deps.logger.error({ err, requestId: request.id }, 'posting a submitted request for approval failed'),
     continueConversation: (reference, logic) => deps.adapter.continueConversationAsync(deps.config.MicrosoftAppId ?? '', reference, logic),

@@ -9,7 +9,7 @@ import { renderResultCard, resultCardModel } from '../cards/resultCard';
 import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/tenantChangeCards';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
-import type { CardRef, OnboardingRequest } from '../onboarding/model';
+import type { CardRef, RemapRequest, RemovalRequest, ServiceRequest } from '../onboarding/model';
 import type { ApprovalPosting, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
 import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
 import type { ConversationReferenceStore } from '../store/types';
@@ -30,7 +30,7 @@ export interface TeamsRunNotifierOptions {
 
 export interface TeamsRunNotifier extends RunNotifier {
   /** The shared card as it should look now (used by the card actions for the refresh answer too). */
-  sharedCard(request: OnboardingRequest, card: CardRef): Promise<ReturnType<typeof requestCard>>;
+  sharedCard(request: ServiceRequest, card: CardRef): Promise<ReturnType<typeof requestCard>>;
   /** Sends again the newest state of every card whose update failed; returns how many it tried. */
   retryFailedUpdates(): Promise<number>;
   /** Resolves when every queued card update has been sent (tests, shutdown). */
@@ -45,13 +45,13 @@ const MAX_REMEMBERED = 1000;
 export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsRunNotifier {
   const { proactive, logger, policy } = options;
   const chains = new Map<string, Promise<void>>();
-  const latest = new Map<string, OnboardingRequest>();
+  const latest = new Map<string, ServiceRequest>();
   /** Requests whose card update failed: the newest state, sent again by retryFailedUpdates. */
-  const failedUpdates = new Map<string, OnboardingRequest>();
+  const failedUpdates = new Map<string, ServiceRequest>();
   /** Requests whose requester was told that the approval card is not posted yet: told once, not at every sweep. */
   const toldRequesters = new Set<string>();
 
-  async function cardSettings(request: OnboardingRequest): Promise<CardSettings> {
+  async function cardSettings(request: ServiceRequest): Promise<CardSettings> {
     const refused = await unapprovedRegistration(options.facts, request.registration);
     const warnings = refused
       ? `Azure refused registration ${request.registration.name} as not approved for multi-tenant billing on ${refused.date.slice(0, 10)}; the mapping step may fail again.`
@@ -60,7 +60,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   }
 
   /** The approvers' Teams ids in the card's conversation, or undefined when they cannot all be known. */
-  async function approverTeamsIds(card: CardRef, request: OnboardingRequest): Promise<string[] | undefined> {
+  async function approverTeamsIds(card: CardRef, request: ServiceRequest): Promise<string[] | undefined> {
     const ref = await proactive.reference(card.conversationId);
     if (ref?.conversation?.conversationType === 'personal') {
       return ref.user?.id ? [ref.user.id] : undefined;
@@ -79,13 +79,13 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     return ids;
   }
 
-  async function sharedCard(request: OnboardingRequest, card: CardRef) {
+  async function sharedCard(request: ServiceRequest, card: CardRef) {
     const settings = await cardSettings(request);
     const userIds = policy.configured ? await approverTeamsIds(card, request) : [];
     return requestCard(request, settings, { showButtons: userIds === undefined, refreshUserIds: userIds });
   }
 
-  async function updateCards(request: OnboardingRequest) {
+  async function updateCards(request: ServiceRequest) {
     const cards = [request.approvalCard, ...(request.approvalCopies ?? [])].filter((c): c is CardRef => Boolean(c));
     for (const card of cards) {
       const content = await sharedCard(request, card);
@@ -94,7 +94,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   }
 
   /** Where approval cards go (PRODUCT.md clarifications). */
-  async function approvalTargets(request: OnboardingRequest): Promise<string[]> {
+  async function approvalTargets(request: ServiceRequest): Promise<string[]> {
     if (options.approvalChannelId) return [options.approvalChannelId];
     const origin = await proactive.reference(request.conversationId);
     const type = origin?.conversation?.conversationType;
@@ -110,7 +110,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     return targets;
   }
 
-  async function tellRequesterOnce(request: OnboardingRequest, text: string) {
+  async function tellRequesterOnce(request: ServiceRequest, text: string) {
     if (toldRequesters.has(request.id)) return;
     try {
       await proactive.post(request.conversationId, { text });
@@ -121,17 +121,17 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     }
   }
 
-  function unreachableText(request: OnboardingRequest): string {
+  function unreachableText(request: ServiceRequest): string {
     return `I stored request ${request.id}, but I could not reach any approver: ${
       options.approvalChannelId ? 'I am not installed in the approvals channel' : 'no approver has a chat with me'
     }. Ask an approver to install me (or an administrator to set APPROVAL_CHANNEL_ID); I post the approval card as soon as I can. Type \`status ${request.id}\` to follow it.`;
   }
 
-  function notPostedYetText(request: OnboardingRequest): string {
+  function notPostedYetText(request: ServiceRequest): string {
     return `I stored request ${request.id}, but I could not post its approval card just now (Teams or the directory did not answer). I try again every few minutes; nothing is lost. Type \`status ${request.id}\` to follow it.`;
   }
 
-  function requestChanged(request: OnboardingRequest): Promise<void> {
+  function requestChanged(request: ServiceRequest): Promise<void> {
     // Coalesce: only the newest state of a request matters; updates of one card never overlap.
     const known = latest.get(request.id);
     if (!known || known.updatedAt <= request.updatedAt) latest.set(request.id, request);
@@ -236,7 +236,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
 }
 
 /** The result of a re-map or removal; a removal warns that the tenant's usage is billed to the registration's owner again. */
-function tenantChangeResultMessage(request: OnboardingRequest, links: ResultLinks, mention: string, simulated: boolean): Partial<Activity> {
+function tenantChangeResultMessage(request: RemapRequest | RemovalRequest, links: ResultLinks, mention: string, simulated: boolean): Partial<Activity> {
   const model = tenantChangeResultModel(request, links, simulated);
   const text =
     request.kind === 'remove'

@@ -1,6 +1,6 @@
 // The run waits for the Microsoft Customer Agreement: confirm it in Partner Center, then Continue.
 import template from './templates/agreementPause.json';
-import type { OnboardingRequest } from '../onboarding/model';
+import type { ServiceRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
 import { checklist, header, type ChecklistItem, type RequestHeader } from './requestView';
 
@@ -11,7 +11,7 @@ export interface AgreementPauseCardModel extends RequestHeader {
   notice: string;
 }
 
-export function agreementPauseCardModel(request: OnboardingRequest, view: { simulated: boolean; showButtons: boolean; notice?: string }): AgreementPauseCardModel {
+export function agreementPauseCardModel(request: ServiceRequest, view: { simulated: boolean; showButtons: boolean; notice?: string }): AgreementPauseCardModel {
   const step = request.steps.find((s) => s.name === 'customer-agreement');
   return {
     ...header(request, view.simulated),

@@ -1,6 +1,6 @@
 // The approval card: the whole request, Approve / Reject for approvers (Reject asks for a reason).
 import template from './templates/approvalRequest.json';
-import type { OnboardingRequest } from '../onboarding/model';
+import type { ServiceRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
 import { header, requestFacts, type Fact, type RequestHeader } from './requestView';
 
@@ -15,7 +15,7 @@ export interface ApprovalCardModel extends RequestHeader {
 }
 
 export function approvalCardModel(
-  request: OnboardingRequest,
+  request: ServiceRequest,
   view: { simulated: boolean; noApprovers: boolean; showButtons: boolean; askReason?: boolean; notice?: string; warnings?: string },
 ): ApprovalCardModel {
   return {

@@ -1,6 +1,6 @@
 // A request that ended without a finished run: rejected (with the reason), cancelled or abandoned.
 import template from './templates/requestDecided.json';
-import type { OnboardingRequest } from '../onboarding/model';
+import type { ServiceRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
 import { checklist, header, requestFacts, when, type ChecklistItem, type Fact, type RequestHeader } from './requestView';
 
@@ -12,7 +12,7 @@ export interface DecidedCardModel extends RequestHeader {
   notice: string;
 }
 
-export function decidedCardModel(request: OnboardingRequest, view: { simulated: boolean; notice?: string }): DecidedCardModel {
+export function decidedCardModel(request: ServiceRequest, view: { simulated: boolean; notice?: string }): DecidedCardModel {
   const d = request.decision;
   const statusLine =
     request.status === 'rejected'

@@ -1,6 +1,6 @@
 // A run stopped on a permanent failure: which step, why in plain words, what to do; Retry / Abandon for approvers.
 import template from './templates/runFailure.json';
-import type { OnboardingRequest } from '../onboarding/model';
+import type { ServiceRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
 import { checklist, header, stepLabel, type ChecklistItem, type RequestHeader } from './requestView';
 
@@ -15,7 +15,7 @@ export interface FailureCardModel extends RequestHeader {
   notice: string;
 }
 
-export function failureCardModel(request: OnboardingRequest, view: { simulated: boolean; showButtons: boolean; notice?: string }): FailureCardModel {
+export function failureCardModel(request: ServiceRequest, view: { simulated: boolean; showButtons: boolean; notice?: string }): FailureCardModel {
   const failed = request.steps.find((s) => s.status === 'failed');
   const error = failed?.error;
   const codes = [error?.code && `code ${error.code}`, error?.statusCode && `HTTP ${error.statusCode}`, error?.correlationId && `correlation id ${error.correlationId}`]

@@ -1,6 +1,6 @@
 // The live checklist the approval card turns into once approved, and its finished state.
 import template from './templates/runProgress.json';
-import type { OnboardingRequest } from '../onboarding/model';
+import type { ServiceRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
 import { checklist, header, type ChecklistItem, type Fact, type RequestHeader } from './requestView';
 import { tenantChangeOutcome } from './tenantChangeCards';
@@ -14,7 +14,7 @@ export interface ProgressCardModel extends RequestHeader {
   notice: string;
 }
 
-export function progressCardModel(request: OnboardingRequest, view: { simulated: boolean; portalLink?: string; notice?: string }): ProgressCardModel {
+export function progressCardModel(request: ServiceRequest, view: { simulated: boolean; portalLink?: string; notice?: string }): ProgressCardModel {
   const done = request.status === 'succeeded';
   const r = request.results;
   // Re-maps and removals say what they changed (tenantChangeCards).

@@ -8,7 +8,7 @@ import { decidedCardModel, renderDecidedCard } from './decidedCard';
 import { failureCardModel, renderFailureCard } from './failureCard';
 import { progressCardModel, renderProgressCard } from './progressCard';
 import type { AdaptiveCard } from './render';
-import type { OnboardingRequest } from '../onboarding/model';
+import type { ServiceRequest } from '../onboarding/model';
 
 export const REQUEST_VERBS = {
   refresh: 'request.refresh',
@@ -42,11 +42,11 @@ export interface CardViewer {
 }
 
 /** True while approvers have something to click. */
-export function awaitsApprover(request: OnboardingRequest): boolean {
+export function awaitsApprover(request: ServiceRequest): boolean {
   return request.status === 'pending_approval' || request.status === 'paused' || request.status === 'failed';
 }
 
-export function requestCard(request: OnboardingRequest, settings: CardSettings, viewer: CardViewer): AdaptiveCard {
+export function requestCard(request: ServiceRequest, settings: CardSettings, viewer: CardViewer): AdaptiveCard {
   const card = renderFor(request, settings, viewer);
   if (!awaitsApprover(request)) return card;
   return {
@@ -59,7 +59,7 @@ export function requestCard(request: OnboardingRequest, settings: CardSettings, 
   };
 }
 
-function renderFor(request: OnboardingRequest, settings: CardSettings, viewer: CardViewer): AdaptiveCard {
+function renderFor(request: ServiceRequest, settings: CardSettings, viewer: CardViewer): AdaptiveCard {
   const simulated = settings.simulated;
   switch (request.status) {
     case 'pending_approval':

@@ -1,6 +1,6 @@
 // The parts every request card shares: the request in plain facts and the run's checklist.
 // Built from the stored request only; never a secret (the request holds none).
-import type { OnboardingRequest, StepState, StepStatus } from '../onboarding/model';
+import type { ServiceRequest, StepState, StepStatus } from '../onboarding/model';
 import { tenantChangeFacts, tenantChangeTitle } from './tenantChangeCards';
 
 export interface Fact {
@@ -47,7 +47,7 @@ export function stepLabel(name: string): string {
   return STEP_TITLES[name] ?? name;
 }
 
-export function requestTitle(request: OnboardingRequest): string {
+export function requestTitle(request: ServiceRequest): string {
   if (request.kind !== 'onboard') return tenantChangeTitle(request);
   return `Onboard ${request.customer.companyName} (${request.customer.domain})`;
 }
@@ -57,7 +57,7 @@ export function when(iso: string | undefined): string {
   return iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '';
 }
 
-export function header(request: OnboardingRequest, simulated: boolean): RequestHeader {
+export function header(request: ServiceRequest, simulated: boolean): RequestHeader {
   const d = request.decision;
   return {
     requestId: request.id,
@@ -70,7 +70,7 @@ export function header(request: OnboardingRequest, simulated: boolean): RequestH
 }
 
 /** The whole request, as the approver needs it to decide. */
-export function requestFacts(request: OnboardingRequest): Fact[] {
+export function requestFacts(request: ServiceRequest): Fact[] {
   if (request.kind !== 'onboard') return tenantChangeFacts(request);
   const c = request.customer;
   const facts: Fact[] = [];

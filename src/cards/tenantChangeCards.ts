@@ -2,53 +2,55 @@
 // what the PUT / DELETE will change, and for a re-map which mappings it overwrites) and the result
 // posted when the run is done.
 import template from './templates/tenantChangeResult.json';
-import type { OnboardingRequest } from '../onboarding/model';
+import type { RemapRequest, RemovalRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
 import type { Fact } from './requestView';
 
-export function tenantChangeTitle(request: OnboardingRequest): string {
-  const subscription = request.target?.azureSubscriptionId ?? '';
-  return request.kind === 'remove'
-    ? `Remove the mapping of subscription ${subscription} (${request.customer.companyName}) from ${request.registration.name}`
-    : `Map subscription ${subscription} to ${request.customer.companyName} on ${request.registration.name}`;
+/** The customer a removal names: the Partner Center name when it was known, else the tenant id. */
+function removedCustomer(request: RemovalRequest): string {
+  return request.customerName ?? `tenant ${request.mapping.customerTenantId}`;
 }
 
-export function tenantChangeFacts(request: OnboardingRequest): Fact[] {
-  const target = request.target;
+export function tenantChangeTitle(request: RemapRequest | RemovalRequest): string {
+  return request.kind === 'remove'
+    ? `Remove the mapping of subscription ${request.mapping.azureSubscriptionId} (${removedCustomer(request)}) from ${request.registration.name}`
+    : `Map subscription ${request.azureSubscriptionId} to ${request.customer.companyName} on ${request.registration.name}`;
+}
+
+export function tenantChangeFacts(request: RemapRequest | RemovalRequest): Fact[] {
   const registration: Fact = {
     title: 'Registration',
     value: `${request.registration.name} (resource group ${request.registration.resourceGroup}, subscription ${request.registration.subscriptionId})`,
   };
-  const customer = request.customer;
-  const customerLine = `${customer.companyName}${customer.domain ? ` (${customer.domain})` : ''}`;
-  const tenantId = customer.kind === 'existing' ? customer.customerTenantId : '';
   if (request.kind === 'remove') {
+    const { azureSubscriptionId, customerTenantId } = request.mapping;
     return [
       registration,
-      { title: 'Azure subscription', value: target?.azureSubscriptionId ?? '' },
-      { title: 'Customer', value: customerLine },
-      { title: 'Tenant id', value: target?.customerTenantId ?? tenantId },
-      { title: 'What changes', value: `DELETE the customer subscription ${target?.azureSubscriptionId ?? ''} from ${request.registration.name}.` },
+      { title: 'Azure subscription', value: azureSubscriptionId },
+      { title: 'Customer', value: request.customerName ?? 'Not a Partner Center customer any more' },
+      { title: 'Tenant id', value: customerTenantId },
+      { title: 'What changes', value: `DELETE the customer subscription ${azureSubscriptionId} from ${request.registration.name}.` },
       { title: 'Billing afterwards', value: "This tenant's Azure Stack Hub usage on this registration is billed to the registration's owner (you, the CSP) again." },
     ];
   }
-  const previous = request.results.previousMapping;
+  const { customer, azureSubscriptionId, previousMapping } = request;
+  const customerLine = `${customer.companyName}${customer.domain ? ` (${customer.domain})` : ''}`;
   const overwrites = [
-    target?.customerTenantId ? `subscription ${target.azureSubscriptionId} now bills tenant ${target.customerTenantId}, which stops` : '',
-    previous ? `${customer.companyName} is now billed through subscription ${previous.azureSubscriptionId}, which is replaced` : '',
+    previousMapping.customerTenantId ? `subscription ${azureSubscriptionId} now bills tenant ${previousMapping.customerTenantId}, which stops` : '',
+    previousMapping.azureSubscriptionId ? `${customer.companyName} is now billed through subscription ${previousMapping.azureSubscriptionId}, which is replaced` : '',
   ].filter(Boolean);
   return [
     registration,
-    { title: 'Azure subscription', value: target?.azureSubscriptionId ?? '' },
+    { title: 'Azure subscription', value: azureSubscriptionId },
     { title: 'Customer', value: customerLine },
-    { title: 'Tenant id', value: tenantId },
-    { title: 'What changes', value: `PUT the customer subscription ${target?.azureSubscriptionId ?? ''} with tenant ${tenantId} on ${request.registration.name}.` },
+    { title: 'Tenant id', value: customer.customerTenantId },
+    { title: 'What changes', value: `PUT the customer subscription ${azureSubscriptionId} with tenant ${customer.customerTenantId} on ${request.registration.name}.` },
     { title: 'Overwrites', value: overwrites.length ? `${overwrites.join('; ')}.` : 'Nothing: the subscription is not mapped yet and the customer has no other subscription on this registration.' },
   ];
 }
 
 /** How a finished re-map or removal reads on the request's progress card. */
-export function tenantChangeOutcome(request: OnboardingRequest): { statusLine: string; facts: Fact[]; showPortalLink: boolean } {
+export function tenantChangeOutcome(request: RemapRequest | RemovalRequest): { statusLine: string; facts: Fact[]; showPortalLink: boolean } {
   const r = request.results;
   if (request.kind === 'remove') {
     return {
@@ -57,8 +59,8 @@ export function tenantChangeOutcome(request: OnboardingRequest): { statusLine: s
           ? "Done: the mapping was already gone. Usage is billed to the registration's owner."
           : "Done: the mapping is removed. Usage is billed to the registration's owner again.",
       facts: [
-        { title: 'Tenant id', value: request.target?.customerTenantId ?? '' },
-        { title: 'Azure subscription', value: request.target?.azureSubscriptionId ?? '' },
+        { title: 'Tenant id', value: request.mapping.customerTenantId },
+        { title: 'Azure subscription', value: request.mapping.azureSubscriptionId },
         { title: 'Removed', value: r.mappingResourceId ?? '' },
       ],
       // A deleted resource has no portal page.
@@ -87,13 +89,13 @@ export interface TenantChangeResultModel {
   simulated: boolean;
 }
 
-export function tenantChangeResultModel(request: OnboardingRequest, links: { portalLink: string; mappingResourceId: string }, simulated: boolean): TenantChangeResultModel {
+export function tenantChangeResultModel(request: RemapRequest | RemovalRequest, links: { portalLink: string; mappingResourceId: string }, simulated: boolean): TenantChangeResultModel {
   const removal = request.kind === 'remove';
   const gone = request.results.mappingRemoval === 'already-gone';
-  const subscription = request.target?.azureSubscriptionId ?? '';
+  const subscription = removal ? request.mapping.azureSubscriptionId : request.azureSubscriptionId;
   return {
     requestId: request.id,
-    title: removal ? `Removed ${request.customer.companyName} from ${request.registration.name}` : `Mapped ${request.customer.companyName} on ${request.registration.name}`,
+    title: removal ? `Removed ${removedCustomer(request)} from ${request.registration.name}` : `Mapped ${request.customer.companyName} on ${request.registration.name}`,
     subtitle: removal
       ? gone
         ? `the mapping of subscription ${subscription} was already gone: nothing had to be deleted.`
@@ -101,7 +103,7 @@ export function tenantChangeResultModel(request: OnboardingRequest, links: { por
       : `usage of subscription ${subscription} on ${request.registration.name} is now billed to the customer.`,
     facts: tenantChangeFacts(request).filter((f) => f.title !== 'What changes' && f.title !== 'Billing afterwards'),
     warning: removal
-      ? `From now on, Azure Stack Hub usage of tenant ${request.target?.customerTenantId ?? ''} on ${request.registration.name} is billed to the registration's owner (you, the CSP), not to the customer.`
+      ? `From now on, Azure Stack Hub usage of tenant ${request.mapping.customerTenantId} on ${request.registration.name} is billed to the registration's owner (you, the CSP), not to the customer.`
       : '',
     mappingResourceId: links.mappingResourceId,
     // A removed resource has no portal page to open.

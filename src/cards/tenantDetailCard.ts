@@ -1,6 +1,6 @@
 // One tenant's mapping(s): registration, tenant, customer, who onboarded it and when, the portal link.
 import template from './templates/tenantDetail.json';
-import type { OnboardingRequest } from '../onboarding/model';
+import type { ServiceRequest } from '../onboarding/model';
 import type { CustomerSummary } from '../onboarding/ports';
 import type { TenantRow } from '../onboarding/tenants/tenantDirectory';
 import { renderCard, type AdaptiveCard } from './render';
@@ -25,7 +25,7 @@ export interface TenantDetailModel {
 
 export function tenantDetailModel(view: {
   customer?: CustomerSummary;
-  rows: Array<{ row: TenantRow; request?: OnboardingRequest; portalLink: string }>;
+  rows: Array<{ row: TenantRow; request?: ServiceRequest; portalLink: string }>;
   problems: string;
   simulated: boolean;
 }): TenantDetailModel {
@@ -52,7 +52,7 @@ export function tenantDetailModel(view: {
   };
 }
 
-function onboardedBy(request: OnboardingRequest): string {
+function onboardedBy(request: ServiceRequest): string {
   const approver = request.decision ? `, approved by ${request.decision.by.name}` : '';
   return `${request.id} by ${request.requester.name} on ${when(request.updatedAt)}${approver}`;
 }

@@ -27,6 +27,7 @@ import {
 } from './onboardingInput';
 import type { Cloud } from '../onboarding/ports';
 import { customerAzureSubscriptions, subscriptionStanding } from '../onboarding/rules/customerSubscriptions';
+import type { Intake } from '../onboarding/requests/intake';
 import type { BotStore } from '../store/types';
 import { renderDraftCard, registrationStanding, type CardSources } from './onboardingCards';
 import {
@@ -74,13 +75,16 @@ export interface CardAction {
 
 /** How the dialog ended. */
 export type OnboardingOutcome =
-  | { kind: 'submitted'; request: OnboardingRequest }
+  /** `approvalProblem`: stored, but posting it for approval failed. */
+  | { kind: 'submitted'; request: OnboardingRequest; approvalProblem?: unknown }
   | { kind: 'cancelled'; draft: OnboardingDraft }
   | { kind: 'already-submitted' };
 
 export interface OnboardingDialogDependencies {
   cloud: Pick<Cloud, 'partnerCenter' | 'registrations'>;
   store: Pick<BotStore, 'requests' | 'audit' | 'facts'> & Partial<Pick<BotStore, 'leases'>>;
+  /** Takes the submitted draft in (stores, audits, posts it for approval). */
+  intake: Intake;
 }
 
 /** Turn-state keys: the action the session hands in, and the card the step hands back. */
@@ -120,10 +124,10 @@ export class OnboardingDialog extends ComponentDialog {
   }
 
   private async submitStep(step: WaterfallStepContext<OnboardingDraft>, draft: OnboardingDraft): Promise<DialogTurnResult> {
-    const submitted = await submitOnboardingRequest(step.context, draft, this.deps.store);
+    const submitted = await submitOnboardingRequest(step.context, draft, this.deps.intake);
     if (!submitted.ok && 'alreadySubmitted' in submitted) return step.endDialog({ kind: 'already-submitted' } satisfies OnboardingOutcome);
     if (!submitted.ok) return step.replaceDialog(CARD_LOOP, withCardError(goTo(draft, submitted.step), submitted.problem));
-    return step.endDialog({ kind: 'submitted', request: submitted.request } satisfies OnboardingOutcome);
+    return step.endDialog({ kind: 'submitted', request: submitted.request, approvalProblem: submitted.approvalProblem } satisfies OnboardingOutcome);
   }
 
   /** Buttons carry the draft id and the card they are on; anything else is an old card. */

@@ -21,14 +21,10 @@ import {
 } from './onboardingDialog';
 import { newDraft, type DraftOwner } from './onboardingDraft';
 
-/** Called once a request is stored (the approval feature posts its card from here). */
-export type OnSubmitted = (request: OnboardingRequest, context: TurnContext) => Promise<void>;
-
 export interface OnboardingSessionOptions extends OnboardingDialogDependencies {
   conversationState: ConversationState;
   draftTtlHours: number;
-  onSubmitted?: OnSubmitted;
-  /** Told when the onSubmitted hook fails (the request is stored regardless). */
+  /** Told when posting a submitted request for approval failed (the request is stored regardless). */
   onHookError?: (err: unknown, request: OnboardingRequest) => void;
 }
 
@@ -125,13 +121,9 @@ export class OnboardingSession {
     }
     const request = outcome.request;
     let hookProblem = '';
-    if (this.options.onSubmitted) {
-      try {
-        await this.options.onSubmitted(request, context);
-      } catch (err) {
-        this.options.onHookError?.(err, request);
-        hookProblem = ` The request is stored, but posting it for approval failed; type status ${request.id} and tell an administrator.`;
-      }
+    if (outcome.approvalProblem !== undefined) {
+      this.options.onHookError?.(outcome.approvalProblem, request);
+      hookProblem = ` The request is stored, but posting it for approval failed; type status ${request.id} and tell an administrator.`;
     }
     return noteCard(
       `Request ${request.id} submitted — waiting for approval`,

@@ -1,4 +1,4 @@
-// The domain model: what an onboarding (or re-map / removal) request is, once parsed.
+// The domain model: what a request (an onboarding, a re-map or a removal) is, once parsed.
 // Parse at the edge into these types; inside the core, trust them.
 import { z } from 'zod';
 
@@ -207,8 +207,6 @@ export interface RunResults {
   invitationRedeemUrl?: string;
   roleAssignmentId?: string;
   mappingResourceId?: string;
-  /** For a re-map: the mapping the PUT overwrote. */
-  previousMapping?: { azureSubscriptionId: Guid; customerTenantId: Guid };
   /** For a removal: whether the DELETE removed the mapping or found it already gone. */
   mappingRemoval?: 'deleted' | 'already-gone';
   resultPostedActivityId?: string;
@@ -225,21 +223,15 @@ export interface RunResults {
   accessInstructions?: string;
 }
 
-export interface OnboardingRequest {
+/** What every request has, whatever it asks for: who asked where, the decision, its cards and its run. */
+export interface RequestBase {
   id: RequestId;
-  kind: RequestKind;
   status: RequestStatus;
   /** Teams tenant the request was made in; approvals must come from the same tenant. */
   teamsTenantId: string;
   requester: Person;
   /** Conversation where the request was made (id only; the reference is in the conversation-reference store). */
   conversationId: string;
-  customer: CustomerChoice;
-  subscription: SubscriptionChoice;
-  registration: RegistrationRef;
-  access: CustomerAccess;
-  /** For remap/remove: the mapping to change. */
-  target?: { azureSubscriptionId: Guid; customerTenantId?: Guid };
   decision?: ApprovalDecision;
   approvalCard?: CardRef;
   /** Further copies of the approval card (one per approver's 1:1 chat when the request came from a 1:1 chat). */
@@ -248,6 +240,97 @@ export interface OnboardingRequest {
   results: RunResults;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Onboard a customer (new or existing): the Azure plan or subscription, guest access, the mapping. */
+export interface OnboardingRequest extends RequestBase {
+  kind: 'onboard';
+  registration: RegistrationRef;
+  customer: CustomerChoice;
+  subscription: SubscriptionChoice;
+  access: CustomerAccess;
+}
+
+/** Map an existing customer's Azure subscription to their tenant on the registration, overwriting what is there. */
+export interface RemapRequest extends RequestBase {
+  kind: 'remap';
+  registration: RegistrationRef;
+  /** The customer's Azure subscription the PUT maps. */
+  azureSubscriptionId: Guid;
+  /** The customer whose tenant the subscription will bill. */
+  customer: ExistingCustomer;
+  /** What the PUT overwrites, as the approver saw it; the run stops if either changed since. */
+  previousMapping: {
+    /** The tenant the subscription bills now (absent: the subscription is not mapped yet). */
+    customerTenantId?: Guid;
+    /** The customer's other subscription on the registration, which this one replaces (a tenant is mapped once). */
+    azureSubscriptionId?: Guid;
+  };
+}
+
+/** Delete one mapping from the registration: usage is billed to the registration's owner again. */
+export interface RemovalRequest extends RequestBase {
+  kind: 'remove';
+  registration: RegistrationRef;
+  /** The mapping the DELETE removes, as the approver saw it; the run stops if the subscription bills another tenant since. */
+  mapping: { azureSubscriptionId: Guid; customerTenantId: Guid };
+  /** The customer's name in Partner Center when the removal was requested; absent when the tenant is no customer any more. */
+  customerName?: string;
+}
+
+/** Any request the bot takes in, approves and runs. Bulk changes and offboarding will add kinds. */
+export type ServiceRequest = OnboardingRequest | RemapRequest | RemovalRequest;
+
+/** What a request asks for, before it is taken in (the intake adds the id, the origin, the status and the run). */
+export type RequestPlan = Omit<OnboardingRequest, keyof RequestBase> | Omit<RemapRequest, keyof RequestBase> | Omit<RemovalRequest, keyof RequestBase>;
+export type PlanOf<K extends RequestKind> = Extract<RequestPlan, { kind: K }>;
+
+/** Who asks and where: the requester, the Teams tenant and the conversation (read from the activity at the edge). */
+export interface RequestOrigin {
+  requester: Person;
+  teamsTenantId: string;
+  conversationId: string;
+}
+
+/**
+ * A stored request as the current model has it. Re-maps and removals stored before the request
+ * became a union carried an onboarding's fields (a stand-in customer, `target`, no access); they
+ * are read into the kind they always were. Anything else is returned as stored.
+ */
+export function upgradeStoredRequest(stored: ServiceRequest): ServiceRequest {
+  const legacy = stored as ServiceRequest & LegacyChangeFields;
+  if ((legacy.kind !== 'remap' && legacy.kind !== 'remove') || !legacy.target) return stored;
+  const { target, customer, subscription: _subscription, access: _access, ...rest } = legacy;
+  void _subscription;
+  void _access;
+  const { previousMapping, ...results } = legacy.results as RunResults & { previousMapping?: { azureSubscriptionId?: Guid } };
+  if (legacy.kind === 'remap') {
+    return {
+      ...(rest as unknown as RemapRequest),
+      kind: 'remap',
+      azureSubscriptionId: target.azureSubscriptionId,
+      customer: customer as ExistingCustomer,
+      previousMapping: { customerTenantId: target.customerTenantId, azureSubscriptionId: previousMapping?.azureSubscriptionId },
+      results,
+    };
+  }
+  const tenant = target.customerTenantId ?? (customer?.kind === 'existing' ? customer.customerTenantId : undefined);
+  const standIn = !customer?.domain && /^Tenant .* \(not a Partner Center customer any more\)$/.test(customer?.companyName ?? '');
+  return {
+    ...(rest as unknown as RemovalRequest),
+    kind: 'remove',
+    mapping: { azureSubscriptionId: target.azureSubscriptionId, customerTenantId: tenant as Guid },
+    customerName: customer && !standIn ? customer.companyName : undefined,
+    results,
+  };
+}
+
+/** The fields every re-map and removal carried before the request became a union. */
+interface LegacyChangeFields {
+  target?: { azureSubscriptionId: Guid; customerTenantId?: Guid };
+  customer?: CustomerChoice;
+  subscription?: SubscriptionChoice;
+  access?: CustomerAccess;
 }
 
 export interface AuditEntry {

@@ -7,7 +7,7 @@ import type {
   CardRef,
   Guid,
   NewCustomer,
-  OnboardingRequest,
+  ServiceRequest,
   PrimaryContact,
   RegistrationRef,
   RequestId,
@@ -206,14 +206,14 @@ export interface ApprovalPosting {
  */
 export interface RunNotifier {
   /** Posts the approval card; returns where it went so the request can record it. */
-  approvalRequested(request: OnboardingRequest): Promise<ApprovalPosting | undefined>;
+  approvalRequested(request: ServiceRequest): Promise<ApprovalPosting | undefined>;
   /**
    * The request changed (decided, step progress, paused, failed, finished): update the shared card in
    * place. May coalesce; always renders the state it is given or a newer one.
    */
-  requestChanged(request: OnboardingRequest): Promise<void>;
+  requestChanged(request: ServiceRequest): Promise<void>;
   /** Posts the result in the approval thread, mentioning the requester; returns the posted activity id. */
-  resultReady(request: OnboardingRequest, links: ResultLinks): Promise<string | undefined>;
+  resultReady(request: ServiceRequest, links: ResultLinks): Promise<string | undefined>;
 }
 
 // ---- Persistence ------------------------------------------------------------------------------
@@ -234,11 +234,11 @@ export class ConcurrencyError extends Error {
 
 export interface RequestStore {
   /** Creates the request; throws ConcurrencyError when the id is taken. */
-  create(request: OnboardingRequest): Promise<Versioned<OnboardingRequest>>;
-  get(id: RequestId): Promise<Versioned<OnboardingRequest> | undefined>;
+  create(request: ServiceRequest): Promise<Versioned<ServiceRequest>>;
+  get(id: RequestId): Promise<Versioned<ServiceRequest> | undefined>;
   /** Writes only when the stored ETag still equals `etag`; otherwise throws ConcurrencyError. */
-  replace(request: OnboardingRequest, etag: string): Promise<Versioned<OnboardingRequest>>;
-  list(filter?: { status?: RequestStatus[] }): Promise<Versioned<OnboardingRequest>[]>;
+  replace(request: ServiceRequest, etag: string): Promise<Versioned<ServiceRequest>>;
+  list(filter?: { status?: RequestStatus[] }): Promise<Versioned<ServiceRequest>[]>;
   /**
    * The ids of the requests stored with one of these statuses, in no set order, without reading them:
    * a cheap hint for a background sweep. A status can change right after, so read the request

@@ -23,7 +23,7 @@ import {
 } from '@azure/storage-blob';
 import type { Storage, StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus } from '../onboarding/model';
+import { upgradeStoredRequest, type AuditEntry, type RequestId, type RequestStatus, type ServiceRequest } from '../onboarding/model';
 import { requestChanged, requestTaken, type StoreOptions } from './options';
 import type { AuditLog, FactStore, LeaseStore, RequestStore, Versioned } from '../onboarding/ports';
 import type { BotStore, ConversationReferenceStore } from './types';
@@ -163,7 +163,7 @@ async function readAll<T>(container: ContainerClient, names: string[]): Promise<
  */
 async function writeRequestIf(
   blob: BlobClient,
-  request: OnboardingRequest,
+  request: ServiceRequest,
   conditions: BlobRequestConditions,
 ): Promise<string | undefined> {
   const writeId = randomUUID();
@@ -176,9 +176,14 @@ async function writeRequestIf(
   }
 }
 
+/** Requests stored in an older shape are read in the current one. */
+function upgraded(stored: Versioned<ServiceRequest> | undefined): Versioned<ServiceRequest> | undefined {
+  return stored && { value: upgradeStoredRequest(stored.value), etag: stored.etag };
+}
+
 function blobRequests(container: ContainerClient): RequestStore {
   const blobOf = (id: string) => container.getBlobClient(`requests/${encodeURIComponent(id)}.json`);
-  const byAge = (a: Versioned<OnboardingRequest>, b: Versioned<OnboardingRequest>) =>
+  const byAge = (a: Versioned<ServiceRequest>, b: Versioned<ServiceRequest>) =>
     a.value.createdAt.localeCompare(b.value.createdAt) || a.value.id.localeCompare(b.value.id);
 
   return {
@@ -187,7 +192,7 @@ function blobRequests(container: ContainerClient): RequestStore {
       if (!etag) throw requestTaken(request.id);
       return { value: structuredClone(request), etag };
     },
-    get: (id) => readJson<OnboardingRequest>(blobOf(id)),
+    get: async (id) => upgraded(await readJson<ServiceRequest>(blobOf(id))),
     replace: async (request, etag) => {
       const next = await writeRequestIf(blobOf(request.id), request, { ifMatch: etag });
       if (!next) throw requestChanged(request.id);
@@ -200,11 +205,11 @@ function blobRequests(container: ContainerClient): RequestStore {
     list: async (filter) => {
       const wanted = filter?.status && new Set<RequestStatus>(filter.status);
       const names = await namesWithStatus(wanted);
-      const read = await readAll<OnboardingRequest>(container, names);
+      const read = await readAll<ServiceRequest>(container, names);
       // A request may have changed status between the listing and the read: trust the body.
       return read
         .filter((r) => !wanted || wanted.has(r.value.status))
-        .map(({ value, etag }) => ({ value, etag }))
+        .map(({ value, etag }) => ({ value: upgradeStoredRequest(value), etag }))
         .sort(byAge);
     },
     // The metadata is written in the same upload as the body, so the listing shows each request's

@@ -6,7 +6,7 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Storage, StoreItems } from 'botbuilder';
-import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus } from '../onboarding/model';
+import { upgradeStoredRequest, type AuditEntry, type RequestId, type RequestStatus, type ServiceRequest } from '../onboarding/model';
 import { eTagConflict, requestChanged, requestTaken, type StoreOptions } from './options';
 import type { AuditLog, FactStore, LeaseStore, RequestStore, Versioned } from '../onboarding/ports';
 import type { BotStore, ConversationReferenceStore } from './types';
@@ -126,7 +126,8 @@ function sqliteRequests(db: Database.Database): RequestStore {
   const select = db.prepare<[string], RequestRow>('SELECT body, etag FROM requests WHERE id = ?');
   const replaceIfMatch = db.prepare('UPDATE requests SET status = ?, body = ?, etag = ? WHERE id = ? AND etag = ?');
   const selectAll = db.prepare<[], RequestRow>('SELECT body, etag FROM requests ORDER BY created_at, id');
-  const toVersioned = (row: RequestRow): Versioned<OnboardingRequest> => ({ value: JSON.parse(row.body), etag: row.etag });
+  // Requests stored in an older shape are read in the current one.
+  const toVersioned = (row: RequestRow): Versioned<ServiceRequest> => ({ value: upgradeStoredRequest(JSON.parse(row.body)), etag: row.etag });
 
   return {
     create: async (request) => {

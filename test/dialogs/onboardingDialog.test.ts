@@ -1,7 +1,7 @@
 // The onboarding conversation as transcripts: an operator types `onboard` in Teams and clicks
 // through the cards; the real bot, the real SQLite store and the real cloud clients against the
 // simulated cloud answer.
-import type { OnboardingRequest } from '../../src/onboarding/model';
+import type { OnboardingRequest, ServiceRequest } from '../../src/onboarding/model';
 import { REQUEST_ID_PATTERN } from '../../src/onboarding/model';
 import { recordUnapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
 import {
@@ -56,7 +56,7 @@ const US_BILLING = {
   language: 'en',
 };
 
-async function requestsNow(): Promise<OnboardingRequest[]> {
+async function requestsNow(): Promise<ServiceRequest[]> {
   return (await world.store.requests.list()).map((v) => v.value);
 }
 
@@ -227,7 +227,8 @@ describe('onboarding an existing customer with an existing Azure subscription', 
     );
     const note = await alex.click(review, 'Submit');
     const id = /Request (\S+) submitted/.exec(title(note))?.[1] as OnboardingRequest['id'];
-    const stored = (await world.store.requests.get(id))?.value;
+    const stored = (await world.store.requests.get(id))?.value as OnboardingRequest | undefined;
+    expect(stored?.kind).toBe('onboard');
     expect(stored?.customer).toEqual({ kind: 'existing', customerTenantId: litware.customerTenantId, companyName: 'Litware', domain: 'litware.onmicrosoft.com' });
     expect(stored?.subscription).toEqual({ kind: 'existing', azureSubscriptionId: litware.azureSubscriptionId });
     expect(stored?.registration.resourceId).toBe(world.sandbox.registrations.payAsYouUse2);

@@ -9,8 +9,9 @@ import { CspBot } from '../../src/bot/cspBot';
 import { loadConfig } from '../../src/config';
 import { createOnboardingFeature, type CancelRequest } from '../../src/features/onboarding/onboardingFeature';
 import type { DraftExpirySweep } from '../../src/dialogs/draftExpirySweep';
-import type { OnSubmitted } from '../../src/dialogs/onboardingSession';
+import type { OnboardingRequest, ServiceRequest } from '../../src/onboarding/model';
 import type { Cloud } from '../../src/onboarding/ports';
+import { createIntake } from '../../src/onboarding/requests/intake';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
@@ -45,7 +46,8 @@ export interface BotOptions {
   store: BotStore;
   cloud: Cloud;
   draftTtlHours?: number;
-  onSubmitted?: OnSubmitted;
+  /** What posting a submitted request for approval does (default: remember its id in `submitted`). */
+  onSubmitted?: (request: OnboardingRequest) => Promise<void>;
   cancelRequest?: CancelRequest;
 }
 
@@ -60,7 +62,10 @@ export function buildBot(options: BotOptions): BotUnderTest {
     store,
     conversationState,
     draftTtlHours: options.draftTtlHours ?? 168,
-    onSubmitted: options.onSubmitted ?? (async (request) => void submitted.push(request.id)),
+    intake: createIntake({
+      store,
+      approvals: { requestApproval: async (request: ServiceRequest) => (options.onSubmitted ? options.onSubmitted(request as OnboardingRequest) : void submitted.push(request.id)) },
+    }),
     cancelRequest: options.cancelRequest,
     // TestAdapter has no continueConversation: a proactive turn is an event activity run with the logic.
     continueConversation: async (reference, logic) => {

@@ -106,7 +106,7 @@ describe('hostile input on the real server', () => {
     pending = newCustomerRequest(sandbox);
     await store.requests.create(pending);
     await app.approvals.onSubmitted(pending);
-    pending = (await store.requests.get(pending.id))!.value;
+    pending = (await store.requests.get(pending.id))!.value as OnboardingRequest;
     expect(pending.approvalCard?.conversationId).toBe(APPROVALS_CHANNEL);
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@
 // outlasts it is logged and sent again by the approval sweep (every LEASE_SECONDS, 2 s here), and
 // the approvers' channel never sees "Something went wrong", nor the requester "not installed".
 import { createApp, type App } from '../../src/app';
-import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
+import type { RequestId, ServiceRequest } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
@@ -79,7 +79,7 @@ describe('failed proactive sends: retried later, never shown as a crash', () => 
     post(activity(from, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } }));
 
   /** As the dialog does: store the request, then hand it to the approvals (which post the card). */
-  async function submit(): Promise<OnboardingRequest> {
+  async function submit(): Promise<ServiceRequest> {
     const request = newCustomerRequest(sandbox, { conversationId: CHANNEL });
     await store.requests.create(request);
     await app.approvals.onSubmitted(request);

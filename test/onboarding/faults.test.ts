@@ -53,7 +53,7 @@ describe('the run under faults', () => {
     const created = await store.requests.create({ ...request, status: 'approved' });
     runner.schedule(created.value.id);
     await runner.idle();
-    const done = (await store.requests.get(request.id))!.value;
+    const done = (await store.requests.get(request.id))!.value as OnboardingRequest;
     return done;
   }
 

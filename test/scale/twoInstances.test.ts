@@ -5,7 +5,7 @@
 // other takes the run over once its lease expires and finishes it.
 import { randomUUID } from 'crypto';
 import { ContainerClient } from '@azure/storage-blob';
-import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus } from '../../src/onboarding/model';
+import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus, ServiceRequest } from '../../src/onboarding/model';
 import type { Sandbox, SandboxCounts } from '../../src/sandbox';
 import { openBlobStore } from '../../src/store';
 import type { BotStore } from '../../src/store/types';
@@ -171,7 +171,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     };
   }
 
-  function expectMapped(request: OnboardingRequest) {
+  function expectMapped(request: ServiceRequest) {
     const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === request.registration.resourceId.toLowerCase())!;
     expect(registration.customerSubscriptions[request.results.azureSubscriptionId!]).toEqual({ tenantId: request.results.customerTenantId });
   }
@@ -253,7 +253,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     expect(titles.filter((t) => /^Request ONB-\w+ submitted/.test(t))).toHaveLength(1);
     expect(titles.filter((t) => t === 'This draft was already submitted')).toHaveLength(1);
     await waitUntil('the approval card', async () => Boolean((await store!.requests.get(stored.at(-1)!.value.id))?.value.approvalCard), 30_000);
-    const id = stored.find((r) => r.value.customer.companyName === 'Proseware')!.value.id;
+    const id = stored.find((r) => r.value.kind === 'onboard' && r.value.customer.companyName === 'Proseware')!.value.id;
     expect(connector.sent.filter((s) => s.method === 'POST' && s.conversationId === APPROVALS_CHANNEL && JSON.stringify(s.activity).includes(id))).toHaveLength(1);
   });
 
@@ -273,7 +273,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     await Promise.all(holds.map((h) => h.arrived));
     for (const h of holds) h.release();
     const answers = await clicked;
-    const removals = (await store.requests.list()).filter((r) => r.value.kind === 'remove' && r.value.target?.azureSubscriptionId === mapped.azureSubscriptionId);
+    const removals = (await store.requests.list()).filter((r) => r.value.kind === 'remove' && r.value.mapping.azureSubscriptionId === mapped.azureSubscriptionId);
     expect(removals).toHaveLength(1);
     expect(answers.map((r) => JSON.stringify(r.body)).filter((t) => t.includes('already asks for this'))).toHaveLength(1);
   });

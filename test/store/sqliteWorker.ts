@@ -6,7 +6,7 @@
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import { ConcurrencyError } from '../../src/onboarding/ports';
 import type { BotStore } from '../../src/store/types';
-import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
+import type { RequestId, ServiceRequest } from '../../src/onboarding/model';
 import { sampleRequest } from './storeSuite';
 
 const [command, file, arg] = process.argv.slice(2);
@@ -47,7 +47,7 @@ async function increment(store: BotStore, times: number): Promise<void> {
   await readySetGo();
   for (let done = 0; done < times; ) {
     const { value, etag } = (await store.requests.get('ONB-CTR1' as RequestId))!;
-    const next: OnboardingRequest = { ...value, results: { cartId: String(Number(value.results.cartId ?? '0') + 1) } };
+    const next: ServiceRequest = { ...value, results: { cartId: String(Number(value.results.cartId ?? '0') + 1) } };
     try {
       await store.requests.replace(next, etag);
       done++;

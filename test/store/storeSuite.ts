@@ -1,7 +1,7 @@
 // The one contract every BotStore passes (SQLite and Azure Blob alike). Each test opens a fresh,
 // empty store, so tests never see each other's data.
 import type { StoreItems } from 'botbuilder';
-import type { AuditEntry, Guid, OnboardingRequest, RequestId, RequestStatus } from '../../src/onboarding/model';
+import type { AuditEntry, Guid, OnboardingRequest, RequestId, RequestStatus, ServiceRequest } from '../../src/onboarding/model';
 import { ConcurrencyError } from '../../src/onboarding/ports';
 import type { BotStore } from '../../src/store/types';
 
@@ -194,6 +194,32 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         await store.requests.replace({ ...first.value, status: 'succeeded' }, first.etag);
         expect(await ids(['approved', 'running'])).toEqual(['ONB-BBBB']);
         expect(await ids(['succeeded'])).toEqual(['MAP-CCCC', 'ONB-AAAA']);
+      });
+
+      it('reads a removal stored in the older shape (a stand-in customer and `target`) as a removal of its mapping, by get and by list', async () => {
+        const { customer: _customer, subscription: _subscription, access: _access, ...base } = sampleRequest('DEL-OLDA');
+        void [_customer, _subscription, _access];
+        const tenant = '00000000-0000-0000-0000-000000000009';
+        const subscription = '00000000-0000-0000-0000-000000000008';
+        const legacy = {
+          ...base,
+          kind: 'remove',
+          customer: { kind: 'existing', customerTenantId: tenant, companyName: `Tenant ${tenant} (not a Partner Center customer any more)`, domain: '' },
+          subscription: { kind: 'existing', azureSubscriptionId: subscription },
+          access: { kind: 'none' },
+          target: { azureSubscriptionId: subscription, customerTenantId: tenant },
+        };
+        await store.requests.create(legacy as unknown as ServiceRequest);
+        const expected = { id: 'DEL-OLDA', kind: 'remove', mapping: { azureSubscriptionId: subscription, customerTenantId: tenant } };
+        const read = (await store.requests.get('DEL-OLDA' as RequestId))!;
+        expect(read.value).toMatchObject(expected);
+        expect(read.value).not.toHaveProperty('customer');
+        expect(read.value).not.toHaveProperty('target');
+        const listed = (await store.requests.list({ status: ['pending_approval'] })).map((v) => v.value);
+        expect(listed).toEqual([read.value]);
+        // Written back in the new shape under its etag, as any state change does.
+        const next = await store.requests.replace({ ...read.value, status: 'cancelled' }, read.etag);
+        expect((await store.requests.get('DEL-OLDA' as RequestId))!.value).toEqual(next.value);
       });
     });
 

@@ -96,16 +96,18 @@ describe('reconcile: Partner Center against the registrations', () => {
     expect(texts(removal)[0]).toMatch(/^Request DEL-[0-9A-HJ-NP-Z]{4} submitted — waiting for approval$/);
     expect(bot.submitted[0]).toMatchObject({
       kind: 'remove',
-      target: { azureSubscriptionId: scenario.customerGone.azureSubscriptionId, customerTenantId: scenario.customerGone.customerTenantId },
-      customer: { companyName: `Tenant ${scenario.customerGone.customerTenantId} (not a Partner Center customer any more)` },
+      mapping: { azureSubscriptionId: scenario.customerGone.azureSubscriptionId, customerTenantId: scenario.customerGone.customerTenantId },
     });
+    // The tenant is no customer any more: the removal names the tenant, with no stand-in customer.
+    expect(bot.submitted[0]).not.toHaveProperty('customer');
+    expect(JSON.stringify(bot.submitted[0])).not.toContain('customerName');
 
     const unmappedItem = items.find((i) => i.button.verb === 'tenants.onboard' && i.text.includes(scenario.unmapped.azureSubscriptionId!))!;
     const onboarding = await olivia.invoke(String(unmappedItem.button.verb), unmappedItem.button.data as Record<string, unknown>);
     expect(texts(onboarding)[0]).toMatch(/^Request MAP-[0-9A-HJ-NP-Z]{4} submitted — waiting for approval$/);
     expect(texts(onboarding)[1]).toContain('To onboard a new customer, or to give the customer guest access as well, type onboard.');
     expect(texts(onboarding)).toContain('Overwrites: Nothing: the subscription is not mapped yet and the customer has no other subscription on this registration.');
-    expect(bot.submitted[1]).toMatchObject({ kind: 'remap', customer: { customerTenantId: scenario.unmapped.customerTenantId }, target: { azureSubscriptionId: scenario.unmapped.azureSubscriptionId } });
+    expect(bot.submitted[1]).toMatchObject({ kind: 'remap', customer: { customerTenantId: scenario.unmapped.customerTenantId }, azureSubscriptionId: scenario.unmapped.azureSubscriptionId });
 
     // The same click again is not a second request.
     const again = await olivia.invoke(String(goneItem.button.verb), goneItem.button.data as Record<string, unknown>);

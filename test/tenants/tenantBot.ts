@@ -5,7 +5,8 @@ import { ConversationState, TestAdapter, UserState, type Activity } from 'botbui
 import pino from 'pino';
 import { CspBot } from '../../src/bot/cspBot';
 import { createTenantFeature, type TenantFeature } from '../../src/features/tenants/tenantFeature';
-import type { OnboardingRequest } from '../../src/onboarding/model';
+import type { ServiceRequest } from '../../src/onboarding/model';
+import { createIntake } from '../../src/onboarding/requests/intake';
 import type { Cloud } from '../../src/onboarding/ports';
 import type { BotStore } from '../../src/store/types';
 
@@ -25,12 +26,13 @@ export interface TenantBot {
   adapter: TestAdapter;
   feature: TenantFeature;
   /** Requests handed to the approval feature, in order. */
-  submitted: OnboardingRequest[];
+  submitted: ServiceRequest[];
 }
 
 export function buildTenantBot(store: BotStore, cloud: Cloud, options: { invokeWaitMs?: number } = {}): TenantBot {
-  const submitted: OnboardingRequest[] = [];
-  const feature = createTenantFeature({ cloud, store, logger: { warn: () => undefined }, submitted: async (r) => void submitted.push(r), ...options });
+  const submitted: ServiceRequest[] = [];
+  const intake = createIntake({ store, approvals: { requestApproval: async (r) => void submitted.push(r) } });
+  const feature = createTenantFeature({ cloud, store, logger: { warn: () => undefined }, intake, ...options });
   const conversationState = new ConversationState(store.state);
   const bot = new CspBot({
     commands: feature.commands,

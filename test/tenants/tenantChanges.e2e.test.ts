@@ -5,7 +5,7 @@
 // registration and the result is posted in the thread.
 import { randomUUID } from 'crypto';
 import { createApp, type App } from '../../src/app';
-import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
+import type { ServiceRequest, RequestId } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
@@ -83,12 +83,12 @@ describe('re-map and removal through approval and the durable run', () => {
 
   const text = (sent: SentActivity | undefined) => JSON.stringify(sent?.activity ?? {});
   const mappingsOf = (registrationId: string) => sandbox.state.registrations[registrationId.toLowerCase()].customerSubscriptions;
-  const requestNamed = async (reply: SentActivity): Promise<OnboardingRequest> => {
+  const requestNamed = async (reply: SentActivity): Promise<ServiceRequest> => {
     const id = /(DEL|MAP)-[0-9A-HJ-NP-Z]{4,8}/.exec(text(reply))![0] as RequestId;
     return (await store.requests.get(id))!.value;
   };
-  const approvalCardOf = (request: OnboardingRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.approvalCard?.activityId);
-  const resultOf = (request: OnboardingRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.results.resultPostedActivityId);
+  const approvalCardOf = (request: ServiceRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.approvalCard?.activityId);
+  const resultOf = (request: ServiceRequest) => connector.sent.find((s) => s.method === 'POST' && s.activityId === request.results.resultPostedActivityId);
 
   it('removes a mapping: the card says what goes and who pays; a non-approver cannot approve; the approver can; the result warns about billing', async () => {
     const customer = sandbox.seedCustomer({ companyName: 'Leaving Co', domain: `leaving${Date.now()}.onmicrosoft.com`, azurePlan: 'active', mappedOn: [sandbox.registrations.payAsYouUse] });
@@ -98,7 +98,7 @@ describe('re-map and removal through approval and the durable run', () => {
     const reply = await say(olivia, `remove tenant ${subscription}`);
     expect(text(reply)).toMatch(/Request DEL-[0-9A-HJ-NP-Z]{4} submitted/);
     const request = await requestNamed(reply);
-    expect(request).toMatchObject({ kind: 'remove', status: 'pending_approval', target: { azureSubscriptionId: subscription, customerTenantId: customer.customerTenantId } });
+    expect(request).toMatchObject({ kind: 'remove', status: 'pending_approval', mapping: { azureSubscriptionId: subscription, customerTenantId: customer.customerTenantId } });
 
     const card = text(approvalCardOf(request));
     expect(card).toContain(`Remove the mapping of subscription ${subscription} (Leaving Co) from azurestack-payg-east`);
@@ -171,7 +171,7 @@ describe('re-map and removal through approval and the durable run', () => {
     const domain = sandbox.state.customers[customer.customerTenantId].domain;
 
     const request = await requestNamed(await say(olivia, `remap ${newSubscription} to ${domain}`));
-    expect(request).toMatchObject({ kind: 'remap', target: { azureSubscriptionId: newSubscription } });
+    expect(request).toMatchObject({ kind: 'remap', azureSubscriptionId: newSubscription });
     const card = text(approvalCardOf(request));
     expect(card).toContain(`Map subscription ${newSubscription} to Movers Inc on azurestack-payg-east`);
     expect(card).toContain(`PUT the customer subscription ${newSubscription} with tenant ${customer.customerTenantId} on azurestack-payg-east.`);

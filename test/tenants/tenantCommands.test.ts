@@ -170,9 +170,13 @@ describe('tenant commands in a Teams chat', () => {
       expect(request).toMatchObject({
         kind: 'remove',
         status: 'pending_approval',
-        target: { azureSubscriptionId: target.azureSubscriptionId, customerTenantId: target.customerTenantId },
+        mapping: { azureSubscriptionId: target.azureSubscriptionId, customerTenantId: target.customerTenantId },
         requester: { aadObjectId: RITA.aadObjectId, name: RITA.name },
       });
+      // A removal names the mapping it deletes; it carries no customer to onboard, no subscription choice and no access.
+      expect(request).not.toHaveProperty('customer');
+      expect(request).not.toHaveProperty('access');
+      expect(request).not.toHaveProperty('target');
       expect(request.registration.resourceId).toBe(sandbox.registrations.payAsYouUse);
       expect((await store.requests.get(request.id))?.value.status).toBe('pending_approval');
       expect(eastMappings()[target.azureSubscriptionId!]).toEqual({ tenantId: target.customerTenantId });
@@ -201,8 +205,8 @@ describe('tenant commands in a Teams chat', () => {
       expect(bot.submitted[0]).toMatchObject({
         kind: 'remap',
         customer: { kind: 'existing', customerTenantId: customer.customerTenantId },
-        target: { azureSubscriptionId: newSubscription },
-        results: { previousMapping: { azureSubscriptionId: customer.azureSubscriptionId, customerTenantId: customer.customerTenantId } },
+        azureSubscriptionId: newSubscription,
+        previousMapping: { azureSubscriptionId: customer.azureSubscriptionId },
       });
       expect(eastMappings()[newSubscription]).toBeUndefined();
     });
@@ -214,7 +218,7 @@ describe('tenant commands in a Teams chat', () => {
       const card = await rita.card(`remap ${owner.azureSubscriptionId} to ${owner.customerTenantId}`);
       expect(texts(card)[0]).toMatch(/^Request MAP-/);
       expect(texts(card)).toContain(`Overwrites: subscription ${owner.azureSubscriptionId} now bills tenant ${wrongTenant}, which stops.`);
-      expect(bot.submitted[0].target).toEqual({ azureSubscriptionId: owner.azureSubscriptionId, customerTenantId: wrongTenant });
+      expect(bot.submitted[0]).toMatchObject({ kind: 'remap', azureSubscriptionId: owner.azureSubscriptionId, previousMapping: { customerTenantId: wrongTenant } });
     });
 
     it('a typed `tenants` reads afresh: a mapping removed a moment ago is gone from the list', async () => {

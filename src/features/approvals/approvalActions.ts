@@ -5,7 +5,7 @@
 // background, never while answering an automatic refresh (that loops).
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import type { Actor, ApprovalPolicy } from '../../onboarding/requests/approvalPolicy';
-import { type OnboardingRequest, type RequestId, requestIdSchema } from '../../onboarding/model';
+import { type ServiceRequest, type RequestId, requestIdSchema } from '../../onboarding/model';
 import type { RequestLifecycle, TransitionResult } from '../../onboarding/requests/requestLifecycle';
 import type { RequestStore } from '../../onboarding/ports';
 import type { CardActionHandler } from '../../bot/handlers';
@@ -88,7 +88,7 @@ export class ApprovalActions implements CardActionHandler {
     return this.cardFor(result.request, actor, { notice: result.message });
   }
 
-  private async cardFor(request: OnboardingRequest, actor: Actor, view: { askReason?: boolean; notice?: string }): Promise<AdaptiveCardInvokeResponse> {
+  private async cardFor(request: ServiceRequest, actor: Actor, view: { askReason?: boolean; notice?: string }): Promise<AdaptiveCardInvokeResponse> {
     // A failed run's card offers Retry / Abandon; every other card, the decision.
     const { policy } = this.options;
     const authorization = request.status === 'failed' ? await policy.authorizeRunControl(request, actor) : await policy.authorizeDecision(request, actor);

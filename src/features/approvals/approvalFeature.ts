@@ -3,7 +3,8 @@
 import type { TurnContext } from 'botbuilder';
 import type { BackgroundService, FeatureDependencies } from '../feature';
 import { createApprovalPolicy, NO_APPROVERS_MESSAGE, type ApprovalPolicy } from '../../onboarding/requests/approvalPolicy';
-import type { OnboardingRequest } from '../../onboarding/model';
+import type { ServiceRequest } from '../../onboarding/model';
+import { createIntake, type Intake } from '../../onboarding/requests/intake';
 import { createRequestLifecycle, type RequestLifecycle } from '../../onboarding/requests/requestLifecycle';
 import { createRunner, type Runner } from '../../onboarding/run/runner';
 import { ApprovalActions } from './approvalActions';
@@ -20,8 +21,10 @@ export interface ApprovalFeature {
   commands: CommandHandler[];
   cardActions: CardActionHandler[];
   services: BackgroundService[];
-  /** The onboarding dialog calls this after storing a submitted request. */
-  onSubmitted(request: OnboardingRequest, context?: TurnContext): Promise<void>;
+  /** Where every request comes in (the onboarding dialog's Submit, the tenant commands); stored requests go to `onSubmitted`. */
+  intake: Intake;
+  /** Posts the approval card of a stored request (the intake calls it). */
+  onSubmitted(request: ServiceRequest, context?: TurnContext): Promise<void>;
   /** The dialog's `cancel <id>`. */
   cancelRequest(context: TurnContext, args: string): Promise<void>;
   /** Resolves when no run is active and every card update is sent (tests, benchmark). */
@@ -111,7 +114,8 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     commands: [new StatusCommand({ requests: store.requests, audit: store.audit }), new RetryCommand(lifecycle)],
     cardActions: [new ApprovalActions({ lifecycle, policy, requests: store.requests, cardSettings })],
     services: [runnerService],
-    onSubmitted: (request) => lifecycle.submitted(request),
+    intake: createIntake({ store, approvals: { requestApproval: (request) => lifecycle.requestApproval(request) } }),
+    onSubmitted: (request) => lifecycle.requestApproval(request),
     cancelRequest: createCancelRequest(lifecycle),
     async idle() {
       await runner.idle();

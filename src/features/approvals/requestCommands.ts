@@ -2,7 +2,7 @@
 // which hands `cancel <id>` to cancelRequest). Same server checks as the card buttons.
 import type { TurnContext } from 'botbuilder';
 import { describeState, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
-import { requestIdSchema, type OnboardingRequest } from '../../onboarding/model';
+import { requestIdSchema, type ServiceRequest } from '../../onboarding/model';
 import type { AuditLog, RequestStore } from '../../onboarding/ports';
 import { requestTitle, stepLabel, when } from '../../cards/requestView';
 import { actorOf } from './approvalActions';
@@ -41,7 +41,7 @@ export class StatusCommand implements CommandHandler {
   }
 }
 
-export function statusText(request: OnboardingRequest, trail: { at: string; actorName?: string; actor: string; action: string; detail: string }[]): string {
+export function statusText(request: ServiceRequest, trail: { at: string; actorName?: string; actor: string; action: string; detail: string }[]): string {
   const lines = [
     request.kind === 'onboard'
       ? `**${request.id}**: onboard ${request.customer.companyName} (${request.customer.domain}) on ${request.registration.name}`

@@ -12,21 +12,11 @@ import { tenantChangeFacts } from '../../cards/tenantChangeCards';
 import { renderTenantDetailCard, tenantDetailModel } from '../../cards/tenantDetailCard';
 import { renderRegistrationChooserCard, renderTenantListCard, tenantListModel } from '../../cards/tenantListCard';
 import { renderTenantNoteCard, type TenantNoteModel } from '../../cards/tenantNoteCard';
-import { guidSchema, isGuid, type Guid, type OnboardingRequest, type RegistrationRef } from '../../onboarding/model';
+import { guidSchema, isGuid, type Guid, type PlanOf, type RegistrationRef, type RequestOrigin } from '../../onboarding/model';
 import type { Cloud } from '../../onboarding/ports';
 import { reconcile, type ReconcileReport } from '../../onboarding/tenants/reconcile';
-import {
-  REMAP_USAGE,
-  REMOVE_USAGE,
-  openRequestFor,
-  parseRemap,
-  parseRemoval,
-  planRemap,
-  planRemoval,
-  storeRequest,
-  type Planned,
-  type RequestOrigin,
-} from '../../onboarding/tenants/tenantChanges';
+import type { Intake } from '../../onboarding/requests/intake';
+import { REMAP_USAGE, REMOVE_USAGE, parseRemap, parseRemoval, planRemap, planRemoval, type Planned } from '../../onboarding/tenants/tenantChanges';
 import {
   createTenantDirectory,
   describeProblems,
@@ -48,10 +38,6 @@ export const RECONCILE_PAGE_SIZE = 12;
 const REPORT_TTL_MS = 5 * 60_000;
 const MAX_CACHED_REPORTS = 50;
 const INVOKE_WAIT_MS = 8_000;
-/** The lease that makes "check for an open request, then create one" a single step across instances. */
-const CHANGE_LEASE_MS = 10_000;
-const CHANGE_LEASE_RETRY_MS = 100;
-const CHANGE_LEASE_ATTEMPTS = 30;
 
 interface ReportEntry {
   report: Promise<ReconcileReport>;
@@ -70,8 +56,8 @@ export const TENANT_VERBS = {
 export interface TenantFeatureOptions {
   cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'simulated'>;
   store: Pick<BotStore, 'requests' | 'leases'>;
-  /** The approval feature's entry point after a request is stored (posts the approval card). */
-  submitted(request: OnboardingRequest): Promise<void>;
+  /** Where a change request comes in (stored, audited, posted for approval), like an onboarding. */
+  intake: Intake;
   logger: { warn(obj: object, msg: string): void };
   directory?: TenantDirectory;
   /** How long a button waits for a reconcile before answering "still checking". Default 8 s (Teams' invoke limit is about 15 s). */
@@ -175,13 +161,13 @@ class TenantManagement {
   async remove(context: TurnContext, args: string): Promise<void> {
     const parsed = parseRemoval(args);
     if (!parsed.ok) return void (await context.sendActivity(parsed.message));
-    await this.send(context, await this.submit(context, (origin) => planRemoval(this.deps(), parsed.value, origin)));
+    await this.send(context, await this.submit(context, () => planRemoval(this.deps(), parsed.value)));
   }
 
   async remap(context: TurnContext, args: string): Promise<void> {
     const parsed = parseRemap(args);
     if (!parsed.ok) return void (await context.sendActivity(parsed.message));
-    await this.send(context, await this.submit(context, (origin) => planRemap(this.deps(), parsed.value, origin)));
+    await this.send(context, await this.submit(context, () => planRemap(this.deps(), parsed.value)));
   }
 
   async reconcile(context: TurnContext, args: string): Promise<void> {
@@ -211,10 +197,10 @@ class TenantManagement {
     if (!parsed.success) return answer(note('Nothing was changed', 'This button does not name a valid subscription. Type `reconcile` again.', 'Attention'));
     const { registration, azureSubscriptionId, customerTenantId } = parsed.data;
     if (verb === TENANT_VERBS.remove) {
-      return answer(await this.submit(context, (origin) => planRemoval(this.deps(), { azureSubscriptionId, registration }, origin)));
+      return answer(await this.submit(context, () => planRemoval(this.deps(), { azureSubscriptionId, registration })));
     }
     if (!customerTenantId) return answer(note('Nothing was changed', 'This button does not name a customer. Type `reconcile` again.', 'Attention'));
-    const card = await this.submit(context, (origin) => planRemap(this.deps(), { azureSubscriptionId, registration, tenant: customerTenantId }, origin), 'To onboard a new customer, or to give the customer guest access as well, type onboard.');
+    const card = await this.submit(context, () => planRemap(this.deps(), { azureSubscriptionId, registration, tenant: customerTenantId }), 'To onboard a new customer, or to give the customer guest access as well, type onboard.');
     return answer(card);
   }
 
@@ -291,31 +277,32 @@ class TenantManagement {
 
   // ---- requests ----
 
-  /** Plans the change, refuses a duplicate, stores the request and hands it to the approval feature. */
-  private async submit(context: TurnContext, plan: (origin: RequestOrigin) => Promise<Planned>, hint = ''): Promise<AdaptiveCard> {
+  /** Plans the change and hands it to the intake (which refuses a duplicate, stores it and posts it for approval). */
+  private async submit(context: TurnContext, plan: () => Promise<Planned<PlanOf<'remap' | 'remove'>>>, hint = ''): Promise<AdaptiveCard> {
     const origin = originOf(context);
     if (!origin) {
       return note('Nothing was changed', 'I cannot tell who you are: Teams sent no Entra object id with your message, and approvals need it. Try again from Teams.', 'Attention');
     }
-    let planned: Planned;
+    let planned: Planned<PlanOf<'remap' | 'remove'>>;
     try {
-      planned = await plan(origin);
+      planned = await plan();
     } catch (e) {
       return note('Nothing was changed', explain(e), 'Attention');
     }
     if (!planned.ok) return note('Nothing was changed', planned.message, 'Attention');
-    const stored = await this.storeOnce(planned.request);
-    if ('busy' in stored) return note('Nothing was changed', 'Someone is submitting this same change right now. Type the command again in a moment.', 'Warning');
-    if ('open' in stored) {
-      const open = stored.open;
+    // One submission per activity: Teams resending the same invoke gets the request it made.
+    const key = `tenant-command:${origin.conversationId}:${context.activity.id ?? randomUUID()}`;
+    const taken = await this.options.intake.submit(planned.plan, origin, key);
+    if (!taken.ok && taken.reason === 'busy') return note('Nothing was changed', 'Someone is submitting this same change right now. Type the command again in a moment.', 'Warning');
+    if (!taken.ok) {
+      const open = taken.request;
+      if (!open) return note('Nothing was changed', 'This change is being submitted right now. Type the command again in a moment.', 'Warning');
       return note(`Request ${open.id} already asks for this`, `It is ${open.status.replace('_', ' ')}. Type status ${open.id} to follow it.`, 'Warning');
     }
-    const request = stored.created;
+    const request = taken.request;
     let problem = '';
-    try {
-      await this.options.submitted(request);
-    } catch (e) {
-      this.options.logger.warn({ requestId: request.id, err: (e as Error).message }, 'could not post the approval card of a tenant change');
+    if (taken.approvalProblem !== undefined) {
+      this.options.logger.warn({ requestId: request.id, err: (taken.approvalProblem as Error).message }, 'could not post the approval card of a tenant change');
       problem = ' The request is stored, but posting it for approval failed; tell an administrator.';
     }
     return note(
@@ -326,33 +313,8 @@ class TenantManagement {
     );
   }
 
-  /**
-   * Stores the request unless the same change is already open. Two clicks at once (two instances,
-   * or Teams retrying an invoke) both pass the check, so the check and the create run under a
-   * short lease in the shared store: exactly one request is made; the other click sees it.
-   */
-  private async storeOnce(planned: Omit<OnboardingRequest, 'id'>): Promise<{ created: OnboardingRequest } | { open: OnboardingRequest } | { busy: true }> {
-    const { requests, leases } = this.options.store;
-    const lease = `tenant-change:${planned.kind}:${planned.registration.resourceId.toLowerCase()}:${planned.target?.azureSubscriptionId ?? ''}`;
-    const owner = randomUUID();
-    for (let attempt = 0; !(await leases.acquire(lease, owner, CHANGE_LEASE_MS)); attempt++) {
-      if (attempt >= CHANGE_LEASE_ATTEMPTS) {
-        const open = await openRequestFor(requests, planned);
-        return open ? { open } : { busy: true };
-      }
-      await new Promise((resolve) => setTimeout(resolve, CHANGE_LEASE_RETRY_MS));
-    }
-    try {
-      const open = await openRequestFor(requests, planned);
-      if (open) return { open };
-      return { created: await storeRequest(requests, planned) };
-    } finally {
-      await leases.release(lease, owner).catch(() => undefined);
-    }
-  }
-
   private deps() {
-    return { cloud: this.options.cloud, requests: this.options.store.requests };
+    return { cloud: this.options.cloud };
   }
 
   /** Card data names a registration by resource id or `all`; anything else (a path trick included) is refused. */

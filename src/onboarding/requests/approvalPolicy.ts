@@ -1,7 +1,7 @@
 // Who may operate the bot and who may decide a request: the one place that answers either. Pure
 // policy: configuration plus a group-membership lookup (Graph, cached briefly). The bot layer turns
 // an activity into an Actor; this module never trusts card data.
-import type { Guid, OnboardingRequest } from '../model';
+import type { Guid, ServiceRequest } from '../model';
 import { isGuid } from '../model';
 import type { Directory } from '../ports';
 
@@ -44,11 +44,11 @@ export interface ApprovalPolicy {
   readonly configured: boolean;
   isApprover(aadObjectId: string | undefined): Promise<boolean>;
   /** May this person approve this request (an approver, and not its requester unless ALLOW_SELF_APPROVAL)? For cards and where they go. */
-  mayApprove(request: OnboardingRequest, aadObjectId: string | undefined): Promise<boolean>;
+  mayApprove(request: ServiceRequest, aadObjectId: string | undefined): Promise<boolean>;
   /** May this actor decide (approve, reject, continue) on this request, from where they clicked? */
-  authorizeDecision(request: OnboardingRequest, actor: Actor): Promise<Authorization>;
+  authorizeDecision(request: ServiceRequest, actor: Actor): Promise<Authorization>;
   /** Retry or abandon a failed run from its card: as a decision, except that the requester may act on their own approved run. */
-  authorizeRunControl(request: OnboardingRequest, actor: Actor): Promise<Authorization>;
+  authorizeRunControl(request: ServiceRequest, actor: Actor): Promise<Authorization>;
   /** True once OPERATOR_IDS or OPERATOR_GROUP_ID is set: then only operators and approvers may operate. */
   readonly operatorsRestricted: boolean;
   /** May this person onboard, list and inspect tenants, re-map, remove and reconcile? Approvers are operators too. */
@@ -96,9 +96,9 @@ export function createApprovalPolicy(
     return approverIds.has(id) || (await isGroupMember(id, groupId));
   }
 
-  const isRequester = (request: OnboardingRequest, aadObjectId: string | undefined) => aadObjectId?.toLowerCase() === request.requester.aadObjectId.toLowerCase();
+  const isRequester = (request: ServiceRequest, aadObjectId: string | undefined) => aadObjectId?.toLowerCase() === request.requester.aadObjectId.toLowerCase();
 
-  async function mayApprove(request: OnboardingRequest, aadObjectId: string | undefined): Promise<boolean> {
+  async function mayApprove(request: ServiceRequest, aadObjectId: string | undefined): Promise<boolean> {
     if (!settings.allowSelfApproval && isRequester(request, aadObjectId)) return false;
     return isApprover(aadObjectId);
   }
@@ -114,7 +114,7 @@ export function createApprovalPolicy(
     return (await isOperator(aadObjectId)) ? { allowed: true } : refuse('not-operator', NOT_OPERATOR_MESSAGE);
   }
 
-  async function authorizeDecision(request: OnboardingRequest, actor: Actor): Promise<Authorization> {
+  async function authorizeDecision(request: ServiceRequest, actor: Actor): Promise<Authorization> {
     if (!configured) return refuse('no-approvers', NO_APPROVERS_MESSAGE);
     if (!actor.tenantId || actor.tenantId.toLowerCase() !== request.teamsTenantId.toLowerCase()) {
       return refuse('wrong-tenant', 'This request belongs to another organisation; clicks from your tenant cannot decide it.');
@@ -131,7 +131,7 @@ export function createApprovalPolicy(
     return { allowed: true };
   }
 
-  async function authorizeRunControl(request: OnboardingRequest, actor: Actor): Promise<Authorization> {
+  async function authorizeRunControl(request: ServiceRequest, actor: Actor): Promise<Authorization> {
     const decision = await authorizeDecision(request, actor);
     return decision.allowed || decision.reason !== 'self-approval' ? decision : { allowed: true };
   }
@@ -144,7 +144,7 @@ function refuse(reason: RefusalReason, message: string): Authorization {
 }
 
 /** The conversations a request's cards live in: clicks are only accepted from there. */
-function cardConversations(request: OnboardingRequest): Set<string> {
+function cardConversations(request: ServiceRequest): Set<string> {
   const ids = new Set<string>();
   if (request.approvalCard) ids.add(baseConversationId(request.approvalCard.conversationId));
   for (const copy of request.approvalCopies ?? []) ids.add(baseConversationId(copy.conversationId));

@@ -4,16 +4,16 @@
 // refusals included.
 import { randomUUID } from 'crypto';
 import type { Actor, ApprovalPolicy, Authorization, RefusalReason } from './approvalPolicy';
-import type { OnboardingRequest, RequestId, RequestStatus } from '../model';
+import type { ServiceRequest, RequestId, RequestStatus } from '../model';
 import { ConcurrencyError, type AuditLog, type LeaseStore, type RequestStore, type RunNotifier, type Versioned } from '../ports';
 
 export type TransitionResult =
-  | { ok: true; request: OnboardingRequest }
-  | { ok: false; reason: RefusalReason; message: string; request?: OnboardingRequest };
+  | { ok: true; request: ServiceRequest }
+  | { ok: false; reason: RefusalReason; message: string; request?: ServiceRequest };
 
 export interface RequestLifecycle {
-  /** The dialog stored a new request (pending_approval): post the approval card and record where it went. */
-  submitted(request: OnboardingRequest): Promise<void>;
+  /** The intake stored a new request (pending_approval): post the approval card and record where it went. */
+  requestApproval(request: ServiceRequest): Promise<void>;
   decide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', reason?: string): Promise<TransitionResult>;
   /** Could this actor decide now? Writes nothing but the audit entry of a refusal (e.g. before asking for a reject reason). */
   mayDecide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected'): Promise<TransitionResult>;
@@ -56,9 +56,9 @@ interface TransitionSpec {
   /** Audit verb, e.g. `approved`; refusals are audited as `<verb>-refused`. */
   action: string;
   from: readonly RequestStatus[];
-  authorize(request: OnboardingRequest): Promise<Authorization>;
-  apply(request: OnboardingRequest, at: string): OnboardingRequest;
-  detail(request: OnboardingRequest): string;
+  authorize(request: ServiceRequest): Promise<Authorization>;
+  apply(request: ServiceRequest, at: string): ServiceRequest;
+  detail(request: ServiceRequest): string;
   /** Start (or resume) the run afterwards. */
   startsRun?: boolean;
 }
@@ -78,7 +78,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     });
   }
 
-  async function refuse(id: RequestId, actor: Actor, spec: TransitionSpec, reason: RefusalReason, message: string, request?: OnboardingRequest): Promise<TransitionResult> {
+  async function refuse(id: RequestId, actor: Actor, spec: TransitionSpec, reason: RefusalReason, message: string, request?: ServiceRequest): Promise<TransitionResult> {
     await audit({ id }, actor, `${spec.action}-refused`, message, { reason, conversationId: actor.conversationId, tenantId: actor.tenantId ?? '' });
     return { ok: false, reason, message, request };
   }
@@ -94,7 +94,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
         return refuse(id, actor, spec, reason, describeState(current.value), current.value);
       }
       const at = now().toISOString();
-      let written: Versioned<OnboardingRequest>;
+      let written: Versioned<ServiceRequest>;
       try {
         written = await deps.requests.replace({ ...spec.apply(current.value, at), updatedAt: at }, current.etag);
       } catch (e) {
@@ -111,7 +111,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
   }
 
   /** The shared card follows the request; a failed update must not undo a stored decision. */
-  async function notify(request: OnboardingRequest) {
+  async function notify(request: ServiceRequest) {
     try {
       await deps.notifier.requestChanged(request);
     } catch (e) {
@@ -119,9 +119,9 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     }
   }
 
-  const asApprover = (actor: Actor) => (request: OnboardingRequest) => deps.policy.authorizeDecision(request, actor);
+  const asApprover = (actor: Actor) => (request: ServiceRequest) => deps.policy.authorizeDecision(request, actor);
   /** Commands come from any chat: approver and tenant are checked, the card's conversation is not. */
-  const asOperator = (actor: Actor, from: 'card' | 'command') => async (request: OnboardingRequest): Promise<Authorization> => {
+  const asOperator = (actor: Actor, from: 'card' | 'command') => async (request: ServiceRequest): Promise<Authorization> => {
     if (from === 'card') return deps.policy.authorizeRunControl(request, actor);
     if (!actor.tenantId || actor.tenantId.toLowerCase() !== request.teamsTenantId.toLowerCase()) {
       return { allowed: false, reason: 'wrong-tenant', message: 'This request belongs to another organisation.' };
@@ -133,8 +133,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
   };
 
   return {
-    async submitted(request) {
-      await audit(request, { aadObjectId: request.requester.aadObjectId, teamsUserId: request.requester.teamsUserId, name: request.requester.name, conversationId: request.conversationId }, 'submitted', `Request ${request.id} submitted for approval.`);
+    async requestApproval(request) {
       // The sweep may have found it already (it lists every pending request without a card).
       await withApprovalPostClaim(request.id, async () => {
         const posting = await deps.notifier.approvalRequested(request);
@@ -262,7 +261,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     }
   }
 
-  async function recordApprovalCard(id: RequestId, card: OnboardingRequest['approvalCard'], copies: OnboardingRequest['approvalCopies']) {
+  async function recordApprovalCard(id: RequestId, card: ServiceRequest['approvalCard'], copies: ServiceRequest['approvalCopies']) {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await deps.requests.get(id);
       if (!current) return;
@@ -278,11 +277,11 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
 }
 
 function personOf(actor: Actor) {
-  return { aadObjectId: (actor.aadObjectId ?? '').toLowerCase() as OnboardingRequest['requester']['aadObjectId'], teamsUserId: actor.teamsUserId, name: actor.name };
+  return { aadObjectId: (actor.aadObjectId ?? '').toLowerCase() as ServiceRequest['requester']['aadObjectId'], teamsUserId: actor.teamsUserId, name: actor.name };
 }
 
 /** What a late or concurrent click is told: who decided, when, and where the request is now. */
-export function describeState(request: OnboardingRequest): string {
+export function describeState(request: ServiceRequest): string {
   const d = request.decision;
   const decided = d ? `${d.outcome === 'approved' ? 'approved' : 'rejected'} by ${d.by.name} at ${d.at}` : undefined;
   switch (request.status) {

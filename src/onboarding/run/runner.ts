@@ -4,7 +4,7 @@
 // stops the run (approvers may Retry or Abandon).
 import { randomUUID } from 'crypto';
 import { DomainError, isDomainError } from '../errors';
-import type { DomainErrorInfo, OnboardingRequest, RequestId, RunResults, StepName, StepState } from '../model';
+import type { DomainErrorInfo, ServiceRequest, RequestId, RunResults, StepName, StepState } from '../model';
 import { ConcurrencyError, type Cloud, type CoreStore, type RunNotifier, type Versioned } from '../ports';
 import { onboardingSteps } from './steps/index';
 import type { StepContext, StepDefinition, StepOutcome } from './steps/step';
@@ -109,7 +109,7 @@ export function createRunner(options: RunnerOptions): Runner {
 
   /** One worker's attempt at one request, holding its lease. */
   class RequestRun {
-    private current!: Versioned<OnboardingRequest>;
+    private current!: Versioned<ServiceRequest>;
     private readonly abort = new AbortController();
     private leaseLost = false;
     private disposed = false;
@@ -279,7 +279,7 @@ export function createRunner(options: RunnerOptions): Runner {
     }
 
     /** Compare-and-set with our last version; a conflict means someone else wrote: re-read and re-apply if the run is still ours. */
-    private async save(change: (r: OnboardingRequest) => OnboardingRequest): Promise<void> {
+    private async save(change: (r: ServiceRequest) => ServiceRequest): Promise<void> {
       if (this.leaseLost) throw new RunStopped();
       const updatedAt = now().toISOString();
       try {
@@ -348,7 +348,7 @@ function mergeSteps(existing: StepState[], plan: StepDefinition[]): StepState[] 
   return plan.map((def) => existing.find((s) => s.name === def.name) ?? { name: def.name, status: 'waiting', attempts: 0 });
 }
 
-function withStep(request: OnboardingRequest, name: StepName, change: (s: StepState) => StepState): OnboardingRequest {
+function withStep(request: ServiceRequest, name: StepName, change: (s: StepState) => StepState): ServiceRequest {
   const has = request.steps.some((s) => s.name === name);
   const steps = has ? request.steps : [...request.steps, { name, status: 'waiting' as const, attempts: 0 }];
   return { ...request, steps: steps.map((s) => (s.name === name ? change(s) : s)) };

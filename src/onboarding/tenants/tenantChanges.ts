@@ -1,11 +1,10 @@
 // Re-map and removal requests: the typed command parsed once (zod), checked against what the
-// registration and Partner Center say now, and turned into an OnboardingRequest (kind remap /
-// remove) that goes through the same approval and durable run as an onboarding. Nothing in Azure
-// changes here; the request records exactly what the PUT / DELETE will overwrite, for the approver.
+// registration and Partner Center say now, and turned into the plan of a request (kind remap /
+// remove) that the intake takes in like an onboarding: the same approval and durable run. Nothing
+// in Azure changes here; the plan records exactly what the PUT / DELETE will overwrite, for the approver.
 import { z } from 'zod';
-import { guidSchema, type Guid, type OnboardingRequest, type Person, type RegistrationRef, type RequestKind, type TenantMapping } from '../model';
-import { ConcurrencyError, type CallOptions, type Cloud, type CustomerSummary, type RequestStore } from '../ports';
-import { newRequestId } from '../requests/requestIds';
+import { guidSchema, type Guid, type PlanOf, type RegistrationRef, type RequestPlan, type TenantMapping } from '../model';
+import type { CallOptions, Cloud, CustomerSummary } from '../ports';
 import { clip, explain, parseTenantQuery, selectRegistration } from './tenantDirectory';
 import { tenantBilling } from '../rules/registrationBilling';
 import { customerAzureSubscriptions, subscriptionStanding } from '../rules/customerSubscriptions';
@@ -54,20 +53,12 @@ export function parseRemap(args: string): Parsed<RemapInput> {
 
 export interface TenantChangeDependencies {
   cloud: Pick<Cloud, 'registrations' | 'partnerCenter'>;
-  requests: RequestStore;
 }
 
-/** Who asks and where: the requester, the Teams tenant and the conversation (from the activity). */
-export interface RequestOrigin {
-  requester: Person;
-  teamsTenantId: string;
-  conversationId: string;
-}
-
-export type Planned = { ok: true; request: Omit<OnboardingRequest, 'id'>; kind: RequestKind } | { ok: false; message: string };
+export type Planned<P extends RequestPlan = RequestPlan> = { ok: true; plan: P } | { ok: false; message: string };
 
 /** A removal of the subscription's mapping on the registration it is on (or the one named). */
-export async function planRemoval(deps: TenantChangeDependencies, input: RemovalInput, origin: RequestOrigin, options?: CallOptions): Promise<Planned> {
+export async function planRemoval(deps: TenantChangeDependencies, input: RemovalInput, options?: CallOptions): Promise<Planned<PlanOf<'remove'>>> {
   const located = await locate(deps, input, options);
   if (!located.ok) return located;
   const { registration, mapping } = located;
@@ -75,17 +66,17 @@ export async function planRemoval(deps: TenantChangeDependencies, input: Removal
     return { ok: false, message: `Subscription ${input.azureSubscriptionId} is not mapped on ${registration.name}, so there is nothing to remove. Nothing was changed.` };
   }
   const customer = await deps.cloud.partnerCenter.getCustomer(mapping.customerTenantId, options);
-  return {
-    ok: true,
+  const plan: PlanOf<'remove'> = {
     kind: 'remove',
-    request: baseRequest('remove', origin, registration, customerChoice(mapping.customerTenantId, customer), mapping.azureSubscriptionId, {
-      target: { azureSubscriptionId: mapping.azureSubscriptionId, customerTenantId: mapping.customerTenantId },
-    }),
+    registration,
+    mapping: { azureSubscriptionId: mapping.azureSubscriptionId, customerTenantId: mapping.customerTenantId },
+    customerName: customer?.companyName,
   };
+  return { ok: true, plan };
 }
 
 /** A re-map: the subscription bills the given customer's tenant on the registration (PUT, overwriting). */
-export async function planRemap(deps: TenantChangeDependencies, input: RemapInput, origin: RequestOrigin, options?: CallOptions): Promise<Planned> {
+export async function planRemap(deps: TenantChangeDependencies, input: RemapInput, options?: CallOptions): Promise<Planned<PlanOf<'remap'>>> {
   const customer = await findCustomer(deps, input.tenant, options);
   if (!customer) {
     return { ok: false, message: `Partner Center has no customer ${input.tenant}: a subscription can only be mapped to one of your customers' tenants. Nothing was changed.` };
@@ -112,42 +103,14 @@ export async function planRemap(deps: TenantChangeDependencies, input: RemapInpu
   }
   // What the PUT will overwrite, for the approver to see; the run overwrites exactly that or stops.
   const { subscriptionTenant, tenantSubscription } = decision.kind === 'put' ? decision.overwrites : decision.now;
-  return {
-    ok: true,
+  const plan: PlanOf<'remap'> = {
     kind: 'remap',
-    request: baseRequest('remap', origin, registration, customerChoice(customer.customerTenantId, customer), subscription, {
-      target: { azureSubscriptionId: subscription, customerTenantId: subscriptionTenant },
-      results: tenantSubscription ? { previousMapping: { azureSubscriptionId: tenantSubscription, customerTenantId: customer.customerTenantId } } : {},
-    }),
+    registration,
+    azureSubscriptionId: subscription,
+    customer: { kind: 'existing', customerTenantId: customer.customerTenantId, companyName: customer.companyName, domain: customer.domain },
+    previousMapping: { customerTenantId: subscriptionTenant, azureSubscriptionId: tenantSubscription },
   };
-}
-
-/** A request still open for the same change (a double click, the same command twice). */
-export async function openRequestFor(requests: RequestStore, planned: Omit<OnboardingRequest, 'id'>): Promise<OnboardingRequest | undefined> {
-  const open = await requests.list({ status: ['pending_approval', 'approved', 'running', 'paused', 'failed'] });
-  return open
-    .map((v) => v.value)
-    .find(
-      (r) =>
-        r.kind === planned.kind &&
-        r.target?.azureSubscriptionId === planned.target?.azureSubscriptionId &&
-        r.registration.resourceId.toLowerCase() === planned.registration.resourceId.toLowerCase(),
-    );
-}
-
-/** Ids are drawn at random; a taken one is drawn again, longer after a few collisions. */
-const ID_ATTEMPTS = 8;
-
-export async function storeRequest(requests: RequestStore, planned: Omit<OnboardingRequest, 'id'>): Promise<OnboardingRequest> {
-  for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-    const request: OnboardingRequest = { id: newRequestId(planned.kind, attempt < 4 ? 4 : 5), ...planned };
-    try {
-      return (await requests.create(request)).value;
-    } catch (err) {
-      if (!(err instanceof ConcurrencyError)) throw err;
-    }
-  }
-  throw new Error(`No free request id after ${ID_ATTEMPTS} attempts`);
+  return { ok: true, plan };
 }
 
 type Located = { ok: true; registration: RegistrationRef; mapping?: TenantMapping } | { ok: false; message: string };
@@ -198,40 +161,4 @@ async function findCustomer(deps: TenantChangeDependencies, tenant: string, opti
   if (query.kind === 'id') return deps.cloud.partnerCenter.getCustomer(query.id, options);
   if (query.kind === 'domain') return deps.cloud.partnerCenter.findCustomerByDomain(query.domain, options);
   return undefined;
-}
-
-function customerChoice(tenant: Guid, customer: CustomerSummary | undefined): OnboardingRequest['customer'] {
-  return {
-    kind: 'existing',
-    customerTenantId: tenant,
-    companyName: customer?.companyName ?? `Tenant ${tenant} (not a Partner Center customer any more)`,
-    domain: customer?.domain ?? '',
-  };
-}
-
-function baseRequest(
-  kind: RequestKind,
-  origin: RequestOrigin,
-  registration: RegistrationRef,
-  customer: OnboardingRequest['customer'],
-  azureSubscriptionId: Guid,
-  extra: Pick<OnboardingRequest, 'target'> & { results?: OnboardingRequest['results'] },
-): Omit<OnboardingRequest, 'id'> {
-  const now = new Date().toISOString();
-  return {
-    kind,
-    status: 'pending_approval',
-    teamsTenantId: origin.teamsTenantId,
-    requester: origin.requester,
-    conversationId: origin.conversationId,
-    customer,
-    subscription: { kind: 'existing', azureSubscriptionId },
-    registration,
-    access: { kind: 'none' },
-    target: extra.target,
-    steps: [],
-    results: extra.results ?? {},
-    createdAt: now,
-    updatedAt: now,
-  };
 }

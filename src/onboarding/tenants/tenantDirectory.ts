@@ -3,7 +3,7 @@
 // and paged. Customer names are fetched with bounded concurrency and kept briefly, so paging through
 // a thousand mappings costs one listing, not a thousand lookups per click.
 import { isDomainError } from '../errors';
-import { isGuid, type Guid, type OnboardingRequest, type RegistrationRef, type TenantMapping } from '../model';
+import { isGuid, type Guid, type ServiceRequest, type RegistrationRef, type TenantMapping } from '../model';
 import type { CallOptions, Cloud, CustomerSummary } from '../ports';
 
 /** One mapping joined with its customer; `customer` is undefined when Partner Center no longer knows the tenant. */
@@ -179,7 +179,7 @@ export function pageTenants(rows: readonly TenantRow[], search: string, page: nu
 }
 
 /** Where a mapping came from in our own records: the latest finished request that mapped this subscription on this registration. */
-export function requestThatMapped(requests: readonly OnboardingRequest[], mapping: TenantMapping): OnboardingRequest | undefined {
+export function requestThatMapped(requests: readonly ServiceRequest[], mapping: TenantMapping): ServiceRequest | undefined {
   return requests
     .filter(
       (r) =>
@@ -191,8 +191,9 @@ export function requestThatMapped(requests: readonly OnboardingRequest[], mappin
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
 }
 
-function mappedSubscriptionOf(request: OnboardingRequest): Guid | undefined {
-  if (request.kind === 'remap') return request.target?.azureSubscriptionId;
+function mappedSubscriptionOf(request: ServiceRequest): Guid | undefined {
+  if (request.kind === 'remap') return request.azureSubscriptionId;
+  if (request.kind === 'remove') return undefined;
   return request.results.azureSubscriptionId ?? (request.subscription.kind === 'existing' ? request.subscription.azureSubscriptionId : undefined);
 }
 

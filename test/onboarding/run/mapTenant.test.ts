@@ -1,7 +1,7 @@
 // The mapping steps read the registration's mappings once, let the rule (rules/tenantMapping)
 // decide, and send one PUT: no other ARM call before it. Against the simulated ARM over HTTPS.
 import { v4 as uuidv4 } from 'uuid';
-import { parseRegistrationId, type Guid, type OnboardingRequest, type RegistrationRef } from '../../../src/onboarding/model';
+import { parseRegistrationId, type Guid, type OnboardingRequest, type RegistrationRef, type RemapRequest, type ServiceRequest } from '../../../src/onboarding/model';
 import type { FactStore } from '../../../src/onboarding/ports';
 import { unapprovedRegistration } from '../../../src/onboarding/rules/unapprovedRegistration';
 import { mapTenant } from '../../../src/onboarding/run/steps/mapTenant';
@@ -20,9 +20,9 @@ function memoryFacts(): FactStore {
   return { get: async <T>(key: string) => facts.get(key) as T | undefined, set: async (key, value) => void facts.set(key, value) };
 }
 
-function contextFor(request: Partial<OnboardingRequest>, facts = memoryFacts()): StepContext {
+function contextFor(request: Partial<OnboardingRequest> | Partial<RemapRequest>, facts = memoryFacts()): StepContext {
   return {
-    request: { id: 'ONB-TEST', registration: payg, results: {}, ...request } as OnboardingRequest,
+    request: { id: 'ONB-TEST', registration: payg, results: {}, ...request } as ServiceRequest,
     cloud: t.cloud,
     notifier: {} as StepContext['notifier'],
     facts,
@@ -101,8 +101,8 @@ describe('remap-tenant', () => {
       contextFor({
         kind: 'remap',
         customer: { kind: 'existing', customerTenantId: tenant, companyName: 'X', domain: 'x.example' },
-        target: { azureSubscriptionId: subscription },
-        results: { previousMapping: { azureSubscriptionId: older, customerTenantId: tenant } },
+        azureSubscriptionId: subscription,
+        previousMapping: { azureSubscriptionId: older },
       }),
     );
     expect(outcome).toMatchObject({ status: 'done', detail: expect.stringContaining(`tenant ${tenant} was billed through subscription ${older}`) });
@@ -116,7 +116,8 @@ describe('remap-tenant', () => {
       contextFor({
         kind: 'remap',
         customer: { kind: 'existing', customerTenantId: tenant, companyName: 'X', domain: 'x.example' },
-        target: { azureSubscriptionId: subscription },
+        azureSubscriptionId: subscription,
+        previousMapping: {},
       }),
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'MappingChangedSinceApproval' });

@@ -6,13 +6,13 @@ import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
 import type { PcOrder } from '../../ports';
 import { azurePlanOf } from '../../rules/customerSubscriptions';
-import type { StepContext, StepOutcome } from './step';
+import { requestOf, type StepContext, type StepOutcome } from './step';
 
 /** Orders can take a while to appear in the customer's order list after checkout. */
 export const ORDER_VISIBILITY_GRACE_MS = 15 * 60_000;
 
 export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome> {
-  const { subscription, results } = ctx.request;
+  const { subscription, customer, results } = requestOf(ctx, 'onboard');
   if (subscription.kind !== 'azure-plan') {
     return { status: 'skipped', detail: 'Not needed: the request uses an existing Azure subscription.' };
   }
@@ -28,7 +28,7 @@ export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome>
     const plan = azurePlanOf(await pc.listSubscriptions(customerTenantId, options));
     if (plan) return { status: 'done', detail: `The customer already has an Azure plan (${plan.id}); nothing bought.`, results: { pcSubscriptionId: plan.id } };
     if (!results.cartId) {
-      const country = ctx.request.customer.kind === 'new' ? ctx.request.customer.address.country : 'US';
+      const country = customer.kind === 'new' ? customer.address.country : 'US';
       const catalogItemId = await pc.azurePlanCatalogItemId(customerTenantId, country, options);
       const { cartId } = await pc.createCart(customerTenantId, catalogItemId, options);
       await ctx.record({ cartId });

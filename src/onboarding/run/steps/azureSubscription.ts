@@ -2,10 +2,10 @@
 // poll Partner Center's Azure entitlements until it is (the runner spaces the polls).
 import type { Guid } from '../../model';
 import { activeEntitlement } from '../../rules/customerSubscriptions';
-import type { StepContext, StepOutcome } from './step';
+import { requestOf, type StepContext, type StepOutcome } from './step';
 
 export async function waitForAzureSubscription(ctx: StepContext): Promise<StepOutcome> {
-  const { subscription, results } = ctx.request;
+  const { subscription, results } = requestOf(ctx, 'onboard');
   if (results.azureSubscriptionId) return { status: 'done', detail: `Azure subscription ${results.azureSubscriptionId}.` };
   if (subscription.kind === 'existing') {
     return { status: 'done', detail: `Using the existing Azure subscription ${subscription.azureSubscriptionId}.`, results: { azureSubscriptionId: subscription.azureSubscriptionId } };

@@ -2,10 +2,10 @@
 // POST and reused on every retry, so a create that timed out is never repeated as a new customer.
 import { randomUUID } from 'crypto';
 import { DomainError } from '../../errors';
-import type { StepContext, StepOutcome } from './step';
+import { requestOf, type StepContext, type StepOutcome } from './step';
 
 export async function findOrCreateCustomer(ctx: StepContext): Promise<StepOutcome> {
-  const { customer, results } = ctx.request;
+  const { customer, results } = requestOf(ctx, 'onboard');
   const pc = ctx.cloud.partnerCenter;
   const options = { abortSignal: ctx.signal };
 

@@ -2,13 +2,14 @@
 // give it Owner on the Azure subscription (deterministic assignment, so a retry finds its own).
 // Instructions: the written steps for the customer, posted with the result.
 import type { Guid, OnboardingRequest } from '../../model';
-import type { StepContext, StepOutcome } from './step';
+import { requestOf, type StepContext, type StepOutcome } from './step';
 
 export async function customerAccess(ctx: StepContext): Promise<StepOutcome> {
-  const { access, results } = ctx.request;
+  const request = requestOf(ctx, 'onboard');
+  const { access, results } = request;
   if (access.kind === 'none') return { status: 'skipped', detail: 'No customer access was requested.' };
   if (access.mode === 'instructions') {
-    const accessInstructions = instructionsFor(ctx.request);
+    const accessInstructions = instructionsFor(request);
     return { status: 'done', detail: `Instructions for ${access.email} are in the result message.`, results: { accessInstructions } };
   }
   const customerTenantId = results.customerTenantId as Guid;

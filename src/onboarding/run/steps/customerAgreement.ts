@@ -3,10 +3,10 @@
 // pauses until an operator confirms it in Partner Center and an approver clicks Continue.
 import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
-import type { StepContext, StepOutcome } from './step';
+import { requestOf, type StepContext, type StepOutcome } from './step';
 
 export async function customerAgreement(ctx: StepContext): Promise<StepOutcome> {
-  const { customer, subscription, results } = ctx.request;
+  const { customer, subscription, results } = requestOf(ctx, 'onboard');
   if (subscription.kind !== 'azure-plan') {
     return { status: 'skipped', detail: 'Not needed: the request uses an existing Azure subscription.' };
   }

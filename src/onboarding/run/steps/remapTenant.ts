@@ -6,12 +6,10 @@ import { DomainError } from '../../errors';
 import type { Guid, TenantMapping } from '../../model';
 import { mappingDecision } from '../../rules/tenantMapping';
 import { rememberUnapproved } from './mapTenant';
-import type { StepContext, StepOutcome } from './step';
+import { requestOf, type StepContext, type StepOutcome } from './step';
 
 export async function remapTenant(ctx: StepContext): Promise<StepOutcome> {
-  const { registration, target, customer, results } = ctx.request;
-  if (!target || customer.kind !== 'existing') throw notARemap(ctx.request.id);
-  const subscription = target.azureSubscriptionId;
+  const { registration, azureSubscriptionId: subscription, customer, previousMapping } = requestOf(ctx, 'remap');
   const tenant = customer.customerTenantId;
   const registrations = ctx.cloud.registrations;
   const options = { abortSignal: ctx.signal };
@@ -19,7 +17,7 @@ export async function remapTenant(ctx: StepContext): Promise<StepOutcome> {
   const decision = mappingDecision(
     await registrations.listMappings(registration, options),
     { azureSubscriptionId: subscription, customerTenantId: tenant },
-    { subscriptionTenant: target.customerTenantId, tenantSubscription: results.previousMapping?.azureSubscriptionId },
+    { subscriptionTenant: previousMapping.customerTenantId, tenantSubscription: previousMapping.azureSubscriptionId },
   );
   if (decision.kind === 'mapped') return finished(decision.mapping, `Subscription ${subscription} is mapped to tenant ${tenant} on ${registration.name}.`);
   if (decision.kind === 'conflict') {
@@ -53,13 +51,4 @@ function finished(mapping: TenantMapping, detail: string): StepOutcome {
     detail,
     results: { mappingResourceId: mapping.resourceId, azureSubscriptionId: mapping.azureSubscriptionId, customerTenantId: mapping.customerTenantId as Guid },
   };
-}
-
-function notARemap(id: string): DomainError {
-  return new DomainError({
-    message: `Request ${id} does not say which subscription to map to which customer.`,
-    nextStep: 'Abandon it and submit `remap <subscription id> to <tenant>` again.',
-    code: 'NoRemapTarget',
-    transient: false,
-  });
 }

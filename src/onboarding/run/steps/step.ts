@@ -1,11 +1,11 @@
 // What one step of the run is: a small function that first looks for its own earlier result, then
 // acts, and hands back what it got. The runner stores that before the next step starts.
-import type { OnboardingRequest, RunResults, StepName } from '../../model';
+import type { RequestKind, RunResults, ServiceRequest, StepName } from '../../model';
 import type { Cloud, FactStore, RunNotifier } from '../../ports';
 
 export interface StepContext {
   /** The request as stored right now (results of earlier steps included). */
-  readonly request: OnboardingRequest;
+  readonly request: ServiceRequest;
   readonly cloud: Cloud;
   readonly notifier: RunNotifier;
   readonly facts: FactStore;
@@ -34,4 +34,14 @@ export interface StepDefinition {
   /** Checklist label. */
   title: string;
   run: Step;
+}
+
+/**
+ * The request a step of one kind's runbook works on. The runner picks the runbook by the request's
+ * kind, so another kind here is a bug, not something a user can cause.
+ */
+export function requestOf<K extends RequestKind>(ctx: StepContext, kind: K): Extract<ServiceRequest, { kind: K }> {
+  const request = ctx.request;
+  if (request.kind !== kind) throw new Error(`A ${kind} step ran on request ${request.id}, a ${request.kind} request.`);
+  return request as Extract<ServiceRequest, { kind: K }>;
 }
