@@ -2,10 +2,11 @@
 // id and a first audit entry. Nothing in Partner Center or Azure is touched here.
 import { randomUUID } from 'crypto';
 import type { TurnContext } from 'botbuilder';
-import { isGuid, type Guid, type OnboardingRequest, type Person, type RequestId } from '../onboarding/model';
+import type { OnboardingRequest, RequestId } from '../onboarding/model';
 import { newRequestId } from '../onboarding/requests/requestIds';
 import { type BotStore } from '../store/types';
 import { ConcurrencyError } from '../onboarding/ports';
+import { conversationIdOf, requesterFrom, tenantIdOf } from '../bot/activity';
 import { nextMissingStep, type DraftStep, type OnboardingDraft } from './onboardingDraft';
 
 export type Submission =
@@ -29,7 +30,7 @@ export async function submitOnboardingRequest(
   if (!customer || !subscription || !registration || !access) {
     return { ok: false, step: nextMissingStep(draft), problem: 'This part of the draft is not filled in yet.' };
   }
-  const requester = requesterOf(context);
+  const requester = requesterFrom(context.activity);
   if (!requester) {
     return {
       ok: false,
@@ -46,9 +47,9 @@ export async function submitOnboardingRequest(
   const base: Omit<OnboardingRequest, 'id'> = {
     kind: 'onboard',
     status: 'pending_approval',
-    teamsTenantId: teamsTenantIdOf(context),
+    teamsTenantId: tenantIdOf(context.activity) ?? '',
     requester,
-    conversationId: context.activity.conversation?.id ?? '',
+    conversationId: conversationIdOf(context.activity),
     customer,
     subscription,
     registration: registration.ref,
@@ -81,15 +82,4 @@ async function createWithFreshId(base: Omit<OnboardingRequest, 'id'>, store: Pic
     }
   }
   throw new Error(`No free request id after ${ID_ATTEMPTS} attempts`);
-}
-
-function requesterOf(context: TurnContext): Person | undefined {
-  const from = context.activity.from;
-  if (!from || !isGuid(from.aadObjectId)) return undefined;
-  return { aadObjectId: from.aadObjectId.toLowerCase() as Guid, teamsUserId: from.id, name: from.name ?? from.id };
-}
-
-function teamsTenantIdOf(context: TurnContext): string {
-  const channelData = context.activity.channelData as { tenant?: { id?: string } } | undefined;
-  return context.activity.conversation?.tenantId ?? channelData?.tenant?.id ?? '';
 }

@@ -5,9 +5,8 @@ import { describeState, type RequestLifecycle, type TransitionResult } from '../
 import { requestIdSchema, type OnboardingRequest } from '../../onboarding/model';
 import type { AuditLog, RequestStore } from '../../onboarding/ports';
 import { requestTitle, stepLabel, when } from '../../cards/requestView';
-import { actorOf } from './approvalActions';
+import { actorFrom, tenantIdOf } from '../../bot/activity';
 import type { CommandHandler } from '../../bot/handlers';
-import { activityTenantId } from '../../bot/turnLogger';
 
 /** The audit trail in chat stays readable; the full trail is in the store. */
 const MAX_AUDIT_LINES = 25;
@@ -32,7 +31,7 @@ export class StatusCommand implements CommandHandler {
     }
     const stored = await this.deps.requests.get(parsed.data);
     // Another organisation's request does not exist, as far as this chat is concerned.
-    if (!stored || stored.value.teamsTenantId.toLowerCase() !== (activityTenantId(context) ?? '').toLowerCase()) {
+    if (!stored || stored.value.teamsTenantId.toLowerCase() !== (tenantIdOf(context.activity) ?? '').toLowerCase()) {
       await context.sendActivity(`There is no request ${parsed.data}.`);
       return;
     }
@@ -70,7 +69,7 @@ export class RetryCommand implements CommandHandler {
       await context.sendActivity('Which request? Type `retry ONB-XXXX`.');
       return;
     }
-    const result = await this.lifecycle.retry(parsed.data, actorOf(context), 'command');
+    const result = await this.lifecycle.retry(parsed.data, actorFrom(context.activity), 'command');
     await context.sendActivity(result.ok ? `Retrying ${parsed.data}: the card in the approval thread follows the run.` : result.message);
   }
 }
@@ -83,7 +82,7 @@ export function createCancelRequest(lifecycle: RequestLifecycle) {
       await context.sendActivity('Which request? Type `cancel ONB-XXXX`, or just `cancel` to stop what you are doing.');
       return;
     }
-    const result: TransitionResult = await lifecycle.cancel(parsed.data, actorOf(context));
+    const result: TransitionResult = await lifecycle.cancel(parsed.data, actorFrom(context.activity));
     if (!result.ok) {
       await context.sendActivity(result.message);
       return;
