@@ -8,7 +8,7 @@ import type { Actor, ApprovalPolicy } from '../../onboarding/requests/approvalPo
 import { actorFrom } from '../../bot/activity';
 import { cardResponse, messageResponse as message } from '../../bot/invokeResponses';
 import { type OnboardingRequest, type RequestId, requestIdSchema } from '../../onboarding/model';
-import type { RequestLifecycle, TransitionResult } from '../../onboarding/requests/requestLifecycle';
+import { readableBy, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
 import type { RequestStore } from '../../onboarding/ports';
 import type { CardActionHandler } from '../../bot/handlers';
 import { type CardSettings, REQUEST_VERBS, requestCard } from '../../cards/requestCards';
@@ -69,7 +69,7 @@ export class ApprovalActions implements CardActionHandler {
   /** The refresh answer: the card as this viewer should see it. Changes nothing, updates nothing. */
   private async view(id: RequestId, actor: Actor): Promise<AdaptiveCardInvokeResponse> {
     const stored = await this.options.requests.get(id);
-    if (!stored) return message(`There is no request ${id}.`);
+    if (!stored || !readableBy(stored.value, actor)) return message(`There is no request ${id}.`);
     return this.cardFor(stored.value, actor, {});
   }
 

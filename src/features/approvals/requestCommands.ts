@@ -1,11 +1,11 @@
 // `status <id>`, `retry <id>` and `cancel <id>` (the bare `cancel` belongs to the onboarding dialog,
 // which hands `cancel <id>` to cancelRequest). Same server checks as the card buttons.
 import type { TurnContext } from 'botbuilder';
-import { describeState, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
+import { describeState, readableBy, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
 import { requestIdSchema, type OnboardingRequest } from '../../onboarding/model';
 import type { AuditLog, RequestStore } from '../../onboarding/ports';
 import { requestTitle, stepLabel, when } from '../../cards/requestView';
-import { actorFrom, tenantIdOf } from '../../bot/activity';
+import { actorFrom } from '../../bot/activity';
 import type { CommandHandler } from '../../bot/handlers';
 
 /** The audit trail in chat stays readable; the full trail is in the store. */
@@ -31,7 +31,7 @@ export class StatusCommand implements CommandHandler {
     }
     const stored = await this.deps.requests.get(parsed.data);
     // Another organisation's request does not exist, as far as this chat is concerned.
-    if (!stored || stored.value.teamsTenantId.toLowerCase() !== (tenantIdOf(context.activity) ?? '').toLowerCase()) {
+    if (!stored || !readableBy(stored.value, actorFrom(context.activity))) {
       await context.sendActivity(`There is no request ${parsed.data}.`);
       return;
     }
