@@ -1,17 +1,12 @@
 // `status <id>`, `retry <id>` and `cancel <id>` (the bare `cancel` belongs to the onboarding dialog,
 // which hands `cancel <id>` to cancelRequest). Same server checks as the card buttons.
 import type { TurnContext } from 'botbuilder';
-import { describeState, readableBy, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
-import { requestIdSchema, type OnboardingRequest } from '../../onboarding/model';
+import { readableBy, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
+import { requestIdSchema } from '../../onboarding/model';
 import type { AuditLog, RequestStore } from '../../onboarding/ports';
-import { requestTitle, stepLabel, when } from '../../cards/requestView';
+import { statusText } from './statusText';
 import { actorFrom } from '../../bot/activity';
 import type { CommandHandler } from '../../bot/handlers';
-
-/** The audit trail in chat stays readable; the full trail is in the store. */
-const MAX_AUDIT_LINES = 25;
-
-const MARK: Record<string, string> = { waiting: '▫️', running: '⏳', done: '✅', skipped: '⏭️', failed: '❌' };
 
 function parseId(args: string) {
   return requestIdSchema.safeParse(args.split(/\s+/)[0] ?? '');
@@ -38,23 +33,6 @@ export class StatusCommand implements CommandHandler {
     const trail = await this.deps.audit.list(parsed.data);
     await context.sendActivity({ type: 'message', textFormat: 'markdown', text: statusText(stored.value, trail) });
   }
-}
-
-export function statusText(request: OnboardingRequest, trail: { at: string; actorName?: string; actor: string; action: string; detail: string }[]): string {
-  const lines = [
-    request.kind === 'onboard'
-      ? `**${request.id}**: onboard ${request.customer.companyName} (${request.customer.domain}) on ${request.registration.name}`
-      : `**${request.id}**: ${requestTitle(request)}`,
-    `Requested by ${request.requester.name} on ${when(request.createdAt)}. ${describeState(request)}`,
-  ];
-  if (request.steps.length > 0) {
-    lines.push('', '**Steps**');
-    for (const s of request.steps) lines.push(`- ${MARK[s.status] ?? ''} ${stepLabel(s.name)}: ${s.detail ?? s.status}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}`);
-  }
-  const shown = trail.slice(-MAX_AUDIT_LINES);
-  lines.push('', `**Audit trail**${trail.length > shown.length ? ` (last ${shown.length} of ${trail.length})` : ''}`);
-  for (const e of shown) lines.push(`- ${when(e.at)} · ${e.actorName ?? e.actor} · ${e.action}: ${e.detail}`);
-  return lines.join('\n');
 }
 
 export class RetryCommand implements CommandHandler {
