@@ -12,6 +12,7 @@ import type { ApprovalPosting, FactStore, ResultLinks, RunNotifier } from '../on
 import { unapprovedRegistrationKey, type UnapprovedRegistrationFact } from '../onboarding/run/steps/checkRegistration';
 import type { ConversationReferenceStore } from '../store/types';
 import type { Proactive } from './proactive';
+import { createApproverRoster, type ApproverRoster } from './approverRoster';
 import { type CardSettings, requestCard } from '../cards/requestCards';
 
 export interface TeamsRunNotifierOptions {
@@ -25,6 +26,8 @@ export interface TeamsRunNotifierOptions {
   allowSelfApproval: boolean;
   cardSettings: Omit<CardSettings, 'warnings'>;
   logger: Logger;
+  /** Which members of a conversation are approvers; by default resolved from the roster and the policy. */
+  approverRoster?: ApproverRoster;
 }
 
 export interface TeamsRunNotifier extends RunNotifier {
@@ -41,6 +44,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   const { proactive, logger, policy } = options;
   const chains = new Map<string, Promise<void>>();
   const latest = new Map<string, OnboardingRequest>();
+  const approverRoster = options.approverRoster ?? createApproverRoster({ proactive, policy, logger });
 
   async function cardSettings(request: OnboardingRequest): Promise<CardSettings> {
     const refused = await options.facts.get<UnapprovedRegistrationFact>(unapprovedRegistrationKey(request.registration.resourceId));
@@ -56,16 +60,12 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     if (ref?.conversation?.conversationType === 'personal') {
       return ref.user?.id ? [ref.user.id] : undefined;
     }
-    const roster = await proactive.roster(card.conversationId);
-    if (!roster) return undefined;
-    const ids: string[] = [];
-    const seen = new Set<string>();
-    for (const member of roster) {
-      if (!member.aadObjectId) continue;
-      seen.add(member.aadObjectId.toLowerCase());
-      const selfOnly = !options.allowSelfApproval && member.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
-      if (!selfOnly && (await policy.isApprover(member.aadObjectId))) ids.push(member.teamsUserId);
-    }
+    // Resolved in the background and kept: a click that posts a card never checks members one by one.
+    const resolved = await approverRoster.approvers(card.conversationId);
+    if (!resolved) return undefined;
+    const requester = request.requester.aadObjectId.toLowerCase();
+    const ids = resolved.approvers.filter((a) => options.allowSelfApproval || a.aadObjectId !== requester).map((a) => a.teamsUserId);
+    const seen = resolved.members;
     const unresolved = options.approverIds.some((id) => !seen.has(id.toLowerCase()));
     if (unresolved || ids.length === 0 || ids.length > MAX_REFRESH_USERS) return undefined;
     return ids;
