@@ -202,7 +202,7 @@ export class CspBot extends TeamsActivityHandler {
 
   /** Saves the reference for proactive posts (approvals, progress), skipping unchanged ones. */
   private async rememberConversation(context: TurnContext): Promise<void> {
-    const conversationId = context.activity.conversation?.id;
+    const conversationId = conversationIdOf(context.activity);
     if (!conversationId || !context.activity.serviceUrl) return;
     // activityId changes every turn and is not needed to post into the conversation later.
     // eslint-disable-next-line @typescript-eslint/no-unused-vars

@@ -191,12 +191,16 @@ describe('approving on the card, decided on the server', () => {
       const answer = await click(olivia, 'request.approve', { requestId: id });
       expect(cardText(answer)).toBe(JSON.stringify(`There is no request ${id}.`));
     }
-    for (const id of madeUp) expect(await store.audit.list(id)).toEqual([]);
+    // The same button on an old client (Action.Submit: a message with the data in `value`) gets the answer as a reply.
+    await post(activity({ type: 'message', from: olivia, conversationId: 'a:olivia-old-client', value: { verb: 'request.approve', requestId: 'ONB-ZZZW' } }));
+    expect(connector.sent.filter((s) => s.conversationId === 'a:olivia-old-client').at(-1)?.activity.text).toBe('There is no request ONB-ZZZW.');
+    for (const id of [...madeUp, 'ONB-ZZZW']) expect(await store.audit.list(id as RequestId)).toEqual([]);
     const counted = logs.records().filter((r) => r.msg === 'refused an action on a request that does not exist (not audited)');
     expect(counted.map((r) => [r.requestId, r.unknownRequestRefusals])).toEqual([
       ['ONB-ZZZZ', 1],
       ['ONB-ZZZY', 2],
       ['MAP-ZZZX', 3],
+      ['ONB-ZZZW', 4],
     ]);
   });
 
