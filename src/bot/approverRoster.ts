@@ -31,6 +31,8 @@ export interface ApproverRoster {
   approvers(conversationId: string): Promise<ConversationApprovers | undefined>;
   /** Starts resolving a conversation in the background. */
   warm(conversationId: string): void;
+  /** Resolves when no resolution is running (tests, shutdown). */
+  idle(): Promise<void>;
 }
 
 const DEFAULT_TTL_MS = 60_000;
@@ -99,6 +101,9 @@ export function createApproverRoster(options: ApproverRosterOptions): ApproverRo
     },
     warm(conversationId) {
       void start(conversationId);
+    },
+    async idle() {
+      await Promise.all([...entries.values()].map((e) => e.resolving));
     },
   };
 }

@@ -35,6 +35,8 @@ export interface TeamsRunNotifier extends RunNotifier {
   sharedCard(request: OnboardingRequest, card: CardRef): Promise<ReturnType<typeof requestCard>>;
   /** Resolves when every queued card update has been sent (tests, shutdown). */
   idle(): Promise<void>;
+  /** Starts finding the approvers of a conversation the bot is installed in, so its first card does not wait. */
+  warmApprovers(conversationId: string): Promise<void>;
 }
 
 /** refresh.userIds takes at most 60 ids (Teams). */
@@ -181,6 +183,12 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
 
     async idle() {
       while (chains.size > 0) await Promise.allSettled([...chains.values()]);
+      await approverRoster.idle();
+    },
+
+    async warmApprovers(conversationId) {
+      const ref = await proactive.reference(conversationId);
+      if (ref && ref.conversation?.conversationType !== 'personal') approverRoster.warm(conversationId);
     },
   };
 

@@ -103,6 +103,18 @@ describe('the approvers on a conversation roster', () => {
     expect(proactive.reads).toHaveLength(2);
   });
 
+  it('warmed at start-up, the first card finds the answer ready', async () => {
+    const policy = directory();
+    const proactive = rosterOf(MEMBERS);
+    const roster = createApproverRoster({ proactive, policy, logger: quiet });
+    roster.warm(CHANNEL);
+    await roster.idle();
+    expect(policy.calls).toHaveLength(35);
+    expect((await roster.approvers(CHANNEL))!.approvers).toHaveLength(3);
+    expect(proactive.reads).toEqual([CHANNEL]);
+    expect(policy.calls).toHaveLength(35);
+  });
+
   it('a failed check is logged and leaves the roster unknown (buttons for everyone; the server still decides)', async () => {
     const warnings: string[] = [];
     const roster = createApproverRoster({

@@ -68,6 +68,9 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
       if (!policy.configured) logger.warn({}, NO_APPROVERS_MESSAGE);
       if (config.ALLOW_SELF_APPROVAL) logger.warn({}, 'ALLOW_SELF_APPROVAL=true: requesters may approve their own requests (demo setting; never in production)');
       await runner.start();
+      if (config.APPROVAL_CHANNEL_ID) {
+        await notifier.warmApprovers(config.APPROVAL_CHANNEL_ID).catch((e) => logger.warn({ err: (e as Error).message }, 'could not start finding the approvers of the approvals channel'));
+      }
       lifecycle.postMissingApprovals().catch((e) => logger.warn({ err: (e as Error).message }, 'could not post the missing approval cards'));
     },
     async stop() {
