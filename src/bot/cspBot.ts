@@ -22,7 +22,9 @@ import type { BotStore } from '../store/types';
 import type { CardActionHandler, CommandHandler, HandlerRequirement } from './handlers';
 import { isStateConflict } from './concurrentState';
 import { TurnQueue } from './turnQueue';
-import { activityTenantId, attachTurnLogger } from './turnLogger';
+import { attachTurnLogger } from './turnLogger';
+import { actorFrom, conversationIdOf, tenantIdOf } from './activity';
+import { ADAPTIVE_CARD_TYPE, asInvokeResponse, errorResponse, messageText } from './invokeResponses';
 
 export interface CspBotOptions {
   commands: CommandHandler[];
@@ -41,7 +43,6 @@ export interface CspBotOptions {
 export const STATE_CONFLICT_MESSAGE =
   'That card changed in another window at the same moment, so this click was not applied to your draft. Please try again: if the card is out of date, you will see where your draft is now.';
 const HELP_USAGE: HelpCommand = { usage: 'help', description: 'this list of commands' };
-const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 /** Conversation references saved this process lifetime, to skip identical writes (bounded). */
 const MAX_REMEMBERED_REFERENCES = 10_000;
 
@@ -77,15 +78,15 @@ export class CspBot extends TeamsActivityHandler {
   /** Every turn: tenant check, then one turn at a time per conversation, state saved once at the end. */
   override async run(context: TurnContext): Promise<void> {
     const log = attachTurnLogger(context, this.options.logger);
-    const tenantId = activityTenantId(context);
+    const tenantId = tenantIdOf(context.activity);
     if (!this.isTenantAllowed(tenantId)) {
-      log.warn({ from: context.activity.from?.aadObjectId }, 'activity from a tenant not in ALLOWED_TENANT_IDS ignored');
+      log.warn({ from: actorFrom(context.activity).aadObjectId }, 'activity from a tenant not in ALLOWED_TENANT_IDS ignored');
       if (context.activity.type === 'invoke') {
         await context.sendActivity({ type: 'invokeResponse', value: { status: 403 } });
       }
       return;
     }
-    const conversationId = context.activity.conversation?.id ?? '';
+    const conversationId = conversationIdOf(context.activity);
     await this.queue.run(conversationId, async () => {
       await this.rememberConversation(context);
       await super.run(context);
@@ -107,8 +108,7 @@ export class CspBot extends TeamsActivityHandler {
   private async answerStateConflict(context: TurnContext): Promise<void> {
     if (context.activity.type === 'invoke') {
       // A second invokeResponse replaces the one the handler sent (the adapter answers with the last).
-      const body = { statusCode: 409, type: 'application/vnd.microsoft.error', value: { code: 'Conflict', message: STATE_CONFLICT_MESSAGE } };
-      await context.sendActivity({ type: 'invokeResponse', value: { status: 409, body } });
+      await context.sendActivity({ type: 'invokeResponse', value: asInvokeResponse(errorResponse(409, 'Conflict', STATE_CONFLICT_MESSAGE)) });
     } else {
       await context.sendActivity(STATE_CONFLICT_MESSAGE);
     }
@@ -158,8 +158,7 @@ export class CspBot extends TeamsActivityHandler {
   /** botbuilder reads `value.action.type` unguarded: an invoke without an action object would be a TypeError (500). */
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
     if (context.activity.name === 'adaptiveCard/action' && !isRecord((context.activity.value as { action?: unknown } | undefined)?.action)) {
-      const response = unknownVerbResponse('');
-      return { status: response.statusCode, body: response };
+      return asInvokeResponse(unknownVerbResponse(''));
     }
     return super.onInvokeActivity(context);
   }
@@ -189,10 +188,12 @@ export class CspBot extends TeamsActivityHandler {
       return;
     }
     const response = handler ? await handler.handle(context, verb, data) : unknownVerbResponse(verb);
-    if (response.type === ADAPTIVE_CARD && response.value) {
-      await context.sendActivity({ attachments: [{ contentType: ADAPTIVE_CARD, content: response.value }] });
-    } else if (response.value && typeof (response.value as { message?: unknown }).message === 'string') {
-      await context.sendActivity((response.value as { message: string }).message);
+    // No card to replace on this path: the answer is posted as a reply instead.
+    const text = messageText(response) ?? (response.value as { message?: unknown } | undefined)?.message;
+    if (response.type === ADAPTIVE_CARD_TYPE && response.value) {
+      await context.sendActivity({ attachments: [{ contentType: ADAPTIVE_CARD_TYPE, content: response.value }] });
+    } else if (typeof text === 'string') {
+      await context.sendActivity(text);
     }
   }
 
@@ -227,7 +228,7 @@ export class CspBot extends TeamsActivityHandler {
 
   /** Saves the reference for proactive posts (approvals, progress), skipping unchanged ones. */
   private async rememberConversation(context: TurnContext): Promise<void> {
-    const conversationId = context.activity.conversation?.id;
+    const conversationId = conversationIdOf(context.activity);
     if (!conversationId || !context.activity.serviceUrl) return;
     // activityId changes every turn and is not needed to post into the conversation later.
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -257,9 +258,5 @@ function messageResponse(text: string): AdaptiveCardInvokeResponse {
 }
 
 function unknownVerbResponse(verb: string): AdaptiveCardInvokeResponse {
-  return {
-    statusCode: 400,
-    type: 'application/vnd.microsoft.error',
-    value: { code: 'BadRequest', message: `This button ("${truncate(verb, 40)}") is not one I know. Type help to see what I can do.` },
-  };
+  return errorResponse(400, 'BadRequest', `This button ("${truncate(verb, 40)}") is not one I know. Type help to see what I can do.`);
 }

@@ -14,6 +14,7 @@ import type { ApprovalPosting, FactStore, ResultLinks, RunNotifier } from '../on
 import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
 import type { ConversationReferenceStore } from '../store/types';
 import type { Proactive } from './proactive';
+import { createApproverRoster, type ApproverRoster } from './approverRoster';
 import { type CardSettings, requestCard } from '../cards/requestCards';
 
 export interface TeamsRunNotifierOptions {
@@ -26,6 +27,8 @@ export interface TeamsRunNotifierOptions {
   approvalChannelId?: string;
   cardSettings: Omit<CardSettings, 'warnings'>;
   logger: Logger;
+  /** Which members of a conversation are approvers; by default resolved from the roster and the policy. */
+  approverRoster?: ApproverRoster;
 }
 
 export interface TeamsRunNotifier extends RunNotifier {
@@ -35,6 +38,8 @@ export interface TeamsRunNotifier extends RunNotifier {
   retryFailedUpdates(): Promise<number>;
   /** Resolves when every queued card update has been sent (tests, shutdown). */
   idle(): Promise<void>;
+  /** Starts finding the approvers of a conversation the bot is installed in, so its first card does not wait. */
+  warmApprovers(conversationId: string): Promise<void>;
 }
 
 /** refresh.userIds takes at most 60 ids (Teams). */
@@ -50,6 +55,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   const failedUpdates = new Map<string, ServiceRequest>();
   /** Requests whose requester was told that the approval card is not posted yet: told once, not at every sweep. */
   const toldRequesters = new Set<string>();
+  const approverRoster = options.approverRoster ?? createApproverRoster({ proactive, policy, logger });
 
   async function cardSettings(request: ServiceRequest): Promise<CardSettings> {
     const refused = await unapprovedRegistration(options.facts, request.registration);
@@ -65,15 +71,13 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     if (ref?.conversation?.conversationType === 'personal') {
       return ref.user?.id ? [ref.user.id] : undefined;
     }
-    const roster = await proactive.roster(card.conversationId);
-    if (!roster) return undefined;
-    const ids: string[] = [];
-    const seen = new Set<string>();
-    for (const member of roster) {
-      if (!member.aadObjectId) continue;
-      seen.add(member.aadObjectId.toLowerCase());
-      if (await policy.mayApprove(request, member.aadObjectId)) ids.push(member.teamsUserId);
-    }
+    // Resolved in the background and kept: a click that posts a card never checks members one by one.
+    const resolved = await approverRoster.approvers(card.conversationId);
+    if (!resolved) return undefined;
+    // The policy decides who may approve this request (not its requester, unless self-approval is allowed).
+    const allowed = await Promise.all(resolved.approvers.map((a) => policy.mayApprove(request, a.aadObjectId)));
+    const ids = resolved.approvers.filter((_, i) => allowed[i]).map((a) => a.teamsUserId);
+    const seen = resolved.members;
     const unresolved = options.approverIds.some((id) => !seen.has(id.toLowerCase()));
     if (unresolved || ids.length === 0 || ids.length > MAX_REFRESH_USERS) return undefined;
     return ids;
@@ -224,6 +228,12 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
 
     async idle() {
       while (chains.size > 0) await Promise.allSettled([...chains.values()]);
+      await approverRoster.idle();
+    },
+
+    async warmApprovers(conversationId) {
+      const ref = await proactive.reference(conversationId);
+      if (ref && ref.conversation?.conversationType !== 'personal') approverRoster.warm(conversationId);
     },
   };
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'crypto';
 import { ActivityEventNames, ActivityTypes, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger';
 import { turnLogger } from './turnLogger';
+import { asInvokeResponse, errorResponse } from './invokeResponses';
 
 /** 8 characters, unambiguous when read aloud or typed. */
 export function newReferenceId(): string {
@@ -27,14 +28,7 @@ export function createTurnErrorHandler(logger: Logger): (context: TurnContext, e
     try {
       if (context.activity.type === 'invoke') {
         // Answer the invoke so the card shows an error instead of spinning until Teams gives up.
-        // HTTP status = body statusCode, as botbuilder does for its own invoke errors.
-        await context.sendActivity({
-          type: 'invokeResponse',
-          value: {
-            status: 500,
-            body: { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'InternalServerError', message: userErrorMessage(referenceId) } },
-          },
-        });
+        await context.sendActivity({ type: 'invokeResponse', value: asInvokeResponse(errorResponse(500, 'InternalServerError', userErrorMessage(referenceId))) });
       } else {
         await context.sendActivity(userErrorMessage(referenceId));
       }

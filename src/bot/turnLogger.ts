@@ -2,23 +2,16 @@
 // line of a turn can be found from any one of them. Handlers get it with `turnLogger(context)`.
 import type { TurnContext } from 'botbuilder';
 import type { Logger } from '../logger';
+import { conversationIdOf, tenantIdOf } from './activity';
 
 const TURN_LOGGER = Symbol('turnLogger');
-
-/** The tenant of a Teams activity: channelData.tenant.id, else conversation.tenantId. */
-export function activityTenantId(context: TurnContext): string | undefined {
-  const activity = context.activity;
-  const fromChannelData = (activity.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id;
-  if (typeof fromChannelData === 'string' && fromChannelData) return fromChannelData;
-  return activity.conversation?.tenantId || undefined;
-}
 
 export function attachTurnLogger(context: TurnContext, logger: Logger): Logger {
   const child = logger.child({
     activityId: context.activity.id,
     activityType: context.activity.type,
-    conversationId: context.activity.conversation?.id,
-    tenantId: activityTenantId(context),
+    conversationId: conversationIdOf(context.activity) || undefined,
+    tenantId: tenantIdOf(context.activity),
   });
   context.turnState.set(TURN_LOGGER, child);
   return child;

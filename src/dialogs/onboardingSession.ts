@@ -8,6 +8,7 @@ import { type Activity, type ConversationState, MessageFactory, type StateProper
 import { DialogSet, type DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
 import { cardAttachment, type AdaptiveCard } from '../cards/render';
 import type { OnboardingRequest } from '../onboarding/model';
+import { actorFrom } from '../bot/activity';
 import { noteCard } from './onboardingCards';
 import {
   CARD_ACTION_KEY,
@@ -192,9 +193,8 @@ export class OnboardingSession {
 
 /** The operator: their Entra object id when Teams sends it (it always does for signed-in users). */
 export function operatorOf(context: TurnContext): DraftOwner {
-  const from = context.activity.from ?? { id: 'unknown' };
-  const aadObjectId = from.aadObjectId?.toLowerCase();
-  return { key: aadObjectId ?? from.id, aadObjectId, teamsUserId: from.id, name: from.name ?? 'an operator' };
+  const { aadObjectId, teamsUserId, name } = actorFrom(context.activity);
+  return { key: aadObjectId ?? (teamsUserId || 'unknown'), aadObjectId, teamsUserId, name };
 }
 
 /** The proactive expiry note, mentioning the operator (in a channel thread others read it too). */

@@ -2,7 +2,8 @@
 // pending approval with one audit entry, then posted for approval). Nothing in Partner Center or
 // Azure is touched here.
 import type { TurnContext } from 'botbuilder';
-import { isGuid, type Guid, type OnboardingRequest, type Person } from '../onboarding/model';
+import { conversationIdOf, requesterFrom, tenantIdOf } from '../bot/activity';
+import type { OnboardingRequest } from '../onboarding/model';
 import type { Intake } from '../onboarding/requests/intake';
 import { nextMissingStep, type DraftStep, type OnboardingDraft } from './onboardingDraft';
 
@@ -18,7 +19,7 @@ export async function submitOnboardingRequest(context: TurnContext, draft: Onboa
   if (!customer || !subscription || !registration || !access) {
     return { ok: false, step: nextMissingStep(draft), problem: 'This part of the draft is not filled in yet.' };
   }
-  const requester = requesterOf(context);
+  const requester = requesterFrom(context.activity);
   if (!requester) {
     return {
       ok: false,
@@ -26,21 +27,10 @@ export async function submitOnboardingRequest(context: TurnContext, draft: Onboa
       problem: 'I cannot tell who you are: Teams sent no Entra object id with your click, and approvals need it. Try again from Teams.',
     };
   }
-  const origin = { requester, teamsTenantId: teamsTenantIdOf(context), conversationId: context.activity.conversation?.id ?? '' };
+  const origin = { requester, teamsTenantId: tenantIdOf(context.activity) ?? '', conversationId: conversationIdOf(context.activity) };
   // The per-conversation turn queue serialises clicks only within one instance; with several
   // instances on a shared store, two Submit clicks can both see the open draft. One key per draft.
   const taken = await intake.submit({ kind: 'onboard', customer, subscription, registration: registration.ref, access }, origin, `submit:${draft.id}`);
   if (!taken.ok) return { ok: false, alreadySubmitted: true };
   return { ok: true, request: taken.request, approvalProblem: taken.approvalProblem };
-}
-
-function requesterOf(context: TurnContext): Person | undefined {
-  const from = context.activity.from;
-  if (!from || !isGuid(from.aadObjectId)) return undefined;
-  return { aadObjectId: from.aadObjectId.toLowerCase() as Guid, teamsUserId: from.id, name: from.name ?? from.id };
-}
-
-function teamsTenantIdOf(context: TurnContext): string {
-  const channelData = context.activity.channelData as { tenant?: { id?: string } } | undefined;
-  return context.activity.conversation?.tenantId ?? channelData?.tenant?.id ?? '';
 }

@@ -7,6 +7,7 @@ import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
+import { captureLogs, type LogCapture } from '../support/logCapture';
 import { startLoopbackConnector, type LoopbackConnector } from './loopbackConnector';
 import { REQUESTER, TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
 
@@ -25,6 +26,7 @@ describe('approving on the card, decided on the server', () => {
   let store: BotStore;
   let app: App;
   let url: string;
+  let logs: LogCapture;
   let adele: Clicker; // approver (APPROVER_IDS)
   let nestor: Clicker; // approver through the nested Entra group
   let olivia: Clicker; // an operator, not an approver
@@ -56,7 +58,8 @@ describe('approving on the card, decided on the server', () => {
       ...extra,
     });
     store = await openSqliteStore(':memory:');
-    app = await createApp(config, { store, cloud: sandboxCloud(config) });
+    logs = captureLogs('warn');
+    app = await createApp(config, { store, cloud: sandboxCloud(config), logger: logs.logger });
     const port = await app.listen(0);
     url = `http://127.0.0.1:${port}/api/messages`;
     // The bot learns the approvals channel from traffic there (as on install).
@@ -146,7 +149,8 @@ describe('approving on the card, decided on the server', () => {
     expect(refusals.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(cardText(refusals[0])).toContain('Only approvers');
     expect(cardText(refusals[1])).toContain('another approver has to decide');
-    expect(cardText(refusals[2])).toContain('another organisation');
+    // Another organisation's request does not exist for them (security item 8).
+    expect(cardText(refusals[2])).toBe(JSON.stringify(`There is no request ${request.id}.`));
     expect(cardText(refusals[3])).toContain('cannot be decided from this conversation');
     expect(await status(request.id)).toBe('pending_approval');
     const audit = await store.audit.list(request.id);
@@ -155,6 +159,49 @@ describe('approving on the card, decided on the server', () => {
       'self-approval',
       'wrong-tenant',
       'wrong-conversation',
+    ]);
+  });
+
+  it("another organisation's request does not exist for them: not through refresh, a refused click or status", async () => {
+    await startBot();
+    const request = await submit();
+    const foreign = { tenantId: FOREIGN_TENANT };
+    const answers = [
+      await click(adele, 'request.refresh', { requestId: request.id }, foreign),
+      await click(adele, 'request.approve', { requestId: request.id }, foreign),
+      await click(adele, 'request.reject', { requestId: request.id }, foreign),
+      await click(olivia, 'request.retry', { requestId: request.id }, foreign),
+    ];
+    for (const answer of answers) {
+      expect(answer.body!.type).toBe('application/vnd.microsoft.activity.message');
+      expect(cardText(answer)).toBe(JSON.stringify(`There is no request ${request.id}.`));
+      expect(cardText(answer)).not.toContain(request.customer.domain);
+    }
+    await post(activity({ type: 'message', text: `status ${request.id}`, from: olivia, conversationId: 'a:olivia-foreign', tenantId: FOREIGN_TENANT }));
+    const statusReply = connector.sent.filter((s) => s.conversationId === 'a:olivia-foreign').at(-1)!;
+    expect(statusReply.activity.text).toBe(`There is no request ${request.id}.`);
+    expect(await status(request.id)).toBe('pending_approval');
+    // The same clicks from the request's own tenant do see it.
+    expect(cardText(await click(olivia, 'request.approve', { requestId: request.id }))).toContain(request.customer.domain);
+  });
+
+  it('a click on a made-up request id is counted in the log, not audited', async () => {
+    await startBot();
+    const madeUp = ['ONB-ZZZZ', 'ONB-ZZZY', 'MAP-ZZZX'] as RequestId[];
+    for (const id of madeUp) {
+      const answer = await click(olivia, 'request.approve', { requestId: id });
+      expect(cardText(answer)).toBe(JSON.stringify(`There is no request ${id}.`));
+    }
+    // The same button on an old client (Action.Submit: a message with the data in `value`) gets the answer as a reply.
+    await post(activity({ type: 'message', from: olivia, conversationId: 'a:olivia-old-client', value: { verb: 'request.approve', requestId: 'ONB-ZZZW' } }));
+    expect(connector.sent.filter((s) => s.conversationId === 'a:olivia-old-client').at(-1)?.activity.text).toBe('There is no request ONB-ZZZW.');
+    for (const id of [...madeUp, 'ONB-ZZZW']) expect(await store.audit.list(id as RequestId)).toEqual([]);
+    const counted = logs.records().filter((r) => r.msg === 'refused an action on a request that does not exist (not audited)');
+    expect(counted.map((r) => [r.requestId, r.unknownRequestRefusals])).toEqual([
+      ['ONB-ZZZZ', 1],
+      ['ONB-ZZZY', 2],
+      ['MAP-ZZZX', 3],
+      ['ONB-ZZZW', 4],
     ]);
   });
 

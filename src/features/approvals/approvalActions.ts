@@ -5,12 +5,13 @@
 // background, never while answering an automatic refresh (that loops).
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import type { Actor, ApprovalPolicy } from '../../onboarding/requests/approvalPolicy';
+import { actorFrom } from '../../bot/activity';
+import { cardResponse, messageResponse as message } from '../../bot/invokeResponses';
 import { type ServiceRequest, type RequestId, requestIdSchema } from '../../onboarding/model';
-import type { RequestLifecycle, TransitionResult } from '../../onboarding/requests/requestLifecycle';
+import { readableBy, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
 import type { RequestStore } from '../../onboarding/ports';
 import type { CardActionHandler } from '../../bot/handlers';
 import { type CardSettings, REQUEST_VERBS, requestCard } from '../../cards/requestCards';
-import { activityTenantId } from '../../bot/turnLogger';
 
 export interface ApprovalActionsOptions {
   lifecycle: RequestLifecycle;
@@ -21,17 +22,6 @@ export interface ApprovalActionsOptions {
 
 const MAX_REASON_LENGTH = 500;
 const VERBS = new Set<string>(Object.values(REQUEST_VERBS));
-
-export function actorOf(context: TurnContext): Actor {
-  const a = context.activity;
-  return {
-    aadObjectId: a.from?.aadObjectId,
-    teamsUserId: a.from?.id ?? '',
-    name: a.from?.name || 'someone',
-    tenantId: activityTenantId(context),
-    conversationId: a.conversation?.id ?? '',
-  };
-}
 
 export class ApprovalActions implements CardActionHandler {
   constructor(private readonly options: ApprovalActionsOptions) {}
@@ -44,7 +34,7 @@ export class ApprovalActions implements CardActionHandler {
     const parsed = requestIdSchema.safeParse(data.requestId);
     if (!parsed.success) return message('This card does not name a request I know.');
     const id = parsed.data;
-    const actor = actorOf(context);
+    const actor = actorFrom(context.activity);
     const { lifecycle } = this.options;
     switch (verb) {
       case REQUEST_VERBS.refresh:
@@ -78,7 +68,7 @@ export class ApprovalActions implements CardActionHandler {
   /** The refresh answer: the card as this viewer should see it. Changes nothing, updates nothing. */
   private async view(id: RequestId, actor: Actor): Promise<AdaptiveCardInvokeResponse> {
     const stored = await this.options.requests.get(id);
-    if (!stored) return message(`There is no request ${id}.`);
+    if (!stored || !readableBy(stored.value, actor)) return message(`There is no request ${id}.`);
     return this.cardFor(stored.value, actor, {});
   }
 
@@ -94,10 +84,6 @@ export class ApprovalActions implements CardActionHandler {
     const authorization = request.status === 'failed' ? await policy.authorizeRunControl(request, actor) : await policy.authorizeDecision(request, actor);
     const showButtons = authorization.allowed;
     const card = requestCard(request, this.options.cardSettings, { showButtons, askReason: view.askReason, notice: view.notice });
-    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+    return cardResponse(card);
   }
-}
-
-function message(text: string): AdaptiveCardInvokeResponse {
-  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> };
 }

@@ -94,6 +94,9 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
       if (!policy.operatorsRestricted) logger.warn({}, 'OPERATOR_IDS and OPERATOR_GROUP_ID are not set: everyone in an allowed tenant is an operator (demo setting)');
       if (config.ALLOW_SELF_APPROVAL) logger.warn({}, 'ALLOW_SELF_APPROVAL=true: requesters may approve their own requests (demo setting; never in production)');
       await runner.start();
+      if (config.APPROVAL_CHANNEL_ID) {
+        await notifier.warmApprovers(config.APPROVAL_CHANNEL_ID).catch((e) => logger.warn({ err: (e as Error).message }, 'could not start finding the approvers of the approvals channel'));
+      }
       void sweepCards();
       sweepTimer = setInterval(() => void sweepCards(), Math.max(1000, config.LEASE_SECONDS * 1000));
       sweepTimer.unref();

@@ -1,18 +1,12 @@
 // `status <id>`, `retry <id>` and `cancel <id>` (the bare `cancel` belongs to the onboarding dialog,
 // which hands `cancel <id>` to cancelRequest). Same server checks as the card buttons.
 import type { TurnContext } from 'botbuilder';
-import { describeState, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
-import { requestIdSchema, type ServiceRequest } from '../../onboarding/model';
+import { readableBy, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
+import { requestIdSchema } from '../../onboarding/model';
 import type { AuditLog, RequestStore } from '../../onboarding/ports';
-import { requestTitle, stepLabel, when } from '../../cards/requestView';
-import { actorOf } from './approvalActions';
+import { statusText } from './statusText';
+import { actorFrom } from '../../bot/activity';
 import type { CommandHandler } from '../../bot/handlers';
-import { activityTenantId } from '../../bot/turnLogger';
-
-/** The audit trail in chat stays readable; the full trail is in the store. */
-const MAX_AUDIT_LINES = 25;
-
-const MARK: Record<string, string> = { waiting: '▫️', running: '⏳', done: '✅', skipped: '⏭️', failed: '❌' };
 
 function parseId(args: string) {
   return requestIdSchema.safeParse(args.split(/\s+/)[0] ?? '');
@@ -32,30 +26,13 @@ export class StatusCommand implements CommandHandler {
     }
     const stored = await this.deps.requests.get(parsed.data);
     // Another organisation's request does not exist, as far as this chat is concerned.
-    if (!stored || stored.value.teamsTenantId.toLowerCase() !== (activityTenantId(context) ?? '').toLowerCase()) {
+    if (!stored || !readableBy(stored.value, actorFrom(context.activity))) {
       await context.sendActivity(`There is no request ${parsed.data}.`);
       return;
     }
     const trail = await this.deps.audit.list(parsed.data);
     await context.sendActivity({ type: 'message', textFormat: 'markdown', text: statusText(stored.value, trail) });
   }
-}
-
-export function statusText(request: ServiceRequest, trail: { at: string; actorName?: string; actor: string; action: string; detail: string }[]): string {
-  const lines = [
-    request.kind === 'onboard'
-      ? `**${request.id}**: onboard ${request.customer.companyName} (${request.customer.domain}) on ${request.registration.name}`
-      : `**${request.id}**: ${requestTitle(request)}`,
-    `Requested by ${request.requester.name} on ${when(request.createdAt)}. ${describeState(request)}`,
-  ];
-  if (request.steps.length > 0) {
-    lines.push('', '**Steps**');
-    for (const s of request.steps) lines.push(`- ${MARK[s.status] ?? ''} ${stepLabel(s.name)}: ${s.detail ?? s.status}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}`);
-  }
-  const shown = trail.slice(-MAX_AUDIT_LINES);
-  lines.push('', `**Audit trail**${trail.length > shown.length ? ` (last ${shown.length} of ${trail.length})` : ''}`);
-  for (const e of shown) lines.push(`- ${when(e.at)} · ${e.actorName ?? e.actor} · ${e.action}: ${e.detail}`);
-  return lines.join('\n');
 }
 
 export class RetryCommand implements CommandHandler {
@@ -70,7 +47,7 @@ export class RetryCommand implements CommandHandler {
       await context.sendActivity('Which request? Type `retry ONB-XXXX`.');
       return;
     }
-    const result = await this.lifecycle.retry(parsed.data, actorOf(context), 'command');
+    const result = await this.lifecycle.retry(parsed.data, actorFrom(context.activity), 'command');
     await context.sendActivity(result.ok ? `Retrying ${parsed.data}: the card in the approval thread follows the run.` : result.message);
   }
 }
@@ -83,7 +60,7 @@ export function createCancelRequest(lifecycle: RequestLifecycle) {
       await context.sendActivity('Which request? Type `cancel ONB-XXXX`, or just `cancel` to stop what you are doing.');
       return;
     }
-    const result: TransitionResult = await lifecycle.cancel(parsed.data, actorOf(context));
+    const result: TransitionResult = await lifecycle.cancel(parsed.data, actorFrom(context.activity));
     if (!result.ok) {
       await context.sendActivity(result.message);
       return;

@@ -4,8 +4,7 @@ import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import { DraftExpirySweep, type ContinueConversation } from '../../dialogs/draftExpirySweep';
 import type { CardAction } from '../../dialogs/onboardingDialog';
 import { OnboardingSession, type OnboardingSessionOptions } from '../../dialogs/onboardingSession';
-
-const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+import { cardResponse } from '../../bot/invokeResponses';
 
 /** `cancel <request id>`: cancels a submitted request (the approval feature provides it). */
 export type CancelRequest = (context: TurnContext, args: string) => Promise<void>;
@@ -51,8 +50,7 @@ export class OnboardingCardActions {
 
   async handle(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<AdaptiveCardInvokeResponse> {
     const action: CardAction = { verb, data };
-    const card = await this.session.act(context, action);
-    return { statusCode: 200, type: ADAPTIVE_CARD, value: card };
+    return cardResponse(await this.session.act(context, action));
   }
 }
 

@@ -83,10 +83,35 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     return { ok: false, reason, message, request };
   }
 
+  /**
+   * The request as this actor may read it: another organisation's request does not exist for them.
+   * The probe is still audited on the request (it exists); the answer says nothing about it.
+   */
+  async function readFor(id: RequestId, actor: Actor, spec: TransitionSpec): Promise<Versioned<ServiceRequest> | TransitionResult> {
+    const current = await deps.requests.get(id);
+    if (!current) return unknownRequest(id, actor, spec);
+    if (!readableBy(current.value, actor)) {
+      await audit({ id }, actor, `${spec.action}-refused`, 'Refused: the request belongs to another organisation.', { reason: 'wrong-tenant', conversationId: actor.conversationId, tenantId: actor.tenantId ?? '' });
+      return { ok: false, reason: 'wrong-tenant', message: noSuchRequest(id) };
+    }
+    return current;
+  }
+
+  /** A click on a request that does not exist is counted in the log, never audited: anyone can make up ids. */
+  let unknownRequestRefusals = 0;
+  function unknownRequest(id: RequestId, actor: Actor, spec: TransitionSpec): TransitionResult {
+    unknownRequestRefusals++;
+    deps.logger?.warn(
+      { action: spec.action, requestId: id, actor: actor.aadObjectId ?? actor.teamsUserId, tenantId: actor.tenantId, unknownRequestRefusals },
+      'refused an action on a request that does not exist (not audited)',
+    );
+    return { ok: false, reason: 'unknown-request', message: noSuchRequest(id) };
+  }
+
   async function transition(id: RequestId, actor: Actor, spec: TransitionSpec): Promise<TransitionResult> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await deps.requests.get(id);
-      if (!current) return refuse(id, actor, spec, 'unknown-request', `There is no request ${id}.`);
+      const current = await readFor(id, actor, spec);
+      if ('ok' in current) return current;
       const authorization = await spec.authorize(current.value);
       if (!authorization.allowed) return refuse(id, actor, spec, authorization.reason, authorization.message, current.value);
       if (!spec.from.includes(current.value.status)) {
@@ -169,8 +194,8 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
         apply: (r) => r,
         detail: () => '',
       };
-      const current = await deps.requests.get(id);
-      if (!current) return refuse(id, actor, spec, 'unknown-request', `There is no request ${id}.`);
+      const current = await readFor(id, actor, spec);
+      if ('ok' in current) return current;
       const authorization = await spec.authorize(current.value);
       if (!authorization.allowed) return refuse(id, actor, spec, authorization.reason, authorization.message, current.value);
       if (current.value.status !== 'pending_approval') return refuse(id, actor, spec, 'already-decided', describeState(current.value), current.value);
@@ -194,7 +219,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
 
     async cancel(id, actor) {
       const current = await deps.requests.get(id);
-      if (current?.value.status === 'failed') return this.abandon(id, actor, 'command');
+      if (current && readableBy(current.value, actor) && current.value.status === 'failed') return this.abandon(id, actor, 'command');
       return transition(id, actor, {
         action: 'cancelled',
         from: ['pending_approval', 'approved'],
@@ -274,6 +299,15 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     }
     throw new Error(`Could not record the approval card of ${id}: the request kept changing.`);
   }
+}
+
+/** Every read of a request is scoped to the caller's Teams tenant: another organisation's request does not exist for them. */
+export function readableBy(request: ServiceRequest, actor: Pick<Actor, 'tenantId'>): boolean {
+  return Boolean(actor.tenantId) && actor.tenantId!.toLowerCase() === request.teamsTenantId.toLowerCase();
+}
+
+function noSuchRequest(id: RequestId): string {
+  return `There is no request ${id}.`;
 }
 
 function personOf(actor: Actor) {
