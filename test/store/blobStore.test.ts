@@ -4,7 +4,7 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import type { RequestId } from '../../src/onboarding/model';
 import { openBlobStore, openStore } from '../../src/store';
 import type { BotStore } from '../../src/store/types';
@@ -169,7 +169,7 @@ describe('openStore', () => {
   });
 
   it('opens the blob store for STORE=blob with a connection string', async () => {
-    const config = loadConfig({
+    const config = testConfig({
       STORE: 'blob',
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
       AZURE_STORAGE_CONTAINER: 'open-store-test',
@@ -185,7 +185,7 @@ describe('openStore', () => {
   it('opens SQLite at STORE_PATH by default', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'open-store-'));
     try {
-      const store = await openStore(loadConfig({ STORE_PATH: path.join(dir, 'data', 'bot.db') }));
+      const store = await openStore(testConfig({ STORE_PATH: path.join(dir, 'data', 'bot.db') }));
       expect(store.kind).toBe('sqlite');
       await store.close();
       expect(fs.existsSync(path.join(dir, 'data', 'bot.db'))).toBe(true);
