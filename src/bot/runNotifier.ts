@@ -2,6 +2,7 @@
 // shared card in step with the stored request (updated in place, coalesced, one update at a time
 // per request) and posts the result in the approval thread, mentioning the requester.
 import { type Activity, MessageFactory } from 'botbuilder';
+import { markdown } from '../cards/markdown';
 import { cardAttachment } from '../cards/render';
 import { renderResultCard, resultCardModel } from '../cards/resultCard';
 import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/tenantChangeCards';
@@ -172,7 +173,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
         request.kind === 'onboard'
           ? MessageFactory.attachment(
               cardAttachment(renderResultCard(resultCardModel(request, links, options.cardSettings.simulated))),
-              `${mention} request ${request.id} is done: ${request.customer.companyName} is onboarded and mapped on ${request.registration.name}.`,
+              `${mention} ${markdown`request ${request.id} is done: ${request.customer.companyName} is onboarded and mapped on ${request.registration.name}.`}`,
             )
           : tenantChangeResultMessage(request, links, mention, options.cardSettings.simulated);
       activity.entities = [{ type: 'mention', mentioned: { id: requester.teamsUserId, name: requester.name }, text: mention }];
@@ -197,8 +198,8 @@ function tenantChangeResultMessage(request: OnboardingRequest, links: ResultLink
   const model = tenantChangeResultModel(request, links, simulated);
   const text =
     request.kind === 'remove'
-      ? `${mention} request ${request.id} is done: ${model.subtitle} ${model.warning}`
-      : `${mention} request ${request.id} is done: ${model.subtitle}`;
+      ? `${mention} ${markdown`request ${request.id} is done: ${model.subtitle} ${model.warning}`}`
+      : `${mention} ${markdown`request ${request.id} is done: ${model.subtitle}`}`;
   return MessageFactory.attachment(cardAttachment(renderTenantChangeResultCard(model)), text);
 }
 

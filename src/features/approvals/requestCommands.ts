@@ -4,6 +4,7 @@ import type { TurnContext } from 'botbuilder';
 import { describeState, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
 import { requestIdSchema, type OnboardingRequest } from '../../onboarding/model';
 import type { AuditLog, RequestStore } from '../../onboarding/ports';
+import { markdown, markdownText } from '../../cards/markdown';
 import { requestTitle, stepLabel, when } from '../../cards/requestView';
 import { actorOf } from './approvalActions';
 import type { CommandHandler } from '../../bot/handlers';
@@ -44,17 +45,17 @@ export class StatusCommand implements CommandHandler {
 export function statusText(request: OnboardingRequest, trail: { at: string; actorName?: string; actor: string; action: string; detail: string }[]): string {
   const lines = [
     request.kind === 'onboard'
-      ? `**${request.id}**: onboard ${request.customer.companyName} (${request.customer.domain}) on ${request.registration.name}`
-      : `**${request.id}**: ${requestTitle(request)}`,
-    `Requested by ${request.requester.name} on ${when(request.createdAt)}. ${describeState(request)}`,
+      ? markdown`**${request.id}**: onboard ${request.customer.companyName} (${request.customer.domain}) on ${request.registration.name}`
+      : markdown`**${request.id}**: ${requestTitle(request)}`,
+    markdown`Requested by ${request.requester.name} on ${when(request.createdAt)}. ${describeState(request)}`,
   ];
   if (request.steps.length > 0) {
     lines.push('', '**Steps**');
-    for (const s of request.steps) lines.push(`- ${MARK[s.status] ?? ''} ${stepLabel(s.name)}: ${s.detail ?? s.status}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}`);
+    for (const s of request.steps) lines.push(`- ${MARK[s.status] ?? ''} ${stepLabel(s.name)}: ${markdownText(s.detail ?? s.status)}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}`);
   }
   const shown = trail.slice(-MAX_AUDIT_LINES);
   lines.push('', `**Audit trail**${trail.length > shown.length ? ` (last ${shown.length} of ${trail.length})` : ''}`);
-  for (const e of shown) lines.push(`- ${when(e.at)} · ${e.actorName ?? e.actor} · ${e.action}: ${e.detail}`);
+  for (const e of shown) lines.push(`- ${when(e.at)} · ${markdown`${e.actorName ?? e.actor} · ${e.action}: ${e.detail}`}`);
   return lines.join('\n');
 }
 
@@ -71,7 +72,7 @@ export class RetryCommand implements CommandHandler {
       return;
     }
     const result = await this.lifecycle.retry(parsed.data, actorOf(context), 'command');
-    await context.sendActivity(result.ok ? `Retrying ${parsed.data}: the card in the approval thread follows the run.` : result.message);
+    await context.sendActivity(result.ok ? `Retrying ${parsed.data}: the card in the approval thread follows the run.` : markdownText(result.message));
   }
 }
 
@@ -85,7 +86,7 @@ export function createCancelRequest(lifecycle: RequestLifecycle) {
     }
     const result: TransitionResult = await lifecycle.cancel(parsed.data, actorOf(context));
     if (!result.ok) {
-      await context.sendActivity(result.message);
+      await context.sendActivity(markdownText(result.message));
       return;
     }
     await context.sendActivity(result.request.status === 'abandoned' ? `Abandoned ${parsed.data}.` : `Cancelled ${parsed.data}; nothing was changed in Partner Center or Azure.`);

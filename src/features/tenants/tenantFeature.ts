@@ -6,6 +6,7 @@ import { randomUUID } from 'crypto';
 import { MessageFactory, type AdaptiveCardInvokeResponse, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { AdaptiveCard } from '../../cards/render';
+import { markdownText } from '../../cards/markdown';
 import { cardAttachment } from '../../cards/render';
 import { renderReconcileCard, reconcileCardModel } from '../../cards/reconcileCard';
 import { tenantChangeFacts } from '../../cards/tenantChangeCards';
@@ -134,7 +135,7 @@ class TenantManagement {
 
   async list(context: TurnContext, args: string): Promise<void> {
     const selection = this.directory.selectRegistration(args);
-    if (selection.kind === 'unknown') return void (await context.sendActivity(selection.message));
+    if (selection.kind === 'unknown') return void (await context.sendActivity(markdownText(selection.message)));
     if (selection.kind === 'choose') return this.send(context, this.chooser(selection.registrations, TENANT_VERBS.page, 'tenants'));
     // A typed command reads the registrations afresh; page and search clicks reuse that listing briefly.
     await this.send(context, await this.listCard(selection, 1, '', true));
@@ -142,14 +143,14 @@ class TenantManagement {
 
   async inspect(context: TurnContext, args: string): Promise<void> {
     const query = parseTenantQuery(args);
-    if (query.kind === 'invalid') return void (await context.sendActivity(query.message));
+    if (query.kind === 'invalid') return void (await context.sendActivity(markdownText(query.message)));
     try {
       const { rows, customer, problems } = await findTenant(this.directory, this.options.cloud, query);
       if (rows.length === 0) {
         const names = this.directory.registrations.map((r) => r.name).join(', ');
         const what = query.kind === 'domain' ? (customer ? `${query.domain}` : `${query.domain} (Partner Center has no customer with that domain)`) : query.id;
         const unread = problems.length ? `\n\n${describeProblems(problems)}` : '';
-        await context.sendActivity(`No mapping found for ${what} on ${names}. Type \`tenants\` to see what is mapped.${unread}`);
+        await context.sendActivity(`No mapping found for ${markdownText(what)} on ${markdownText(names)}. Type \`tenants\` to see what is mapped.${markdownText(unread)}`);
         return;
       }
       const requests = (await this.options.store.requests.list({ status: ['succeeded'] })).map((v) => v.value);
@@ -161,25 +162,25 @@ class TenantManagement {
       });
       await this.send(context, renderTenantDetailCard(model));
     } catch (e) {
-      await context.sendActivity(`I could not look that up: ${explain(e)}`);
+      await context.sendActivity(`I could not look that up: ${markdownText(explain(e))}`);
     }
   }
 
   async remove(context: TurnContext, args: string): Promise<void> {
     const parsed = parseRemoval(args);
-    if (!parsed.ok) return void (await context.sendActivity(parsed.message));
+    if (!parsed.ok) return void (await context.sendActivity(markdownText(parsed.message)));
     await this.send(context, await this.submit(context, (origin) => planRemoval(this.deps(), parsed.value, origin)));
   }
 
   async remap(context: TurnContext, args: string): Promise<void> {
     const parsed = parseRemap(args);
-    if (!parsed.ok) return void (await context.sendActivity(parsed.message));
+    if (!parsed.ok) return void (await context.sendActivity(markdownText(parsed.message)));
     await this.send(context, await this.submit(context, (origin) => planRemap(this.deps(), parsed.value, origin)));
   }
 
   async reconcile(context: TurnContext, args: string): Promise<void> {
     const selection = this.directory.selectRegistration(args);
-    if (selection.kind === 'unknown') return void (await context.sendActivity(selection.message));
+    if (selection.kind === 'unknown') return void (await context.sendActivity(markdownText(selection.message)));
     if (selection.kind === 'choose') return this.send(context, this.chooser(selection.registrations, TENANT_VERBS.reconcile, 'reconcile'));
     await context.sendActivity({ type: 'typing' });
     await this.send(context, await this.reconcileCard(selection, 1, true));
