@@ -204,7 +204,6 @@ export interface RunResults {
   pcSubscriptionId?: string;
   azureSubscriptionId?: Guid;
   guestObjectId?: Guid;
-  invitationRedeemUrl?: string;
   roleAssignmentId?: string;
   mappingResourceId?: string;
   /** For a re-map: the mapping the PUT overwrote. */
