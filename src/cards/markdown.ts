@@ -5,8 +5,12 @@
 
 /** Characters that start markdown anywhere in a line (emphasis, links, code, strike-through, HTML/mentions). */
 const INLINE = /[\\`*_[\]<>~|]/g;
-/** Markdown that only counts at the start of a line: headings, quotes, list items, rules. */
-const LINE_START = /^(\s*)(?:([#+\-=])|(\d+)([.)]))/gm;
+/**
+ * Markdown that only counts at the start of a line: headings, list items, rules and underlines
+ * (`# x`, `- x`, `+ x`, `1. x`, `---`, `===`), i.e. the mark followed by a space, the end or itself.
+ * `+1 425 555 0101` or `-5` is text, and stays as typed.
+ */
+const LINE_START = /^(\s*)(?:([#+\-=])(?=\s|$|\2)|(\d+)([.)])(?=\s|$))/gm;
 
 /** The text, shown literally where Teams renders markdown. */
 export function markdownText(text: string): string {

@@ -35,7 +35,8 @@ describe('markdown in names', () => {
     expect(markdownText('**bold** _it_ `code` ~~s~~')).toBe('\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\~\\~s\\~\\~');
     expect(markdownText('<at>x</at>')).toBe('\\<at\\>x\\</at\\>');
     expect(markdownText('# title\n- item\n1. first\n> quote')).toBe('\\# title\n\\- item\n1\\. first\n\\> quote');
-    for (const plain of ['Contoso Ltd.', 'Fabrikam-Nord (fabrikam.onmicrosoft.com)', '6f1c2b8e-3d4a-4c5b-9e7f-0a1b2c3d4e5f', 'Zoë & Co. 2026']) {
+    expect(markdownText('---\n===\n## x')).toBe('\\---\n\\===\n\\## x');
+    for (const plain of ['+1 425 555 0101', '-5 °C', '2026-12-02', 'Contoso Ltd.', 'Fabrikam-Nord (fabrikam.onmicrosoft.com)', '6f1c2b8e-3d4a-4c5b-9e7f-0a1b2c3d4e5f', 'Zoë & Co. 2026']) {
       expect(markdownText(plain)).toBe(plain);
     }
     expect(markdown`**${'a*b'}** is ${'[x](y)'}`).toBe('**a\\*b** is \\[x\\](y)');
