@@ -145,15 +145,21 @@ describe('where the bot listens', () => {
     await sandbox?.close();
   });
 
-  const listenAddress = async (env: Record<string, string>) => {
+  const start = async (env: Record<string, string>) => {
     const app = await createApp(loadConfig({ ...sandbox.env, STORE_PATH: ':memory:', LOG_LEVEL: 'silent', ...env }));
     apps.push(app);
-    await app.listen(0);
-    return (app.server.server.address() as net.AddressInfo).address;
+    const port = await app.listen(0);
+    return { address: (app.server.server.address() as net.AddressInfo).address, url: `http://127.0.0.1:${port}/api/messages` };
   };
+  const emulatorActivity = { type: 'conversationUpdate', id: 'emu-1', channelId: 'emulator', serviceUrl: 'http://127.0.0.1:9/', from: { id: 'u' }, recipient: { id: 'b' }, conversation: { id: 'c' } };
+  const post = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(emulatorActivity) });
 
-  it('in local mode on 127.0.0.1 only; with an app id on every interface', async () => {
-    expect(await listenAddress({ LOCAL_MODE: 'true' })).toBe('127.0.0.1');
-    expect(await listenAddress({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x' })).not.toBe('127.0.0.1');
+  it('in local mode on 127.0.0.1 only, Emulator welcome; with an app id on every interface, Teams only', async () => {
+    const local = await start({ LOCAL_MODE: 'true' });
+    expect(local.address).toBe('127.0.0.1');
+    expect((await post(local.url)).status).not.toBe(403);
+    const authenticated = await start({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x' });
+    expect(authenticated.address).not.toBe('127.0.0.1');
+    expect((await post(authenticated.url)).status).toBe(403);
   });
 });
