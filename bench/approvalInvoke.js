@@ -123,6 +123,7 @@ async function main() {
     const config = loadConfig({
       ...sandbox.env,
       CLOUD: 'sandbox',
+      LOCAL_MODE: 'true',
       PARTNER_CENTER_REFRESH_TOKEN: sandbox.sandbox.delegatedRefreshToken,
       STORE_PATH: path.join(dir, `bot-${pollSeconds}.db`),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'fatal',

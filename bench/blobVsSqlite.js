@@ -155,6 +155,7 @@ function botEnv(cloud, store) {
   return {
     ...cloud.env,
     CLOUD: 'sandbox',
+    LOCAL_MODE: 'true',
     PARTNER_CENTER_REFRESH_TOKEN: cloud.state.delegatedRefreshToken,
     MicrosoftAppId: '',
     MicrosoftAppPassword: '',

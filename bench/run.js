@@ -78,6 +78,7 @@ async function startBot(kind, extraEnv, cloudEnv, workDir) {
       : spawnNode([path.join(root, 'lib', 'index.js')], {
           ...cloudEnv,
           CLOUD: 'sandbox',
+          LOCAL_MODE: 'true',
           PORT: String(port),
           MicrosoftAppId: '',
           MicrosoftAppPassword: '',

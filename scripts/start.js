@@ -1,7 +1,8 @@
 // `npm start`: the whole product on one machine, offline.
 //  1. builds lib/ if it is missing or older than src/;
-//  2. starts the simulated cloud (lib/sandbox/main.js) unless Azure credentials are configured;
-//  3. starts the bot (lib/index.js) in local mode (empty MicrosoftAppId) against that cloud, with
+//  2. starts the simulated cloud (lib/sandbox/main.js); with Azure credentials configured it stops
+//     instead, since a local bot (no token validation) may only reach the simulated cloud;
+//  3. starts the bot (lib/index.js) in local mode (LOCAL_MODE=true, empty MicrosoftAppId) against that cloud, with
 //     the playground's users as approvers and self-approval allowed, so the demo can be approved;
 //  4. starts the Microsoft 365 Agents Playground (the local Teams client) pointed at the bot, and
 //     prints the URL to open. Ctrl-C stops all three.
@@ -25,6 +26,7 @@ const SANDBOX_KEYS = [
   'PARTNER_CENTER_ENDPOINT',
   'REGISTRATIONS',
   'NODE_EXTRA_CA_CERTS',
+  'CLOUD',
 ];
 
 const say = (line) => process.stdout.write(`[start] ${line}\n`);
@@ -108,13 +110,14 @@ async function startBot(children, cloudEnv) {
     ...cloudEnv,
     PORT: port,
     // Local mode: the Agents Playground sends no tokens (docs/reference/local-teams-client.md §LTC-4).
+    // The bot allows it only with CLOUD=sandbox, which the simulated cloud printed among its lines.
+    LOCAL_MODE: 'true',
     MicrosoftAppId: '',
     MicrosoftAppPassword: '',
     MicrosoftAppType: 'MultiTenant',
     ALLOW_SELF_APPROVAL: 'true',
     APPROVER_IDS: PLAYGROUND_USERS.map((u) => u.aadObjectId).join(','),
   };
-  if (cloudEnv.ARM_ENDPOINT) env.CLOUD = 'sandbox';
   // restify 11 triggers a harmless DEP0111 warning on Node 20; keep the demo output readable.
   const child = spawn(process.execPath, ['--disable-warning=DEP0111', path.join(root, 'lib', 'index.js')], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.bot = child;
@@ -146,13 +149,17 @@ async function main() {
   try {
     buildIfNeeded();
     const env = effectiveEnv();
-    let cloudEnv = {};
+    let cloudEnv;
     if (hasAzureCredentials(env)) {
-      say(`Azure credentials are configured: using CLOUD=${env.CLOUD || 'AzureCloud'} (real services!)`);
-    } else {
-      say('starting the simulated cloud (no Azure credentials configured)…');
-      cloudEnv = await startSandbox(children);
+      // A local bot checks no tokens: it may only ever reach the simulated cloud.
+      throw new Error(
+        `Azure credentials are configured (CLOUD=${env.CLOUD || 'AzureCloud'}), but npm start runs a local bot (LOCAL_MODE=true, no token validation), ` +
+          'which is allowed only on the simulated cloud. Remove the AZURE_CLIENT_* variables (environment or .env) for the demo, ' +
+          'or run the bot with a MicrosoftAppId (docs/operations.md).',
+      );
     }
+    say('starting the simulated cloud…');
+    cloudEnv = await startSandbox(children);
     say('starting the bot…');
     const botPort = await startBot(children, cloudEnv);
     say('starting the Microsoft 365 Agents Playground (local Teams client)…');
@@ -174,9 +181,9 @@ async function main() {
       [
         bar,
         'LOCAL DEMO — not for production:',
-        '  * local mode: MicrosoftAppId is empty, so the bot checks no tokens;',
+        '  * local mode (LOCAL_MODE=true): the bot checks no tokens and listens on 127.0.0.1 only;',
         `  * ALLOW_SELF_APPROVAL=true and APPROVER_IDS = all ${PLAYGROUND_USERS.length} playground users: anyone here can approve;`,
-        cloudEnv.ARM_ENDPOINT ? '  * simulated cloud — nothing real is touched.' : '  * REAL Azure and Partner Center credentials are in use.',
+        '  * simulated cloud — nothing real is touched.',
         `Playground tenant ${PLAYGROUND_TENANT_ID}, you are ${PLAYGROUND_USERS[0].name}.`,
         `pids: sandbox=${children.sandbox?.pid ?? '-'} bot=${children.bot.pid} playground=${playground.child.pid}`,
         bar,

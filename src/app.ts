@@ -68,7 +68,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const bot = new CspBot({ commands, cardActions, store, conversationState, userState, logger, config, cloud, policy: approvals.policy });
   let closing = false;
-  const server = createBotServer({ adapter, bot, logger, isReady: () => !closing && store.isOpen() });
+  const server = createBotServer({
+    adapter,
+    bot,
+    logger,
+    isReady: () => !closing && store.isOpen(),
+    // Only Teams; the Emulator too when nothing real is reachable (local mode is sandbox-only).
+    channels: config.localMode ? ['msteams', 'emulator'] : ['msteams'],
+  });
   let started = false;
 
   return {
@@ -85,7 +92,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     cardActions,
     approvals,
     async listen(port = config.PORT) {
-      const bound = await server.listen(port);
+      // A local-mode bot checks no tokens: never reachable from another machine.
+      const bound = await server.listen(port, config.localMode ? '127.0.0.1' : undefined);
       for (const service of services) await service.start();
       started = true;
       return bound;

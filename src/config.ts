@@ -76,6 +76,8 @@ const schema = z
       }),
     ),
     MicrosoftAppTenantId: optionalGuid,
+    // Local mode (no token validation, 127.0.0.1 only): an explicit opt-in, on the simulated cloud only.
+    LOCAL_MODE: bool(false),
     ALLOWED_TENANT_IDS: list(guid, 'tenant GUIDs'),
 
     // Clouds and credentials (@azure/identity reads the AZURE_* variables itself too).
@@ -152,10 +154,17 @@ const schema = z
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    // Local mode: one block, so the rule is read in one place.
+    if (c.LOCAL_MODE && c.CLOUD !== 'sandbox') {
+      issue('LOCAL_MODE', 'LOCAL_MODE=true (no token validation) is allowed only with CLOUD=sandbox, the simulated cloud');
+    }
+    if (c.LOCAL_MODE && c.MicrosoftAppId) {
+      issue('LOCAL_MODE', 'LOCAL_MODE=true checks no tokens: leave MicrosoftAppId empty, or remove LOCAL_MODE to check them');
+    }
+    if (!c.MicrosoftAppId && !c.LOCAL_MODE) {
+      issue('MicrosoftAppId', 'is required (an empty MicrosoftAppId checks no tokens); for a local bot on the simulated cloud set LOCAL_MODE=true and CLOUD=sandbox');
+    }
     if (!c.MicrosoftAppId) {
-      if (c.NODE_ENV === 'production') {
-        issue('MicrosoftAppId', 'is required when NODE_ENV=production (an empty app id turns off token validation)');
-      }
       if (c.MicrosoftAppType !== 'MultiTenant') {
         issue('MicrosoftAppType', `${c.MicrosoftAppType} needs MicrosoftAppId to be set`);
       }
@@ -190,7 +199,10 @@ type Raw = z.infer<typeof schema>;
 export interface Config extends Omit<Raw, 'CLOUD'> {
   /** The cloud the bot talks to; `sandbox` = the simulated cloud, nothing real is touched. */
   CLOUD: CloudName;
-  /** No token validation (empty MicrosoftAppId): the local Teams client and the Emulator need it. */
+  /**
+   * LOCAL_MODE=true (CLOUD=sandbox, empty MicrosoftAppId): no token validation, listens on
+   * 127.0.0.1 only, accepts the Emulator's channel too. For the local Teams client and the Emulator.
+   */
   localMode: boolean;
 }
 
@@ -211,5 +223,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = parsed.data;
   const hasCredentials = Boolean(raw.AZURE_CLIENT_ID || raw.AZURE_CLIENT_SECRET || raw.AZURE_CLIENT_CERTIFICATE_PATH);
   const cloud: CloudName = raw.CLOUD ?? (hasCredentials ? 'AzureCloud' : 'sandbox');
-  return { ...raw, CLOUD: cloud, localMode: !raw.MicrosoftAppId };
+  return { ...raw, CLOUD: cloud, localMode: raw.LOCAL_MODE };
 }

@@ -13,7 +13,7 @@ export function bannerLines(config: Config, port: number, cloud: { name: string;
   return [
     `CSP Onboarding Bot listening on http://localhost:${port}/api/messages`,
     config.localMode
-      ? 'mode: local (MicrosoftAppId is empty: no token validation; for the local Teams client and the Emulator only)'
+      ? 'mode: local (LOCAL_MODE=true: no token validation, 127.0.0.1 only; for the local Teams client and the Emulator only)'
       : `mode: authenticated (app id ${config.MicrosoftAppId}, ${config.MicrosoftAppType})`,
     cloud.simulated ? 'cloud: simulated cloud — nothing real is touched' : `cloud: ${cloud.name}`,
   ];

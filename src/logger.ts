@@ -3,7 +3,7 @@
 import pino from 'pino';
 import type { Config } from './config';
 
-/** Paths pino censors. `*.x` matches one level deep; the top-level names cover logged config objects. */
+/** Paths pino censors (`*.x` matches one level deep); redactSecrets below covers every depth. */
 export const REDACT_PATHS = [
   'MicrosoftAppPassword',
   'AZURE_CLIENT_SECRET',
@@ -36,6 +36,46 @@ export const REDACT_PATHS = [
   '*.headers.Authorization',
 ];
 
+/** Keys whose values never reach a log, at any depth of a logged object (compared case-insensitively). */
+const SECRET_KEYS = new Set(
+  [
+    'MicrosoftAppPassword',
+    'AZURE_CLIENT_SECRET',
+    'PARTNER_CENTER_REFRESH_TOKEN',
+    'AZURE_STORAGE_CONNECTION_STRING',
+    'password',
+    'token',
+    'access_token',
+    'refresh_token',
+    'client_secret',
+    'authorization',
+    'adminCredentials',
+  ].map((k) => k.toLowerCase()),
+);
+const CENSOR = '[redacted]';
+/** Deeper than any object we log; a deeper value is dropped rather than walked. */
+const MAX_DEPTH = 32;
+
+/**
+ * A copy of `value` with every secret key censored, however deep it sits (pino's own redact paths
+ * reach only the levels they name). Plain objects and arrays are copied; other objects (errors go
+ * through the err serializer, which is redacted too) are kept as they are.
+ */
+export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return CENSOR;
+  const isArray = Array.isArray(value);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!isArray && proto !== Object.prototype && proto !== null) return value;
+  if (seen.has(value)) return '[circular]';
+  seen.add(value);
+  const copy = isArray
+    ? value.map((item) => redactSecrets(item, depth + 1, seen))
+    : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k.toLowerCase()) ? CENSOR : redactSecrets(v, depth + 1, seen)]));
+  seen.delete(value);
+  return copy;
+}
+
 export type Logger = pino.Logger;
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream): Logger {
@@ -45,8 +85,9 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pi
       base: { service: 'csp-onboarding-bot' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: pino.stdSerializers.err },
+      formatters: { level: (label) => ({ level: label }), log: (object) => redactSecrets(object) as Record<string, unknown> },
+      // The serialized error has its own prototype: copy it to a plain object so it is walked too.
+      serializers: { err: (err: Error) => redactSecrets({ ...pino.stdSerializers.err(err) }) },
     },
     destination,
   );

@@ -4,6 +4,7 @@
 // update that fails once the connector's retries are spent is logged and left for the approval
 // feature's sweep, which posts missing cards and re-sends failed updates.
 import { type Activity, MessageFactory } from 'botbuilder';
+import { markdown } from '../cards/markdown';
 import { cardAttachment } from '../cards/render';
 import { renderResultCard, resultCardModel } from '../cards/resultCard';
 import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/tenantChangeCards';
@@ -214,7 +215,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
         request.kind === 'onboard'
           ? MessageFactory.attachment(
               cardAttachment(renderResultCard(resultCardModel(request, links, options.cardSettings.simulated))),
-              `${mention} request ${request.id} is done: ${request.customer.companyName} is onboarded and mapped on ${request.registration.name}.`,
+              `${mention} ${markdown`request ${request.id} is done: ${request.customer.companyName} is onboarded and mapped on ${request.registration.name}.`}`,
             )
           : tenantChangeResultMessage(request, links, mention, options.cardSettings.simulated);
       activity.entities = [{ type: 'mention', mentioned: { id: requester.teamsUserId, name: requester.name }, text: mention }];
@@ -250,8 +251,8 @@ function tenantChangeResultMessage(request: RemapRequest | RemovalRequest, links
   const model = tenantChangeResultModel(request, links, simulated);
   const text =
     request.kind === 'remove'
-      ? `${mention} request ${request.id} is done: ${model.subtitle} ${model.warning}`
-      : `${mention} request ${request.id} is done: ${model.subtitle}`;
+      ? `${mention} ${markdown`request ${request.id} is done: ${model.subtitle} ${model.warning}`}`
+      : `${mention} ${markdown`request ${request.id} is done: ${model.subtitle}`}`;
   return MessageFactory.attachment(cardAttachment(renderTenantChangeResultCard(model)), text);
 }
 

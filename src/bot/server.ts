@@ -1,6 +1,8 @@
 // The HTTP edge: restify 11 with POST /api/messages (Bot Framework activities), GET /healthz (the
 // process is alive) and GET /readyz (configuration loaded and the store open). Tracks requests in
-// flight so a shutdown can let running turns finish.
+// flight so a shutdown can let running turns finish. Before the body is read, a compressed body is
+// refused (the Bot Connector never compresses, and restify would inflate it unbounded); after it is
+// parsed, an activity from a channel other than Teams (or the Emulator in local mode) is refused.
 import * as restify from 'restify';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Logger } from '../logger';
@@ -13,6 +15,8 @@ export interface BotServerOptions {
   isReady: () => boolean;
   /** Largest accepted activity, in bytes (Teams activities are far smaller). Default 256 KiB. */
   maxBodyBytes?: number;
+  /** Channels whose activities reach the bot. Default: `msteams` only (local mode adds `emulator`). */
+  channels?: readonly string[];
 }
 
 export interface BotServer {
@@ -25,16 +29,27 @@ export interface BotServer {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+export const DEFAULT_CHANNELS: readonly string[] = ['msteams'];
 
 export function createBotServer(options: BotServerOptions): BotServer {
   const { adapter, bot, logger, isReady } = options;
   const server = restify.createServer({ name: 'csp-onboarding-bot', handleUncaughtExceptions: false });
   let active = 0;
   let idle: (() => void) | undefined;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const channels = new Set(options.channels ?? DEFAULT_CHANNELS);
 
+  // `pre` runs before routing and before the body parser reads a byte.
+  server.pre((req: restify.Request, res: restify.Response, next: restify.Next) => {
+    const refusal = refuseEncoded(req);
+    if (!refusal) return next();
+    logger.warn({ method: req.method, path: req.path(), statusCode: refusal.status, reason: refusal.message }, 'request refused');
+    res.send(refusal.status, { error: refusal.message });
+    return next(false);
+  });
   server.use(
     restify.plugins.bodyParser({
-      maxBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxBodySize: maxBodyBytes,
       mapParams: false,
       rejectUnknown: true,
     }),
@@ -42,7 +57,7 @@ export function createBotServer(options: BotServerOptions): BotServer {
 
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
     // The Bot Framework sends JSON activities only; anything else is refused before a turn runs.
-    const refusal = refuseNonActivity(req);
+    const refusal = refuseNonActivity(req, maxBodyBytes) ?? refuseChannel(req, channels);
     if (refusal) {
       logger.warn({ method: req.method, path: req.path(), statusCode: refusal.status, reason: refusal.message }, 'request refused');
       res.send(refusal.status, { error: refusal.message });
@@ -106,11 +121,44 @@ export function createBotServer(options: BotServerOptions): BotServer {
   };
 }
 
-function refuseNonActivity(req: restify.Request): { status: number; message: string } | undefined {
+interface Refusal {
+  status: number;
+  message: string;
+}
+
+/**
+ * Any `Content-Encoding` but `identity`. restify's body reader counts the bytes on the wire and
+ * inflates gzip without limit: 40 KiB of gzip would become 40 MiB in memory before the token check.
+ */
+function refuseEncoded(req: restify.Request): Refusal | undefined {
+  const encoding = req.headers['content-encoding'];
+  if (encoding === undefined) return undefined;
+  if (encoding.trim().toLowerCase() === 'identity') {
+    // restify accepts only "no header" or gzip; identity means the same as no header.
+    delete req.headers['content-encoding'];
+    return undefined;
+  }
+  return { status: 415, message: 'Expected an uncompressed body (Content-Encoding: identity).' };
+}
+
+function refuseNonActivity(req: restify.Request, maxBodyBytes: number): Refusal | undefined {
   if (!req.is('json')) return { status: 415, message: 'Expected an activity as application/json.' };
+  // The parser's limit counts bytes on the wire; cap what was parsed too, should a body ever arrive decoded.
+  const raw = (req as restify.Request & { rawBody?: string | Buffer }).rawBody;
+  if (raw !== undefined && Buffer.byteLength(raw) > maxBodyBytes) return { status: 413, message: `Expected an activity of at most ${maxBodyBytes} bytes.` };
   const body = req.body as { type?: unknown } | null | undefined;
   if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.type !== 'string' || body.type === '') {
     return { status: 400, message: 'Expected an activity: a JSON object with a type.' };
   }
   return undefined;
+}
+
+/**
+ * Activities from channels the bot does not serve. An Azure Bot resource has Web Chat on by
+ * default, where the client writes `channelData` (and so the tenant) itself.
+ */
+function refuseChannel(req: restify.Request, channels: ReadonlySet<string>): Refusal | undefined {
+  const { channelId } = req.body as { channelId?: unknown };
+  if (typeof channelId === 'string' && channels.has(channelId)) return undefined;
+  return { status: 403, message: 'Activities from this channel are not accepted: the bot serves Microsoft Teams only.' };
 }

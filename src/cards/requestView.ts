@@ -1,6 +1,6 @@
 // The parts every request card shares: the request in plain facts and the run's checklist.
 // Built from the stored request only; never a secret (the request holds none).
-import type { ServiceRequest, StepState, StepStatus } from '../onboarding/model';
+import type { ServiceRequest, StepState, StepStatus, SubscriptionChoice } from '../onboarding/model';
 import { tenantChangeFacts, tenantChangeTitle } from './tenantChangeCards';
 
 export interface Fact {
@@ -88,15 +88,24 @@ export function requestFacts(request: ServiceRequest): Fact[] {
   }
   facts.push({
     title: 'Subscription',
-    value: request.subscription.kind === 'azure-plan' ? 'Buy an Azure plan (or use the one the customer has)' : `Existing Azure subscription ${request.subscription.azureSubscriptionId}`,
+    // Exactly the subscription the run will act on: a plan the customer already has stops the run.
+    value: request.subscription.kind === 'azure-plan' ? 'Buy an Azure plan: a new Azure subscription' : `Existing Azure subscription ${request.subscription.azureSubscriptionId}`,
   });
   facts.push({ title: 'Registration', value: `${request.registration.name} (resource group ${request.registration.resourceGroup}, subscription ${request.registration.subscriptionId})` });
   const access = request.access;
   facts.push({
     title: 'Customer access',
-    value: access.kind === 'none' ? 'None' : `${access.displayName} <${access.email}> as guest with Owner (${access.mode === 'automatic' ? 'done by the bot' : 'written instructions'})`,
+    value:
+      access.kind === 'none'
+        ? 'None'
+        : `${access.displayName} <${access.email}> as guest with Owner on ${ownedSubscription(request.subscription)} (${access.mode === 'automatic' ? 'done by the bot' : 'written instructions'})`,
   });
   return facts;
+}
+
+/** The subscription the guest becomes Owner of, as the approver reads it. */
+export function ownedSubscription(subscription: SubscriptionChoice): string {
+  return subscription.kind === 'azure-plan' ? 'the new Azure subscription' : `subscription ${subscription.azureSubscriptionId}`;
 }
 
 export function checklist(steps: readonly StepState[]): ChecklistItem[] {

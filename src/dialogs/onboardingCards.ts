@@ -9,6 +9,7 @@ import { fieldModels, pageOf, type Choice, type DraftRef } from '../cards/onboar
 import { renderOnboardingNoteCard } from '../cards/onboardingNoteCard';
 import { renderRegistrationCard, type RegistrationOptionModel } from '../cards/registrationCard';
 import { renderReviewCard, type ReviewSectionModel } from '../cards/reviewCard';
+import { ownedSubscription } from '../cards/requestView';
 import { renderSubscriptionCard } from '../cards/subscriptionCard';
 import type { AdaptiveCard } from '../cards/render';
 import { isDomainError } from '../onboarding/errors';
@@ -246,7 +247,7 @@ async function reviewSections(draft: OnboardingDraft, sources: CardSources): Pro
 
 function subscriptionText(subscription: SubscriptionChoice | undefined): string {
   if (!subscription) return '(not chosen)';
-  return subscription.kind === 'azure-plan' ? 'Buy an Azure plan' : `Existing: ${subscription.azureSubscriptionId}`;
+  return subscription.kind === 'azure-plan' ? 'Buy an Azure plan: a new Azure subscription' : `Existing: ${subscription.azureSubscriptionId}`;
 }
 
 function accessFacts(draft: OnboardingDraft): { title: string; value: string }[] {
@@ -254,7 +255,7 @@ function accessFacts(draft: OnboardingDraft): { title: string; value: string }[]
   if (!access || access.kind === 'none') return [{ title: 'Access', value: 'None: the CSP manages the subscription' }];
   const how = access.mode === 'automatic' ? 'the bot invites the guest and assigns Owner' : 'written instructions for the customer';
   return [
-    { title: 'Access', value: `Guest with Owner on the subscription: ${how}` },
+    { title: 'Access', value: `Guest with Owner on ${draft.subscription ? ownedSubscription(draft.subscription) : 'the subscription'}: ${how}` },
     { title: 'Customer admin', value: `${access.displayName} (${access.email})` },
   ];
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'crypto';
 import { type Activity, type ConversationState, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, type DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
+import { markdownText } from '../cards/markdown';
 import { cardAttachment, type AdaptiveCard } from '../cards/render';
 import type { OnboardingRequest } from '../onboarding/model';
 import { actorFrom } from '../bot/activity';
@@ -201,7 +202,7 @@ export function operatorOf(context: TurnContext): DraftOwner {
 function expiryMention(clock: DraftClock, draftTtlHours: number): Partial<Activity> {
   const name = clock.name ?? 'there';
   const words = `your onboarding draft from ${formatTime(clock.startedAt)} expired after ${draftTtlHours} hours; type onboard to start again.`;
-  if (!clock.teamsUserId) return { type: 'message', text: `Hello ${name}: ${words}` };
+  if (!clock.teamsUserId) return { type: 'message', text: `Hello ${markdownText(name)}: ${words}` };
   const at = `<at>${name}</at>`;
   return { type: 'message', text: `${at} ${words}`, entities: [{ type: 'mention', text: at, mentioned: { id: clock.teamsUserId, name } }] };
 }

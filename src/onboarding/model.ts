@@ -204,7 +204,6 @@ export interface RunResults {
   pcSubscriptionId?: string;
   azureSubscriptionId?: Guid;
   guestObjectId?: Guid;
-  invitationRedeemUrl?: string;
   roleAssignmentId?: string;
   mappingResourceId?: string;
   /** For a removal: whether the DELETE removed the mapping or found it already gone. */

@@ -49,7 +49,7 @@ export interface SandboxOptions {
 export interface Sandbox {
   /** https://127.0.0.1:PORT */
   url: string;
-  /** The ten variables a bot needs to use this as its cloud. */
+  /** The eleven variables a bot needs to use this as its cloud (with LOCAL_MODE=true: a local bot). */
   env: Record<string, string>;
   state: SandboxState;
   faults: { add(rule: FaultRule): string; remove(id: string): void; clear(): void };
@@ -126,6 +126,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     PARTNER_CENTER_ENDPOINT: `${origin}/partnercenter`,
     REGISTRATIONS: Object.values(seeded.registrations).join(','),
     NODE_EXTRA_CA_CERTS: ca.certPath,
+    // The one way the bot knows its cloud is simulated (local mode is allowed only then).
+    CLOUD: 'sandbox',
   };
 
   const routes: Record<Service, Route[]> = {

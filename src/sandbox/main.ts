@@ -1,4 +1,4 @@
-// `npm run sandbox`: the simulated cloud on its own. Prints exactly the ten KEY=value lines a bot
+// `npm run sandbox`: the simulated cloud on its own. Prints exactly the eleven KEY=value lines a bot
 // needs (stdout, one per line; `npm start` parses them), then a human line on stderr, and runs
 // until SIGINT/SIGTERM.
 import * as path from 'path';

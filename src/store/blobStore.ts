@@ -288,8 +288,11 @@ function blobLeases(container: ContainerClient, now: () => number): LeaseStore {
       await writeJson(blob, record, conditions);
       return true;
     } catch (err) {
-      if (lostCas(err)) return false;
-      throw err;
+      if (!lostCas(err)) throw err;
+      // The SDK resends a write whose response was lost; if the first one landed, the resend fails
+      // its own condition. The lease is ours when the stored record is the one we wrote.
+      const stored = await readJson<LeaseRecord>(blob);
+      return stored?.value.owner === record.owner && stored.value.expiresAt === record.expiresAt;
     }
   };
   return {

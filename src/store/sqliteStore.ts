@@ -48,7 +48,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
 
 function openDatabase(file: string): Database.Database {
   const inMemory = file === ':memory:';
-  if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (!inMemory) restrictToOwner(file);
   const db = new Database(file);
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -60,6 +60,19 @@ function openDatabase(file: string): Database.Database {
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/**
+ * The store holds customer data: the file is the bot's alone (0600, its folder 0700 when the bot
+ * creates it). SQLite creates the -wal and -shm files with the database file's permissions; a file
+ * left world-readable by an older version is tightened too.
+ */
+function restrictToOwner(file: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
   }
 }
 

@@ -9,6 +9,7 @@ import { AppCredentials, PasswordServiceClientCredentialFactory, type ServiceCli
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { gzipBomb, MiB } from '../support/gzipBomb';
 import { captureLogs, type LogCapture } from '../support/logCapture';
 
 const APP_ID = '4f8b1c2d-0000-4000-8000-00000000b07a';
@@ -176,6 +177,30 @@ describe('channel token validation (MicrosoftAppId set)', () => {
     expect((reply.body.attachments as Array<{ contentType: string }>)[0].contentType).toBe('application/vnd.microsoft.card.adaptive');
     const outbound = reply.authorization?.replace(/^Bearer /, '') ?? '';
     await expect(jwtVerify(outbound, outboundKey.publicKey)).resolves.toMatchObject({ payload: { appid: APP_ID } });
+  });
+
+  it('refuses a gzip body (415) before reading it or checking the token: inflating to 40 MiB costs < 20 MB', async () => {
+    const bomb = await gzipBomb(40 * MiB);
+    const before = received.length;
+    const rssBefore = process.memoryUsage().rss;
+    for (const authorization of [undefined, `Bearer ${await token()}`]) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'content-encoding': 'gzip' };
+      if (authorization) headers.authorization = authorization;
+      expect((await fetch(botUrl, { method: 'POST', headers, body: bomb })).status).toBe(415);
+    }
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(20 * MiB);
+    expect(received.length).toBe(before);
+  });
+
+  it.each([['webchat'], ['emulator'], ['directline']])('an activity from channel %s gets 403 even with a valid token, and the bot sends nothing', async (channelId) => {
+    const before = received.length;
+    const res = await fetch(botUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
+      body: JSON.stringify({ ...activity(`channel-${channelId}`), channelId }),
+    });
+    expect(res.status).toBe(403);
+    expect(received.length).toBe(before);
   });
 
   it('never logs the app password or a token', () => {

@@ -5,6 +5,9 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { createApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
 
 const ENTRY = path.join(__dirname, '..', '..', 'lib', 'index.js');
 const APP_ID = '4f8b1c2d-0000-4000-8000-00000000b07a';
@@ -57,7 +60,11 @@ const cases: Array<[string, Record<string, string>, RegExp]> = [
     /^ {2}MicrosoftAppTenantId: is required when MicrosoftAppType=SingleTenant$/m,
   ],
   ['SingleTenant with an empty MicrosoftAppId', { MicrosoftAppType: 'SingleTenant' }, /^ {2}MicrosoftAppType: SingleTenant needs MicrosoftAppId to be set$/m],
-  ['NODE_ENV=production with an empty MicrosoftAppId', { NODE_ENV: 'production' }, /^ {2}MicrosoftAppId: is required when NODE_ENV=production/m],
+  // Local mode is an explicit opt-in: an empty MicrosoftAppId is an error whatever NODE_ENV says.
+  ['an empty MicrosoftAppId without LOCAL_MODE', {}, /^ {2}MicrosoftAppId: is required .*set LOCAL_MODE=true and CLOUD=sandbox$/m],
+  ['NODE_ENV=production with an empty MicrosoftAppId', { NODE_ENV: 'production' }, /^ {2}MicrosoftAppId: is required .*LOCAL_MODE=true/m],
+  ['NODE_ENV=Production with an empty MicrosoftAppId', { NODE_ENV: 'Production' }, /^ {2}MicrosoftAppId: is required .*LOCAL_MODE=true/m],
+  ['NODE_ENV=prod with an empty MicrosoftAppId', { NODE_ENV: 'prod' }, /^ {2}MicrosoftAppId: is required .*LOCAL_MODE=true/m],
   ['ALLOWED_TENANT_IDS=not-a-guid', { ALLOWED_TENANT_IDS: 'not-a-guid' }, /^ {2}ALLOWED_TENANT_IDS\.0: expected a GUID/m],
   ['MicrosoftAppTenantId=nope', { MicrosoftAppTenantId: 'nope' }, /^ {2}MicrosoftAppTenantId: expected a GUID/m],
   ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /^ {2}LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent$/m],
@@ -79,11 +86,43 @@ describe('configuration checks at start-up', () => {
   });
 
   it('lists every problem, one line each', async () => {
-    const result = await runBot({ PORT: 'abc', LOG_LEVEL: 'loud', MicrosoftAppType: 'Foo' });
+    const result = await runBot({ LOCAL_MODE: 'true', CLOUD: 'sandbox', PORT: 'abc', LOG_LEVEL: 'loud', MicrosoftAppType: 'Foo' });
     expect(result.code).toBe(1);
     const problems = result.stderr.split('\n').filter((l) => l.startsWith('  '));
     expect(problems).toHaveLength(3);
     expect(problems.map((p) => p.trim().split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'MicrosoftAppType', 'PORT']);
+  });
+
+  // Local mode checks no tokens, so it is refused unless the cloud is the simulated one, which the
+  // bot knows by CLOUD=sandbox alone: one line naming LOCAL_MODE, exit 1, nothing listening.
+  const localModeRefusals: Array<[string, Record<string, string>]> = [
+    ['without CLOUD', { LOCAL_MODE: 'true' }],
+    ['without CLOUD, on sandbox-looking endpoints', { LOCAL_MODE: 'true', ARM_ENDPOINT: 'https://127.0.0.1:9443/arm', GRAPH_ENDPOINT: 'https://127.0.0.1:9443/graph' }],
+    [
+      'with CLOUD=AzureCloud and credentials',
+      {
+        LOCAL_MODE: 'true',
+        CLOUD: 'AzureCloud',
+        AZURE_TENANT_ID: APP_ID,
+        AZURE_CLIENT_ID: APP_ID,
+        AZURE_CLIENT_SECRET: 'x',
+        REGISTRATIONS: '/subscriptions/5a1e7b2c-3d4f-4a5b-8c6d-7e8f9a0b1c2d/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/azurestack-1',
+      },
+    ],
+  ];
+  it.each(localModeRefusals)('LOCAL_MODE=true %s: one line naming LOCAL_MODE, exit 1', async (_name, env) => {
+    const port = await freePort();
+    const result = await runBot({ ...env, PORT: String(port) });
+    expect(result.code).toBe(1);
+    const problems = result.stderr.split('\n').filter((l) => l.startsWith('  '));
+    expect(problems).toEqual(['  LOCAL_MODE: LOCAL_MODE=true (no token validation) is allowed only with CLOUD=sandbox, the simulated cloud']);
+    expect(await isListening(port)).toBe(false);
+  });
+
+  it('LOCAL_MODE=true with a MicrosoftAppId is refused too (it would say local but check tokens)', async () => {
+    const result = await runBot({ LOCAL_MODE: 'true', CLOUD: 'sandbox', MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^ {2}LOCAL_MODE: LOCAL_MODE=true checks no tokens/m);
   });
 
   it('reads a .env file in the working directory', async () => {
@@ -92,5 +131,35 @@ describe('configuration checks at start-up', () => {
     const result = await runBot({}, dir);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^ {2}LOG_LEVEL: expected one of/m);
+  });
+});
+
+describe('where the bot listens', () => {
+  let sandbox: Sandbox;
+  const apps: App[] = [];
+  beforeAll(async () => {
+    sandbox = await startSandbox({ seed: false });
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await sandbox?.close();
+  });
+
+  const start = async (env: Record<string, string>) => {
+    const app = await createApp(loadConfig({ ...sandbox.env, STORE_PATH: ':memory:', LOG_LEVEL: 'silent', ...env }));
+    apps.push(app);
+    const port = await app.listen(0);
+    return { address: (app.server.server.address() as net.AddressInfo).address, url: `http://127.0.0.1:${port}/api/messages` };
+  };
+  const emulatorActivity = { type: 'conversationUpdate', id: 'emu-1', channelId: 'emulator', serviceUrl: 'http://127.0.0.1:9/', from: { id: 'u' }, recipient: { id: 'b' }, conversation: { id: 'c' } };
+  const post = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(emulatorActivity) });
+
+  it('in local mode on 127.0.0.1 only, Emulator welcome; with an app id on every interface, Teams only', async () => {
+    const local = await start({ LOCAL_MODE: 'true' });
+    expect(local.address).toBe('127.0.0.1');
+    expect((await post(local.url)).status).not.toBe(403);
+    const authenticated = await start({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x' });
+    expect(authenticated.address).not.toBe('127.0.0.1');
+    expect((await post(authenticated.url)).status).toBe(403);
   });
 });

@@ -25,4 +25,30 @@ describe('the logger', () => {
     for (const secret of ['app-pw', '"cs"', '"rt"', 'AccountKey', 'eyJhbGciOi', '"at"', 'rt2', 'P@ss', 'tok"']) expect(line).not.toContain(secret);
     expect(logs.records()[0]).toMatchObject({ config: { MicrosoftAppPassword: '[redacted]', PORT: 3978 } });
   });
+
+  it('redacts at any depth: nested objects, arrays, error properties; other fields are kept', () => {
+    const logs = captureLogs('info');
+    const err = Object.assign(new Error('call failed'), { request: { headers: { Authorization: 'Bearer deep-err-token' } } });
+    logs.logger.info(
+      {
+        a: { b: { c: { d: { password: 'deep-pw', keep: 'visible' } } } },
+        calls: [{ response: { body: { refresh_token: 'deep-rt' } } }, [{ client_secret: 'deep-cs' }]],
+        state: { customers: { x: { adminCredentials: { password: 'deep-admin' } } } },
+        err,
+      },
+      'nested',
+    );
+    const line = logs.lines.join('');
+    for (const secret of ['deep-pw', 'deep-rt', 'deep-cs', 'deep-admin', 'deep-err-token']) expect(line).not.toContain(secret);
+    expect(logs.records()[0]).toMatchObject({ a: { b: { c: { d: { password: '[redacted]', keep: 'visible' } } } }, err: { message: 'call failed' } });
+  });
+
+  it('keeps a circular object loggable', () => {
+    const logs = captureLogs('info');
+    const loop: Record<string, unknown> = { name: 'loop', token: 'loop-token' };
+    loop.self = loop;
+    logs.logger.info({ loop }, 'circular');
+    expect(logs.lines.join('')).not.toContain('loop-token');
+    expect(logs.records()[0]).toMatchObject({ loop: { name: 'loop', self: '[circular]' } });
+  });
 });

@@ -33,7 +33,7 @@ describe('the bot process', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bot-main-'));
     const child = spawn(process.execPath, ['--disable-warning=DEP0111', ENTRY], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', ...sandbox.env, CLOUD: 'sandbox', PORT: String(port), STORE_PATH: path.join(dir, 'bot.db') },
+      env: { PATH: process.env.PATH ?? '', ...sandbox.env, CLOUD: 'sandbox', LOCAL_MODE: 'true', PORT: String(port), STORE_PATH: path.join(dir, 'bot.db') },
     });
     let stdout = '';
     let stderr = '';

@@ -11,6 +11,7 @@ import { createBotServer, type BotServer } from '../../src/bot/server';
 import { createTurnErrorHandler } from '../../src/bot/turnError';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
+import { gzipBomb, MiB } from '../support/gzipBomb';
 import { captureLogs, type LogCapture } from '../support/logCapture';
 
 interface Reply {
@@ -229,6 +230,40 @@ describe('the bot server', () => {
     await sleep(50);
     expect(replies.length).toBe(before);
   });
+
+  it('refuses a compressed body (415) before reading it: a gzip body inflating to 40 MiB costs < 20 MB', async () => {
+    const bomb = await gzipBomb(40 * MiB);
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const before = replies.length;
+    const rssBefore = process.memoryUsage().rss;
+    const res = await fetch(`${botUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ error: 'Expected an uncompressed body (Content-Encoding: identity).' });
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(20 * MiB);
+    for (const encoding of ['deflate', 'br', 'gzip, identity', 'x-gzip']) {
+      const other = await fetch(`${botUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: bomb });
+      expect(other.status).toBe(415);
+    }
+    expect(replies.length).toBe(before);
+    // `identity` is no encoding at all: the activity is served.
+    const a = activity({ text: 'status plain' });
+    const plain = await fetch(`${botUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, body: JSON.stringify(a) });
+    expect(plain.status).toBe(200);
+    expect(repliesTo(a.id).map((r) => r.body.text)).toEqual(['status:plain']);
+  });
+
+  it.each([['webchat'], ['directline'], ['emulator'], ['slack'], [undefined], [42]])(
+    'refuses an activity from channel %p with 403 before any handler runs, and sends nothing',
+    async (channelId) => {
+      const before = { replies: replies.length, calls: calls.length };
+      const res = await post(activity({ text: 'status x', channelId }));
+      expect(res.status).toBe(403);
+      const invoke = await post(activity({ type: 'invoke', name: 'adaptiveCard/action', channelId, value: { action: { type: 'Action.Execute', verb: 'test.go', data: { n: 1 } } } }));
+      expect(invoke.status).toBe(403);
+      expect(JSON.stringify(await invoke.json())).not.toContain('done test.go');
+      expect({ replies: replies.length, calls: calls.length }).toEqual(before);
+    },
+  );
 
   it('on stop: refuses new connections but lets the turn in flight finish', async () => {
     const inFlight = post(activity({ text: 'slow last' }));

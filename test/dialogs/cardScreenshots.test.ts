@@ -9,7 +9,7 @@ import * as path from 'path';
 import pino from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { adaptiveCardOf, PLAYGROUND_TENANT_ID, startTestPlayground, type Playground } from '../support/playground';
 import { findAction, inputValues, title, type Card } from './teamsTestClient';
@@ -28,7 +28,7 @@ const enabled = process.env.CARD_SCREENSHOTS === '1';
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, delays: { latencyMs: 0 } });
-    const config = loadConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
+    const config = testConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
     app = await createApp(config, { logger: pino({ level: 'silent' }) });
     pg = await startTestPlayground(`http://127.0.0.1:${await app.listen(0)}/api/messages`);
     browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'cards-chromium-')), {

@@ -120,7 +120,7 @@ describe('onboarding a new customer with an Azure plan', () => {
         'Domain: tailspintoys.onmicrosoft.com',
         'Address: One Microsoft Way, Redmond, WA, 98052, United States',
         'Contact: Dana Lee (dana@tailspintoys.com)',
-        'Azure subscription: Buy an Azure plan',
+        'Azure subscription: Buy an Azure plan: a new Azure subscription',
         'Registration: azurestack-payg-east (resource group azurestack)',
         'Billing model: PayAsYouUse',
         'Customer admin: Ari Admin (admin@tailspintoys.com)',

@@ -2,7 +2,7 @@
 // through the real server (restify, CloudAdapter, CspBot, SQLite store) and the real cloud clients
 // against the simulated cloud: onboard → filled cards → a submitted request id.
 import { createApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import type { RequestId } from '../../src/onboarding/model';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { adaptiveCardOf, PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, startTestPlayground, type Playground } from '../support/playground';
@@ -16,7 +16,7 @@ describe('onboarding in the local Teams client', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, delays: { latencyMs: 0 } });
-    const config = loadConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
+    const config = testConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
     app = await createApp(config, { logger: pino({ level: 'silent' }) });
     const port = await app.listen(0);
     pg = await startTestPlayground(`http://127.0.0.1:${port}/api/messages`);

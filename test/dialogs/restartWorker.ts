@@ -4,7 +4,7 @@
 //                           now sees, prints "at billing", then waits to be killed
 //   resume <db> <cardFile>  clicks Next on that card with a billing profile; prints "card: <title>"
 import * as fs from 'fs';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import { createCloud } from '../../src/services';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import { ALEX, Operator, buildBot, title, type Card } from './teamsTestClient';
@@ -14,7 +14,7 @@ const CONVERSATION = { id: 'a:restart-1on1', conversationType: 'personal' as con
 
 async function main(): Promise<void> {
   const env = JSON.parse(process.env.ONBOARDING_SANDBOX_ENV ?? '{}') as Record<string, string>;
-  const cloud = createCloud(loadConfig({ ...env, CLOUD: 'sandbox' }));
+  const cloud = createCloud(testConfig({ ...env, CLOUD: 'sandbox' }));
   const store = await openSqliteStore(dbFile);
   const alex = new Operator(buildBot({ store, cloud }), ALEX, CONVERSATION);
   if (phase === 'start') {

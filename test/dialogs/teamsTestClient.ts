@@ -6,7 +6,7 @@ import { TestAdapter, type Activity, type ConversationState } from 'botbuilder';
 import { ConcurrentConversationState, ConcurrentUserState } from '../../src/bot/concurrentState';
 import pino from 'pino';
 import { CspBot } from '../../src/bot/cspBot';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import { createOnboardingFeature, type CancelRequest } from '../../src/features/onboarding/onboardingFeature';
 import type { DraftExpirySweep } from '../../src/dialogs/draftExpirySweep';
 import type { OnboardingRequest, ServiceRequest } from '../../src/onboarding/model';
@@ -100,7 +100,7 @@ export function drainReplies(bot: BotUnderTest): Partial<Activity>[] {
 /** One simulated cloud, the real clients on it, and an in-memory SQLite store. */
 export async function startWorld(): Promise<{ sandbox: Sandbox; cloud: Cloud; store: BotStore; close(): Promise<void> }> {
   const sandbox = await startSandbox({ port: 0, delays: { orderCompleteMs: 30, entitlementActiveMs: 30, latencyMs: 0 } });
-  const cloud = createCloud(loadConfig({ ...sandbox.env, CLOUD: 'sandbox' }), {
+  const cloud = createCloud(testConfig({ ...sandbox.env, CLOUD: 'sandbox' }), {
     retry: { maxRetries: 1, retryDelayInMs: 5, maxRetryDelayInMs: 20 },
     timeoutInMs: 3000,
   });

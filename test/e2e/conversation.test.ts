@@ -1,7 +1,7 @@
 // A user talks to the bot in the local Teams client (Agents Playground) over real HTTP: the bot runs
 // in-process on a free port with the real CloudAdapter, restify, SQLite store and cloud clients.
 import { createApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { adaptiveCardOf, startTestPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
 import { captureLogs, type LogCapture } from '../support/logCapture';
@@ -30,7 +30,7 @@ describe('the bot in the local Teams client', () => {
   beforeAll(async () => {
     logs = captureLogs('info');
     sandbox = await startSandbox({ seed: false });
-    const config = loadConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
+    const config = testConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
     app = await createApp(config, { logger: logs.logger });
     const port = await app.listen(0);
     pg = await startTestPlayground(`http://127.0.0.1:${port}/api/messages`);

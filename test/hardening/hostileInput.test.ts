@@ -15,8 +15,10 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
 import { newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { texts, type Card } from '../support/cardQueries';
 import { captureLogs, type LogCapture } from '../support/logCapture';
-import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, postActivity, teamsActivity, type PostResult, type TeamsUser } from '../scale/teams';
+import { HOSTILE_NAME, cardMarkup, rawMarkup, shownText } from '../support/markdownInjection';
+import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, postActivity, teamsActivity, waitUntil, type PostResult, type TeamsUser } from '../scale/teams';
 
 jest.setTimeout(180_000);
 
@@ -313,6 +315,58 @@ describe('hostile input on the real server', () => {
     expect(connector.sent.length).toBeGreaterThan(sentBefore);
     expect(await snapshot()).toEqual(before);
     expectNothingThrown();
+  });
+});
+
+describe('markdown in names (company names typed or from Partner Center)', () => {
+  let sandbox: Sandbox;
+  let connector: LoopbackConnector;
+  let store: BotStore;
+  let app: App;
+  let url: string;
+
+  beforeAll(async () => {
+    [sandbox, connector] = await Promise.all([startTestSandbox(), startLoopbackConnector()]);
+    const config = sandboxConfig(sandbox, { APPROVAL_CHANNEL_ID: APPROVALS_CHANNEL, ALLOWED_TENANT_IDS: TEAMS_TENANT });
+    store = await openSqliteStore(':memory:');
+    app = await createApp(config, { store, cloud: sandboxCloud(config), logger: captureLogs('warn').logger });
+    url = `http://127.0.0.1:${await app.listen(0)}/api/messages`;
+  });
+  afterAll(async () => {
+    await app?.approvals.idle();
+    await app?.close();
+    await store?.close();
+    await connector?.close();
+    await sandbox?.close();
+  });
+
+  it(`a company named ${HOSTILE_NAME} shows literally on every card and message of its onboarding`, async () => {
+    const adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
+    const olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    connector.roster = [adele, olivia];
+    const base = newCustomerRequest(sandbox);
+    const request: OnboardingRequest = { ...base, customer: { ...base.customer, companyName: HOSTILE_NAME } } as OnboardingRequest;
+    // The approvers' channel is known to the bot (as after its installation there).
+    await postActivity(url, teamsActivity({ type: 'message', text: 'help', from: adele, conversationId: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
+    await store.requests.create(request);
+    await app.approvals.onSubmitted(request);
+    const approved = await postActivity(url, clickActivity(adele, REQUEST_VERBS.approve, { requestId: request.id }, { serviceUrl: connector.serviceUrl }));
+    expect(approved.status).toBe(200);
+    await waitUntil('the run to finish', async () => ['succeeded', 'failed'].includes((await store.requests.get(request.id))?.value.status ?? ''), 60_000);
+    expect((await store.requests.get(request.id))?.value.status).toBe('succeeded');
+    await app.approvals.idle();
+    await postActivity(url, teamsActivity({ type: 'message', text: `status ${request.id}`, from: olivia, conversationId: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }));
+
+    const cards = [approved.body?.value, ...connector.sent.flatMap((s) => (s.activity.attachments ?? []).map((a) => a.content))].filter(Boolean) as Card[];
+    const messages = connector.sent.map((s) => s.activity.text).filter((t): t is string => typeof t === 'string' && t.length > 0);
+    // The approval card, its progress updates, the result card; the result and status messages.
+    expect(cards.length).toBeGreaterThanOrEqual(3);
+    expect(cards.flatMap(cardMarkup)).toEqual([]);
+    expect(messages.filter((m) => rawMarkup(m).length > 0)).toEqual([]);
+    expect(cards.filter((c) => texts(c).some((t) => shownText(t).includes(HOSTILE_NAME))).length).toBeGreaterThanOrEqual(3);
+    const naming = messages.filter((m) => shownText(m).includes(HOSTILE_NAME));
+    expect(naming.some((m) => m.includes('is onboarded'))).toBe(true);
+    expect(naming.some((m) => m.includes('Audit trail'))).toBe(true);
   });
 });
 

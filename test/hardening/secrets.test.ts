@@ -38,6 +38,7 @@ describe('secrets stay out of logs, cards, messages and the store', () => {
     bot = await startBotProcess('bot', {
       ...sandbox.env,
       CLOUD: 'sandbox',
+      LOCAL_MODE: 'true',
       PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
       MicrosoftAppId: '',
       MicrosoftAppPassword: '',

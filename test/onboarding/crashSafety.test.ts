@@ -77,6 +77,7 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
         PATH: process.env.PATH,
         ...sandbox.env,
         CLOUD: 'sandbox',
+        LOCAL_MODE: 'true',
         PORT: String(port),
         STORE: 'sqlite',
         STORE_PATH: storeFile,

@@ -5,8 +5,9 @@ import type { BotStore } from '../../src/store/types';
 import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { Sandbox } from '../../src/sandbox';
 import type { Cloud } from '../../src/onboarding/ports';
-import type { OnboardingRequest } from '../../src/onboarding/model';
+import type { Guid, OnboardingRequest } from '../../src/onboarding/model';
 import { unapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
+import { requestFacts } from '../../src/cards/requestView';
 import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
 
 describe('the onboarding run on the simulated cloud', () => {
@@ -92,8 +93,42 @@ describe('the onboarding run on the simulated cloud', () => {
     }
     expect(JSON.stringify(trail)).not.toContain(customer.adminCredentials.password);
     expect(JSON.stringify(done)).not.toContain(customer.adminCredentials.password);
+    // The guest's invitation redeem URL is not stored (Entra e-mails it; the run never uses it).
+    expect(JSON.stringify(done)).not.toMatch(/redeem/i);
     // The checklist was shown live: running states came before done ones.
     expect(notifier.changes.some((r) => r.steps.some((s) => s.status === 'running'))).toBe(true);
+  });
+
+  it('"buy an Azure plan" for a customer who already has one: the run stops before acting on a subscription nobody approved', async () => {
+    startRunner();
+    const seeded = sandbox.seedCustomer({ companyName: 'Planned Already Ltd', domain: `planned${Date.now()}.onmicrosoft.com`, azurePlan: 'active' });
+    const base = newCustomerRequest(sandbox);
+    const request: OnboardingRequest = {
+      ...base,
+      customer: { kind: 'existing', customerTenantId: seeded.customerTenantId as Guid, companyName: 'Planned Already Ltd', domain: 'planned.onmicrosoft.com' },
+      subscription: { kind: 'azure-plan' },
+    } as OnboardingRequest;
+    // What the approver saw: a new subscription, and the guest as Owner of that new one.
+    const facts = Object.fromEntries(requestFacts(request).map((f) => [f.title, f.value]));
+    expect(facts.Subscription).toBe('Buy an Azure plan: a new Azure subscription');
+    expect(facts['Customer access']).toContain('as guest with Owner on the new Azure subscription');
+    await approve(request);
+    const before = sandbox.state.counts();
+    runner.schedule(request.id);
+    await runner.idle();
+
+    const failed = (await store.requests.get(request.id))!.value;
+    expect(failed.status).toBe('failed');
+    const step = failed.steps.find((s) => s.name === 'azure-plan')!;
+    expect(step.status).toBe('failed');
+    expect(step.error).toMatchObject({ code: 'SubscriptionNotApproved', transient: false });
+    expect(step.error?.message).toContain(`already has an Azure plan (${seeded.pcSubscriptionId})`);
+    expect(step.error?.nextStep).toMatch(/existing Azure subscription/);
+    // Nothing acted on the plan's subscription: no guest, no Owner, no mapping, nothing bought.
+    expect(failed.results.azureSubscriptionId).toBeUndefined();
+    const after = sandbox.state.counts();
+    for (const count of ['checkouts', 'ordersCreated', 'invitations', 'roleAssignmentsCreated', 'mappingPuts'] as const) expect(after[count]).toBe(before[count]);
+    expect(failed.steps.filter((s) => ['azure-subscription', 'customer-access', 'map-tenant'].includes(s.name)).map((s) => s.status)).toEqual(['waiting', 'waiting', 'waiting']);
   });
 
   it('a second run of a finished request changes nothing (every step finds its own result)', async () => {

@@ -1,7 +1,7 @@
 // The approval card, the live checklist and the result post, as the local Teams client (Agents
 // Playground) shows them: the bot runs in-process with the real adapter, store and cloud clients.
 import { createApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import type { Guid } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { adaptiveCardOf, PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, startTestPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
@@ -30,7 +30,7 @@ describe('approval and the run in the local Teams client', () => {
     const approver = PLAYGROUND_USERS[0];
     const requesterUser = PLAYGROUND_USERS[1];
 
-    const config = loadConfig({
+    const config = testConfig({
       ...sandbox.env,
       CLOUD: 'sandbox',
       STORE_PATH: ':memory:',

@@ -86,4 +86,42 @@ describe('the run lease on a slow store', () => {
     expect(acquired.filter((name) => name === `run:${request.id}`)).toHaveLength(1);
     expect((await store.audit.list(request.id)).filter((e) => e.action === 'run-resumed')).toHaveLength(0);
   });
+
+  it('a worker whose lease lapsed and was taken over writes nothing more: every write checks the lease first', async () => {
+    // The store's clock decides lease expiry; the heartbeat (every 20 s) does not come round in this test.
+    let clock = Date.now();
+    const fenced = await openSqliteStore(':memory:', { now: () => clock });
+    const leaseMs = 60_000;
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (_: object, msg: string) => void warnings.push(msg), error: (_: object, msg: string) => void warnings.push(msg) };
+    runner = createRunner({ store: fenced, cloud: sandboxCloud(sandboxConfig(sandbox)), notifier: new RecordingNotifier(), logger, pollIntervalMs: 0, pollMaxIntervalMs: 0, leaseMs, workerId: 'worker-a' });
+    try {
+      const request = newCustomerRequest(sandbox);
+      const created = await fenced.requests.create(request);
+      await fenced.requests.replace({ ...created.value, status: 'approved' }, created.etag);
+      const hold = sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ });
+      runner.schedule(request.id);
+      await hold.arrived;
+
+      // Worker A stalls past its lease (a long GC pause, a frozen VM); worker B takes the run over.
+      clock += leaseMs + 1;
+      expect(await fenced.leases.acquire(`run:${request.id}`, 'worker-b', leaseMs)).toBe(true);
+      const takenOver = (await fenced.requests.get(request.id as RequestId))!;
+      const trail = (await fenced.audit.list(request.id)).length;
+      const rolesBefore = sandbox.state.counts().roleAssignmentsCreated;
+      hold.release();
+      await runner.idle();
+
+      // A's invitation landed, but A stored nothing of it and went no further: B's run owns the request.
+      expect(await fenced.requests.get(request.id as RequestId)).toEqual(takenOver);
+      // The trail keeps what really happened (the invitation), nothing more.
+      expect((await fenced.audit.list(request.id)).slice(trail).map((e) => e.action)).toEqual(['guest-invited']);
+      expect(sandbox.state.counts().roleAssignmentsCreated).toBe(rolesBefore);
+      expect(warnings).toContain('run lease lost; another worker takes over');
+    } finally {
+      await runner.stop();
+      runner = undefined;
+      await fenced.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 // Shared pieces of the onboarding tests: a request as the dialog stores it, the real clients
 // pointed at an in-process simulated cloud, and a notifier that records what Teams would be told.
-import { loadConfig, type Config } from '../../src/config';
+import type { Config } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import { parseRegistrationId, type Guid, type OnboardingRequest, type RequestId } from '../../src/onboarding/model';
 import type { ApprovalPosting, ResultLinks, RunNotifier } from '../../src/onboarding/ports';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
@@ -59,7 +60,7 @@ export async function startTestSandbox(delays: { orderCompleteMs?: number; entit
 }
 
 export function sandboxConfig(sandbox: Sandbox, extra: Record<string, string> = {}): Config {
-  return loadConfig({
+  return testConfig({
     ...sandbox.env,
     CLOUD: 'sandbox',
     PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,

@@ -1,4 +1,4 @@
-// `npm run sandbox` (scripts/sandbox.js → lib/sandbox/main.js): exactly the ten KEY=value lines on
+// `npm run sandbox` (scripts/sandbox.js → lib/sandbox/main.js): exactly the eleven KEY=value lines on
 // stdout, a working cloud behind them, and a clean exit on SIGTERM.
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import * as path from 'path';
@@ -16,6 +16,7 @@ const KEYS = [
   'PARTNER_CENTER_ENDPOINT',
   'REGISTRATIONS',
   'NODE_EXTRA_CA_CERTS',
+  'CLOUD',
 ];
 
 function readLines(child: ChildProcessWithoutNullStreams, count: number): Promise<string[]> {
@@ -32,7 +33,7 @@ function readLines(child: ChildProcessWithoutNullStreams, count: number): Promis
   });
 }
 
-test('prints exactly the ten contract lines, serves them, and stops on SIGTERM', async () => {
+test('prints exactly the eleven contract lines, serves them, and stops on SIGTERM', async () => {
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'sandbox.js')], {
     cwd: ROOT,
     env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_ORDER_DELAY_MS: '10' },
@@ -48,6 +49,8 @@ test('prints exactly the ten contract lines, serves them, and stops on SIGTERM',
     expect(env.AZURE_DISABLE_INSTANCE_DISCOVERY).toBe('true');
     expect(env.REGISTRATIONS.split(',')).toHaveLength(4);
     expect(path.isAbsolute(env.NODE_EXTRA_CA_CERTS)).toBe(true);
+    // The bot knows the cloud is simulated by this line alone (local mode is allowed only then).
+    expect(env.CLOUD).toBe('sandbox');
 
     // The printed credentials work against the printed authority.
     const token = await call(`${env.AZURE_AUTHORITY_HOST}/${env.AZURE_TENANT_ID}/oauth2/v2.0/token`, {

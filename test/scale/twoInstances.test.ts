@@ -62,6 +62,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     const env = {
       ...sandbox.env,
       CLOUD: 'sandbox',
+      LOCAL_MODE: 'true',
       PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
       MicrosoftAppId: '',
       MicrosoftAppPassword: '',

@@ -1,7 +1,7 @@
 // Cloud profiles: each cloud's endpoints and portal, the *_ENDPOINT overrides, and token scopes
 // that follow the endpoint actually used.
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import { cloudProfile, joinUrl, scopeFor } from '../../src/services/clouds';
 import { createAppCredential } from '../../src/services/credentials';
 import { createCloud } from '../../src/services';
@@ -14,7 +14,7 @@ const withSecret = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLI
 
 describe('cloud profiles', () => {
   it('defaults to the public cloud when credentials are set, with its endpoints and portal', () => {
-    const config = loadConfig(withSecret);
+    const config = testConfig(withSecret);
     const profile = cloudProfile(config);
     expect(profile.name).toBe('AzureCloud');
     expect(profile.endpoints).toEqual({
@@ -29,12 +29,12 @@ describe('cloud profiles', () => {
   });
 
   it('knows the China and US Government clouds', () => {
-    const china = cloudProfile(loadConfig({ ...withSecret, CLOUD: 'AzureChinaCloud' }));
+    const china = cloudProfile(testConfig({ ...withSecret, CLOUD: 'AzureChinaCloud' }));
     expect(china.endpoints.arm).toBe('https://management.chinacloudapi.cn');
     expect(china.endpoints.authorityHost).toBe('https://login.chinacloudapi.cn');
     expect(china.endpoints.partnerCenter).toBe('https://partner.partnercenterapi.microsoftonline.cn');
     expect(china.portalLink(RESOURCE)).toBe(`https://portal.azure.cn/#@/resource${RESOURCE}`);
-    const usgov = cloudProfile(loadConfig({ ...withSecret, CLOUD: 'AzureUSGovernment' }));
+    const usgov = cloudProfile(testConfig({ ...withSecret, CLOUD: 'AzureUSGovernment' }));
     expect(usgov.endpoints.arm).toBe('https://management.usgovcloudapi.net');
     expect(usgov.endpoints.graph).toBe('https://graph.microsoft.us');
     expect(usgov.portalLink(RESOURCE)).toBe(`https://portal.azure.us/#@/resource${RESOURCE}`);
@@ -42,7 +42,7 @@ describe('cloud profiles', () => {
 
   it('lets ARM_ENDPOINT, GRAPH_ENDPOINT, PARTNER_CENTER_ENDPOINT and ROLE_ASSIGNMENT_ENDPOINT override a cloud', () => {
     const profile = cloudProfile(
-      loadConfig({
+      testConfig({
         ...withSecret,
         ARM_ENDPOINT: 'https://arm.example.test/',
         GRAPH_ENDPOINT: 'https://graph.example.test',
@@ -59,7 +59,7 @@ describe('cloud profiles', () => {
 
   it('asks for an Azure Stack Hub stamp’s own audience when ROLE_ASSIGNMENT_AUDIENCE is set', () => {
     const profile = cloudProfile(
-      loadConfig({
+      testConfig({
         ...withSecret,
         ROLE_ASSIGNMENT_ENDPOINT: 'https://management.local.azurestack.external',
         ROLE_ASSIGNMENT_AUDIENCE: 'https://management.contoso.onmicrosoft.com/3b6f1c2a-0000-4000-8000-000000000000',
@@ -70,7 +70,7 @@ describe('cloud profiles', () => {
 
   it('links the simulated cloud to its own portal page, under the ARM origin', () => {
     const profile = cloudProfile(
-      loadConfig({
+      testConfig({
         CLOUD: 'sandbox',
         ARM_ENDPOINT: 'https://127.0.0.1:4443/arm',
         GRAPH_ENDPOINT: 'https://127.0.0.1:4443/graph',
@@ -83,7 +83,7 @@ describe('cloud profiles', () => {
   });
 
   it('refuses a simulated cloud without its endpoints', () => {
-    expect(() => cloudProfile(loadConfig({ CLOUD: 'sandbox' }))).toThrow(/ARM_ENDPOINT is required with CLOUD=sandbox/);
+    expect(() => cloudProfile(testConfig({ CLOUD: 'sandbox' }))).toThrow(/ARM_ENDPOINT is required with CLOUD=sandbox/);
   });
 
   it('joins an endpoint with a path and a resource id without a double slash', () => {
@@ -93,21 +93,21 @@ describe('cloud profiles', () => {
 
 describe('credentials', () => {
   it('uses the client secret, the certificate, or the managed identity', () => {
-    const secret = loadConfig(withSecret);
+    const secret = testConfig(withSecret);
     expect(createAppCredential(secret, cloudProfile(secret))).toBeInstanceOf(ClientSecretCredential);
-    const cert = loadConfig({ ...withSecret, AZURE_CLIENT_SECRET: '', AZURE_CLIENT_CERTIFICATE_PATH: '/etc/bot/cert.pem' });
+    const cert = testConfig({ ...withSecret, AZURE_CLIENT_SECRET: '', AZURE_CLIENT_CERTIFICATE_PATH: '/etc/bot/cert.pem' });
     expect(createAppCredential(cert, cloudProfile(cert))).toBeInstanceOf(ClientCertificateCredential);
-    const managed = loadConfig({ CLOUD: 'AzureCloud', REGISTRATIONS: REGISTRATION });
+    const managed = testConfig({ CLOUD: 'AzureCloud', REGISTRATIONS: REGISTRATION });
     expect(createAppCredential(managed, cloudProfile(managed))).toBeInstanceOf(ManagedIdentityCredential);
   });
 
   it('builds a cloud named after CLOUD, not simulated, that may confirm agreements only with a delegated token', () => {
-    const cloud = createCloud(loadConfig(withSecret));
+    const cloud = createCloud(testConfig(withSecret));
     expect(cloud.name).toBe('AzureCloud');
     expect(cloud.simulated).toBe(false);
     expect(cloud.partnerCenter.canConfirmCustomerAgreement).toBe(false);
     expect(cloud.registrations.allowed.map((r) => r.resourceId)).toEqual([REGISTRATION]);
-    const delegated = createCloud(loadConfig({ ...withSecret, PARTNER_CENTER_REFRESH_TOKEN: 'not-a-real-token' }));
+    const delegated = createCloud(testConfig({ ...withSecret, PARTNER_CENTER_REFRESH_TOKEN: 'not-a-real-token' }));
     expect(delegated.partnerCenter.canConfirmCustomerAgreement).toBe(true);
   });
 });

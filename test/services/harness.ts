@@ -1,7 +1,7 @@
 // One simulated cloud per test file, and the real clients built on it exactly as the bot builds
-// them: createCloud(loadConfig({ ...sandbox.env, CLOUD: 'sandbox' })). Retry back-offs are tiny
+// them: createCloud(testConfig({ ...sandbox.env, CLOUD: 'sandbox' })). Retry back-offs are tiny
 // so a 5xx retry costs milliseconds; Retry-After waits are driven with jest fake timers.
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import type { CallRecord, Cloud } from '../../src/onboarding/ports';
 import { startSandbox, type RecordedRequest, type Sandbox } from '../../src/sandbox';
 import { createCloud } from '../../src/services';
@@ -17,7 +17,7 @@ export const FAST_RETRY = { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs:
 export async function startTestCloud(env: Record<string, string> = {}): Promise<TestCloud> {
   const sandbox = await startSandbox({ port: 0, delays: { orderCompleteMs: 30, entitlementActiveMs: 30, latencyMs: 0 } });
   const calls: CallRecord[] = [];
-  const cloud = createCloud(loadConfig({ ...sandbox.env, CLOUD: 'sandbox', ...env }), {
+  const cloud = createCloud(testConfig({ ...sandbox.env, CLOUD: 'sandbox', ...env }), {
     retry: FAST_RETRY,
     timeoutInMs: 1500,
     onCall: (call) => calls.push(call),

@@ -4,7 +4,7 @@
 import { Writable } from 'stream';
 import pino from 'pino';
 import { v4 as uuidv4 } from 'uuid';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import { DomainError } from '../../src/onboarding/errors';
 import type { Guid, NewCustomer } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
@@ -180,7 +180,7 @@ describe('create customer', () => {
   it('never logs the admin password or the client secret', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
-    const logged = createCloud(loadConfig({ ...t.sandbox.env, CLOUD: 'sandbox' }), { logger: pino({ level: 'trace' }, sink), retry: FAST_RETRY });
+    const logged = createCloud(testConfig({ ...t.sandbox.env, CLOUD: 'sandbox' }), { logger: pino({ level: 'trace' }, sink), retry: FAST_RETRY });
     const created = await logged.partnerCenter.createCustomer(newCustomer(unique('quiet')), uuidv4());
     await logged.partnerCenter.createCustomer(newCustomer('contoso'), uuidv4()).catch(() => undefined);
     const log = lines.join('');
@@ -205,7 +205,7 @@ describe('customer agreement', () => {
 
   it('with the delegated refresh token: confirms once, and a second confirmation (600061) counts as done', async () => {
     const delegated = createCloud(
-      loadConfig({ ...t.sandbox.env, CLOUD: 'sandbox', PARTNER_CENTER_REFRESH_TOKEN: t.sandbox.delegatedRefreshToken }),
+      testConfig({ ...t.sandbox.env, CLOUD: 'sandbox', PARTNER_CENTER_REFRESH_TOKEN: t.sandbox.delegatedRefreshToken }),
       { retry: FAST_RETRY },
     );
     const customer = t.sandbox.seedCustomer({ companyName: 'MCA', domain: `${unique('mca')}.onmicrosoft.com` }).customerTenantId as Guid;
@@ -327,7 +327,7 @@ describe('timeouts and sign-in', () => {
 
   it('a refused delegated refresh token says how to renew it, without quoting it', async () => {
     const refused = 'sandbox-rt.revoked-and-secret';
-    const delegated = createCloud(loadConfig({ ...t.sandbox.env, CLOUD: 'sandbox', PARTNER_CENTER_REFRESH_TOKEN: refused }), { retry: FAST_RETRY });
+    const delegated = createCloud(testConfig({ ...t.sandbox.env, CLOUD: 'sandbox', PARTNER_CENTER_REFRESH_TOKEN: refused }), { retry: FAST_RETRY });
     const customer = readyToBuy();
     const error = (await delegated.partnerCenter
       .confirmCustomerAgreement(customer, { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' })

@@ -3,7 +3,7 @@
 // the PUT in both documented answer shapes (and nothing read before it), and every error code.
 import https from 'https';
 import { v4 as uuidv4 } from 'uuid';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import { DomainError } from '../../src/onboarding/errors';
 import { parseRegistrationId, type Guid, type RegistrationRef } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
@@ -78,7 +78,7 @@ describe('registrations', () => {
 
   it('says when a configured registration does not exist (RegistrationNotFound)', async () => {
     const missing = `/subscriptions/${t.sandbox.registrations.payAsYouUse.split('/')[2]}/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/azurestack-gone`;
-    const cloud = createCloud(loadConfig({ ...t.sandbox.env, CLOUD: 'sandbox', REGISTRATIONS: missing }), { retry: FAST_RETRY });
+    const cloud = createCloud(testConfig({ ...t.sandbox.env, CLOUD: 'sandbox', REGISTRATIONS: missing }), { retry: FAST_RETRY });
     const error = await cloud.registrations.getRegistration(parseRegistrationId(missing)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: 'RegistrationNotFound', statusCode: 404, correlationId: expect.any(String), message: expect.stringContaining('azurestack-gone') });
@@ -86,7 +86,7 @@ describe('registrations', () => {
 
   it('a registration that does not exist is named (name and resource group) by every call, never by the subscription asked about', async () => {
     const missing = `/subscriptions/${t.sandbox.registrations.payAsYouUse.split('/')[2]}/resourceGroups/azurestack-rg-gone/providers/Microsoft.AzureStack/registrations/azurestack-gone`;
-    const cloud = createCloud(loadConfig({ ...t.sandbox.env, CLOUD: 'sandbox', REGISTRATIONS: missing }), { retry: FAST_RETRY });
+    const cloud = createCloud(testConfig({ ...t.sandbox.env, CLOUD: 'sandbox', REGISTRATIONS: missing }), { retry: FAST_RETRY });
     const ref = parseRegistrationId(missing);
     const subscription = uuidv4() as Guid;
     for (const call of [

@@ -2,7 +2,7 @@
 // customer's tenant, with a deterministic name; RoleAssignmentExists counts as done; the
 // api-version follows ROLE_ASSIGNMENT_API_VERSION (2015-07-01 on an Azure Stack Hub stamp).
 import { v4 as uuidv4 } from 'uuid';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import type { Guid } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
 import { OWNER_ROLE_DEFINITION_GUID, roleAssignmentName } from '../../src/services/roleAssignmentClient';
@@ -78,7 +78,7 @@ describe('Owner for the guest', () => {
   });
 
   it('uses api-version 2015-07-01 (no principalType) for an Azure Stack Hub stamp', async () => {
-    const stamp = createCloud(loadConfig({ ...t.sandbox.env, CLOUD: 'sandbox', ROLE_ASSIGNMENT_API_VERSION: '2015-07-01' }), { retry: FAST_RETRY });
+    const stamp = createCloud(testConfig({ ...t.sandbox.env, CLOUD: 'sandbox', ROLE_ASSIGNMENT_API_VERSION: '2015-07-01' }), { retry: FAST_RETRY });
     const { tenant, subscription, guest } = customerWithGuest();
     await expect(stamp.roleAssignments.ensureOwner(tenant, subscription, guest)).resolves.toMatchObject({ created: true });
     const put = requestsTo(t.sandbox, 'PUT', new RegExp(`/arm/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments/`));

@@ -4,7 +4,7 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadConfig } from '../../src/config';
+import { testConfig } from '../support/testConfig';
 import type { RequestId } from '../../src/onboarding/model';
 import { openBlobStore, openStore } from '../../src/store';
 import type { BotStore } from '../../src/store/types';
@@ -142,6 +142,19 @@ describe('a write whose response is lost on the network', () => {
     await expect(store.requests.replace({ ...created.value, status: 'rejected' }, created.etag)).rejects.toThrow(/changed by someone else/);
   });
 
+  it('a lease write retried by the SDK after it landed is held, not "lost" (acquire and renew)', async () => {
+    const leasePut = (method: string, url: string) => method === 'PUT' && url.includes('/leases/') && url.includes('ONB-LOST');
+    const before = proxy.lost();
+    proxy.loseNextResponse(leasePut);
+    expect(await store.leases.acquire('run:ONB-LOST', 'worker-a', 60_000)).toBe(true);
+    proxy.loseNextResponse(leasePut);
+    expect(await store.leases.renew('run:ONB-LOST', 'worker-a', 60_000)).toBe(true);
+    expect(proxy.lost()).toBe(before + 2);
+    // Still a fence: another owner cannot take it, and the holder still can renew.
+    expect(await store.leases.acquire('run:ONB-LOST', 'worker-b', 60_000)).toBe(false);
+    expect(await store.leases.renew('run:ONB-LOST', 'worker-a', 60_000)).toBe(true);
+  });
+
   it('an audit entry appended twice by a retry is listed once', async () => {
     await store.audit.append({ requestId: 'ONB-LOST' as RequestId, at: '2026-11-26T08:00:00Z', actor: 'bot', action: 'submitted', detail: 'one' });
     const before = proxy.lost();
@@ -169,7 +182,7 @@ describe('openStore', () => {
   });
 
   it('opens the blob store for STORE=blob with a connection string', async () => {
-    const config = loadConfig({
+    const config = testConfig({
       STORE: 'blob',
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
       AZURE_STORAGE_CONTAINER: 'open-store-test',
@@ -185,7 +198,7 @@ describe('openStore', () => {
   it('opens SQLite at STORE_PATH by default', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'open-store-'));
     try {
-      const store = await openStore(loadConfig({ STORE_PATH: path.join(dir, 'data', 'bot.db') }));
+      const store = await openStore(testConfig({ STORE_PATH: path.join(dir, 'data', 'bot.db') }));
       expect(store.kind).toBe('sqlite');
       await store.close();
       expect(fs.existsSync(path.join(dir, 'data', 'bot.db'))).toBe(true);

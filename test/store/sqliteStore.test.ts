@@ -45,6 +45,26 @@ describe('SQLite store file', () => {
     db.close();
   });
 
+  it('the file and its -wal and -shm files are readable by the bot\'s user only (0600), an old world-readable file too', async () => {
+    const mode = (f: string) => fs.statSync(f).mode & 0o777;
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    await store.requests.create(sampleRequest('ONB-PERM'));
+    // While open, SQLite keeps the -wal and -shm files beside the database.
+    expect([mode(file), mode(`${file}-wal`), mode(`${file}-shm`)]).toEqual([0o600, 0o600, 0o600]);
+    expect(mode(path.dirname(file))).toBe(0o700);
+    await store.close();
+
+    const old = nextFile();
+    fs.mkdirSync(path.dirname(old), { recursive: true });
+    fs.writeFileSync(old, '');
+    fs.chmodSync(old, 0o644);
+    const reopened = await openSqliteStore(old);
+    await reopened.requests.create(sampleRequest('ONB-PERM'));
+    expect([mode(old), mode(`${old}-wal`), mode(`${old}-shm`)]).toEqual([0o600, 0o600, 0o600]);
+    await reopened.close();
+  });
+
   it('refuses a file written by a newer bot', async () => {
     const file = nextFile();
     await (await openSqliteStore(file)).close();

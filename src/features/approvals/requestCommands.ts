@@ -4,6 +4,7 @@ import type { TurnContext } from 'botbuilder';
 import { readableBy, type RequestLifecycle, type TransitionResult } from '../../onboarding/requests/requestLifecycle';
 import { requestIdSchema } from '../../onboarding/model';
 import type { AuditLog, RequestStore } from '../../onboarding/ports';
+import { markdownText } from '../../cards/markdown';
 import { statusText } from './statusText';
 import { actorFrom } from '../../bot/activity';
 import type { CommandHandler } from '../../bot/handlers';
@@ -48,7 +49,7 @@ export class RetryCommand implements CommandHandler {
       return;
     }
     const result = await this.lifecycle.retry(parsed.data, actorFrom(context.activity), 'command');
-    await context.sendActivity(result.ok ? `Retrying ${parsed.data}: the card in the approval thread follows the run.` : result.message);
+    await context.sendActivity(result.ok ? `Retrying ${parsed.data}: the card in the approval thread follows the run.` : markdownText(result.message));
   }
 }
 
@@ -62,7 +63,7 @@ export function createCancelRequest(lifecycle: RequestLifecycle) {
     }
     const result: TransitionResult = await lifecycle.cancel(parsed.data, actorFrom(context.activity));
     if (!result.ok) {
-      await context.sendActivity(result.message);
+      await context.sendActivity(markdownText(result.message));
       return;
     }
     await context.sendActivity(result.request.status === 'abandoned' ? `Abandoned ${parsed.data}.` : `Cancelled ${parsed.data}; nothing was changed in Partner Center or Azure.`);

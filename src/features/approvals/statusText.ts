@@ -2,6 +2,7 @@
 // (Teams markdown; the full trail stays in the store).
 import { describeState } from '../../onboarding/requests/requestLifecycle';
 import type { ServiceRequest } from '../../onboarding/model';
+import { markdown, markdownText } from '../../cards/markdown';
 import { requestTitle, stepLabel, when } from '../../cards/requestView';
 
 /** The audit trail in chat stays readable; the full trail is in the store. */
@@ -12,16 +13,16 @@ const MARK: Record<string, string> = { waiting: '▫️', running: '⏳', done: 
 export function statusText(request: ServiceRequest, trail: { at: string; actorName?: string; actor: string; action: string; detail: string }[]): string {
   const lines = [
     request.kind === 'onboard'
-      ? `**${request.id}**: onboard ${request.customer.companyName} (${request.customer.domain}) on ${request.registration.name}`
-      : `**${request.id}**: ${requestTitle(request)}`,
-    `Requested by ${request.requester.name} on ${when(request.createdAt)}. ${describeState(request)}`,
+      ? markdown`**${request.id}**: onboard ${request.customer.companyName} (${request.customer.domain}) on ${request.registration.name}`
+      : markdown`**${request.id}**: ${requestTitle(request)}`,
+    markdown`Requested by ${request.requester.name} on ${when(request.createdAt)}. ${describeState(request)}`,
   ];
   if (request.steps.length > 0) {
     lines.push('', '**Steps**');
-    for (const s of request.steps) lines.push(`- ${MARK[s.status] ?? ''} ${stepLabel(s.name)}: ${s.detail ?? s.status}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}`);
+    for (const s of request.steps) lines.push(`- ${MARK[s.status] ?? ''} ${stepLabel(s.name)}: ${markdownText(s.detail ?? s.status)}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}`);
   }
   const shown = trail.slice(-MAX_AUDIT_LINES);
   lines.push('', `**Audit trail**${trail.length > shown.length ? ` (last ${shown.length} of ${trail.length})` : ''}`);
-  for (const e of shown) lines.push(`- ${when(e.at)} · ${e.actorName ?? e.actor} · ${e.action}: ${e.detail}`);
+  for (const e of shown) lines.push(`- ${when(e.at)} · ${markdown`${e.actorName ?? e.actor} · ${e.action}: ${e.detail}`}`);
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 // The typed tenant commands: `tenants`, `tenant`, `remap`, `remove tenant`, `reconcile`. Each parses
 // its arguments and answers with a card; reads go to the cloud, changes become requests.
 import { MessageFactory, type TurnContext } from 'botbuilder';
+import { markdownText } from '../../cards/markdown';
 import { cardAttachment, type AdaptiveCard } from '../../cards/render';
 import { renderTenantDetailCard, tenantDetailModel } from '../../cards/tenantDetailCard';
 import type { Cloud } from '../../onboarding/ports';
@@ -23,7 +24,7 @@ export function createTenantCommands(deps: TenantCommandDeps): CommandHandler[] 
   return [
     command('tenants', 'tenants [registration | all]: every tenant mapped on a registration (or all of them), paged, with search', async (context, args) => {
       const selection = directory.selectRegistration(args);
-      if (selection.kind === 'unknown') return void (await context.sendActivity(selection.message));
+      if (selection.kind === 'unknown') return void (await context.sendActivity(markdownText(selection.message)));
       if (selection.kind === 'choose') return send(context, registrationChooser(selection.registrations, TENANT_VERBS.page, 'tenants'));
       // A typed command reads the registrations afresh; page and search clicks reuse that listing briefly.
       await send(context, await tenantListCard(deps, selection, 1, '', true));
@@ -31,17 +32,17 @@ export function createTenantCommands(deps: TenantCommandDeps): CommandHandler[] 
     command('tenant', 'tenant <subscription id or domain>: one mapping, who onboarded it and the portal link', (context, args) => inspect(deps, context, args)),
     command('remap', `${REMAP_USAGE}: map a customer's subscription on a registration, overwriting (with approval)`, async (context, args) => {
       const parsed = parseRemap(args);
-      if (!parsed.ok) return void (await context.sendActivity(parsed.message));
+      if (!parsed.ok) return void (await context.sendActivity(markdownText(parsed.message)));
       await send(context, await changes.submit(context, () => planRemap(planDeps, parsed.value)));
     }),
     command('remove tenant', `${REMOVE_USAGE}: remove a mapping (with approval); usage is billed to you again`, async (context, args) => {
       const parsed = parseRemoval(args);
-      if (!parsed.ok) return void (await context.sendActivity(parsed.message));
+      if (!parsed.ok) return void (await context.sendActivity(markdownText(parsed.message)));
       await send(context, await changes.submit(context, () => planRemoval(planDeps, parsed.value)));
     }),
     command('reconcile', 'reconcile [registration | all]: Partner Center against the registrations: customers billed to you, stale and missing mappings', async (context, args) => {
       const selection = directory.selectRegistration(args);
-      if (selection.kind === 'unknown') return void (await context.sendActivity(selection.message));
+      if (selection.kind === 'unknown') return void (await context.sendActivity(markdownText(selection.message)));
       if (selection.kind === 'choose') return send(context, registrationChooser(selection.registrations, TENANT_VERBS.reconcile, 'reconcile'));
       await context.sendActivity({ type: 'typing' });
       await send(context, await reconcileReportCard(deps, selection, 1, true));
@@ -52,14 +53,14 @@ export function createTenantCommands(deps: TenantCommandDeps): CommandHandler[] 
 /** `tenant <subscription id or domain>`: the mapping on every registration, and the request that made it. */
 async function inspect(deps: TenantCommandDeps, context: TurnContext, args: string): Promise<void> {
   const query = parseTenantQuery(args);
-  if (query.kind === 'invalid') return void (await context.sendActivity(query.message));
+  if (query.kind === 'invalid') return void (await context.sendActivity(markdownText(query.message)));
   try {
     const { rows, customer, problems } = await findTenant(deps.directory, deps.cloud, query);
     if (rows.length === 0) {
       const names = deps.directory.registrations.map((r) => r.name).join(', ');
       const what = query.kind === 'domain' ? (customer ? `${query.domain}` : `${query.domain} (Partner Center has no customer with that domain)`) : query.id;
       const unread = problems.length ? `\n\n${describeProblems(problems)}` : '';
-      await context.sendActivity(`No mapping found for ${what} on ${names}. Type \`tenants\` to see what is mapped.${unread}`);
+      await context.sendActivity(`No mapping found for ${markdownText(what)} on ${markdownText(names)}. Type \`tenants\` to see what is mapped.${markdownText(unread)}`);
       return;
     }
     const requests = (await deps.store.requests.list({ status: ['succeeded'] })).map((v) => v.value);
@@ -71,7 +72,7 @@ async function inspect(deps: TenantCommandDeps, context: TurnContext, args: stri
     });
     await send(context, renderTenantDetailCard(model));
   } catch (e) {
-    await context.sendActivity(`I could not look that up: ${explain(e)}`);
+    await context.sendActivity(`I could not look that up: ${markdownText(explain(e))}`);
   }
 }
 

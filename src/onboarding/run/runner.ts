@@ -148,16 +148,42 @@ export function createRunner(options: RunnerOptions): Runner {
 
     private async renew() {
       try {
-        const renewed = await store.leases.renew(this.lease, workerId, options.leaseMs);
-        // A renewal still in flight when the run ended and released the lease finds it gone: not a loss.
-        if (!renewed && !this.disposed) {
-          this.leaseLost = true;
-          this.abort.abort();
-          logger.warn({ requestId: this.id }, 'run lease lost; another worker takes over');
-        }
+        await this.renewOrStop();
       } catch (e) {
         logger.warn({ requestId: this.id, err: errorText(e) }, 'run lease renewal failed; retrying at the next heartbeat');
       }
+    }
+
+    private async renewOrStop() {
+      const renewed = await store.leases.renew(this.lease, workerId, options.leaseMs);
+      // A renewal still in flight when the run ended and released the lease finds it gone: not a loss.
+      if (!renewed && !this.disposed) {
+        this.leaseLost = true;
+        this.abort.abort();
+        logger.warn({ requestId: this.id }, 'run lease lost; another worker takes over');
+      }
+    }
+
+    /**
+     * The fence before every write of the run: the lease is renewed (a compare-and-set on it), in
+     * turn with the heartbeat. A worker whose lease lapsed and was taken over learns it here and
+     * stops without writing; the renewal keeps the lease ours for the write that follows.
+     */
+    private async holdLease(): Promise<void> {
+      while (this.renewing) await this.renewing;
+      if (!this.leaseLost) {
+        const check = this.renewOrStop();
+        this.renewing = check.then(
+          () => undefined,
+          () => undefined,
+        );
+        try {
+          await check;
+        } finally {
+          this.renewing = undefined;
+        }
+      }
+      if (this.leaseLost) throw new RunStopped();
     }
 
     async execute(): Promise<void> {
@@ -280,7 +306,7 @@ export function createRunner(options: RunnerOptions): Runner {
 
     /** Compare-and-set with our last version; a conflict means someone else wrote: re-read and re-apply if the run is still ours. */
     private async save(change: (r: ServiceRequest) => ServiceRequest): Promise<void> {
-      if (this.leaseLost) throw new RunStopped();
+      await this.holdLease();
       const updatedAt = now().toISOString();
       try {
         this.current = await store.requests.replace({ ...change(this.current.value), updatedAt }, this.current.etag);
@@ -288,11 +314,14 @@ export function createRunner(options: RunnerOptions): Runner {
         if (!(e instanceof ConcurrencyError)) throw e;
         const fresh = await store.requests.get(this.id);
         if (!fresh || !['approved', 'running'].includes(fresh.value.status)) throw new RunStopped();
+        await this.holdLease();
         this.current = await store.requests.replace({ ...change(fresh.value), updatedAt }, fresh.etag);
       }
     }
 
     private async audit(action: string, detail: string, data?: Record<string, string | number | boolean | undefined>) {
+      // Not fenced: the trail is append-only history, and a call that changed something (even by a
+      // worker that has just lost its lease) belongs in it.
       await store.audit.append({ requestId: this.id, at: now().toISOString(), actor: 'bot', action, detail, data });
     }
 

@@ -24,9 +24,10 @@ export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome>
   if (results.orderId) return waitForOrder(ctx, customerTenantId, results.orderId);
 
   if (!results.checkoutSubmittedAt) {
-    // The customer may already have an Azure plan (one per customer): then nothing is bought.
+    // The customer may already have an Azure plan (one per customer). Its subscription is not the
+    // new one the approver approved, nor who would become its Owner: the run stops, acting on nothing.
     const plan = azurePlanOf(await pc.listSubscriptions(customerTenantId, options));
-    if (plan) return { status: 'done', detail: `The customer already has an Azure plan (${plan.id}); nothing bought.`, results: { pcSubscriptionId: plan.id } };
+    if (plan) throw planNotApproved(plan.id);
     if (!results.cartId) {
       const country = customer.kind === 'new' ? customer.address.country : 'US';
       const catalogItemId = await pc.azurePlanCatalogItemId(customerTenantId, country, options);
@@ -69,6 +70,15 @@ export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome>
     message: `The checkout of cart ${results.cartId} was sent, but no order appeared in Partner Center within ${ORDER_VISIBILITY_GRACE_MS / 60_000} minutes.`,
     nextStep: "Look at the customer's orders in Partner Center. If there is no Azure plan order, buy it there, then click Retry.",
     code: 'OrderNotFound',
+    transient: false,
+  });
+}
+
+function planNotApproved(planId: string): DomainError {
+  return new DomainError({
+    message: `The customer already has an Azure plan (${planId}). The approved request was to buy a new one, so its Azure subscription (and who becomes its Owner) was never approved. Nothing was bought or changed.`,
+    nextStep: 'Abandon this request and submit a new one that uses the existing Azure subscription (its id is in Partner Center), so the approver sees which subscription it is and who gets Owner on it.',
+    code: 'SubscriptionNotApproved',
     transient: false,
   });
 }

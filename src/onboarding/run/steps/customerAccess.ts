@@ -36,7 +36,8 @@ export async function customerAccess(ctx: StepContext): Promise<StepOutcome> {
       );
       guestObjectId = invited.objectId;
       await ctx.audit('guest-invited', `Invited ${access.email} as a guest in the customer's directory.`, { guestObjectId, customerTenantId });
-      await ctx.record({ guestObjectId, invitationRedeemUrl: invited.redeemUrl });
+      // The redeem URL is not kept: Entra e-mails it to the guest, and the run never uses it.
+      await ctx.record({ guestObjectId });
     }
   }
   if (results.roleAssignmentId) {
