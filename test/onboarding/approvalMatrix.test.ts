@@ -1,41 +1,35 @@
 // Who may decide, checked on the real server: restify + CloudAdapter (local mode) + the bot, a real
 // SQLite store, the real clients on the simulated cloud, and a loopback Bot Connector recording
 // what Teams would receive. Every click is an `adaptiveCard/action` invoke POSTed to /api/messages.
-import { createApp, type App } from '../../src/app';
+import type { App } from '../../src/app';
 import type { Config } from '../../src/config';
 import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector } from './loopbackConnector';
-import { REQUESTER, TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
+import { cardAction, message } from '../support/activities';
+import { startBot as startDriver, type BotDriver } from '../support/botDriver';
+import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
+import { FOREIGN_TENANT, REQUESTER, RITA, TEAMS_TENANT, directoryPeople, type TeamsUser } from '../support/people';
+import { newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
 
 const CHANNEL = '19:approvals@thread.tacv2';
-const FOREIGN_TENANT = '99999999-8888-4777-8666-555555555555';
-
-interface Clicker {
-  id: string;
-  aadObjectId: string;
-  name: string;
-}
 
 describe('approving on the card, decided on the server', () => {
   let sandbox: Sandbox;
   let connector: LoopbackConnector;
   let store: BotStore;
+  let bot: BotDriver;
   let app: App;
-  let url: string;
-  let adele: Clicker; // approver (APPROVER_IDS)
-  let nestor: Clicker; // approver through the nested Entra group
-  let olivia: Clicker; // an operator, not an approver
-  const rita: Clicker = { id: REQUESTER.teamsUserId, aadObjectId: REQUESTER.aadObjectId, name: REQUESTER.name };
+  let adele: TeamsUser; // approver (APPROVER_IDS)
+  let nestor: TeamsUser; // approver through the nested Entra group
+  let olivia: TeamsUser; // an operator, not an approver
+  const rita: TeamsUser = RITA;
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
     connector = await startLoopbackConnector();
-    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
-    nestor = { id: '29:nestor', aadObjectId: sandbox.users.nestedApprover, name: 'Nestor Finance' };
-    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    ({ adele, nestor, olivia } = directoryPeople(sandbox));
     connector.roster = [adele, nestor, olivia, rita];
   });
   afterAll(async () => {
@@ -43,8 +37,7 @@ describe('approving on the card, decided on the server', () => {
     await sandbox.close();
   });
   afterEach(async () => {
-    await app?.approvals.idle();
-    await app?.close();
+    await bot?.close();
     await store?.close();
   });
 
@@ -56,50 +49,17 @@ describe('approving on the card, decided on the server', () => {
       ...extra,
     });
     store = await openSqliteStore(':memory:');
-    app = await createApp(config, { store, cloud: sandboxCloud(config) });
-    const port = await app.listen(0);
-    url = `http://127.0.0.1:${port}/api/messages`;
+    bot = await startDriver(config, { store, cloud: sandboxCloud(config), connector });
+    app = bot.app;
     // The bot learns the approvals channel from traffic there (as on install).
-    await post(activity({ type: 'message', text: 'help', from: olivia, conversationId: CHANNEL }));
+    await say(olivia, 'help', CHANNEL);
   }
 
-  function activity(a: { type: string; from: Clicker; conversationId: string; tenantId?: string; text?: string; name?: string; value?: unknown; replyToId?: string }) {
-    const tenantId = a.tenantId ?? TEAMS_TENANT;
-    return {
-      type: a.type,
-      name: a.name,
-      id: `act-${Math.random().toString(36).slice(2)}`,
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      from: a.from,
-      recipient: { id: '28:bot', name: 'CSP Onboarding' },
-      conversation: { id: a.conversationId, tenantId, conversationType: a.conversationId.startsWith('19:') ? 'channel' : 'personal' },
-      channelData: { tenant: { id: tenantId } },
-      text: a.text,
-      value: a.value,
-      replyToId: a.replyToId,
-      timestamp: new Date().toISOString(),
-    };
-  }
+  const say = (from: TeamsUser, text: string, conversationId: string) => bot.post(message(text, { from, conversation: conversationId, serviceUrl: connector.serviceUrl }));
 
-  async function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
-
-  function click(who: Clicker, verb: string, data: Record<string, unknown>, options: { conversationId?: string; tenantId?: string; replyToId?: string } = {}) {
-    return post(
-      activity({
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        from: who,
-        conversationId: options.conversationId ?? CHANNEL,
-        tenantId: options.tenantId,
-        replyToId: options.replyToId,
-        value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-      }),
-    );
+  function click(who: TeamsUser, verb: string, data: Record<string, unknown>, options: { conversationId?: string; tenantId?: string; replyToId?: string } = {}) {
+    const { conversationId = CHANNEL, ...rest } = options;
+    return bot.post(cardAction(verb, data, { from: who, conversation: conversationId, serviceUrl: connector.serviceUrl, ...rest }));
   }
 
   async function submit(overrides: Partial<OnboardingRequest> = {}): Promise<OnboardingRequest> {
@@ -253,7 +213,7 @@ describe('approving on the card, decided on the server', () => {
   it('status, cancel and retry commands go through the same checks', async () => {
     await startBot();
     const request = await submit();
-    await post(activity({ type: 'message', text: `status ${request.id}`, from: olivia, conversationId: 'a:olivia-1-1' }));
+    await say(olivia, `status ${request.id}`, 'a:olivia-1-1');
     const statusReply = connector.sent.filter((s) => s.conversationId === 'a:olivia-1-1').at(-1)!;
     expect(statusReply.activity.text).toContain(request.id);
     expect(statusReply.activity.text).toContain('waiting for approval');
@@ -297,16 +257,16 @@ describe('approving on the card, decided on the server', () => {
 
   it('a request made in a 1:1 chat with no approvals channel goes to each approver\'s own chat; with none reachable the requester is told', async () => {
     await startBot({ APPROVAL_CHANNEL_ID: '' });
-    await post(activity({ type: 'message', text: 'help', from: rita, conversationId: 'a:rita-1-1' }));
+    await say(rita, 'help', 'a:rita-1-1');
     const unreachable = await submit({ conversationId: 'a:rita-1-1' });
     expect(unreachable.approvalCard).toBeUndefined();
     const told = connector.sent.filter((s) => s.conversationId === 'a:rita-1-1').at(-1)!;
     expect(told.activity.text).toContain('could not reach any approver');
     expect((await store.audit.list(unreachable.id)).map((e) => e.action)).toContain('approval-unreachable');
 
-    await post(activity({ type: 'message', text: 'help', from: adele, conversationId: 'a:adele-1-1' }));
-    await post(activity({ type: 'message', text: 'help', from: nestor, conversationId: 'a:nestor-1-1' }));
-    await post(activity({ type: 'message', text: 'help', from: olivia, conversationId: 'a:olivia-1-1' }));
+    await say(adele, 'help', 'a:adele-1-1');
+    await say(nestor, 'help', 'a:nestor-1-1');
+    await say(olivia, 'help', 'a:olivia-1-1');
     const request = await submit({ conversationId: 'a:rita-1-1' });
     const chats = [request.approvalCard!, ...(request.approvalCopies ?? [])].map((c) => c.conversationId).sort();
     expect(chats).toEqual(['a:adele-1-1', 'a:nestor-1-1']);
