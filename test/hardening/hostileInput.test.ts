@@ -4,7 +4,7 @@
 // (missing fields, wrong types, huge strings, control characters, path tricks inside ids meant for
 // ARM resource ids, request ids that do not exist). Each gets a clear answer, nothing is stored,
 // nothing reaches Partner Center, Graph or ARM, and nothing is thrown past the handler.
-import { createApp, type App } from '../../src/app';
+import type { App } from '../../src/app';
 import { REQUEST_VERBS } from '../../src/cards/requestCards';
 import { TENANT_VERBS } from '../../src/features/tenants/tenantFeature';
 import { VERBS as ONBOARD_VERBS } from '../../src/dialogs/onboardingDialog';
@@ -13,10 +13,12 @@ import type { OnboardingRequest } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
+import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
 import { newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { captureLogs, type LogCapture } from '../support/logCapture';
-import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, postActivity, teamsActivity, type PostResult, type TeamsUser } from '../scale/teams';
+import { APPROVALS_CHANNEL, cardAction, cardSubmit, message } from '../support/activities';
+import { postActivity, startBot, type BotDriver, type PostResult } from '../support/botDriver';
+import { TEAMS_TENANT, directoryPeople, type TeamsUser } from '../support/people';
 
 jest.setTimeout(180_000);
 
@@ -80,6 +82,7 @@ describe('hostile input on the real server', () => {
   let sandbox: Sandbox;
   let connector: LoopbackConnector;
   let store: BotStore;
+  let bot: BotDriver;
   let app: App;
   let url: string;
   let logs: LogCapture;
@@ -89,8 +92,7 @@ describe('hostile input on the real server', () => {
 
   beforeAll(async () => {
     [sandbox, connector] = await Promise.all([startTestSandbox(), startLoopbackConnector()]);
-    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
-    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    ({ adele, olivia } = directoryPeople(sandbox));
     connector.roster = [adele, olivia];
     const config = sandboxConfig(sandbox, {
       APPROVAL_CHANNEL_ID: APPROVALS_CHANNEL,
@@ -100,9 +102,9 @@ describe('hostile input on the real server', () => {
     });
     logs = captureLogs('debug');
     store = await openSqliteStore(':memory:');
-    app = await createApp(config, { store, cloud: sandboxCloud(config), logger: logs.logger });
-    url = `http://127.0.0.1:${await app.listen(0)}/api/messages`;
-    await postActivity(url, teamsActivity({ type: 'message', text: 'help', from: adele, conversationId: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
+    bot = await startBot(config, { store, cloud: sandboxCloud(config), logger: logs.logger, connector });
+    ({ app, url } = bot);
+    await postActivity(url, message('help', { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
     pending = newCustomerRequest(sandbox);
     await store.requests.create(pending);
     await app.approvals.onSubmitted(pending);
@@ -110,8 +112,7 @@ describe('hostile input on the real server', () => {
     expect(pending.approvalCard?.conversationId).toBe(APPROVALS_CHANNEL);
   });
   afterAll(async () => {
-    await app?.approvals.idle();
-    await app?.close();
+    await bot?.close();
     await store?.close();
     await connector?.close();
     await sandbox?.close();
@@ -177,7 +178,7 @@ describe('hostile input on the real server', () => {
     const start = sandbox.requests.length;
     for (const verb of Object.values(REQUEST_VERBS)) {
       for (const [what, value] of HOSTILE) {
-        const result = await postActivity(url, clickActivity(adele, verb, hostileData(REQUEST_FIELDS, value), { serviceUrl: connector.serviceUrl }));
+        const result = await postActivity(url, cardAction(verb, hostileData(REQUEST_FIELDS, value), { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with ${what}`);
         expect({ verb, what, status: result.status }).toEqual({ verb, what, status: 200 });
       }
@@ -191,7 +192,7 @@ describe('hostile input on the real server', () => {
   it('a well-formed request id that does not exist: "there is no request", nothing stored', async () => {
     const before = await snapshot();
     for (const verb of [REQUEST_VERBS.approve, REQUEST_VERBS.rejectConfirm, REQUEST_VERBS.retry, REQUEST_VERBS.abandon, REQUEST_VERBS.continue, REQUEST_VERBS.refresh]) {
-      const result = await postActivity(url, clickActivity(adele, verb, { requestId: 'ONB-ZZZZZZ', reason: 'because' }, { serviceUrl: connector.serviceUrl }));
+      const result = await postActivity(url, cardAction(verb, { requestId: 'ONB-ZZZZZZ', reason: 'because' }, { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
       expect(result.status).toBe(200);
       expect(JSON.stringify(result.body)).toContain('There is no request ONB-ZZZZZZ');
     }
@@ -205,7 +206,7 @@ describe('hostile input on the real server', () => {
     const start = sandbox.requests.length;
     for (const verb of Object.values(TENANT_VERBS)) {
       for (const [what, value] of HOSTILE) {
-        const result = await postActivity(url, clickActivity(olivia, verb, hostileData(TENANT_FIELDS, value), { serviceUrl: connector.serviceUrl, conversationId: 'a:olivia-1-1' }));
+        const result = await postActivity(url, cardAction(verb, hostileData(TENANT_FIELDS, value), { from: olivia, conversation: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with ${what}`);
         expect({ verb, what, status: result.status }).toEqual({ verb, what, status: 200 });
       }
@@ -216,7 +217,7 @@ describe('hostile input on the real server', () => {
         { registration: `${registration}%2F..%2F..`, page: 1 },
         { registration, azureSubscriptionId: '../../../subscriptions', customerTenantId: '00000000-0000-0000-0000-000000000000/..' },
       ]) {
-        const result = await postActivity(url, clickActivity(olivia, verb, data, { serviceUrl: connector.serviceUrl, conversationId: 'a:olivia-1-1' }));
+        const result = await postActivity(url, cardAction(verb, data, { from: olivia, conversation: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with ${JSON.stringify(data)}`);
       }
     }
@@ -229,7 +230,7 @@ describe('hostile input on the real server', () => {
     const before = await snapshot();
     const start = sandbox.requests.length;
     const chat = 'a:olivia-1-1';
-    await postActivity(url, teamsActivity({ type: 'message', text: 'onboard', from: olivia, conversationId: chat, serviceUrl: connector.serviceUrl }));
+    await postActivity(url, message('onboard', { from: olivia, conversation: chat, serviceUrl: connector.serviceUrl }));
     const firstCard = connector.sent.filter((s) => s.conversationId === chat).at(-1)!.activity.attachments![0].content;
     let current = cardPosition(firstCard)!;
     expect(current.draftId).toEqual(expect.any(String));
@@ -240,7 +241,7 @@ describe('hostile input on the real server', () => {
       for (const [what, value] of HOSTILE) {
         // The draft id and card name are right, so the hostile fields reach the parsers.
         const data = hostileData(ONBOARD_FIELDS, value, { draftId: current.draftId, card: current.card });
-        const result = await postActivity(url, clickActivity(olivia, verb, data, { serviceUrl: connector.serviceUrl, conversationId: chat }));
+        const result = await postActivity(url, cardAction(verb, data, { from: olivia, conversation: chat, serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with ${what}`);
         expect({ verb, what, status: result.status }).toEqual({ verb, what, status: 200 });
         if (result.body?.type === CARD) current = cardPosition(result.body.value) ?? current;
@@ -248,7 +249,7 @@ describe('hostile input on the real server', () => {
       }
       // The draft and card names themselves hostile: "out of date", nothing else.
       for (const [what, value] of HOSTILE) {
-        const result = await postActivity(url, clickActivity(olivia, verb, { draftId: value, card: value }, { serviceUrl: connector.serviceUrl, conversationId: chat }));
+        const result = await postActivity(url, cardAction(verb, { draftId: value, card: value }, { from: olivia, conversation: chat, serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with draftId ${what}`);
       }
     }
@@ -265,7 +266,7 @@ describe('hostile input on the real server', () => {
 
   it('invokes with a malformed value, a hostile verb, or another person\'s draft: clear refusals', async () => {
     const before = await snapshot();
-    const base = clickActivity(olivia, 'request.approve', {}, { serviceUrl: connector.serviceUrl });
+    const base = cardAction('request.approve', {}, { from: olivia, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl });
     const values: unknown[] = [
       'approve',
       null,
@@ -288,7 +289,7 @@ describe('hostile input on the real server', () => {
     // Another operator's draft: the owner id on the card is not the clicker.
     const stolen = await postActivity(
       url,
-      clickActivity(adele, ONBOARD_VERBS.submit, { draftId: 'd-x', card: 'review', ownerId: olivia.aadObjectId, ownerName: 'Olivia' }, { serviceUrl: connector.serviceUrl, conversationId: 'a:olivia-1-1' }),
+      cardAction(ONBOARD_VERBS.submit, { draftId: 'd-x', card: 'review', ownerId: olivia.aadObjectId, ownerName: 'Olivia' }, { from: adele, conversation: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }),
     );
     expectClearAnswer(stolen, 'another operator\'s draft');
     // A raw body that tries to pollute Object.prototype through the card data.
@@ -305,7 +306,7 @@ describe('hostile input on the real server', () => {
     const sentBefore = connector.sent.length;
     for (const verb of [REQUEST_VERBS.approve, TENANT_VERBS.remove, ONBOARD_VERBS.submit]) {
       for (const [, value] of HOSTILE.filter(([, v]) => v !== undefined).slice(0, 12)) {
-        const result = await postActivity(url, teamsActivity({ type: 'message', from: olivia, conversationId: 'a:olivia-1-1', serviceUrl: connector.serviceUrl, value: { verb, requestId: value, registration: value, azureSubscriptionId: value } }));
+        const result = await postActivity(url, cardSubmit({ verb, requestId: value, registration: value, azureSubscriptionId: value }, { from: olivia, conversation: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }));
         expect(result.status).toBe(200);
       }
     }

@@ -13,7 +13,9 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { captureLogs } from '../support/logCapture';
-import { TEAMS_TENANT, postActivity, teamsActivity } from '../scale/teams';
+import { message } from '../support/activities';
+import { postActivity } from '../support/botDriver';
+import { RITA, TEAMS_TENANT } from '../support/people';
 
 jest.setTimeout(60_000);
 
@@ -231,7 +233,7 @@ describe('outbound to Teams: what is retried, what is not', () => {
     });
 
     const say = (text: string) =>
-      postActivity(`http://127.0.0.1:${(app.server.server.address() as AddressInfo).port}/api/messages`, teamsActivity({ type: 'message', text, from: { id: '29:rita', aadObjectId: 'aaaaaaaa-0000-4000-8000-000000000001', name: 'Rita' }, conversationId: 'a:rita-turns', serviceUrl: connector.serviceUrl }));
+      postActivity(`http://127.0.0.1:${(app.server.server.address() as AddressInfo).port}/api/messages`, message(text, { from: RITA, conversation: 'a:rita-turns', serviceUrl: connector.serviceUrl }));
 
     it('throttled with 429: sent again, lands once', async () => {
       connector.answer({ status: 429, retryAfter: '0' });
