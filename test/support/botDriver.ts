@@ -2,7 +2,9 @@
 // driven over real HTTP on loopback: restify + CloudAdapter (local mode, no token) + the bot, with
 // what it sends to Teams recorded by a loopback Bot Connector. A person in a conversation types and
 // clicks through `driver.as(user, conversation)`; an invoke's answer is the HTTP response's body.
-import type { Activity } from 'botbuilder';
+// Transcript tests that need no HTTP drive the same app in process through botbuilder's TestAdapter
+// (`startInProcessBot`).
+import { TestAdapter, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
 import { createApp, type App, type AppOptions } from '../../src/app';
 import type { Config } from '../../src/config';
 import { cardAction, cardSubmit, message, personalChat, type Conversation } from './activities';
@@ -136,4 +138,41 @@ export class TeamsChat {
     if (answer.status >= 400) throw new Error(`The bot answered ${answer.status}: ${answer.text}`);
     return this.driver.connector.sent.filter((s) => s.activity.replyToId === activity.id && s.activity.type !== 'typing');
   }
+}
+
+/** The app from createApp, its turns driven in process through botbuilder's TestAdapter (no HTTP, no connector). */
+export interface InProcessBot {
+  readonly app: App;
+  readonly adapter: TestAdapter;
+  /** Runs one turn; returns every activity the bot sent in it (an invoke's answer as an `invokeResponse`). */
+  send(activity: Partial<Activity>): Promise<Partial<Activity>[]>;
+  /** Replies the bot sent outside a turn the test drove (proactive ones). */
+  drain(): Partial<Activity>[];
+  /** A proactive turn (TestAdapter has no continueConversation): an event activity run with the logic. */
+  continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void>;
+}
+
+export async function startInProcessBot(config: Config, options: AppOptions = {}): Promise<InProcessBot> {
+  const app = await createApp(config, options);
+  const adapter = new TestAdapter(async (context) => app.bot.run(context));
+  const drain = () => {
+    const replies: Partial<Activity>[] = [];
+    for (let reply = adapter.getNextReply(); reply; reply = adapter.getNextReply()) replies.push(reply);
+    return replies;
+  };
+  return {
+    app,
+    adapter,
+    async send(activity) {
+      await adapter.processActivity(activity);
+      return drain();
+    },
+    drain,
+    async continueConversation(reference, logic) {
+      await adapter.processActivity(
+        { type: 'event', name: 'proactive', channelId: reference.channelId, serviceUrl: reference.serviceUrl, conversation: reference.conversation, recipient: reference.user },
+        logic,
+      );
+    },
+  };
 }
