@@ -48,9 +48,9 @@ export async function buildBot(options: BotOptions): Promise<BotUnderTest> {
   const { store, cloud } = options;
   const submitted: string[] = [];
   let sweep: DraftExpirySweep | undefined;
-  // Assigned below; the feature's proactive turns only run once a test drives the sweep.
-  let bot: InProcessBot | undefined;
-  bot = await startInProcessBot(loadConfig({ STORE_PATH: ':memory:' }), {
+  // Set below; the feature's proactive turns only run once a test drives the sweep.
+  const proactive: { bot?: InProcessBot } = {};
+  const bot = await startInProcessBot(loadConfig({ STORE_PATH: ':memory:' }), {
     store,
     cloud,
     logger: pino({ level: 'silent' }),
@@ -62,12 +62,13 @@ export async function buildBot(options: BotOptions): Promise<BotUnderTest> {
         draftTtlHours: options.draftTtlHours ?? 168,
         onSubmitted: options.onSubmitted ?? (async (request) => void submitted.push(request.id)),
         cancelRequest: options.cancelRequest,
-        continueConversation: (reference, logic) => bot!.continueConversation(reference, logic),
+        continueConversation: (reference, logic) => proactive.bot!.continueConversation(reference, logic),
       });
       sweep = feature.services[0];
       return { commands: feature.commands, cardActions: feature.cardActions, services: feature.services };
     },
   });
+  proactive.bot = bot;
   return { bot, adapter: bot.adapter, store, cloud, conversationState: bot.app.conversationState, submitted, sweep: sweep! };
 }
 
