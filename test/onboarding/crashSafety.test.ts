@@ -12,7 +12,8 @@ import type { RequestId, StepName } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector } from './loopbackConnector';
+import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
+import { waitFor as waitForCondition } from '../support/waitFor';
 import { TEAMS_TENANT, newCustomerRequest, startTestSandbox } from './support';
 
 jest.setTimeout(240_000);
@@ -104,13 +105,14 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
   }
 
   async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > until) throw new Error(`Timed out waiting for ${what}. Bot log:\n${botLog.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const found = await waitForCondition(
+      async () => {
+        const value = await probe();
+        return value === undefined ? undefined : { value };
+      },
+      { timeoutMs, everyMs: 25, what: () => `${what}. Bot log:\n${botLog.slice(-3000)}` },
+    );
+    return found.value;
   }
 
   const stored = async (id: RequestId) => (await store.requests.get(id))!.value;
