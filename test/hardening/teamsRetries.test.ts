@@ -13,7 +13,7 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { captureLogs } from '../support/logCapture';
-import { message } from '../support/activities';
+import { conversationReference, message } from '../support/activities';
 import { postActivity } from '../support/botDriver';
 import { RITA, TEAMS_TENANT } from '../support/people';
 
@@ -89,13 +89,7 @@ describe('outbound to Teams: what is retried, what is not', () => {
   beforeAll(async () => {
     await connector.start();
     store = await openSqliteStore(':memory:');
-    await store.conversations.save(CHAT, {
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      conversation: { id: CHAT, conversationType: 'personal', tenantId: TEAMS_TENANT },
-      bot: { id: '28:bot', name: 'CSP Onboarding' },
-      user: { id: '29:rita', name: 'Rita' },
-    });
+    await store.conversations.save(CHAT, conversationReference({ id: CHAT, conversationType: 'personal' }, { serviceUrl: connector.serviceUrl, user: RITA }));
     // Here the proactive layer's own retries are under test: the connector pipeline retries nothing.
     const adapter = createAdapter({ MicrosoftAppType: 'MultiTenant' }, { connectorRetry: { maxRetries: 0 } });
     proactive = createProactive({ adapter, appId: '', conversations: store.conversations, logger: captureLogs('warn').logger, retryBaseMs: 20, maxAttempts: 5 });

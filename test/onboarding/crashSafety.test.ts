@@ -14,7 +14,8 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
 import { waitFor as waitForCondition } from '../support/waitFor';
-import { TEAMS_TENANT, newCustomerRequest, startTestSandbox } from './support';
+import { channel, conversationReference } from '../support/activities';
+import { newCustomerRequest, startTestSandbox } from './support';
 
 jest.setTimeout(240_000);
 
@@ -55,12 +56,7 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     storeFile = path.join(dir, 'bot.db');
     store = await openSqliteStore(storeFile);
     // The bot was installed in the approvals channel earlier: its reference is in the store.
-    await store.conversations.save(CHANNEL, {
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      bot: { id: '28:bot', name: 'CSP Onboarding' },
-      conversation: { id: CHANNEL, conversationType: 'channel', tenantId: TEAMS_TENANT, isGroup: true },
-    });
+    await store.conversations.save(CHANNEL, conversationReference(channel(CHANNEL), { serviceUrl: connector.serviceUrl }));
   });
   afterAll(async () => {
     bot?.kill('SIGKILL');

@@ -15,7 +15,7 @@ import { startAzurite, type AzuriteBlob } from '../support/azurite';
 import { title, type Card } from '../dialogs/teamsTestClient';
 import { startBotProcess, records, type BotProcess } from './botProcess';
 import { clickButton, fillOnboardingDraft } from './onboardingFlow';
-import { APPROVALS_CHANNEL, cardAction, message } from '../support/activities';
+import { APPROVALS_CHANNEL, cardAction, channel, conversationReference, message } from '../support/activities';
 import { postActivity } from '../support/botDriver';
 import { TEAMS_TENANT, directoryPeople, type TeamsUser } from '../support/people';
 import { waitFor } from '../support/waitFor';
@@ -285,12 +285,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     const container = `restart-${randomUUID()}`;
     store = await openBlobStore({ connectionString: azurite.connectionString, container });
     // The approvals channel's reference, as the first instance saved it on install.
-    await store.conversations.save(APPROVALS_CHANNEL, {
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      conversation: { id: APPROVALS_CHANNEL, conversationType: 'channel', tenantId: TEAMS_TENANT },
-      bot: { id: '28:bot', name: 'CSP Onboarding' },
-    });
+    await store.conversations.save(APPROVALS_CHANNEL, conversationReference(channel(APPROVALS_CHANNEL), { serviceUrl: connector.serviceUrl }));
     const requests = Array.from({ length: 5 }, () => newCustomerRequest(sandbox));
     for (const r of requests) await store.requests.create(r);
     const sentBefore = connector.sent.length;

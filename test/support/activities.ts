@@ -99,3 +99,15 @@ export function installation(options: ActivityOptions): Array<Partial<Activity> 
     teamsActivity({ type: 'conversationUpdate', membersAdded: [{ id: recipient.id, name: recipient.name }] }, options),
   ];
 }
+
+/** The conversation reference the bot saves on install (for proactive posts), as a test stores it beforehand. */
+export function conversationReference(conversation: Conversation | string, options: { serviceUrl: string; user?: TeamsUser; tenantId?: string }) {
+  const c = conversationOf(conversation);
+  return {
+    channelId: 'msteams',
+    serviceUrl: options.serviceUrl,
+    bot: BOT,
+    conversation: { id: c.id, conversationType: c.conversationType, tenantId: options.tenantId ?? TEAMS_TENANT, isGroup: c.conversationType !== 'personal' },
+    ...(options.user ? { user: { id: options.user.id, name: options.user.name, aadObjectId: options.user.aadObjectId } } : {}),
+  };
+}
