@@ -30,6 +30,18 @@ export interface AppOptions {
   credentialsFactory?: ServiceClientCredentialsFactory;
   /** How long a shutdown waits for turns in flight. Default 10 s. */
   drainTimeoutMs?: number;
+  /**
+   * Registers these handlers instead of the features' (tests build the real app around one feature
+   * or handlers of their own). The approvals are still built, for `app.approvals`. Default: every feature.
+   */
+  features?: (deps: FeatureDependencies) => FeatureHandlers;
+}
+
+/** What a feature registration hands to the bot and to the app's start and stop. */
+export interface FeatureHandlers {
+  commands: CommandHandler[];
+  cardActions: CardActionHandler[];
+  services: BackgroundService[];
 }
 
 export interface App {
@@ -64,7 +76,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const userState = new ConcurrentUserState(store.state);
   const deps: FeatureDependencies = { config, logger, store, cloud, adapter, conversationState, userState };
 
-  const { commands, cardActions, services, approvals } = buildFeatures(deps);
+  // Approval and the durable run. The onboarding dialog gets `approvals.onSubmitted` (post the
+  // approval card) and `approvals.cancelRequest` (`cancel <id>`).
+  const approvals = createApprovalFeature(deps);
+  const { commands, cardActions, services } = options.features ? options.features(deps) : buildFeatures(deps, approvals);
 
   const bot = new CspBot({ commands, cardActions, store, conversationState, userState, logger, config, cloud, policy: approvals.policy });
   let closing = false;
@@ -124,19 +139,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
  * to the longest matching `command`, card verbs to the first handler whose `matches(verb)`, and
  * lists every command's `usage` on the help card.
  */
-function buildFeatures(deps: FeatureDependencies): {
-  commands: CommandHandler[];
-  cardActions: CardActionHandler[];
-  services: BackgroundService[];
-  approvals: ApprovalFeature;
-} {
+function buildFeatures(deps: FeatureDependencies, approvals: ApprovalFeature): FeatureHandlers {
   const commands: CommandHandler[] = [];
   const cardActions: CardActionHandler[] = [];
   const services: BackgroundService[] = [];
   // (features register here)
-  // Approval and the durable run. Every request comes in through `approvals.intake` (stored, audited,
-  // approval card posted); the onboarding dialog also gets `approvals.cancelRequest` (`cancel <id>`).
-  const approvals = createApprovalFeature(deps);
   commands.push(...approvals.commands);
   cardActions.push(...approvals.cardActions);
   services.push(...approvals.services);
@@ -160,5 +167,5 @@ function buildFeatures(deps: FeatureDependencies): {
   commands.push(...onboarding.commands);
   cardActions.push(...onboarding.cardActions);
   services.push(...onboarding.services);
-  return { commands, cardActions, services, approvals };
+  return { commands, cardActions, services };
 }

@@ -11,12 +11,13 @@ import { loadConfig } from '../../src/config';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { gzipBomb, MiB } from '../support/gzipBomb';
 import { captureLogs, type LogCapture } from '../support/logCapture';
+import { message } from '../support/activities';
+import { ALEX } from '../support/people';
 
 const APP_ID = '4f8b1c2d-0000-4000-8000-00000000b07a';
 const APP_PASSWORD = 'app-password-that-must-never-be-logged';
 const ISSUER = 'https://api.botframework.com';
 const KID = 'loopback-channel-key';
-const TENANT = '6f1c2b8e-3d4a-4c5b-9e7f-0a1b2c3d4e5f';
 
 interface Received {
   path: string;
@@ -119,17 +120,7 @@ describe('channel token validation (MicrosoftAppId set)', () => {
   });
 
   function activity(id: string) {
-    return {
-      type: 'message',
-      id,
-      channelId: 'msteams',
-      serviceUrl: connectorUrl,
-      from: { id: '29:user', aadObjectId: 'a1e0c0de-0000-4000-8000-000000000001', name: 'Alex' },
-      recipient: { id: `28:${APP_ID}`, name: 'CSP Onboarding Bot' },
-      conversation: { id: `a:personal-${id}`, conversationType: 'personal', tenantId: TENANT },
-      channelData: { tenant: { id: TENANT } },
-      text: 'help',
-    };
+    return message('help', { id, from: ALEX, conversation: { id: `a:personal-${id}`, conversationType: 'personal' }, serviceUrl: connectorUrl, recipient: { id: `28:${APP_ID}`, name: 'CSP Onboarding Bot' } });
   }
 
   function token(options: { key?: KeyLike; kid?: string; audience?: string; expiresAt?: number; serviceUrl?: string } = {}) {

@@ -50,8 +50,8 @@ beforeAll(async () => {
   gate = gatedState(world.store.state);
   const shared: BotStore = { ...world.store, state: gate.storage };
   // Two bots, one store: each has its own turn queue, so only the eTag check stands between them.
-  onA = new Operator(buildBot({ store: shared, cloud: world.cloud }), ALEX);
-  onB = new Operator(buildBot({ store: shared, cloud: world.cloud }), ALEX);
+  onA = new Operator(await buildBot({ store: shared, cloud: world.cloud }), ALEX);
+  onB = new Operator(await buildBot({ store: shared, cloud: world.cloud }), ALEX);
 }, 30_000);
 afterAll(async () => world.close());
 

@@ -7,6 +7,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { waitFor } from '../support/waitFor';
 
 const ENTRY = path.join(__dirname, '..', '..', 'lib', 'index.js');
 
@@ -41,13 +42,13 @@ describe('the bot process', () => {
     child.stderr.on('data', (c) => (stderr += c));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
-      if (ready === 200) break;
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`not ready: ${stderr}${stdout}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`exited before ready: ${stderr}${stdout}`);
+        return (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) === 200;
+      },
+      { timeoutMs: 30_000, everyMs: 50, what: () => `/readyz: ${stderr}${stdout}` },
+    );
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
     child.kill('SIGTERM');

@@ -9,7 +9,7 @@ import { NOT_OPERATOR_MESSAGE } from '../../src/onboarding/requests/approvalPoli
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
+import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
 import { TEAMS_TENANT, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { captureLogs, type LogCapture } from '../support/logCapture';
 

@@ -42,8 +42,11 @@ describe('proactive conversation references', () => {
     // A caller changing its copy does not change what the next caller gets.
     first!.serviceUrl = 'https://changed.example/';
     expect((await proactive.reference(CHANNEL))?.serviceUrl).toBe('https://smba.example/');
-    await new Promise((r) => setTimeout(r, 250));
+    // Only the clock moves on, past the cache time.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.setSystemTime(Date.now() + 250);
     await proactive.reference(CHANNEL);
+    jest.useRealTimers();
     expect(calls.get).toBe(2);
   });
 

@@ -1,37 +1,29 @@
-// The HTTP edge and the bot's routing, over real HTTP: restify + CloudAdapter (local mode) + CspBot
-// on SQLite, replies received by a loopback Bot Connector. Feature handlers here are small test
-// handlers that record what they were given.
-import * as http from 'http';
-import { AddressInfo } from 'net';
-import { ConversationState, UserState, type AdaptiveCardInvokeResponse, type TurnContext } from 'botbuilder';
-import { createAdapter } from '../../src/bot/adapter';
-import { CspBot } from '../../src/bot/cspBot';
+// The HTTP edge and the bot's routing, over real HTTP: the app from createApp (restify +
+// CloudAdapter in local mode + CspBot) on SQLite, replies received by a loopback Bot Connector.
+// Its handlers here are small test handlers that record what they were given.
+import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import type { CardActionHandler, CommandHandler } from '../../src/bot/handlers';
-import { createBotServer, type BotServer } from '../../src/bot/server';
-import { createTurnErrorHandler } from '../../src/bot/turnError';
+import { testConfig } from '../support/testConfig';
+import type { Cloud } from '../../src/onboarding/ports';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { gzipBomb, MiB } from '../support/gzipBomb';
+import { teamsActivity } from '../support/activities';
+import { startBot, type BotDriver } from '../support/botDriver';
 import { captureLogs, type LogCapture } from '../support/logCapture';
-
-interface Reply {
-  conversationId: string;
-  replyToId: string;
-  body: { text?: string; attachments?: Array<{ contentType: string; content: { body?: unknown[] } }> };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { ALEX } from '../support/people';
+import { waitFor } from '../support/waitFor';
 
 describe('the bot server', () => {
   let store: BotStore;
-  let server: BotServer;
+  let bot: BotDriver;
   let botUrl: string;
-  let connector: http.Server;
-  let connectorUrl: string;
   let logs: LogCapture;
-  const replies: Reply[] = [];
   const calls: Array<{ command: string; args: string }> = [];
   const timeline: string[] = [];
+  /** The `slow` command holds each turn until the test lets it go: `release(args)`. */
+  const gates = new Map<string, () => void>();
+  const release = (args: string) => waitFor(() => gates.get(args)).then((open) => open());
 
   const command = (word: string, run?: (context: TurnContext, args: string) => Promise<void>): CommandHandler => ({
     command: word,
@@ -56,76 +48,50 @@ describe('the bot server', () => {
   };
 
   beforeAll(async () => {
-    connector = http.createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c) => (raw += c));
-      req.on('end', () => {
-        const m = /\/v3\/conversations\/([^/]+)\/activities\/?([^/]*)/.exec(req.url ?? '');
-        replies.push({ conversationId: decodeURIComponent(m?.[1] ?? ''), replyToId: decodeURIComponent(m?.[2] ?? ''), body: JSON.parse(raw) });
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ id: `r${replies.length}` }));
-      });
-    });
-    await new Promise<void>((r) => connector.listen(0, '127.0.0.1', r));
-    connectorUrl = `http://127.0.0.1:${(connector.address() as AddressInfo).port}/`;
-
     logs = captureLogs('info');
     store = await openSqliteStore(':memory:');
-    const adapter = createAdapter({ MicrosoftAppType: 'MultiTenant' });
-    adapter.onTurnError = createTurnErrorHandler(logs.logger);
-    const bot = new CspBot({
-      commands: [
-        command('status'),
-        command('remove'),
-        command('remove tenant'),
-        command('boom', async () => {
-          throw new Error('database password=hunter2 exploded');
-        }),
-        command('slow', async (context, args) => {
-          timeline.push(`start ${args}`);
-          await sleep(150);
-          timeline.push(`end ${args}`);
-          await context.sendActivity(`slow:${args}`);
-        }),
-      ],
-      cardActions: [echoAction],
+    bot = await startBot(testConfig({ STORE_PATH: ':memory:' }), {
       store,
-      conversationState: new ConversationState(store.state),
-      userState: new UserState(store.state),
+      cloud: { simulated: false } as Cloud,
       logger: logs.logger,
-      config: { ALLOWED_TENANT_IDS: [] },
-      cloud: { simulated: false },
+      features: () => ({
+        commands: [
+          command('status'),
+          command('remove'),
+          command('remove tenant'),
+          command('boom', async () => {
+            throw new Error('database password=hunter2 exploded');
+          }),
+          command('slow', async (context, args) => {
+            timeline.push(`start ${args}`);
+            await new Promise<void>((resolve) => gates.set(args, resolve));
+            timeline.push(`end ${args}`);
+            await context.sendActivity(`slow:${args}`);
+          }),
+        ],
+        cardActions: [echoAction],
+        services: [],
+      }),
     });
-    server = createBotServer({ adapter, bot, logger: logs.logger, isReady: () => store.isOpen(), maxBodyBytes: 64 * 1024 });
-    botUrl = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
+    botUrl = bot.url.replace(/\/api\/messages$/, '');
   });
 
   afterAll(async () => {
-    await server?.stop(1000);
+    await bot?.close();
     if (store?.isOpen()) await store.close();
-    await new Promise((r) => connector?.close(r));
   });
 
   let seq = 0;
-  function activity(overrides: Record<string, unknown> = {}) {
-    seq++;
-    return {
-      type: 'message',
-      id: `act-${seq}`,
-      channelId: 'msteams',
-      serviceUrl: connectorUrl,
-      from: { id: 'user-alex', aadObjectId: 'a1e0c0de-0000-4000-8000-000000000001' },
-      recipient: { id: '28:bot', name: 'Bot' },
-      conversation: { id: `conv-${seq}` },
-      channelData: { tenant: { id: '6f1c2b8e-3d4a-4c5b-9e7f-0a1b2c3d4e5f' } },
-      ...overrides,
-    };
+  /** A message (or any activity) from Alex, by default in a conversation of its own. */
+  function activity(fields: Record<string, unknown> = {}, conversation = `conv-${++seq}`) {
+    return teamsActivity({ type: 'message', ...fields }, { from: ALEX, conversation, serviceUrl: bot.connector.serviceUrl });
   }
 
   const post = (body: unknown, raw?: string) =>
     fetch(`${botUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ?? JSON.stringify(body) });
 
-  const repliesTo = (id: string) => replies.filter((r) => r.replyToId === id);
+  const replies = () => bot.connector.sent;
+  const repliesTo = (id: string) => bot.connector.sent.filter((r) => r.activity.replyToId === id);
 
   it('GET /healthz says alive and GET /readyz says ready while the store is open', async () => {
     expect((await fetch(`${botUrl}/healthz`)).status).toBe(200);
@@ -137,20 +103,20 @@ describe('the bot server', () => {
   it('routes to the longest matching command, case-insensitively, with the rest as args', async () => {
     const a = activity({ text: 'Remove   Tenant 1234-abcd' });
     expect((await post(a)).status).toBe(200);
-    expect(repliesTo(a.id).map((r) => r.body.text)).toEqual(['remove tenant:1234-abcd']);
+    expect(repliesTo(a.id).map((r) => r.activity.text)).toEqual(['remove tenant:1234-abcd']);
     const b = activity({ text: 'STATUS onb-7f3k' });
     await post(b);
-    expect(repliesTo(b.id).map((r) => r.body.text)).toEqual(['status:onb-7f3k']);
+    expect(repliesTo(b.id).map((r) => r.activity.text)).toEqual(['status:onb-7f3k']);
     // A word that merely starts with a command is not that command.
     const c = activity({ text: 'statuses' });
     await post(c);
-    expect(JSON.stringify(repliesTo(c.id)[0].body)).toContain('did not understand');
+    expect(JSON.stringify(repliesTo(c.id)[0].activity)).toContain('did not understand');
   });
 
   it('lists the registered commands on the help card', async () => {
     const a = activity({ text: 'help' });
     await post(a);
-    const card = repliesTo(a.id)[0].body.attachments?.[0].content;
+    const card = repliesTo(a.id)[0].activity.attachments?.[0].content;
     const titles = JSON.stringify(card);
     // Placeholders shown as ‹x›: renderers would drop an HTML-looking <x>.
     for (const usage of ['status ‹x›', 'remove tenant ‹x›', 'help']) expect(titles).toContain(usage);
@@ -160,11 +126,11 @@ describe('the bot server', () => {
     const a = activity({ text: 'boom' });
     expect((await post(a)).status).toBe(200);
     const [reply] = repliesTo(a.id);
-    const ref = /reference ([A-Z2-9]{8})\./.exec(reply.body.text ?? '')?.[1];
+    const ref = /reference ([A-Z2-9]{8})\./.exec(reply.activity.text ?? '')?.[1];
     expect(ref).toBeDefined();
-    expect(reply.body.text).not.toMatch(/exploded|hunter2|at .*\.ts|Error/);
+    expect(reply.activity.text).not.toMatch(/exploded|hunter2|at .*\.ts|Error/);
     const logged = logs.records().find((r) => r.referenceId === ref);
-    expect(logged).toMatchObject({ level: 'error', msg: 'turn failed', activityId: a.id, conversationId: a.conversation.id });
+    expect(logged).toMatchObject({ level: 'error', msg: 'turn failed', activityId: a.id, conversationId: a.conversation!.id });
     expect(JSON.stringify(logged)).toContain('exploded');
   });
 
@@ -199,36 +165,48 @@ describe('the bot server', () => {
     const a = activity({ value: { verb: 'test.go', n: 9 } });
     await post(a);
     const [reply] = repliesTo(a.id);
-    expect(JSON.stringify(reply.body.attachments?.[0].content)).toContain('done test.go 9');
+    expect(JSON.stringify(reply.activity.attachments?.[0].content)).toContain('done test.go 9');
   });
 
   it('runs turns of one conversation one at a time, and of different conversations side by side', async () => {
     timeline.length = 0;
-    const conversation = { id: 'conv-serial' };
-    await Promise.all([post(activity({ text: 'slow 1', conversation })), post(activity({ text: 'slow 2', conversation }))]);
+    const serial = Promise.all([post(activity({ text: 'slow 1' }, 'conv-serial')), post(activity({ text: 'slow 2' }, 'conv-serial'))]);
+    // Both requests are at the server and one turn has started: the other waits behind it.
+    await waitFor(() => bot.app.server.inFlight() === 2 && timeline.length > 0);
+    const first = timeline[0].replace('start ', '');
+    const second = first === '1' ? '2' : '1';
+    expect(timeline).toEqual([`start ${first}`]);
+    await release(first);
+    await waitFor(() => timeline.length === 3);
+    await release(second);
+    await serial;
     expect(timeline).toEqual(expect.arrayContaining(['start 1', 'end 1', 'start 2', 'end 2']));
     // No overlap: every start is followed by its own end.
     expect(timeline[1].replace('end', 'start')).toBe(timeline[0]);
     expect(timeline[3].replace('end', 'start')).toBe(timeline[2]);
 
     timeline.length = 0;
-    await Promise.all([post(activity({ text: 'slow A', conversation: { id: 'c-a' } })), post(activity({ text: 'slow B', conversation: { id: 'c-b' } }))]);
+    const sideBySide = Promise.all([post(activity({ text: 'slow A' }, 'c-a')), post(activity({ text: 'slow B' }, 'c-b'))]);
+    // Both turns start while neither may end yet.
+    await waitFor(() => timeline.length === 2);
     expect(timeline.slice(0, 2).every((t) => t.startsWith('start'))).toBe(true);
+    await Promise.all([release('A'), release('B')]);
+    await sideBySide;
   });
 
   it('saves the conversation reference for proactive posts', async () => {
-    const a = activity({ text: 'status x', conversation: { id: 'conv-ref', tenantId: 't' } });
+    const a = activity({ text: 'status x' }, 'conv-ref');
     await post(a);
-    expect(await store.conversations.get('conv-ref')).toMatchObject({ conversation: { id: 'conv-ref' }, serviceUrl: connectorUrl, bot: { id: '28:bot' } });
+    expect(await store.conversations.get('conv-ref')).toMatchObject({ conversation: { id: 'conv-ref' }, serviceUrl: bot.connector.serviceUrl, bot: { id: '28:bot' } });
   });
 
   it('refuses malformed JSON (400) and an oversized body (413) without running a turn', async () => {
-    const before = replies.length;
+    const before = replies().length;
     expect((await post(undefined, '{"type": "message", ')).status).toBe(400);
-    const big = activity({ text: `status ${'x'.repeat(70 * 1024)}` });
+    const big = activity({ text: `status ${'x'.repeat(300 * 1024)}` });
     expect((await post(big)).status).toBe(413);
-    await sleep(50);
-    expect(replies.length).toBe(before);
+    // A turn's replies reach the connector before its HTTP answer: none came.
+    expect(replies().length).toBe(before);
   });
 
   it('refuses a compressed body (415) before reading it: a gzip body inflating to 40 MiB costs < 20 MB', async () => {
@@ -249,7 +227,7 @@ describe('the bot server', () => {
     const a = activity({ text: 'status plain' });
     const plain = await fetch(`${botUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, body: JSON.stringify(a) });
     expect(plain.status).toBe(200);
-    expect(repliesTo(a.id).map((r) => r.body.text)).toEqual(['status:plain']);
+    expect(repliesTo(a.id).map((r) => r.activity.text)).toEqual(['status:plain']);
   });
 
   it.each([['webchat'], ['directline'], ['emulator'], ['slack'], [undefined], [42]])(
@@ -267,13 +245,14 @@ describe('the bot server', () => {
 
   it('on stop: refuses new connections but lets the turn in flight finish', async () => {
     const inFlight = post(activity({ text: 'slow last' }));
-    await sleep(50);
-    expect(server.inFlight()).toBe(1);
-    const stopped = server.stop(5000);
+    await waitFor(() => timeline.includes('start last'));
+    expect(bot.app.server.inFlight()).toBe(1);
+    const stopped = bot.app.server.stop(5000);
+    await release('last');
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(await stopped).toBe(true);
-    expect(replies.some((r) => r.body.text === 'slow:last')).toBe(true);
+    expect(replies().some((r) => r.activity.text === 'slow:last')).toBe(true);
     await expect(fetch(`${botUrl}/healthz`)).rejects.toThrow();
     await store.close();
     expect(store.isOpen()).toBe(false);

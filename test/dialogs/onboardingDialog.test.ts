@@ -34,8 +34,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await world.close();
 });
-beforeEach(() => {
-  bot = buildBot({ store: world.store, cloud: world.cloud });
+beforeEach(async () => {
+  bot = await buildBot({ store: world.store, cloud: world.cloud });
   alex = new Operator(bot, ALEX, { id: `a:1on1-${Math.random()}`, conversationType: 'personal' });
 });
 
@@ -167,7 +167,7 @@ describe('onboarding a new customer with an Azure plan', () => {
   });
 
   it('keeps the request when posting it for approval fails, and says so', async () => {
-    const failing = buildBot({
+    const failing = await buildBot({
       store: world.store,
       cloud: world.cloud,
       onSubmitted: async () => {
@@ -450,7 +450,7 @@ describe('cancel', () => {
     expect(withoutHook.map((r) => r.text).join(' ')).toMatch(/^"cancel ONB-7F3K" would cancel a submitted request, but this bot has no request cancelling switched on\. Type cancel on its own/);
 
     const cancelled: string[] = [];
-    const wired = buildBot({ store: world.store, cloud: world.cloud, cancelRequest: async (_context, args) => void cancelled.push(args) });
+    const wired = await buildBot({ store: world.store, cloud: world.cloud, cancelRequest: async (_context, args) => void cancelled.push(args) });
     await new Operator(wired, ALEX).say('cancel ONB-7F3K');
     expect(cancelled).toEqual(['ONB-7F3K']);
   });

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const env = JSON.parse(process.env.ONBOARDING_SANDBOX_ENV ?? '{}') as Record<string, string>;
   const cloud = createCloud(testConfig({ ...env, CLOUD: 'sandbox' }));
   const store = await openSqliteStore(dbFile);
-  const alex = new Operator(buildBot({ store, cloud }), ALEX, CONVERSATION);
+  const alex = new Operator(await buildBot({ store, cloud }), ALEX, CONVERSATION);
   if (phase === 'start') {
     const customer = await alex.sayForCard('onboard');
     const company = await alex.click(customer, 'New customer');

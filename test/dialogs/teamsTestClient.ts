@@ -1,11 +1,10 @@
-// Drives the real bot (CspBot with the onboarding feature, real SQLite store, real cloud clients on
-// the simulated cloud) through botbuilder's TestAdapter with Teams-shaped activities: typed text,
-// Action.Execute invokes (whose answer is the card that replaces the clicked one) and Action.Submit
-// fallbacks. A click works like the Teams client: the button's data plus the card's inputs.
-import { TestAdapter, type Activity, type ConversationState } from 'botbuilder';
-import { ConcurrentConversationState, ConcurrentUserState } from '../../src/bot/concurrentState';
+// Drives the real app (createApp with the onboarding feature as its only feature, real SQLite
+// store, real cloud clients on the simulated cloud) through botbuilder's TestAdapter with
+// Teams-shaped activities: typed text, Action.Execute invokes (whose answer is the card that
+// replaces the clicked one) and Action.Submit fallbacks. A click works like the Teams client: the
+// button's data plus the card's inputs.
+import type { Activity, ConversationState, TestAdapter } from 'botbuilder';
 import pino from 'pino';
-import { CspBot } from '../../src/bot/cspBot';
 import { testConfig } from '../support/testConfig';
 import { createOnboardingFeature, type CancelRequest } from '../../src/features/onboarding/onboardingFeature';
 import type { DraftExpirySweep } from '../../src/dialogs/draftExpirySweep';
@@ -17,23 +16,19 @@ import type { BotStore } from '../../src/store/types';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createCloud } from '../../src/services';
 
+import { cardAction, cardSubmit, message, type Conversation } from '../support/activities';
+import { startInProcessBot, type InProcessBot } from '../support/botDriver';
 import { findAction, inputValues, lastCard, type Card } from '../support/cardQueries';
+import { TEAMS_TENANT, type TeamsUser } from '../support/people';
 
 export { buttonTitles, errorBeside, findAction, inputValues, lastCard, texts, title, type Card } from '../support/cardQueries';
+export { ALEX, MEGAN, type TeamsUser } from '../support/people';
 
-export const TENANT_ID = '11111111-2222-4333-8444-555555555555';
+export const TENANT_ID = TEAMS_TENANT;
 export const CHANNEL_THREAD = '19:onboarding@thread.tacv2;messageid=1700000000000';
 
-export interface TeamsUser {
-  id: string;
-  name: string;
-  aadObjectId: string;
-}
-
-export const ALEX: TeamsUser = { id: '29:alex', name: 'Alex Wilber', aadObjectId: '6f1c1c2e-2b1a-4c59-9d0e-0d5b2f3a8a11' };
-export const MEGAN: TeamsUser = { id: '29:megan', name: 'Megan Bowen', aadObjectId: '7a2d2d3f-3c2b-4d6a-8e1f-1e6c3a4b9b22' };
-
 export interface BotUnderTest {
+  bot: InProcessBot;
   adapter: TestAdapter;
   store: BotStore;
   cloud: Cloud;
@@ -51,50 +46,40 @@ export interface BotOptions {
   cancelRequest?: CancelRequest;
 }
 
-export function buildBot(options: BotOptions): BotUnderTest {
+export async function buildBot(options: BotOptions): Promise<BotUnderTest> {
   const { store, cloud } = options;
-  // As in the app (src/app.ts): state saved under the eTag it was read with.
-  const conversationState = new ConcurrentConversationState(store.state);
-  const userState = new ConcurrentUserState(store.state);
   const submitted: string[] = [];
-  const feature = createOnboardingFeature({
-    cloud,
+  let sweep: DraftExpirySweep | undefined;
+  // Set below; the feature's proactive turns only run once a test drives the sweep.
+  const proactive: { bot?: InProcessBot } = {};
+  const bot = await startInProcessBot(testConfig({ STORE_PATH: ':memory:' }), {
     store,
-    conversationState,
-    draftTtlHours: options.draftTtlHours ?? 168,
-    intake: createIntake({
-      store,
-      approvals: { requestApproval: async (request: ServiceRequest) => (options.onSubmitted ? options.onSubmitted(request as OnboardingRequest) : void submitted.push(request.id)) },
-    }),
-    cancelRequest: options.cancelRequest,
-    // TestAdapter has no continueConversation: a proactive turn is an event activity run with the logic.
-    continueConversation: async (reference, logic) => {
-      await adapter.processActivity(
-        { type: 'event', name: 'proactive', channelId: reference.channelId, serviceUrl: reference.serviceUrl, conversation: reference.conversation, recipient: reference.user },
-        logic,
-      );
+    cloud,
+    logger: pino({ level: 'silent' }),
+    features: (deps) => {
+      const feature = createOnboardingFeature({
+        cloud,
+        store,
+        conversationState: deps.conversationState,
+        draftTtlHours: options.draftTtlHours ?? 168,
+        intake: createIntake({
+          store,
+          approvals: { requestApproval: async (request: ServiceRequest) => (options.onSubmitted ? options.onSubmitted(request as OnboardingRequest) : void submitted.push(request.id)) },
+        }),
+        cancelRequest: options.cancelRequest,
+        continueConversation: (reference, logic) => proactive.bot!.continueConversation(reference, logic),
+      });
+      sweep = feature.services[0];
+      return { commands: feature.commands, cardActions: feature.cardActions, services: feature.services };
     },
   });
-  const bot = new CspBot({
-    commands: feature.commands,
-    cardActions: feature.cardActions,
-    store,
-    conversationState,
-    userState,
-    logger: pino({ level: 'silent' }),
-    config: { ALLOWED_TENANT_IDS: [] },
-    cloud,
-  });
-  // Declared last: the feature's proactive turns (above) only run once a test drives the sweep.
-  const adapter = new TestAdapter(async (context) => bot.run(context));
-  return { adapter, store, cloud, conversationState, submitted, sweep: feature.services[0] };
+  proactive.bot = bot;
+  return { bot, adapter: bot.adapter, store, cloud, conversationState: bot.app.conversationState, submitted, sweep: sweep! };
 }
 
 /** Replies the bot sent outside a turn the test drove (proactive ones). */
 export function drainReplies(bot: BotUnderTest): Partial<Activity>[] {
-  const replies: Partial<Activity>[] = [];
-  for (let reply = bot.adapter.getNextReply(); reply; reply = bot.adapter.getNextReply()) replies.push(reply);
-  return replies;
+  return bot.bot.drain();
 }
 
 /** One simulated cloud, the real clients on it, and an in-memory SQLite store. */
@@ -130,18 +115,12 @@ export class Operator {
   constructor(
     private readonly bot: BotUnderTest,
     readonly user: TeamsUser,
-    private readonly conversation: { id: string; conversationType: 'personal' | 'channel' } = { id: `a:1on1-${user.id}`, conversationType: 'personal' },
+    private readonly conversation: Conversation = { id: `a:1on1-${user.id}`, conversationType: 'personal' },
   ) {}
 
   /** Types a message (in a channel, @mentioning the bot); returns the bot's replies. */
   async say(text: string): Promise<Partial<Activity>[]> {
-    const mention = this.conversation.conversationType === 'channel';
-    const activity = this.activity({
-      type: 'message',
-      text: mention ? `<at>CSP Bot</at> ${text}` : text,
-      entities: mention ? [{ type: 'mention', text: '<at>CSP Bot</at>', mentioned: { id: '28:bot', name: 'CSP Bot' } }] : [],
-    });
-    return this.process(activity);
+    return this.bot.bot.send(message(text, this.envelope()));
   }
 
   /** Types a command and returns the last card the bot sent. */
@@ -163,9 +142,7 @@ export class Operator {
   async clickForAnswer(card: Card, title: string, typed: Record<string, string> = {}): Promise<InvokeAnswer | undefined> {
     const action = findAction(card, title);
     const data = { ...(action.data as Record<string, unknown>), ...(action.associatedInputs === 'none' ? {} : { ...inputValues(card), ...typed }) };
-    const replies = await this.process(
-      this.activity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', title, verb: action.verb, data } } }),
-    );
+    const replies = await this.bot.bot.send(cardAction(action.verb as string, data, { ...this.envelope(), title }));
     // The last one, as CloudAdapter answers the invoke with the last invokeResponse of the turn.
     const invokeResponse = replies.filter((r) => r.type === 'invokeResponse').pop();
     return (invokeResponse?.value as { status: number; body: InvokeAnswer } | undefined)?.body;
@@ -176,26 +153,10 @@ export class Operator {
     const action = findAction(card, title);
     const fallback = action.fallback as Record<string, unknown>;
     const value = { ...(fallback.data as Record<string, unknown>), ...(fallback.associatedInputs === 'none' ? {} : { ...inputValues(card), ...typed }) };
-    return this.process(this.activity({ type: 'message', value }));
+    return this.bot.bot.send(cardSubmit(value, this.envelope()));
   }
 
-  private activity(fields: Partial<Activity>): Partial<Activity> {
-    return {
-      ...fields,
-      id: `${this.user.id}-${this.nextId++}`,
-      channelId: 'msteams',
-      serviceUrl: 'https://smba.example.test/teams/',
-      from: { id: this.user.id, name: this.user.name, aadObjectId: this.user.aadObjectId },
-      recipient: { id: '28:bot', name: 'CSP Bot' },
-      conversation: { id: this.conversation.id, name: '', conversationType: this.conversation.conversationType, tenantId: TENANT_ID, isGroup: this.conversation.conversationType !== 'personal' },
-      channelData: { tenant: { id: TENANT_ID } },
-    };
-  }
-
-  private async process(activity: Partial<Activity>): Promise<Partial<Activity>[]> {
-    await this.bot.adapter.processActivity(activity);
-    const replies: Partial<Activity>[] = [];
-    for (let reply = this.bot.adapter.getNextReply(); reply; reply = this.bot.adapter.getNextReply()) replies.push(reply);
-    return replies;
+  private envelope() {
+    return { from: this.user, conversation: this.conversation, id: `${this.user.id}-${this.nextId++}` };
   }
 }

@@ -6,8 +6,8 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { adaptiveCardOf, startTestPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
 import { captureLogs, type LogCapture } from '../support/logCapture';
 import { PLAYGROUND_TENANT_ID } from '../support/playground';
+import { FOREIGN_TENANT } from '../support/people';
 
-const FOREIGN_TENANT = '0badc0de-0000-4000-8000-00000000dead';
 
 function helpFacts(message: PlaygroundMessage): string[] {
   const card = adaptiveCardOf(message);
@@ -76,9 +76,14 @@ describe('the bot in the local Teams client', () => {
     const seq = await pg.client.install(pg.conversations.groupChat);
     const greeting = await pg.client.waitForMessage((m) => isHelpCard(m) && m.conversationId === pg.conversations.groupChat, { after: seq });
     expect(cardText(greeting)).toContain('Hello!');
-    // Exactly one greeting although Teams sends installationUpdate and conversationUpdate.
-    await new Promise((r) => setTimeout(r, 500));
-    expect(pg.client.botMessagesAfter(seq).filter((m) => m.conversationId === pg.conversations.groupChat)).toHaveLength(1);
+    // Exactly one greeting although Teams sends installationUpdate and conversationUpdate: a message
+    // sent after both is answered after both (one turn at a time per conversation), so by its reply
+    // a second greeting would be there.
+    const probe = await pg.client.sendText(pg.conversations.groupChat, `<at>${pg.bot.name}</at> help`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
+    const isGreeting = (m: PlaygroundMessage) => isHelpCard(m) && cardText(m).includes('Hello!');
+    const answer = await pg.client.waitForMessage((m) => isHelpCard(m) && !isGreeting(m) && m.conversationId === pg.conversations.groupChat, { after: probe });
+    const greetings = pg.client.botMessagesAfter(seq).filter((m) => m.conversationId === pg.conversations.groupChat && m.seq <= answer.seq && isGreeting(m));
+    expect(greetings).toHaveLength(1);
     const reference = await app.store.conversations.get(pg.conversations.groupChat);
     expect(reference).toMatchObject({ conversation: { id: pg.conversations.groupChat }, channelId: 'msteams' });
     expect(String(reference?.serviceUrl)).toContain(`:${pg.port}`);

@@ -4,7 +4,7 @@
 // (missing fields, wrong types, huge strings, control characters, path tricks inside ids meant for
 // ARM resource ids, request ids that do not exist). Each gets a clear answer, nothing is stored,
 // nothing reaches Partner Center, Graph or ARM, and nothing is thrown past the handler.
-import { createApp, type App } from '../../src/app';
+import type { App } from '../../src/app';
 import { REQUEST_VERBS } from '../../src/cards/requestCards';
 import { TENANT_VERBS } from '../../src/features/tenants/tenantFeature';
 import { VERBS as ONBOARD_VERBS } from '../../src/dialogs/onboardingDialog';
@@ -13,12 +13,15 @@ import type { OnboardingRequest } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
+import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
 import { newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { texts, type Card } from '../support/cardQueries';
 import { captureLogs, type LogCapture } from '../support/logCapture';
 import { HOSTILE_NAME, cardMarkup, rawMarkup, shownText } from '../support/markdownInjection';
-import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, postActivity, teamsActivity, waitUntil, type PostResult, type TeamsUser } from '../scale/teams';
+import { APPROVALS_CHANNEL, cardAction, cardSubmit, message } from '../support/activities';
+import { postActivity, startBot, type BotDriver, type PostResult } from '../support/botDriver';
+import { TEAMS_TENANT, directoryPeople, type TeamsUser } from '../support/people';
+import { waitFor } from '../support/waitFor';
 
 jest.setTimeout(180_000);
 
@@ -82,6 +85,7 @@ describe('hostile input on the real server', () => {
   let sandbox: Sandbox;
   let connector: LoopbackConnector;
   let store: BotStore;
+  let bot: BotDriver;
   let app: App;
   let url: string;
   let logs: LogCapture;
@@ -91,8 +95,7 @@ describe('hostile input on the real server', () => {
 
   beforeAll(async () => {
     [sandbox, connector] = await Promise.all([startTestSandbox(), startLoopbackConnector()]);
-    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
-    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    ({ adele, olivia } = directoryPeople(sandbox));
     connector.roster = [adele, olivia];
     const config = sandboxConfig(sandbox, {
       APPROVAL_CHANNEL_ID: APPROVALS_CHANNEL,
@@ -102,9 +105,9 @@ describe('hostile input on the real server', () => {
     });
     logs = captureLogs('debug');
     store = await openSqliteStore(':memory:');
-    app = await createApp(config, { store, cloud: sandboxCloud(config), logger: logs.logger });
-    url = `http://127.0.0.1:${await app.listen(0)}/api/messages`;
-    await postActivity(url, teamsActivity({ type: 'message', text: 'help', from: adele, conversationId: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
+    bot = await startBot(config, { store, cloud: sandboxCloud(config), logger: logs.logger, connector });
+    ({ app, url } = bot);
+    await postActivity(url, message('help', { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
     pending = newCustomerRequest(sandbox);
     await store.requests.create(pending);
     await app.approvals.onSubmitted(pending);
@@ -112,8 +115,7 @@ describe('hostile input on the real server', () => {
     expect(pending.approvalCard?.conversationId).toBe(APPROVALS_CHANNEL);
   });
   afterAll(async () => {
-    await app?.approvals.idle();
-    await app?.close();
+    await bot?.close();
     await store?.close();
     await connector?.close();
     await sandbox?.close();
@@ -166,7 +168,7 @@ describe('hostile input on the real server', () => {
       const referencesBefore = (await store.conversations.list()).length;
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: raw });
       expect(res.status).toBe(status);
-      await new Promise((r) => setTimeout(r, 50));
+      // A turn's replies reach the connector before its HTTP answer: none came.
       expect(connector.sent.length).toBe(sentBefore);
       expect((await store.conversations.list()).length).toBe(referencesBefore);
       expectNothingThrown();
@@ -179,7 +181,7 @@ describe('hostile input on the real server', () => {
     const start = sandbox.requests.length;
     for (const verb of Object.values(REQUEST_VERBS)) {
       for (const [what, value] of HOSTILE) {
-        const result = await postActivity(url, clickActivity(adele, verb, hostileData(REQUEST_FIELDS, value), { serviceUrl: connector.serviceUrl }));
+        const result = await postActivity(url, cardAction(verb, hostileData(REQUEST_FIELDS, value), { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with ${what}`);
         expect({ verb, what, status: result.status }).toEqual({ verb, what, status: 200 });
       }
@@ -193,7 +195,7 @@ describe('hostile input on the real server', () => {
   it('a well-formed request id that does not exist: "there is no request", nothing stored', async () => {
     const before = await snapshot();
     for (const verb of [REQUEST_VERBS.approve, REQUEST_VERBS.rejectConfirm, REQUEST_VERBS.retry, REQUEST_VERBS.abandon, REQUEST_VERBS.continue, REQUEST_VERBS.refresh]) {
-      const result = await postActivity(url, clickActivity(adele, verb, { requestId: 'ONB-ZZZZZZ', reason: 'because' }, { serviceUrl: connector.serviceUrl }));
+      const result = await postActivity(url, cardAction(verb, { requestId: 'ONB-ZZZZZZ', reason: 'because' }, { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
       expect(result.status).toBe(200);
       expect(JSON.stringify(result.body)).toContain('There is no request ONB-ZZZZZZ');
     }
@@ -207,7 +209,7 @@ describe('hostile input on the real server', () => {
     const start = sandbox.requests.length;
     for (const verb of Object.values(TENANT_VERBS)) {
       for (const [what, value] of HOSTILE) {
-        const result = await postActivity(url, clickActivity(olivia, verb, hostileData(TENANT_FIELDS, value), { serviceUrl: connector.serviceUrl, conversationId: 'a:olivia-1-1' }));
+        const result = await postActivity(url, cardAction(verb, hostileData(TENANT_FIELDS, value), { from: olivia, conversation: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with ${what}`);
         expect({ verb, what, status: result.status }).toEqual({ verb, what, status: 200 });
       }
@@ -218,7 +220,7 @@ describe('hostile input on the real server', () => {
         { registration: `${registration}%2F..%2F..`, page: 1 },
         { registration, azureSubscriptionId: '../../../subscriptions', customerTenantId: '00000000-0000-0000-0000-000000000000/..' },
       ]) {
-        const result = await postActivity(url, clickActivity(olivia, verb, data, { serviceUrl: connector.serviceUrl, conversationId: 'a:olivia-1-1' }));
+        const result = await postActivity(url, cardAction(verb, data, { from: olivia, conversation: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with ${JSON.stringify(data)}`);
       }
     }
@@ -231,7 +233,7 @@ describe('hostile input on the real server', () => {
     const before = await snapshot();
     const start = sandbox.requests.length;
     const chat = 'a:olivia-1-1';
-    await postActivity(url, teamsActivity({ type: 'message', text: 'onboard', from: olivia, conversationId: chat, serviceUrl: connector.serviceUrl }));
+    await postActivity(url, message('onboard', { from: olivia, conversation: chat, serviceUrl: connector.serviceUrl }));
     const firstCard = connector.sent.filter((s) => s.conversationId === chat).at(-1)!.activity.attachments![0].content;
     let current = cardPosition(firstCard)!;
     expect(current.draftId).toEqual(expect.any(String));
@@ -242,7 +244,7 @@ describe('hostile input on the real server', () => {
       for (const [what, value] of HOSTILE) {
         // The draft id and card name are right, so the hostile fields reach the parsers.
         const data = hostileData(ONBOARD_FIELDS, value, { draftId: current.draftId, card: current.card });
-        const result = await postActivity(url, clickActivity(olivia, verb, data, { serviceUrl: connector.serviceUrl, conversationId: chat }));
+        const result = await postActivity(url, cardAction(verb, data, { from: olivia, conversation: chat, serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with ${what}`);
         expect({ verb, what, status: result.status }).toEqual({ verb, what, status: 200 });
         if (result.body?.type === CARD) current = cardPosition(result.body.value) ?? current;
@@ -250,7 +252,7 @@ describe('hostile input on the real server', () => {
       }
       // The draft and card names themselves hostile: "out of date", nothing else.
       for (const [what, value] of HOSTILE) {
-        const result = await postActivity(url, clickActivity(olivia, verb, { draftId: value, card: value }, { serviceUrl: connector.serviceUrl, conversationId: chat }));
+        const result = await postActivity(url, cardAction(verb, { draftId: value, card: value }, { from: olivia, conversation: chat, serviceUrl: connector.serviceUrl }));
         expectClearAnswer(result, `${verb} with draftId ${what}`);
       }
     }
@@ -267,7 +269,7 @@ describe('hostile input on the real server', () => {
 
   it('invokes with a malformed value, a hostile verb, or another person\'s draft: clear refusals', async () => {
     const before = await snapshot();
-    const base = clickActivity(olivia, 'request.approve', {}, { serviceUrl: connector.serviceUrl });
+    const base = cardAction('request.approve', {}, { from: olivia, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl });
     const values: unknown[] = [
       'approve',
       null,
@@ -290,7 +292,7 @@ describe('hostile input on the real server', () => {
     // Another operator's draft: the owner id on the card is not the clicker.
     const stolen = await postActivity(
       url,
-      clickActivity(adele, ONBOARD_VERBS.submit, { draftId: 'd-x', card: 'review', ownerId: olivia.aadObjectId, ownerName: 'Olivia' }, { serviceUrl: connector.serviceUrl, conversationId: 'a:olivia-1-1' }),
+      cardAction(ONBOARD_VERBS.submit, { draftId: 'd-x', card: 'review', ownerId: olivia.aadObjectId, ownerName: 'Olivia' }, { from: adele, conversation: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }),
     );
     expectClearAnswer(stolen, 'another operator\'s draft');
     // A raw body that tries to pollute Object.prototype through the card data.
@@ -307,7 +309,7 @@ describe('hostile input on the real server', () => {
     const sentBefore = connector.sent.length;
     for (const verb of [REQUEST_VERBS.approve, TENANT_VERBS.remove, ONBOARD_VERBS.submit]) {
       for (const [, value] of HOSTILE.filter(([, v]) => v !== undefined).slice(0, 12)) {
-        const result = await postActivity(url, teamsActivity({ type: 'message', from: olivia, conversationId: 'a:olivia-1-1', serviceUrl: connector.serviceUrl, value: { verb, requestId: value, registration: value, azureSubscriptionId: value } }));
+        const result = await postActivity(url, cardSubmit({ verb, requestId: value, registration: value, azureSubscriptionId: value }, { from: olivia, conversation: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }));
         expect(result.status).toBe(200);
       }
     }
@@ -322,19 +324,18 @@ describe('markdown in names (company names typed or from Partner Center)', () =>
   let sandbox: Sandbox;
   let connector: LoopbackConnector;
   let store: BotStore;
+  let driver: BotDriver;
   let app: App;
-  let url: string;
 
   beforeAll(async () => {
     [sandbox, connector] = await Promise.all([startTestSandbox(), startLoopbackConnector()]);
     const config = sandboxConfig(sandbox, { APPROVAL_CHANNEL_ID: APPROVALS_CHANNEL, ALLOWED_TENANT_IDS: TEAMS_TENANT });
     store = await openSqliteStore(':memory:');
-    app = await createApp(config, { store, cloud: sandboxCloud(config), logger: captureLogs('warn').logger });
-    url = `http://127.0.0.1:${await app.listen(0)}/api/messages`;
+    driver = await startBot(config, { store, cloud: sandboxCloud(config), connector, logger: captureLogs('warn').logger });
+    app = driver.app;
   });
   afterAll(async () => {
-    await app?.approvals.idle();
-    await app?.close();
+    await driver?.close();
     await store?.close();
     await connector?.close();
     await sandbox?.close();
@@ -347,15 +348,15 @@ describe('markdown in names (company names typed or from Partner Center)', () =>
     const base = newCustomerRequest(sandbox);
     const request: OnboardingRequest = { ...base, customer: { ...base.customer, companyName: HOSTILE_NAME } } as OnboardingRequest;
     // The approvers' channel is known to the bot (as after its installation there).
-    await postActivity(url, teamsActivity({ type: 'message', text: 'help', from: adele, conversationId: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
+    await driver.post(message('help', { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
     await store.requests.create(request);
     await app.approvals.onSubmitted(request);
-    const approved = await postActivity(url, clickActivity(adele, REQUEST_VERBS.approve, { requestId: request.id }, { serviceUrl: connector.serviceUrl }));
+    const approved = await driver.post(cardAction(REQUEST_VERBS.approve, { requestId: request.id }, { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
     expect(approved.status).toBe(200);
-    await waitUntil('the run to finish', async () => ['succeeded', 'failed'].includes((await store.requests.get(request.id))?.value.status ?? ''), 60_000);
+    await waitFor(async () => ['succeeded', 'failed'].includes((await store.requests.get(request.id))?.value.status ?? ''), { what: 'the run to finish', timeoutMs: 60_000 });
     expect((await store.requests.get(request.id))?.value.status).toBe('succeeded');
     await app.approvals.idle();
-    await postActivity(url, teamsActivity({ type: 'message', text: `status ${request.id}`, from: olivia, conversationId: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }));
+    await driver.post(message(`status ${request.id}`, { from: olivia, conversation: 'a:olivia-1-1', serviceUrl: connector.serviceUrl }));
 
     const cards = [approved.body?.value, ...connector.sent.flatMap((s) => (s.activity.attachments ?? []).map((a) => a.content))].filter(Boolean) as Card[];
     const messages = connector.sent.map((s) => s.activity.text).filter((t): t is string => typeof t === 'string' && t.length > 0);

@@ -8,7 +8,7 @@ import type { RequestId, ServiceRequest } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector, type SentActivity } from '../onboarding/loopbackConnector';
+import { startLoopbackConnector, type LoopbackConnector, type SentActivity } from '../support/loopbackConnector';
 import { TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { captureLogs, type LogCapture } from '../support/logCapture';
 

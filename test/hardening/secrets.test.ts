@@ -7,12 +7,15 @@ import { ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'crypto';
 import type { Sandbox } from '../../src/sandbox';
 import { title, type Card } from '../dialogs/teamsTestClient';
-import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
+import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
 import { startTestSandbox } from '../onboarding/support';
 import { startAzurite, type AzuriteBlob } from '../support/azurite';
 import { startBotProcess, type BotProcess } from '../scale/botProcess';
 import { clickButton, fillOnboardingDraft } from '../scale/onboardingFlow';
-import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, postActivity, teamsActivity, waitUntil, type TeamsUser } from '../scale/teams';
+import { APPROVALS_CHANNEL, cardAction, message } from '../support/activities';
+import { postActivity } from '../support/botDriver';
+import { TEAMS_TENANT, directoryPeople, type TeamsUser } from '../support/people';
+import { waitFor } from '../support/waitFor';
 
 jest.setTimeout(180_000);
 
@@ -32,8 +35,7 @@ describe('secrets stay out of logs, cards, messages and the store', () => {
 
   beforeAll(async () => {
     [azurite, sandbox, connector] = await Promise.all([startAzurite(), startTestSandbox(), startLoopbackConnector()]);
-    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
-    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
+    ({ olivia, adele } = directoryPeople(sandbox));
     connector.roster = [olivia, adele];
     bot = await startBotProcess('bot', {
       ...sandbox.env,
@@ -64,7 +66,7 @@ describe('secrets stay out of logs, cards, messages and the store', () => {
   });
 
   async function say(who: TeamsUser, conversationId: string, text: string) {
-    const result = await postActivity(bot.messagesUrl, teamsActivity({ type: 'message', text, from: who, conversationId, serviceUrl: connector.serviceUrl }));
+    const result = await postActivity(bot.messagesUrl, message(text, { from: who, conversation: conversationId, serviceUrl: connector.serviceUrl }));
     expect(result.status).toBe(200);
   }
 
@@ -80,10 +82,10 @@ describe('secrets stay out of logs, cards, messages and the store', () => {
 
   async function approveAndFinish(id: string) {
     await connector.waitFor((sent) => sent.some((s) => s.method === 'POST' && s.conversationId === APPROVALS_CHANNEL && JSON.stringify(s.activity).includes(id)), 30_000);
-    const result = await postActivity(bot.messagesUrl, clickActivity(adele, 'request.approve', { requestId: id }, { serviceUrl: connector.serviceUrl }));
+    const result = await postActivity(bot.messagesUrl, cardAction('request.approve', { requestId: id }, { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
     answers.push(result.text);
     expect(result.text).toContain('approved by Adele Approver');
-    await waitUntil(`the result of ${id}`, () => connector.sent.some((s) => (s.activity.text ?? '').includes(`request ${id} is done`)), 90_000);
+    await waitFor(() => connector.sent.some((s) => (s.activity.text ?? '').includes(`request ${id} is done`)), { what: `the result of ${id}`, timeoutMs: 90_000, everyMs: 250 });
   }
 
   it('onboard twice (once through a failing and retried Partner Center call), status, tenants: no secret anywhere', async () => {
@@ -99,7 +101,7 @@ describe('secrets stay out of logs, cards, messages and the store', () => {
     await say(olivia, 'a:olivia-1-1', `status ${second}`);
     await say(olivia, 'a:olivia-1-1', 'tenants azurestack-payg-east');
     await say(olivia, 'a:olivia-1-1', 'reconcile azurestack-payg-east');
-    await waitUntil('the last replies', () => connector.sent.filter((s) => s.conversationId === 'a:olivia-1-1').length >= 6, 30_000);
+    await waitFor(() => connector.sent.filter((s) => s.conversationId === 'a:olivia-1-1').length >= 6, { what: 'the last replies', timeoutMs: 30_000, everyMs: 250 });
 
     // The secrets were really in play: the customers exist with admin passwords, the run used tokens.
     const passwords = Object.values(sandbox.state.customers).map((c) => c.adminCredentials.password);

@@ -14,7 +14,9 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { captureLogs } from '../support/logCapture';
-import { TEAMS_TENANT, postActivity, teamsActivity } from '../scale/teams';
+import { conversationReference, message } from '../support/activities';
+import { postActivity } from '../support/botDriver';
+import { RITA, TEAMS_TENANT } from '../support/people';
 
 jest.setTimeout(60_000);
 
@@ -87,13 +89,7 @@ describe('outbound to Teams: what is retried, what is not', () => {
   beforeAll(async () => {
     await connector.start();
     store = await openSqliteStore(':memory:');
-    await store.conversations.save(CHAT, {
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      conversation: { id: CHAT, conversationType: 'personal', tenantId: TEAMS_TENANT },
-      bot: { id: '28:bot', name: 'CSP Onboarding' },
-      user: { id: '29:rita', name: 'Rita' },
-    });
+    await store.conversations.save(CHAT, conversationReference({ id: CHAT, conversationType: 'personal' }, { serviceUrl: connector.serviceUrl, user: RITA }));
     // The proactive sender as the approval feature builds it (no retry settings of its own), on an
     // adapter whose connector policy retries 3 times from a 20 ms backoff.
     const adapter = createAdapter({ MicrosoftAppType: 'MultiTenant' }, { connectorRetry: { maxRetries: 3, retryDelayMs: 20 } });
@@ -220,7 +216,7 @@ describe('outbound to Teams: what is retried, what is not', () => {
     });
 
     const say = (text: string) =>
-      postActivity(`http://127.0.0.1:${(app.server.server.address() as AddressInfo).port}/api/messages`, teamsActivity({ type: 'message', text, from: { id: '29:rita', aadObjectId: 'aaaaaaaa-0000-4000-8000-000000000001', name: 'Rita' }, conversationId: 'a:rita-turns', serviceUrl: connector.serviceUrl }));
+      postActivity(`http://127.0.0.1:${(app.server.server.address() as AddressInfo).port}/api/messages`, message(text, { from: RITA, conversation: 'a:rita-turns', serviceUrl: connector.serviceUrl }));
 
     it('throttled with 429: sent again, lands once', async () => {
       connector.answer({ status: 429, retryAfter: '0' });

@@ -1,43 +1,37 @@
 // Who may decide, checked on the real server: restify + CloudAdapter (local mode) + the bot, a real
 // SQLite store, the real clients on the simulated cloud, and a loopback Bot Connector recording
 // what Teams would receive. Every click is an `adaptiveCard/action` invoke POSTed to /api/messages.
-import { createApp, type App } from '../../src/app';
+import type { App } from '../../src/app';
 import type { Config } from '../../src/config';
 import type { OnboardingRequest, RequestId } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { captureLogs, type LogCapture } from '../support/logCapture';
-import { startLoopbackConnector, type LoopbackConnector } from './loopbackConnector';
-import { REQUESTER, TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
+import { cardAction, cardSubmit, message } from '../support/activities';
+import { startBot as startDriver, type BotDriver } from '../support/botDriver';
+import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
+import { FOREIGN_TENANT, REQUESTER, RITA, TEAMS_TENANT, directoryPeople, type TeamsUser } from '../support/people';
+import { newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
 
 const CHANNEL = '19:approvals@thread.tacv2';
-const FOREIGN_TENANT = '99999999-8888-4777-8666-555555555555';
-
-interface Clicker {
-  id: string;
-  aadObjectId: string;
-  name: string;
-}
 
 describe('approving on the card, decided on the server', () => {
   let sandbox: Sandbox;
   let connector: LoopbackConnector;
   let store: BotStore;
+  let bot: BotDriver;
   let app: App;
-  let url: string;
   let logs: LogCapture;
-  let adele: Clicker; // approver (APPROVER_IDS)
-  let nestor: Clicker; // approver through the nested Entra group
-  let olivia: Clicker; // an operator, not an approver
-  const rita: Clicker = { id: REQUESTER.teamsUserId, aadObjectId: REQUESTER.aadObjectId, name: REQUESTER.name };
+  let adele: TeamsUser; // approver (APPROVER_IDS)
+  let nestor: TeamsUser; // approver through the nested Entra group
+  let olivia: TeamsUser; // an operator, not an approver
+  const rita: TeamsUser = RITA;
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
     connector = await startLoopbackConnector();
-    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
-    nestor = { id: '29:nestor', aadObjectId: sandbox.users.nestedApprover, name: 'Nestor Finance' };
-    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    ({ adele, nestor, olivia } = directoryPeople(sandbox));
     connector.roster = [adele, nestor, olivia, rita];
   });
   afterAll(async () => {
@@ -45,8 +39,7 @@ describe('approving on the card, decided on the server', () => {
     await sandbox.close();
   });
   afterEach(async () => {
-    await app?.approvals.idle();
-    await app?.close();
+    await bot?.close();
     await store?.close();
   });
 
@@ -59,50 +52,17 @@ describe('approving on the card, decided on the server', () => {
     });
     store = await openSqliteStore(':memory:');
     logs = captureLogs('warn');
-    app = await createApp(config, { store, cloud: sandboxCloud(config), logger: logs.logger });
-    const port = await app.listen(0);
-    url = `http://127.0.0.1:${port}/api/messages`;
+    bot = await startDriver(config, { store, cloud: sandboxCloud(config), connector, logger: logs.logger });
+    app = bot.app;
     // The bot learns the approvals channel from traffic there (as on install).
-    await post(activity({ type: 'message', text: 'help', from: olivia, conversationId: CHANNEL }));
+    await say(olivia, 'help', CHANNEL);
   }
 
-  function activity(a: { type: string; from: Clicker; conversationId: string; tenantId?: string; text?: string; name?: string; value?: unknown; replyToId?: string }) {
-    const tenantId = a.tenantId ?? TEAMS_TENANT;
-    return {
-      type: a.type,
-      name: a.name,
-      id: `act-${Math.random().toString(36).slice(2)}`,
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      from: a.from,
-      recipient: { id: '28:bot', name: 'CSP Onboarding' },
-      conversation: { id: a.conversationId, tenantId, conversationType: a.conversationId.startsWith('19:') ? 'channel' : 'personal' },
-      channelData: { tenant: { id: tenantId } },
-      text: a.text,
-      value: a.value,
-      replyToId: a.replyToId,
-      timestamp: new Date().toISOString(),
-    };
-  }
+  const say = (from: TeamsUser, text: string, conversationId: string) => bot.post(message(text, { from, conversation: conversationId, serviceUrl: connector.serviceUrl }));
 
-  async function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
-
-  function click(who: Clicker, verb: string, data: Record<string, unknown>, options: { conversationId?: string; tenantId?: string; replyToId?: string } = {}) {
-    return post(
-      activity({
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        from: who,
-        conversationId: options.conversationId ?? CHANNEL,
-        tenantId: options.tenantId,
-        replyToId: options.replyToId,
-        value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-      }),
-    );
+  function click(who: TeamsUser, verb: string, data: Record<string, unknown>, options: { conversationId?: string; tenantId?: string; replyToId?: string } = {}) {
+    const { conversationId = CHANNEL, ...rest } = options;
+    return bot.post(cardAction(verb, data, { from: who, conversation: conversationId, serviceUrl: connector.serviceUrl, ...rest }));
   }
 
   /** Submitted as the dialog submits: through the intake, which stores it and posts the approval card. */
@@ -177,7 +137,7 @@ describe('approving on the card, decided on the server', () => {
       expect(cardText(answer)).toBe(JSON.stringify(`There is no request ${request.id}.`));
       expect(cardText(answer)).not.toContain(request.customer.domain);
     }
-    await post(activity({ type: 'message', text: `status ${request.id}`, from: olivia, conversationId: 'a:olivia-foreign', tenantId: FOREIGN_TENANT }));
+    await bot.post(message(`status ${request.id}`, { from: olivia, conversation: 'a:olivia-foreign', tenantId: FOREIGN_TENANT, serviceUrl: connector.serviceUrl }));
     const statusReply = connector.sent.filter((s) => s.conversationId === 'a:olivia-foreign').at(-1)!;
     expect(statusReply.activity.text).toBe(`There is no request ${request.id}.`);
     expect(await status(request.id)).toBe('pending_approval');
@@ -193,7 +153,7 @@ describe('approving on the card, decided on the server', () => {
       expect(cardText(answer)).toBe(JSON.stringify(`There is no request ${id}.`));
     }
     // The same button on an old client (Action.Submit: a message with the data in `value`) gets the answer as a reply.
-    await post(activity({ type: 'message', from: olivia, conversationId: 'a:olivia-old-client', value: { verb: 'request.approve', requestId: 'ONB-ZZZW' } }));
+    await bot.post(cardSubmit({ verb: 'request.approve', requestId: 'ONB-ZZZW' }, { from: olivia, conversation: 'a:olivia-old-client', serviceUrl: connector.serviceUrl }));
     expect(connector.sent.filter((s) => s.conversationId === 'a:olivia-old-client').at(-1)?.activity.text).toBe('There is no request ONB-ZZZW.');
     for (const id of [...madeUp, 'ONB-ZZZW']) expect(await store.audit.list(id as RequestId)).toEqual([]);
     const counted = logs.records().filter((r) => r.msg === 'refused an action on a request that does not exist (not audited)');
@@ -301,7 +261,7 @@ describe('approving on the card, decided on the server', () => {
   it('status, cancel and retry commands go through the same checks', async () => {
     await startBot();
     const request = await submit();
-    await post(activity({ type: 'message', text: `status ${request.id}`, from: olivia, conversationId: 'a:olivia-1-1' }));
+    await say(olivia, `status ${request.id}`, 'a:olivia-1-1');
     const statusReply = connector.sent.filter((s) => s.conversationId === 'a:olivia-1-1').at(-1)!;
     expect(statusReply.activity.text).toContain(request.id);
     expect(statusReply.activity.text).toContain('waiting for approval');
@@ -345,16 +305,16 @@ describe('approving on the card, decided on the server', () => {
 
   it('a request made in a 1:1 chat with no approvals channel goes to each approver\'s own chat; with none reachable the requester is told', async () => {
     await startBot({ APPROVAL_CHANNEL_ID: '' });
-    await post(activity({ type: 'message', text: 'help', from: rita, conversationId: 'a:rita-1-1' }));
+    await say(rita, 'help', 'a:rita-1-1');
     const unreachable = await submit({ conversationId: 'a:rita-1-1' });
     expect(unreachable.approvalCard).toBeUndefined();
     const told = connector.sent.filter((s) => s.conversationId === 'a:rita-1-1').at(-1)!;
     expect(told.activity.text).toContain('could not reach any approver');
     expect((await store.audit.list(unreachable.id)).map((e) => e.action)).toContain('approval-unreachable');
 
-    await post(activity({ type: 'message', text: 'help', from: adele, conversationId: 'a:adele-1-1' }));
-    await post(activity({ type: 'message', text: 'help', from: nestor, conversationId: 'a:nestor-1-1' }));
-    await post(activity({ type: 'message', text: 'help', from: olivia, conversationId: 'a:olivia-1-1' }));
+    await say(adele, 'help', 'a:adele-1-1');
+    await say(nestor, 'help', 'a:nestor-1-1');
+    await say(olivia, 'help', 'a:olivia-1-1');
     const request = await submit({ conversationId: 'a:rita-1-1' });
     const chats = [request.approvalCard!, ...(request.approvalCopies ?? [])].map((c) => c.conversationId).sort();
     expect(chats).toEqual(['a:adele-1-1', 'a:nestor-1-1']);

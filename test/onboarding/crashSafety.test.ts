@@ -12,8 +12,10 @@ import type { RequestId, StepName } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector } from './loopbackConnector';
-import { TEAMS_TENANT, newCustomerRequest, startTestSandbox } from './support';
+import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
+import { waitFor as waitForCondition } from '../support/waitFor';
+import { channel, conversationReference } from '../support/activities';
+import { newCustomerRequest, startTestSandbox } from './support';
 
 jest.setTimeout(240_000);
 
@@ -54,12 +56,7 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     storeFile = path.join(dir, 'bot.db');
     store = await openSqliteStore(storeFile);
     // The bot was installed in the approvals channel earlier: its reference is in the store.
-    await store.conversations.save(CHANNEL, {
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      bot: { id: '28:bot', name: 'CSP Onboarding' },
-      conversation: { id: CHANNEL, conversationType: 'channel', tenantId: TEAMS_TENANT, isGroup: true },
-    });
+    await store.conversations.save(CHANNEL, conversationReference(channel(CHANNEL), { serviceUrl: connector.serviceUrl }));
   });
   afterAll(async () => {
     bot?.kill('SIGKILL');
@@ -105,13 +102,14 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
   }
 
   async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > until) throw new Error(`Timed out waiting for ${what}. Bot log:\n${botLog.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const found = await waitForCondition(
+      async () => {
+        const value = await probe();
+        return value === undefined ? undefined : { value };
+      },
+      { timeoutMs, everyMs: 25, what: () => `${what}. Bot log:\n${botLog.slice(-3000)}` },
+    );
+    return found.value;
   }
 
   const stored = async (id: RequestId) => (await store.requests.get(id))!.value;

@@ -9,6 +9,7 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { LeaseStore } from '../../src/onboarding/ports';
 import type { BotStore } from '../../src/store/types';
 import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
+import { waitFor } from '../support/waitFor';
 
 const LEASE_MS = 1000; // heartbeat every 333 ms, sweep every 1 s
 const SLOW_RENEW_MS = 500;
@@ -34,6 +35,8 @@ describe('the run lease on a slow store', () => {
 
   it('renews one heartbeat at a time, reports no loss, and the sweep does not run an active run twice', async () => {
     let renewing = 0;
+    let renewals = 0;
+    let sweeps = 0;
     let maxRenewing = 0;
     const acquired: string[] = [];
     const leases: LeaseStore = {
@@ -50,6 +53,7 @@ describe('the run lease on a slow store', () => {
           return await store.leases.renew(name, owner, ttlMs);
         } finally {
           renewing--;
+          renewals++;
         }
       },
       release: (name, owner) => store.leases.release(name, owner),
@@ -57,7 +61,7 @@ describe('the run lease on a slow store', () => {
     const warnings: string[] = [];
     const logger = { info: () => undefined, warn: (_: object, msg: string) => void warnings.push(msg), error: (_: object, msg: string) => void warnings.push(msg) };
     runner = createRunner({
-      store: { ...store, leases },
+      store: { ...store, leases, requests: countingSweeps(store.requests, () => sweeps++) },
       cloud: sandboxCloud(sandboxConfig(sandbox)),
       notifier: new RecordingNotifier(),
       logger,
@@ -73,11 +77,11 @@ describe('the run lease on a slow store', () => {
     const hold = sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ });
     await runner.start();
     await hold.arrived;
-    await new Promise((r) => setTimeout(r, 2.5 * LEASE_MS));
+    await waitFor(() => renewals >= 3 && sweeps >= 3, { what: 'three renewals and two sweeps after the first', timeoutMs: 20 * LEASE_MS });
     hold.release();
     await runner.idle();
     // A renewal may still be in flight after the run let go of its lease.
-    await new Promise((r) => setTimeout(r, 2 * SLOW_RENEW_MS));
+    await waitFor(() => renewing === 0, { what: 'the last renewal' });
     await runner.idle();
 
     expect((await store.requests.get(request.id as RequestId))!.value.status).toBe('succeeded');
@@ -125,3 +129,15 @@ describe('the run lease on a slow store', () => {
     }
   });
 });
+
+/** The requests, counting the runner's sweeps (its look for approved and running requests). */
+function countingSweeps(requests: BotStore['requests'], counted: () => void): BotStore['requests'] {
+  return Object.create(requests, {
+    ids: {
+      value: (query: Parameters<BotStore['requests']['ids']>[0]) => {
+        if (query?.status?.includes('approved')) counted();
+        return requests.ids(query);
+      },
+    },
+  }) as BotStore['requests'];
+}

@@ -2,13 +2,13 @@
 // pointed at an in-process simulated cloud, and a notifier that records what Teams would be told.
 import type { Config } from '../../src/config';
 import { testConfig } from '../support/testConfig';
-import { parseRegistrationId, type Guid, type OnboardingRequest, type RequestId } from '../../src/onboarding/model';
+import { parseRegistrationId, type OnboardingRequest, type RequestId } from '../../src/onboarding/model';
 import type { ApprovalPosting, ResultLinks, RunNotifier } from '../../src/onboarding/ports';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createCloud } from '../../src/services';
+import { REQUESTER, TEAMS_TENANT } from '../support/people';
 
-export const TEAMS_TENANT = '11111111-2222-4333-8444-555555555555';
-export const REQUESTER = { aadObjectId: 'aaaaaaaa-0000-4000-8000-000000000001' as Guid, teamsUserId: '29:requester', name: 'Rita Requester' };
+export { REQUESTER, TEAMS_TENANT };
 
 let counter = 0;
 /** A request id the dialog's generator could have made (no I or O). */

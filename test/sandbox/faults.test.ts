@@ -5,6 +5,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { ClientSecretCredential } from '@azure/identity';
 import { randomUUID } from 'crypto';
 import type { Sandbox } from '../../src/sandbox';
+import { waitFor } from '../support/waitFor';
 import { appToken, call, httpFixture, shapeDifferences, testSandbox } from './support';
 
 let sandbox: Sandbox;
@@ -116,8 +117,9 @@ test('a timeout never answers (the client gives up) and close() still ends promp
     await expect(call(`${own.url}${CUSTOMERS}`, { token, signal: AbortSignal.timeout(150) })).rejects.toThrow();
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     own.faults.add({ path: CUSTOMERS, kind: 'timeout' });
+    const arrivedBefore = own.requests.length;
     const hanging = call(`${own.url}${CUSTOMERS}`, { token }).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => own.requests.length > arrivedBefore, { what: 'the hanging call to reach the sandbox' });
     await own.close();
     expect(await hanging).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
   } finally {
@@ -148,12 +150,12 @@ test('a hold keeps the request until released; the write happens on release even
   const arrived = await hold.arrived;
   expect(arrived).toMatchObject({ method: 'POST', path: CUSTOMERS, service: 'partnercenter', headers: { authorization: 'present' } });
   expect(arrived.headers['ms-requestid']).toMatch(/^[0-9a-f-]{36}$/);
-  await new Promise((r) => setTimeout(r, 30));
+  // Arrived but held: nothing written yet.
   expect(sandbox.state.counts().customersCreated).toBe(before);
   controller.abort(); // the bot "crashes" while its write is in the air
   await pending;
   hold.release();
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => sandbox.state.counts().customersCreated === before + 1, { what: 'the held write', timeoutMs: 2_000 });
   expect(sandbox.state.counts().customersCreated).toBe(before + 1);
   expect(Object.values(sandbox.state.customers).some((c) => c.domain === 'held.onmicrosoft.com')).toBe(true);
 });

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
+import { waitFor } from '../support/waitFor';
 
 export const SPECS = path.join(__dirname, '..', 'fixtures', 'specs');
 export const CA_DIR = path.join(__dirname, '..', '..', '.sandbox');
@@ -165,15 +166,11 @@ export function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls until `check` returns a value (tests of time-driven statuses, kept to milliseconds). */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const found = await waitFor(async () => {
     const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
+    return value === undefined ? undefined : { value };
+  }, { timeoutMs });
+  return found.value;
 }

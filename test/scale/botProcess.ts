@@ -2,6 +2,7 @@
 // environment variables, its JSON log lines kept for the test to read. Build first (npm run build).
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import * as path from 'path';
+import { waitFor } from '../support/waitFor';
 
 const ENTRY = path.join(__dirname, '..', '..', 'lib', 'index.js');
 const START_TIMEOUT_MS = 60_000;
@@ -45,18 +46,21 @@ export async function startBotProcess(name: string, env: Record<string, string>)
   );
 
   const found = (re: RegExp) => lines.map((l) => re.exec(l)).find((m) => m !== null);
-  const until = Date.now() + START_TIMEOUT_MS;
   let port: string | undefined;
   let workerId: string | undefined;
-  while (!port || !workerId) {
-    port ??= found(/listening on http:\/\/localhost:(\d+)\/api\/messages/)?.[1];
-    workerId ??= found(/"workerId":"([^"]+)".*onboarding runner started/)?.[1];
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before listening:\n${lines.join('\n')}`);
-    if (Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} did not start within ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
+  try {
+    await waitFor(
+      () => {
+        port ??= found(/listening on http:\/\/localhost:(\d+)\/api\/messages/)?.[1];
+        workerId ??= found(/"workerId":"([^"]+)".*onboarding runner started/)?.[1];
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before listening:\n${lines.join('\n')}`);
+        return port && workerId;
+      },
+      { timeoutMs: START_TIMEOUT_MS, everyMs: 25, what: () => `${name} to start:\n${lines.join('\n')}` },
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
   }
   const origin = `http://127.0.0.1:${port}`;
   return {
@@ -64,7 +68,7 @@ export async function startBotProcess(name: string, env: Record<string, string>)
     pid: child.pid!,
     origin,
     messagesUrl: `${origin}/api/messages`,
-    workerId,
+    workerId: workerId!,
     lines,
     exited,
     async kill(signal: NodeJS.Signals = 'SIGTERM') {

@@ -1,9 +1,11 @@
 // Walks an operator through the onboarding cards over HTTP (each click an Action.Execute invoke, the
 // answer the next card), new customer, Azure plan, guest with Owner, up to the review card. Each
 // click may go to a different bot instance.
-import type { LoopbackConnector } from '../onboarding/loopbackConnector';
+import type { LoopbackConnector } from '../support/loopbackConnector';
 import { findAction, inputValues, type Card } from '../dialogs/teamsTestClient';
-import { clickActivity, postActivity, teamsActivity, type PostResult, type TeamsUser } from './teams';
+import { cardAction, message } from '../support/activities';
+import { postActivity, type PostResult } from '../support/botDriver';
+import type { TeamsUser } from '../support/people';
 
 export interface FlowOptions {
   connector: LoopbackConnector;
@@ -19,7 +21,7 @@ export async function clickButton(options: FlowOptions, url: string, card: Card,
   const action = findAction(card, buttonTitle);
   const inputs = action.associatedInputs === 'none' ? {} : { ...inputValues(card), ...typed };
   const data = { ...(action.data as Record<string, unknown>), ...inputs };
-  const result = await postActivity(url, clickActivity(options.operator, String(action.verb), data, { serviceUrl: options.connector.serviceUrl, conversationId: options.chat }));
+  const result = await postActivity(url, cardAction(String(action.verb), data, { from: options.operator, conversation: options.chat, serviceUrl: options.connector.serviceUrl }));
   options.answers?.push(result.text);
   return result;
 }
@@ -34,7 +36,7 @@ export async function fillOnboardingDraft(options: FlowOptions, companyName: str
     return result.body.value as Card;
   };
   const before = connector.sent.length;
-  await postActivity(options.urlFor(step++), teamsActivity({ type: 'message', text: 'onboard', from: operator, conversationId: chat, serviceUrl: connector.serviceUrl }));
+  await postActivity(options.urlFor(step++), message('onboard', { from: operator, conversation: chat, serviceUrl: connector.serviceUrl }));
   await connector.waitFor((sent) => sent.slice(before).some((s) => s.conversationId === chat && s.activity.attachments));
   const customer = connector.sent.slice(before).find((s) => s.conversationId === chat && s.activity.attachments)!.activity.attachments![0].content as Card;
   const prefix = `${companyName.toLowerCase().replace(/[^a-z0-9]/g, '')}${Math.floor(Math.random() * 1e6)}`;

@@ -9,13 +9,17 @@ import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus, ServiceRe
 import type { Sandbox, SandboxCounts } from '../../src/sandbox';
 import { openBlobStore } from '../../src/store';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector } from '../onboarding/loopbackConnector';
+import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
 import { newCustomerRequest, startTestSandbox } from '../onboarding/support';
 import { startAzurite, type AzuriteBlob } from '../support/azurite';
 import { title, type Card } from '../dialogs/teamsTestClient';
 import { startBotProcess, records, type BotProcess } from './botProcess';
 import { clickButton, fillOnboardingDraft } from './onboardingFlow';
-import { APPROVALS_CHANNEL, TEAMS_TENANT, clickActivity, inBatches, postActivity, teamsActivity, waitUntil, type TeamsUser } from './teams';
+import { APPROVALS_CHANNEL, cardAction, channel, conversationReference, message } from '../support/activities';
+import { postActivity } from '../support/botDriver';
+import { TEAMS_TENANT, directoryPeople, type TeamsUser } from '../support/people';
+import { waitFor } from '../support/waitFor';
+import { inBatches } from './teams';
 
 /** The issue asks for 100; SCALE_REQUESTS lowers it on a machine that cannot keep up (say so when you do). */
 const REQUESTS = Number(process.env.SCALE_REQUESTS ?? 100);
@@ -40,8 +44,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
 
   beforeAll(async () => {
     [azurite, sandbox, connector] = await Promise.all([startAzurite(), startTestSandbox(), startLoopbackConnector()]);
-    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
-    nestor = { id: '29:nestor', aadObjectId: sandbox.users.nestedApprover, name: 'Nestor Finance' };
+    ({ adele, nestor } = directoryPeople(sandbox));
     connector.roster = [adele, nestor];
   });
   afterAll(async () => {
@@ -82,7 +85,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     bots.push(...started);
     // Each instance learns the approvals channel from traffic there, as after an install.
     for (const bot of started) {
-      const hello = await postActivity(bot.messagesUrl, teamsActivity({ type: 'message', text: 'help', from: adele, conversationId: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
+      const hello = await postActivity(bot.messagesUrl, message('help', { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
       expect(hello.status).toBe(200);
     }
     return started as [BotProcess, BotProcess];
@@ -190,8 +193,8 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     // Per request: Adele's click on A, the same activity replayed to B (Teams retries), and Nestor
     // (an approver through a nested group) on B; all shuffled and sent 16 at a time.
     const clicks = requests.flatMap((r, i) => {
-      const adeleClick = clickActivity(adele, 'request.approve', { requestId: r.id }, { serviceUrl: connector.serviceUrl, id: `click-${i}` });
-      const nestorClick = clickActivity(nestor, 'request.approve', { requestId: r.id }, { serviceUrl: connector.serviceUrl });
+      const adeleClick = cardAction('request.approve', { requestId: r.id }, { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl, id: `click-${i}` });
+      const nestorClick = cardAction('request.approve', { requestId: r.id }, { from: nestor, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl });
       return [
         { bot: a, activity: adeleClick },
         { bot: b, activity: adeleClick },
@@ -242,7 +245,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     const container = `draft-${randomUUID()}`;
     const [a, b] = await startInstances(container);
     store = await openBlobStore({ connectionString: azurite.connectionString, container });
-    const olivia: TeamsUser = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    const { olivia } = directoryPeople(sandbox);
     const flow = { connector, operator: olivia, chat: 'a:olivia-1-1', urlFor: (step: number) => (step % 2 ? b : a).messagesUrl };
     const review = await fillOnboardingDraft(flow, 'Proseware');
     expect(title(review)).toContain('review');
@@ -253,7 +256,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     expect(stored.length - before).toBe(1);
     expect(titles.filter((t) => /^Request ONB-\w+ submitted/.test(t))).toHaveLength(1);
     expect(titles.filter((t) => t === 'This draft was already submitted')).toHaveLength(1);
-    await waitUntil('the approval card', async () => Boolean((await store!.requests.get(stored.at(-1)!.value.id))?.value.approvalCard), 30_000);
+    await waitFor(async () => Boolean((await store!.requests.get(stored.at(-1)!.value.id))?.value.approvalCard), { what: 'the approval card', timeoutMs: 30_000, everyMs: 250 });
     const id = stored.find((r) => r.value.kind === 'onboard' && r.value.customer.companyName === 'Proseware')!.value.id;
     expect(connector.sent.filter((s) => s.method === 'POST' && s.conversationId === APPROVALS_CHANNEL && JSON.stringify(s.activity).includes(id))).toHaveLength(1);
   });
@@ -263,13 +266,13 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     const [a, b] = await startInstances(container);
     store = await openBlobStore({ connectionString: azurite.connectionString, container });
     const [mapped] = sandbox.seedMappings(sandbox.registrations.payAsYouUse, 1);
-    const olivia: TeamsUser = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
+    const { olivia } = directoryPeople(sandbox);
     const data = { registration: sandbox.registrations.payAsYouUse, azureSubscriptionId: mapped.azureSubscriptionId };
     // Both clicks are held at their last lookup (the customer's name) and let go together, so both
     // instances look for an open request for this mapping at the same moment.
     const holds = [0, 1].map(() => sandbox.holds.add({ method: 'GET', path: `/partnercenter/v1/customers/${mapped.customerTenantId}` }));
     const clicked = Promise.all(
-      [a, b].map((bot, i) => postActivity(bot.messagesUrl, clickActivity(olivia, 'tenants.remove', data, { serviceUrl: connector.serviceUrl, conversationId: `a:olivia-${i}` }))),
+      [a, b].map((bot, i) => postActivity(bot.messagesUrl, cardAction('tenants.remove', data, { from: olivia, conversation: `a:olivia-${i}`, serviceUrl: connector.serviceUrl }))),
     );
     await Promise.all(holds.map((h) => h.arrived));
     for (const h of holds) h.release();
@@ -283,17 +286,12 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     const container = `restart-${randomUUID()}`;
     store = await openBlobStore({ connectionString: azurite.connectionString, container });
     // The approvals channel's reference, as the first instance saved it on install.
-    await store.conversations.save(APPROVALS_CHANNEL, {
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      conversation: { id: APPROVALS_CHANNEL, conversationType: 'channel', tenantId: TEAMS_TENANT },
-      bot: { id: '28:bot', name: 'CSP Onboarding' },
-    });
+    await store.conversations.save(APPROVALS_CHANNEL, conversationReference(channel(APPROVALS_CHANNEL), { serviceUrl: connector.serviceUrl }));
     const requests = Array.from({ length: 5 }, () => newCustomerRequest(sandbox));
     for (const r of requests) await store.requests.create(r);
     const sentBefore = connector.sent.length;
     await startInstances(container);
-    await waitUntil('every request to have its approval card', async () => (await Promise.all(requests.map((r) => store!.requests.get(r.id)))).every((r) => r?.value.approvalCard), 60_000);
+    await waitFor(async () => (await Promise.all(requests.map((r) => store!.requests.get(r.id)))).every((r) => r?.value.approvalCard), { what: 'every request to have its approval card', timeoutMs: 60_000, everyMs: 250 });
     await new Promise((r) => setTimeout(r, 1000));
     const posts = connector.sent.slice(sentBefore).filter((s) => s.method === 'POST' && s.conversationId === APPROVALS_CHANNEL && s.activity.attachments);
     for (const r of requests) {
@@ -311,7 +309,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     // Each run stops at its guest invitation: the call reaches the service and is held there.
     const holds = requests.map(() => sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ }));
     for (const r of requests) {
-      const answer = await postActivity(a.messagesUrl, clickActivity(adele, 'request.approve', { requestId: r.id }, { serviceUrl: connector.serviceUrl }));
+      const answer = await postActivity(a.messagesUrl, cardAction('request.approve', { requestId: r.id }, { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
       expect(JSON.stringify(answer.body)).toContain('approved by Adele Approver');
     }
     await Promise.all(holds.map((h) => h.arrived));

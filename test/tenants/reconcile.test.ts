@@ -11,9 +11,10 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { MAX_CARD_BYTES } from '../../src/cards/render';
 import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { OLIVIA } from '../support/people';
+import { waitFor } from '../support/waitFor';
 import { buildTenantBot, buttons, cardBytes, Chat, texts, type Card, type TenantBot } from './tenantBot';
 
-const OLIVIA = { id: '29:olivia', name: 'Olivia Operator', aadObjectId: 'bbbbbbbb-0000-4000-8000-000000000002' };
 
 type Element = Record<string, unknown> & { type: string; items?: Element[]; columns?: Element[]; actions?: Element[] };
 
@@ -47,7 +48,7 @@ describe('reconcile: Partner Center against the registrations', () => {
   });
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
-    bot = buildTenantBot(store, cloud);
+    bot = await buildTenantBot(store, cloud);
     olivia = new Chat(bot, OLIVIA);
   });
   afterEach(async () => {
@@ -118,7 +119,7 @@ describe('reconcile: Partner Center against the registrations', () => {
   it('the same Remove clicked on two instances at once makes one request; the other click is told about it', async () => {
     const card = await olivia.card('reconcile azurestack-payg-east');
     const item = findings(card).find((i) => i.text.includes(scenario.customerGone.customerTenantId))!;
-    const second = buildTenantBot(store, cloud);
+    const second = await buildTenantBot(store, cloud);
     const clickers = [olivia, new Chat(second, { ...OLIVIA, id: '29:olivia-phone' })];
     // Both clicks are held at the same Partner Center lookup and let go together, so both reach the
     // "is this already asked for?" check at once. (On Blob storage the check and the create are two
@@ -155,7 +156,7 @@ describe('reconcile: Partner Center against the registrations', () => {
   });
 
   it('a button never waits past the invoke limit: a slow check goes on, is joined rather than repeated, and shows when done', async () => {
-    const slow = new Chat(buildTenantBot(store, cloud, { invokeWaitMs: 100 }), OLIVIA);
+    const slow = new Chat(await buildTenantBot(store, cloud, { invokeWaitMs: 100 }), OLIVIA);
     const report = await slow.card('reconcile azurestack-payg-east');
     const hold = sandbox.holds.add({ method: 'GET', path: /\/v1\/customers$/ });
     const customerLists = () => sandbox.requests.filter((r) => r.service === 'partnercenter' && /\/v1\/customers$/.test(r.path)).length;
@@ -167,11 +168,9 @@ describe('reconcile: Partner Center against the registrations', () => {
     const stillWaiting = await slow.click(waiting, 'Show the report');
     expect(texts(stillWaiting)[0]).toBe('Still checking…');
     hold.release();
+    // Each click waits up to the invoke limit for the check, so clicking again is the wait.
     let shown = stillWaiting;
-    for (let i = 0; i < 50 && texts(shown)[0] === 'Still checking…'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      shown = await slow.click(shown, 'Show the report');
-    }
+    await waitFor(async () => texts((shown = await slow.click(shown, 'Show the report')))[0] !== 'Still checking…', { what: 'the report', timeoutMs: 5_000 });
     expect(texts(shown)[0]).toBe('Reconcile: azurestack-payg-east');
     expect(texts(shown)).toContain('Active Azure subscription, mapped nowhere (billed to you): 1');
     // One check for the three clicks.

@@ -1,50 +1,45 @@
-// The real bot (CspBot routing, the tenant feature, real SQLite store, real clients on the simulated
-// cloud) driven through botbuilder's TestAdapter with Teams-shaped activities: typed commands and
-// Action.Execute invokes, whose answer is the card that replaces the clicked one.
-import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
+// The real app (createApp: CspBot routing, state, the tenant feature as the only feature, a real
+// SQLite store, real clients on the simulated cloud) driven through botbuilder's TestAdapter with
+// Teams-shaped activities: typed commands and Action.Execute invokes, whose answer is the card that
+// replaces the clicked one. Approval is recorded here (its own tests cover the approval cards).
+import type { Activity } from 'botbuilder';
 import pino from 'pino';
-import { CspBot } from '../../src/bot/cspBot';
 import { createTenantFeature, type TenantFeature } from '../../src/features/tenants/tenantFeature';
 import type { ServiceRequest } from '../../src/onboarding/model';
 import { createIntake } from '../../src/onboarding/requests/intake';
 import type { Cloud } from '../../src/onboarding/ports';
 import type { BotStore } from '../../src/store/types';
-
+import { cardAction, personalChat, teamsActivity } from '../support/activities';
+import { startInProcessBot, type InProcessBot } from '../support/botDriver';
+import { testConfig } from '../support/testConfig';
 import { findAction, inputValues, lastCard, type Card } from '../support/cardQueries';
+import type { TeamsUser } from '../support/people';
 
 export { buttonTitles as buttons, cardBytes, findAction, texts, type Card } from '../support/cardQueries';
 
-export const TENANT_ID = '11111111-2222-4333-8444-555555555555';
-
-export interface Person {
-  id: string;
-  name: string;
-  aadObjectId: string;
-}
+export type Person = TeamsUser;
 
 export interface TenantBot {
-  adapter: TestAdapter;
+  bot: InProcessBot;
   feature: TenantFeature;
   /** Requests handed to the approval feature, in order. */
   submitted: ServiceRequest[];
 }
 
-export function buildTenantBot(store: BotStore, cloud: Cloud, options: { invokeWaitMs?: number } = {}): TenantBot {
+export async function buildTenantBot(store: BotStore, cloud: Cloud, options: { invokeWaitMs?: number } = {}): Promise<TenantBot> {
   const submitted: ServiceRequest[] = [];
-  const intake = createIntake({ store, approvals: { requestApproval: async (r) => void submitted.push(r) } });
-  const feature = createTenantFeature({ cloud, store, logger: { warn: () => undefined }, intake, ...options });
-  const conversationState = new ConversationState(store.state);
-  const bot = new CspBot({
-    commands: feature.commands,
-    cardActions: feature.cardActions,
+  let feature: TenantFeature | undefined;
+  const bot = await startInProcessBot(testConfig({ STORE_PATH: ':memory:' }), {
     store,
-    conversationState,
-    userState: new UserState(store.state),
-    logger: pino({ level: 'silent' }),
-    config: { ALLOWED_TENANT_IDS: [] },
     cloud,
+    logger: pino({ level: 'silent' }),
+    features: () => {
+      const intake = createIntake({ store, approvals: { requestApproval: async (r) => void submitted.push(r) } });
+      feature = createTenantFeature({ cloud, store, logger: { warn: () => undefined }, intake, ...options });
+      return { commands: feature.commands, cardActions: feature.cardActions, services: [] };
+    },
   });
-  return { adapter: new TestAdapter(async (context) => bot.run(context)), feature, submitted };
+  return { bot, feature: feature!, submitted };
 }
 
 export class Chat {
@@ -83,25 +78,17 @@ export class Chat {
 
   /** Sends an invoke with any verb and data (what a crafted client could send). */
   async invoke(verb: string, data: Record<string, unknown>): Promise<Card> {
-    const replies = await this.process({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data } } });
+    const replies = await this.bot.bot.send(cardAction(verb, data, this.envelope()));
     const response = replies.find((r) => r.type === 'invokeResponse')?.value as { body?: { type: string; value: Card } } | undefined;
     if (response?.body?.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`"${verb}" got no card: ${JSON.stringify(response)}`);
     return response.body.value;
   }
 
+  private envelope() {
+    return { from: this.user, conversation: personalChat(this.user), id: `${this.user.id}-${this.next++}` };
+  }
+
   private async process(fields: Partial<Activity>): Promise<Partial<Activity>[]> {
-    await this.bot.adapter.processActivity({
-      ...fields,
-      id: `${this.user.id}-${this.next++}`,
-      channelId: 'msteams',
-      serviceUrl: 'https://smba.example.test/teams/',
-      from: { id: this.user.id, name: this.user.name, aadObjectId: this.user.aadObjectId },
-      recipient: { id: '28:bot', name: 'CSP Bot' },
-      conversation: { id: `a:1on1-${this.user.id}`, name: '', conversationType: 'personal', tenantId: TENANT_ID, isGroup: false },
-      channelData: { tenant: { id: TENANT_ID } },
-    });
-    const replies: Partial<Activity>[] = [];
-    for (let reply = this.bot.adapter.getNextReply(); reply; reply = this.bot.adapter.getNextReply()) replies.push(reply);
-    return replies;
+    return this.bot.bot.send(teamsActivity(fields, this.envelope()));
   }
 }

@@ -4,82 +4,52 @@
 // approval card says exactly what will change, an approver approves, the durable run changes the
 // registration and the result is posted in the thread.
 import { randomUUID } from 'crypto';
-import { createApp, type App } from '../../src/app';
-import type { ServiceRequest, RequestId } from '../../src/onboarding/model';
+import type { App } from '../../src/app';
+import type { RequestId, ServiceRequest } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector, type SentActivity } from '../onboarding/loopbackConnector';
-import { TEAMS_TENANT, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { channel } from '../support/activities';
+import { startBot, type BotDriver, type TeamsChat } from '../support/botDriver';
+import { startLoopbackConnector, type LoopbackConnector, type SentActivity } from '../support/loopbackConnector';
+import { TEAMS_TENANT, directoryPeople } from '../support/people';
 
 const CHANNEL = '19:onboarding@thread.tacv2';
-
-interface Member {
-  id: string;
-  aadObjectId: string;
-  name: string;
-}
 
 describe('re-map and removal through approval and the durable run', () => {
   let sandbox: Sandbox;
   let connector: LoopbackConnector;
   let store: BotStore;
+  let bot: BotDriver;
   let app: App;
-  let url: string;
-  let adele: Member; // approver
-  let olivia: Member; // operator, not an approver
+  let adele: TeamsChat; // approver
+  let olivia: TeamsChat; // operator, not an approver
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
     connector = await startLoopbackConnector();
-    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
-    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
-    connector.roster = [adele, olivia];
+    const people = directoryPeople(sandbox);
+    connector.roster = [people.adele, people.olivia];
     const config = sandboxConfig(sandbox, { APPROVAL_CHANNEL_ID: CHANNEL, ALLOWED_TENANT_IDS: TEAMS_TENANT });
     store = await openSqliteStore(':memory:');
-    app = await createApp(config, { store, cloud: sandboxCloud(config) });
-    url = `http://127.0.0.1:${await app.listen(0)}/api/messages`;
+    bot = await startBot(config, { store, cloud: sandboxCloud(config), connector });
+    app = bot.app;
+    adele = bot.as(people.adele, channel(CHANNEL));
+    olivia = bot.as(people.olivia, channel(CHANNEL));
     await say(olivia, 'help');
   });
   afterAll(async () => {
-    await app?.approvals.idle();
-    await app?.close();
+    await bot?.close();
     await store?.close();
     await connector.close();
     await sandbox.close();
   });
 
-  function activity(from: Member, fields: Record<string, unknown>) {
-    return {
-      id: `act-${randomUUID()}`,
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      from,
-      recipient: { id: '28:bot', name: 'CSP Onboarding' },
-      conversation: { id: CHANNEL, tenantId: TEAMS_TENANT, conversationType: 'channel' },
-      channelData: { tenant: { id: TEAMS_TENANT } },
-      timestamp: new Date().toISOString(),
-      ...fields,
-    };
-  }
-
-  async function post(body: unknown): Promise<{ status: number; body?: Record<string, unknown> }> {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
-
   /** Types a message in the channel; returns the bot's reply to it (not the approval card it may post as well). */
-  async function say(from: Member, text: string): Promise<SentActivity> {
-    const message = activity(from, { type: 'message', text });
-    const isReply = (s: SentActivity) => s.activity.replyToId === message.id && s.activity.type !== 'typing';
-    await post(message);
-    await connector.waitFor((sent) => sent.some(isReply));
-    return connector.sent.find(isReply)!;
-  }
+  const say = (from: TeamsChat, text: string): Promise<SentActivity> => from.reply(text);
 
-  const click = (from: Member, verb: string, data: Record<string, unknown>) =>
-    post(activity(from, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } }));
+  const click = (from: TeamsChat, verb: string, data: Record<string, unknown>) => from.invoke(verb, data);
 
   const text = (sent: SentActivity | undefined) => JSON.stringify(sent?.activity ?? {});
   const mappingsOf = (registrationId: string) => sandbox.state.registrations[registrationId.toLowerCase()].customerSubscriptions;

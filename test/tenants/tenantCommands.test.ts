@@ -9,10 +9,10 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { MAX_CARD_BYTES } from '../../src/cards/render';
 import { newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { RITA } from '../support/people';
 import { buildTenantBot, buttons, cardBytes, Chat, findAction, texts, type Card, type TenantBot } from './tenantBot';
 
 const MISSING_REGISTRATION = '/subscriptions/5a1e7b2c-3d4f-4a5b-8c6d-7e8f9a0b1c2d/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/azurestack-never-registered';
-const RITA = { id: '29:rita', name: 'Rita Requester', aadObjectId: 'aaaaaaaa-0000-4000-8000-000000000001' };
 
 describe('tenant commands in a Teams chat', () => {
   let sandbox: Sandbox;
@@ -33,7 +33,7 @@ describe('tenant commands in a Teams chat', () => {
   });
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
-    bot = buildTenantBot(store, cloud);
+    bot = await buildTenantBot(store, cloud);
     rita = new Chat(bot, RITA);
   });
   afterEach(async () => {

@@ -6,9 +6,9 @@ import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { OLIVIA } from '../support/people';
 import { buildTenantBot, buttons, cardBytes, Chat, texts } from './tenantBot';
 
-const OLIVIA = { id: '29:olivia', name: 'Olivia Operator', aadObjectId: 'bbbbbbbb-0000-4000-8000-000000000002' };
 
 describe('1,000 mappings through the bot', () => {
   let sandbox: Sandbox;
@@ -26,7 +26,7 @@ describe('1,000 mappings through the bot', () => {
   });
 
   it('lists them 20 to a page, pages and searches from a short cache, every card under 28 KB', async () => {
-    const olivia = new Chat(buildTenantBot(store, sandboxCloud(sandboxConfig(sandbox))), OLIVIA);
+    const olivia = new Chat(await buildTenantBot(store, sandboxCloud(sandboxConfig(sandbox))), OLIVIA);
     const started = Date.now();
     const page1 = await olivia.card('tenants azurestack-payg-east');
     const firstMs = Date.now() - started;
@@ -68,7 +68,7 @@ describe('a reconcile report longer than one card', () => {
   });
 
   it('pages the findings 12 at a time, from the report it made, and "Check again" looks afresh', async () => {
-    const olivia = new Chat(buildTenantBot(store, sandboxCloud(sandboxConfig(sandbox))), OLIVIA);
+    const olivia = new Chat(await buildTenantBot(store, sandboxCloud(sandboxConfig(sandbox))), OLIVIA);
     const page1 = await olivia.card('reconcile azurestack-payg-east');
     expect(texts(page1)).toContain('Active Azure subscription, mapped nowhere (billed to you): 30');
     expect(texts(page1).join(' ')).toContain('Findings 1–12 of 30 (page 1 of 3)');
