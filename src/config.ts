@@ -164,6 +164,15 @@ const schema = z
     if (!c.MicrosoftAppId && !c.LOCAL_MODE) {
       issue('MicrosoftAppId', 'is required (an empty MicrosoftAppId checks no tokens); for a local bot on the simulated cloud set LOCAL_MODE=true and CLOUD=sandbox');
     }
+    if (!c.LOCAL_MODE) {
+      // A bot that checks tokens serves a real organisation: it must say whose Teams it answers and who runs it.
+      if (c.ALLOWED_TENANT_IDS.length === 0) {
+        issue('ALLOWED_TENANT_IDS', 'is required outside local mode: the Teams tenant ids the bot answers');
+      }
+      if (c.APPROVER_IDS.length === 0 && !c.APPROVER_GROUP_ID && c.OPERATOR_IDS.length === 0 && !c.OPERATOR_GROUP_ID) {
+        issue('OPERATOR_IDS', 'set OPERATOR_IDS, OPERATOR_GROUP_ID, APPROVER_IDS or APPROVER_GROUP_ID outside local mode: who may operate the bot (approvers are operators too)');
+      }
+    }
     if (!c.MicrosoftAppId) {
       if (c.MicrosoftAppType !== 'MultiTenant') {
         issue('MicrosoftAppType', `${c.MicrosoftAppType} needs MicrosoftAppId to be set`);

@@ -12,7 +12,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { gzipBomb, MiB } from '../support/gzipBomb';
 import { captureLogs, type LogCapture } from '../support/logCapture';
 import { message } from '../support/activities';
-import { ALEX } from '../support/people';
+import { ALEX, TEAMS_TENANT } from '../support/people';
 
 const APP_ID = '4f8b1c2d-0000-4000-8000-00000000b07a';
 const APP_PASSWORD = 'app-password-that-must-never-be-logged';
@@ -100,7 +100,7 @@ describe('channel token validation (MicrosoftAppId set)', () => {
 
     logs = captureLogs('debug');
     sandbox = await startSandbox({ seed: false });
-    const config = loadConfig({ ...sandbox.env, CLOUD: 'sandbox', MicrosoftAppId: APP_ID, MicrosoftAppPassword: APP_PASSWORD, MicrosoftAppType: 'MultiTenant', STORE_PATH: ':memory:' });
+    const config = loadConfig({ ...sandbox.env, CLOUD: 'sandbox', MicrosoftAppId: APP_ID, MicrosoftAppPassword: APP_PASSWORD, MicrosoftAppType: 'MultiTenant', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: TEAMS_TENANT, APPROVER_IDS: sandbox.users.approver });
     app = await createApp(config, {
       logger: logs.logger,
       channelAuth: {

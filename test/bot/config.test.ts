@@ -65,6 +65,13 @@ const cases: Array<[string, Record<string, string>, RegExp]> = [
   ['NODE_ENV=production with an empty MicrosoftAppId', { NODE_ENV: 'production' }, /^ {2}MicrosoftAppId: is required .*LOCAL_MODE=true/m],
   ['NODE_ENV=Production with an empty MicrosoftAppId', { NODE_ENV: 'Production' }, /^ {2}MicrosoftAppId: is required .*LOCAL_MODE=true/m],
   ['NODE_ENV=prod with an empty MicrosoftAppId', { NODE_ENV: 'prod' }, /^ {2}MicrosoftAppId: is required .*LOCAL_MODE=true/m],
+  // Outside local mode the bot serves a real organisation: whose Teams it answers, and who runs it.
+  ['an app id without ALLOWED_TENANT_IDS', { MicrosoftAppId: '4f8b1c2d-0000-4000-8000-00000000b07a', MicrosoftAppPassword: 'x', APPROVER_IDS: '4f8b1c2d-0000-4000-8000-00000000a001' }, /^ {2}ALLOWED_TENANT_IDS: is required outside local mode/m],
+  [
+    'an app id without operators or approvers',
+    { MicrosoftAppId: '4f8b1c2d-0000-4000-8000-00000000b07a', MicrosoftAppPassword: 'x', ALLOWED_TENANT_IDS: '4f8b1c2d-0000-4000-8000-00000000c001' },
+    /^ {2}OPERATOR_IDS: set OPERATOR_IDS, OPERATOR_GROUP_ID, APPROVER_IDS or APPROVER_GROUP_ID outside local mode/m,
+  ],
   ['ALLOWED_TENANT_IDS=not-a-guid', { ALLOWED_TENANT_IDS: 'not-a-guid' }, /^ {2}ALLOWED_TENANT_IDS\.0: expected a GUID/m],
   ['MicrosoftAppTenantId=nope', { MicrosoftAppTenantId: 'nope' }, /^ {2}MicrosoftAppTenantId: expected a GUID/m],
   ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /^ {2}LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent$/m],
@@ -158,7 +165,7 @@ describe('where the bot listens', () => {
     const local = await start({ LOCAL_MODE: 'true' });
     expect(local.address).toBe('127.0.0.1');
     expect((await post(local.url)).status).not.toBe(403);
-    const authenticated = await start({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x' });
+    const authenticated = await start({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x', ALLOWED_TENANT_IDS: APP_ID, APPROVER_IDS: APP_ID });
     expect(authenticated.address).not.toBe('127.0.0.1');
     expect((await post(authenticated.url)).status).toBe(403);
   });
