@@ -3,8 +3,8 @@
 import pino from 'pino';
 import type { Config } from './config';
 
-/** Paths pino censors (`*.x` matches one level deep); redactSecrets below covers every depth. */
-export const REDACT_PATHS = [
+/** Keys whose values never reach a log, at any depth of a logged object (compared case-insensitively). */
+const SECRET_NAMES = [
   'MicrosoftAppPassword',
   'AZURE_CLIENT_SECRET',
   'PARTNER_CENTER_REFRESH_TOKEN',
@@ -16,18 +16,13 @@ export const REDACT_PATHS = [
   'client_secret',
   'authorization',
   'adminCredentials',
-  '*.MicrosoftAppPassword',
-  '*.AZURE_CLIENT_SECRET',
-  '*.PARTNER_CENTER_REFRESH_TOKEN',
-  '*.AZURE_STORAGE_CONNECTION_STRING',
-  '*.password',
-  '*.token',
-  '*.access_token',
-  '*.refresh_token',
-  '*.client_secret',
-  '*.authorization',
+];
+
+/** Paths pino censors (`*.x` matches one level deep); redactSecrets below covers every depth. */
+export const REDACT_PATHS = [
+  ...SECRET_NAMES,
+  ...SECRET_NAMES.map((name) => `*.${name}`),
   '*.Authorization',
-  '*.adminCredentials',
   'headers.authorization',
   'headers.Authorization',
   'req.headers.authorization',
@@ -36,22 +31,7 @@ export const REDACT_PATHS = [
   '*.headers.Authorization',
 ];
 
-/** Keys whose values never reach a log, at any depth of a logged object (compared case-insensitively). */
-const SECRET_KEYS = new Set(
-  [
-    'MicrosoftAppPassword',
-    'AZURE_CLIENT_SECRET',
-    'PARTNER_CENTER_REFRESH_TOKEN',
-    'AZURE_STORAGE_CONNECTION_STRING',
-    'password',
-    'token',
-    'access_token',
-    'refresh_token',
-    'client_secret',
-    'authorization',
-    'adminCredentials',
-  ].map((k) => k.toLowerCase()),
-);
+const SECRET_KEYS = new Set(SECRET_NAMES.map((k) => k.toLowerCase()));
 const CENSOR = '[redacted]';
 /** Deeper than any object we log; a deeper value is dropped rather than walked. */
 const MAX_DEPTH = 32;

@@ -5,6 +5,7 @@
 // very first card of a conversation waits for it, and not longer than `waitMs`.
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
 import type { Proactive } from './proactive';
+import { within } from './within';
 
 export interface ApproverRosterOptions {
   proactive: Pick<Proactive, 'roster'>;
@@ -106,17 +107,4 @@ export function createApproverRoster(options: ApproverRosterOptions): ApproverRo
       await Promise.all([...entries.values()].map((e) => e.resolving));
     },
   };
-}
-
-/** The promise's value, or undefined if it takes longer than `ms` (the work goes on). */
-async function within<T>(promise: Promise<T | undefined>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

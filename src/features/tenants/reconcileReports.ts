@@ -5,6 +5,7 @@ import type { RegistrationRef } from '../../onboarding/model';
 import type { Cloud } from '../../onboarding/ports';
 import { reconcile, type ReconcileReport } from '../../onboarding/tenants/reconcile';
 import type { TenantDirectory } from '../../onboarding/tenants/tenantDirectory';
+import { within } from '../../bot/within';
 
 /** A reconcile report is reused for paging this long; "Check again" always looks afresh. */
 const REPORT_TTL_MS = 5 * 60_000;
@@ -44,19 +45,5 @@ export class ReconcileReports {
     );
     this.reports.set(key, entry);
     return entry;
-  }
-}
-
-/** The promise's value, or undefined if it takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  if (!Number.isFinite(ms)) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
