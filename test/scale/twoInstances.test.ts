@@ -292,7 +292,8 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     const sentBefore = connector.sent.length;
     await startInstances(container);
     await waitFor(async () => (await Promise.all(requests.map((r) => store!.requests.get(r.id)))).every((r) => r?.value.approvalCard), { what: 'every request to have its approval card', timeoutMs: 60_000, everyMs: 250 });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Both instances stop (draining what they were doing): whatever either would still post is posted by then.
+    await Promise.all(bots.map((b) => b.kill('SIGTERM')));
     const posts = connector.sent.slice(sentBefore).filter((s) => s.method === 'POST' && s.conversationId === APPROVALS_CHANNEL && s.activity.attachments);
     for (const r of requests) {
       expect(posts.filter((p) => JSON.stringify(p.activity).includes(r.id))).toHaveLength(1);
