@@ -2,22 +2,18 @@
 // OPERATOR_IDS or OPERATOR_GROUP_ID is set, only operators and approvers may onboard, list, inspect,
 // re-map, remove and reconcile; everyone else gets help and a polite refusal naming whom to ask,
 // with no data, and every refusal is logged. With no operator setting everyone may (the demo).
-// Driven through the real server: createApp on the simulated cloud, activities POSTed to
-// /api/messages, replies recorded by a loopback Bot Connector.
-import { createApp, type App } from '../../src/app';
+// Driven through the real server (the bot driver: createApp on the simulated cloud, activities
+// POSTed to /api/messages, replies recorded by a loopback Bot Connector).
 import { NOT_OPERATOR_MESSAGE } from '../../src/onboarding/requests/approvalPolicy';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
+import { cardSubmit, personalChat } from '../support/activities';
+import { startBot as startDriver, type BotDriver } from '../support/botDriver';
 import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
-import { TEAMS_TENANT, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { directoryPeople, type TeamsUser } from '../support/people';
+import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { captureLogs, type LogCapture } from '../support/logCapture';
-
-interface Person {
-  id: string;
-  aadObjectId: string;
-  name: string;
-}
 
 const SUBSCRIPTION = '3f15978e-005c-4763-bb78-2a8fab289c58';
 const OPERATOR_COMMANDS = ['onboard', 'tenants', `tenant ${SUBSCRIPTION}`, `remap ${SUBSCRIPTION} to contoso.onmicrosoft.com`, `remove tenant ${SUBSCRIPTION}`, 'reconcile'];
@@ -32,73 +28,42 @@ describe('who may operate the bot', () => {
   let sandbox: Sandbox;
   let connector: LoopbackConnector;
   let store: BotStore;
-  let app: App | undefined;
+  let bot: BotDriver | undefined;
   let logs: LogCapture;
-  let url: string;
-  let olivia: Person; // OPERATOR_IDS
-  let adele: Person; // APPROVER_IDS
-  let nestor: Person; // a transitive member of the approvers' group
-  const mallory: Person = { id: '29:mallory', aadObjectId: 'dddddddd-0000-4000-8000-00000000000d', name: 'Mallory Member' };
+  let olivia: TeamsUser; // OPERATOR_IDS
+  let adele: TeamsUser; // APPROVER_IDS
+  let nestor: TeamsUser; // a transitive member of the approvers' group
+  const mallory: TeamsUser = { id: '29:mallory', aadObjectId: 'dddddddd-0000-4000-8000-00000000000d', name: 'Mallory Member' };
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
     connector = await startLoopbackConnector();
-    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
-    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
-    nestor = { id: '29:nestor', aadObjectId: sandbox.users.nestedApprover, name: 'Nestor Finance' };
+    ({ olivia, adele, nestor } = directoryPeople(sandbox));
   });
   afterAll(async () => {
     await connector.close();
     await sandbox.close();
   });
   afterEach(async () => {
-    await app?.approvals.idle();
-    await app?.close();
+    await bot?.close();
     await store?.close();
-    app = undefined;
+    bot = undefined;
   });
 
   async function startBot(extra: Record<string, string>) {
     const config = sandboxConfig(sandbox, { APPROVER_IDS: sandbox.users.approver, ...extra });
     store = await openSqliteStore(':memory:');
     logs = captureLogs('warn');
-    app = await createApp(config, { store, cloud: sandboxCloud(config), logger: logs.logger });
-    url = `http://127.0.0.1:${await app.listen(0)}/api/messages`;
+    bot = await startDriver(config, { store, cloud: sandboxCloud(config), connector, logger: logs.logger });
   }
 
-  function activity(from: Person, fields: Record<string, unknown>) {
-    return {
-      id: `act-${Math.random().toString(36).slice(2)}`,
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      from,
-      recipient: { id: '28:bot', name: 'CSP Onboarding' },
-      conversation: { id: `a:1on1-${from.id}`, tenantId: TEAMS_TENANT, conversationType: 'personal' },
-      channelData: { tenant: { id: TEAMS_TENANT } },
-      timestamp: new Date().toISOString(),
-      ...fields,
-    };
+  /** What the bot answered to a typed message in the person's 1:1 chat (its replies, as text and card JSON). */
+  async function say(from: TeamsUser, text: string): Promise<string> {
+    const replies = await bot!.as(from).say(text);
+    return replies.map((s) => s.activity.text ?? JSON.stringify(s.activity.attachments ?? [])).join('\n');
   }
 
-  async function post(body: unknown): Promise<{ status: number; body?: Record<string, unknown> }> {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
-
-  /** What the bot answered to a typed message (its replies, as text and card JSON). */
-  async function say(from: Person, text: string): Promise<string> {
-    const before = connector.sent.length;
-    await post(activity(from, { type: 'message', text }));
-    return connector.sent
-      .slice(before)
-      .map((s) => s.activity.text ?? JSON.stringify(s.activity.attachments ?? []))
-      .join('\n');
-  }
-
-  function click(from: Person, verb: string, data: Record<string, unknown>) {
-    return post(activity(from, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } }));
-  }
+  const click = (from: TeamsUser, verb: string, data: Record<string, unknown>) => bot!.as(from).invoke(verb, data);
 
   const refusals = () => logs.records().filter((r) => r.msg === 'refused: operators only');
 
@@ -109,12 +74,12 @@ describe('who may operate the bot', () => {
       expect(reply).toBe(NOT_OPERATOR_MESSAGE);
     }
     for (const [verb, data] of OPERATOR_VERBS) {
-      const answer = await click(mallory, verb, data);
-      expect(answer).toEqual({ status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: NOT_OPERATOR_MESSAGE } });
+      const { status, body } = await click(mallory, verb, data);
+      expect({ status, body }).toEqual({ status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: NOT_OPERATOR_MESSAGE } });
     }
     // The Action.Submit fallback of old clients arrives as a message carrying the verb.
     const before = connector.sent.length;
-    await post(activity(mallory, { type: 'message', value: { verb: 'tenants.page', registration: 'all', page: 1 } }));
+    await bot!.post(cardSubmit({ verb: 'tenants.page', registration: 'all', page: 1 }, { from: mallory, conversation: personalChat(mallory), serviceUrl: connector.serviceUrl }));
     expect(connector.sent.slice(before).map((s) => s.activity.text)).toEqual([NOT_OPERATOR_MESSAGE]);
     expect(NOT_OPERATOR_MESSAGE).toMatch(/OPERATOR_IDS/);
     expect(refusals().map((r) => r.command ?? r.verb)).toEqual(['onboard', 'tenants', 'tenant', 'remap', 'remove tenant', 'reconcile', ...OPERATOR_VERBS.map(([verb]) => verb), 'tenants.page']);

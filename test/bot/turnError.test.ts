@@ -3,14 +3,15 @@
 // nothing is posted into the conversation (an approvers' channel would see it as a crash).
 import { ActivityEventNames, ActivityTypes, TestAdapter, TurnContext, type Activity } from 'botbuilder';
 import { createTurnErrorHandler } from '../../src/bot/turnError';
+import { APPROVALS_CHANNEL, channel, teamsActivity } from '../support/activities';
 import { captureLogs } from '../support/logCapture';
+import { OLIVIA } from '../support/people';
 
-const conversation = { id: '19:approvals@thread.tacv2', conversationType: 'channel', isGroup: true, name: '' };
-
-function turn(activity: Partial<Activity>) {
+/** A turn in the approvers' channel, with what the bot sends in it recorded. */
+function turn(fields: Partial<Activity>) {
   const adapter = new TestAdapter();
   const sent: Array<Partial<Activity>> = [];
-  const context = new TurnContext(adapter, { channelId: 'msteams', serviceUrl: 'https://smba.example/', conversation, from: { id: '29:adele', name: 'Adele' }, recipient: { id: '28:bot', name: 'Bot' }, ...activity } as Activity);
+  const context = new TurnContext(adapter, teamsActivity(fields, { from: OLIVIA, conversation: channel(APPROVALS_CHANNEL) }) as Activity);
   context.onSendActivities(async (_context, activities) => {
     sent.push(...activities);
     return activities.map(() => ({ id: 'sent' }));

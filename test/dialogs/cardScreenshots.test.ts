@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import pino from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createApp, type App } from '../../src/app';
+import { startBot, type BotDriver } from '../support/botDriver';
 import { testConfig } from '../support/testConfig';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { adaptiveCardOf, PLAYGROUND_TENANT_ID, startTestPlayground, type Playground } from '../support/playground';
@@ -20,7 +20,7 @@ const enabled = process.env.CARD_SCREENSHOTS === '1';
 
 (enabled ? describe : describe.skip)('onboarding cards in the local Teams client', () => {
   let sandbox: Sandbox;
-  let app: App;
+  let bot: BotDriver;
   let pg: Playground;
   let browser: BrowserContext;
   let page: Page;
@@ -29,8 +29,8 @@ const enabled = process.env.CARD_SCREENSHOTS === '1';
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, delays: { latencyMs: 0 } });
     const config = testConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
-    app = await createApp(config, { logger: pino({ level: 'silent' }) });
-    pg = await startTestPlayground(`http://127.0.0.1:${await app.listen(0)}/api/messages`);
+    bot = await startBot(config, { logger: pino({ level: 'silent' }) });
+    pg = await startTestPlayground(bot.url);
     browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'cards-chromium-')), {
       executablePath: '/usr/bin/chromium',
       headless: true,
@@ -48,7 +48,7 @@ const enabled = process.env.CARD_SCREENSHOTS === '1';
   afterAll(async () => {
     await browser?.close();
     await pg?.close();
-    await app?.close();
+    await bot?.close();
     await sandbox?.close();
   });
 

@@ -1,7 +1,7 @@
 // End to end: an operator onboards a customer in the local Teams client (Agents Playground),
 // through the real server (restify, CloudAdapter, CspBot, SQLite store) and the real cloud clients
 // against the simulated cloud: onboard → filled cards → a submitted request id.
-import { createApp, type App } from '../../src/app';
+import { startBot, type BotDriver } from '../support/botDriver';
 import { testConfig } from '../support/testConfig';
 import type { RequestId } from '../../src/onboarding/model';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
@@ -11,20 +11,19 @@ import pino from 'pino';
 
 describe('onboarding in the local Teams client', () => {
   let sandbox: Sandbox;
-  let app: App;
+  let bot: BotDriver;
   let pg: Playground;
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, delays: { latencyMs: 0 } });
     const config = testConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
-    app = await createApp(config, { logger: pino({ level: 'silent' }) });
-    const port = await app.listen(0);
-    pg = await startTestPlayground(`http://127.0.0.1:${port}/api/messages`);
+    bot = await startBot(config, { logger: pino({ level: 'silent' }) });
+    pg = await startTestPlayground(bot.url);
   });
 
   afterAll(async () => {
     await pg?.close();
-    await app?.close();
+    await bot?.close();
     await sandbox?.close();
   });
 
@@ -71,7 +70,7 @@ describe('onboarding in the local Teams client', () => {
     const submitted = await click(chat, message.messageId, review, 'Submit');
     const id = /^Request (ONB-[0-9A-HJ-NP-Z]{4,8}) submitted — waiting for approval$/.exec(title(submitted))?.[1] as RequestId;
     expect(id).toBeDefined();
-    const stored = (await app.store.requests.get(id))?.value;
+    const stored = (await bot.app.store.requests.get(id))?.value;
     expect(stored).toMatchObject({
       status: 'pending_approval',
       requester: { teamsUserId: PLAYGROUND_USERS[0].id, aadObjectId: PLAYGROUND_USERS[0].aadObjectId.toLowerCase() },

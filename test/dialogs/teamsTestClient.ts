@@ -16,7 +16,7 @@ import type { BotStore } from '../../src/store/types';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createCloud } from '../../src/services';
 
-import { cardAction, cardSubmit, message, type Conversation } from '../support/activities';
+import { cardAction, cardSubmit, message, personalChat, type Conversation } from '../support/activities';
 import { startInProcessBot, type InProcessBot } from '../support/botDriver';
 import { findAction, inputValues, lastCard, type Card } from '../support/cardQueries';
 import { TEAMS_TENANT, type TeamsUser } from '../support/people';
@@ -113,9 +113,9 @@ export class Operator {
   private nextId = 1;
 
   constructor(
-    private readonly bot: BotUnderTest,
+    private readonly bot: Pick<BotUnderTest, 'bot'>,
     readonly user: TeamsUser,
-    private readonly conversation: Conversation = { id: `a:1on1-${user.id}`, conversationType: 'personal' },
+    private readonly conversation: Conversation = personalChat(user),
   ) {}
 
   /** Types a message (in a channel, @mentioning the bot); returns the bot's replies. */

@@ -1,6 +1,6 @@
 // A user talks to the bot in the local Teams client (Agents Playground) over real HTTP: the bot runs
 // in-process on a free port with the real CloudAdapter, restify, SQLite store and cloud clients.
-import { createApp, type App } from '../../src/app';
+import { startBot, type BotDriver } from '../support/botDriver';
 import { testConfig } from '../support/testConfig';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { adaptiveCardOf, startTestPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
@@ -22,7 +22,7 @@ function cardText(message: PlaygroundMessage): string {
 const isHelpCard = (m: PlaygroundMessage) => helpFacts(m).includes('help');
 
 describe('the bot in the local Teams client', () => {
-  let app: App;
+  let bot: BotDriver;
   let pg: Playground;
   let logs: LogCapture;
   let sandbox: Sandbox;
@@ -31,14 +31,13 @@ describe('the bot in the local Teams client', () => {
     logs = captureLogs('info');
     sandbox = await startSandbox({ seed: false });
     const config = testConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
-    app = await createApp(config, { logger: logs.logger });
-    const port = await app.listen(0);
-    pg = await startTestPlayground(`http://127.0.0.1:${port}/api/messages`);
+    bot = await startBot(config, { logger: logs.logger });
+    pg = await startTestPlayground(bot.url);
   });
 
   afterAll(async () => {
     await pg?.close();
-    await app?.close();
+    await bot?.close();
     await sandbox?.close();
   });
 
@@ -84,7 +83,7 @@ describe('the bot in the local Teams client', () => {
     const answer = await pg.client.waitForMessage((m) => isHelpCard(m) && !isGreeting(m) && m.conversationId === pg.conversations.groupChat, { after: probe });
     const greetings = pg.client.botMessagesAfter(seq).filter((m) => m.conversationId === pg.conversations.groupChat && m.seq <= answer.seq && isGreeting(m));
     expect(greetings).toHaveLength(1);
-    const reference = await app.store.conversations.get(pg.conversations.groupChat);
+    const reference = await bot.app.store.conversations.get(pg.conversations.groupChat);
     expect(reference).toMatchObject({ conversation: { id: pg.conversations.groupChat }, channelId: 'msteams' });
     expect(String(reference?.serviceUrl)).toContain(`:${pg.port}`);
   });

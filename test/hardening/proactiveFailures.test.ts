@@ -1,14 +1,17 @@
-// When Teams or the directory fails a proactive send, on the real server: restify + CloudAdapter +
-// the bot with its turn error handler, a real SQLite store, the simulated cloud with its fault
-// injection and a loopback Bot Connector. The connector policy retries once, in one place; what
+// When Teams or the directory fails a proactive send, on the real server (the bot driver): restify
+// + CloudAdapter + the bot with its turn error handler, a real SQLite store, the simulated cloud
+// with its fault injection and a loopback Bot Connector. The connector policy retries once, in one place; what
 // outlasts it is logged and sent again by the approval sweep (every LEASE_SECONDS, 2 s here), and
 // the approvers' channel never sees "Something went wrong", nor the requester "not installed".
-import { createApp, type App } from '../../src/app';
 import type { RequestId, ServiceRequest } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { startLoopbackConnector, type LoopbackConnector, type SentActivity } from '../support/loopbackConnector';
+import { channel } from '../support/activities';
+import { startBot, type BotDriver } from '../support/botDriver';
+import type { LoopbackConnector, SentActivity } from '../support/loopbackConnector';
+import { directoryPeople, type TeamsUser } from '../support/people';
+import { waitFor } from '../support/waitFor';
 import { TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { captureLogs, type LogCapture } from '../support/logCapture';
 
@@ -17,83 +20,42 @@ jest.setTimeout(60_000);
 const CHANNEL = '19:approvals-faults@thread.tacv2';
 const APOLOGY = 'Something went wrong';
 
-interface Member {
-  id: string;
-  aadObjectId: string;
-  name: string;
-}
-
 describe('failed proactive sends: retried later, never shown as a crash', () => {
   let sandbox: Sandbox;
+  let bot: BotDriver;
   let connector: LoopbackConnector;
   let store: BotStore;
-  let app: App;
   let logs: LogCapture;
-  let url: string;
-  let adele: Member; // approver (APPROVER_IDS)
-  let olivia: Member; // operator: whether she approves is asked of Graph (APPROVER_GROUP_ID)
+  let adele: TeamsUser; // approver (APPROVER_IDS)
+  let olivia: TeamsUser; // operator: whether she approves is asked of Graph (APPROVER_GROUP_ID)
 
   beforeAll(async () => {
-    [sandbox, connector] = await Promise.all([startTestSandbox(), startLoopbackConnector()]);
-    adele = { id: '29:adele', aadObjectId: sandbox.users.approver, name: 'Adele Approver' };
-    olivia = { id: '29:olivia', aadObjectId: sandbox.users.operator, name: 'Olivia Operator' };
-    connector.roster = [adele, olivia];
+    sandbox = await startTestSandbox();
+    ({ adele, olivia } = directoryPeople(sandbox));
     const config = sandboxConfig(sandbox, { APPROVAL_CHANNEL_ID: CHANNEL, APPROVER_GROUP_ID: sandbox.approverGroupId, ALLOWED_TENANT_IDS: TEAMS_TENANT });
     store = await openSqliteStore(':memory:');
     logs = captureLogs('warn');
-    app = await createApp(config, { store, cloud: sandboxCloud(config), logger: logs.logger });
-    url = `http://127.0.0.1:${await app.listen(0)}/api/messages`;
+    bot = await startBot(config, { store, cloud: sandboxCloud(config), logger: logs.logger });
+    connector = bot.connector;
+    connector.roster = [adele, olivia];
     // The bot learns the approvals channel from traffic there (as on install).
-    await post(activity(olivia, { type: 'message', text: 'help' }));
+    await bot.as(olivia, channel(CHANNEL)).say('help');
   });
   afterEach(() => sandbox.faults.clear());
   afterAll(async () => {
-    await app?.approvals.idle();
-    await app?.close();
+    await bot?.close();
     await store?.close();
-    await connector?.close();
     await sandbox?.close();
   });
 
-  function activity(from: Member, fields: Record<string, unknown>) {
-    return {
-      id: `act-${Math.random().toString(36).slice(2)}`,
-      channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
-      from,
-      recipient: { id: '28:bot', name: 'CSP Onboarding' },
-      conversation: { id: CHANNEL, tenantId: TEAMS_TENANT, conversationType: 'channel' },
-      channelData: { tenant: { id: TEAMS_TENANT } },
-      timestamp: new Date().toISOString(),
-      ...fields,
-    };
-  }
-
-  async function post(body: unknown): Promise<{ status: number }> {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    await res.text();
-    return { status: res.status };
-  }
-
-  const click = (from: Member, verb: string, data: Record<string, unknown>) =>
-    post(activity(from, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } }));
+  const click = (from: TeamsUser, verb: string, data: Record<string, unknown>) => bot.as(from, channel(CHANNEL)).invoke(verb, data);
 
   /** As the dialog does: store the request, then hand it to the approvals (which post the card). */
   async function submit(): Promise<ServiceRequest> {
     const request = newCustomerRequest(sandbox, { conversationId: CHANNEL });
     await store.requests.create(request);
-    await app.approvals.onSubmitted(request);
+    await bot.app.approvals.onSubmitted(request);
     return (await store.requests.get(request.id))!.value;
-  }
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
   }
 
   const text = (sent: SentActivity) => JSON.stringify(sent.activity);
@@ -123,7 +85,7 @@ describe('failed proactive sends: retried later, never shown as a crash', () => 
     connector.failNext(429, 4, { method: 'POST', retryAfterSeconds: 0 });
     const request = await submit();
     expect(request.approvalCard).toBeUndefined();
-    const posted = await until('the sweep to post the card', async () => (await store.requests.get(request.id))!.value.approvalCard);
+    const posted = await waitFor(async () => (await store.requests.get(request.id))!.value.approvalCard, { what: 'the sweep to post the card', timeoutMs: 15_000, everyMs: 25 });
     expect(cardsOf(request.id)).toHaveLength(1);
     expect(connector.sent.find((s) => s.activityId === posted.activityId)).toBeDefined();
     expect(apologies()).toHaveLength(0);
@@ -135,13 +97,15 @@ describe('failed proactive sends: retried later, never shown as a crash', () => 
     expect(card).toBeDefined();
     connector.failNext(429, 4, { method: 'PUT', retryAfterSeconds: 0 });
     expect((await click(adele, 'request.rejectConfirm', { requestId: request.id, reason: 'Wrong country' })).status).toBe(200);
-    await app.approvals.idle();
+    await bot.app.approvals.idle();
     expect(warnings()).toContain('could not update the request card; the sweep sends it again');
     expect(apologies()).toHaveLength(0);
 
-    const updated = await until('the sweep to update the card', () =>
-      connector.sent.find((s) => s.method === 'PUT' && s.activityId === card.activityId && text(s).includes('Wrong country')),
-    );
+    const updated = await waitFor(() => connector.sent.find((s) => s.method === 'PUT' && s.activityId === card.activityId && text(s).includes('Wrong country')), {
+      what: 'the sweep to update the card',
+      timeoutMs: 15_000,
+      everyMs: 25,
+    });
     expect(updated.conversationId).toBe(CHANNEL);
     expect(apologies()).toHaveLength(0);
   });

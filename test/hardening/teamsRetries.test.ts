@@ -8,14 +8,13 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { createAdapter } from '../../src/bot/adapter';
 import { createProactive, type Proactive } from '../../src/bot/proactive';
-import { createApp, type App } from '../../src/app';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
 import { captureLogs } from '../support/logCapture';
-import { conversationReference, message } from '../support/activities';
-import { postActivity } from '../support/botDriver';
+import { conversationReference, message, personalChat } from '../support/activities';
+import { startBot, type BotDriver } from '../support/botDriver';
 import { RITA, TEAMS_TENANT } from '../support/people';
 
 jest.setTimeout(60_000);
@@ -79,7 +78,7 @@ class ScriptedConnector {
   }
 }
 
-const CHAT = 'a:rita-1-1';
+const CHAT = personalChat(RITA).id;
 
 describe('outbound to Teams: what is retried, what is not', () => {
   const connector = new ScriptedConnector();
@@ -89,7 +88,7 @@ describe('outbound to Teams: what is retried, what is not', () => {
   beforeAll(async () => {
     await connector.start();
     store = await openSqliteStore(':memory:');
-    await store.conversations.save(CHAT, conversationReference({ id: CHAT, conversationType: 'personal' }, { serviceUrl: connector.serviceUrl, user: RITA }));
+    await store.conversations.save(CHAT, conversationReference(personalChat(RITA), { serviceUrl: connector.serviceUrl, user: RITA }));
     // The proactive sender as the approval feature builds it (no retry settings of its own), on an
     // adapter whose connector policy retries 3 times from a 20 ms backoff.
     const adapter = createAdapter({ MicrosoftAppType: 'MultiTenant' }, { connectorRetry: { maxRetries: 3, retryDelayMs: 20 } });
@@ -202,21 +201,20 @@ describe('outbound to Teams: what is retried, what is not', () => {
 
   describe('a reply inside a turn (the bot answering a message)', () => {
     let sandbox: Sandbox;
-    let app: App;
+    let bot: BotDriver;
 
     beforeAll(async () => {
       sandbox = await startTestSandbox();
       const config = sandboxConfig(sandbox, { ALLOWED_TENANT_IDS: TEAMS_TENANT });
-      app = await createApp(config, { cloud: sandboxCloud(config), logger: captureLogs('warn').logger });
-      await app.listen(0);
+      bot = await startBot(config, { cloud: sandboxCloud(config), logger: captureLogs('warn').logger });
     });
     afterAll(async () => {
-      await app?.close();
+      await bot?.close();
       await sandbox?.close();
     });
 
-    const say = (text: string) =>
-      postActivity(`http://127.0.0.1:${(app.server.server.address() as AddressInfo).port}/api/messages`, message(text, { from: RITA, conversation: 'a:rita-turns', serviceUrl: connector.serviceUrl }));
+    // Replies go to the scripted connector, not the driver's own.
+    const say = (text: string) => bot.post(message(text, { from: RITA, conversation: personalChat(RITA, '-turns'), serviceUrl: connector.serviceUrl }));
 
     it('throttled with 429: sent again, lands once', async () => {
       connector.answer({ status: 429, retryAfter: '0' });

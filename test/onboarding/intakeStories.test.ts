@@ -6,7 +6,7 @@ import { parseRegistrationId, type Guid, type PlanOf, type RequestOrigin, type S
 import { createIntake, type Intake } from '../../src/onboarding/requests/intake';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { REQUESTER, TEAMS_TENANT } from './support';
+import { REQUESTER, TEAMS_TENANT } from '../support/people';
 
 const REGISTRATION = parseRegistrationId('/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/azurestack-payg-east');
 const ORIGIN: RequestOrigin = { requester: REQUESTER, teamsTenantId: TEAMS_TENANT, conversationId: 'a:rita-1-1' };

@@ -1,6 +1,6 @@
 // The approval card, the live checklist and the result post, as the local Teams client (Agents
 // Playground) shows them: the bot runs in-process with the real adapter, store and cloud clients.
-import { createApp, type App } from '../../src/app';
+import { startBot, type BotDriver } from '../support/botDriver';
 import { testConfig } from '../support/testConfig';
 import type { Guid } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
@@ -13,7 +13,7 @@ const cardJson = (m: PlaygroundMessage) => JSON.stringify(adaptiveCardOf(m) ?? {
 
 describe('approval and the run in the local Teams client', () => {
   let sandbox: Sandbox;
-  let app: App;
+  let bot: BotDriver;
   let pg: Playground;
 
   beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('approval and the run in the local Teams client', () => {
   });
   afterAll(async () => {
     await pg?.close();
-    await app?.close();
+    await bot?.close();
     await sandbox?.close();
   });
 
@@ -41,9 +41,8 @@ describe('approval and the run in the local Teams client', () => {
       POLL_INTERVAL_SECONDS: '0',
       POLL_MAX_INTERVAL_SECONDS: '0',
     });
-    app = await createApp(config);
-    const port = await app.listen(0);
-    pg = await startTestPlayground(`http://127.0.0.1:${port}/api/messages`);
+    bot = await startBot(config);
+    pg = await startTestPlayground(bot.url);
     const channel = pg.conversations.channel;
 
     // The bot hears from the channel (so it has a reference), then a request made there is submitted.
@@ -54,8 +53,8 @@ describe('approval and the run in the local Teams client', () => {
       conversationId: channel,
       requester: { aadObjectId: requesterUser.aadObjectId as Guid, teamsUserId: requesterUser.id, name: requesterUser.name },
     });
-    await app.store.requests.create(request);
-    await app.approvals.onSubmitted(request);
+    await bot.app.store.requests.create(request);
+    await bot.app.approvals.onSubmitted(request);
     const card = await pg.client.waitForMessage((m) => m.action === 'createMessage' && cardJson(m).includes(`Approval needed`) && cardJson(m).includes(request.id), { after: hello });
     expect(cardJson(card)).toContain(request.customer.domain);
 
@@ -71,7 +70,7 @@ describe('approval and the run in the local Teams client', () => {
     // The result in the thread: mentions the requester, carries the portal link and the resource id.
     const result = await pg.client.waitForMessage((m) => m.action === 'createMessage' && (m.text ?? '').includes(`request ${request.id} is done`), { after: card.seq });
     expect(result.text).toContain(requesterUser.name);
-    const stored = (await app.store.requests.get(request.id))!.value;
+    const stored = (await bot.app.store.requests.get(request.id))!.value;
     // The playground shows the message's text and its card as separate items.
     const resultCard = await pg.client.waitForMessage((m) => cardJson(m).includes(`Onboarded ${request.customer.companyName}`), { after: card.seq });
     expect(cardJson(resultCard)).toContain(stored.results.mappingResourceId!);
