@@ -27,12 +27,9 @@ describe('1,000 mappings through the bot', () => {
 
   it('lists them 20 to a page, pages and searches from a short cache, every card under 28 KB', async () => {
     const olivia = new Chat(await buildTenantBot(store, sandboxCloud(sandboxConfig(sandbox))), OLIVIA);
-    const started = Date.now();
     const page1 = await olivia.card('tenants azurestack-payg-east');
-    const firstMs = Date.now() - started;
     expect(texts(page1)).toContain('1,000 mapped · page 1 of 50');
     expect(cardBytes(page1)).toBeLessThan(MAX_CARD_BYTES);
-    expect(firstMs).toBeLessThan(20_000);
 
     const calls = sandbox.requests.length;
     const page2 = await olivia.click(page1, 'Next');
