@@ -103,7 +103,7 @@ describe('onboarding a new customer with an Azure plan', () => {
     expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
     const registrationTexts = texts(registration).join('\n');
     expect(registrationTexts).toContain('azurestack-payg-east');
-    expect(registrationTexts).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants.');
+    expect(registrationTexts).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants: only a PayAsYouUse registration can.');
     // A Capacity registration offers no button; the others do.
     expect(buttonTitles(registration)).toEqual(
       expect.arrayContaining(['Use azurestack-payg-east', 'Use azurestack-payg-west', 'Use azurestack-payg-south']),
@@ -354,8 +354,27 @@ describe('bad input comes back on the same card, values kept, the error beside t
     expect(texts(notOurs)).toContain('That registration is not one this bot may change: choose one of those listed.');
     const capacityCard = JSON.parse(JSON.stringify(registration).replace(/registrations\/azurestack-payg-east"/g, 'registrations/azurestack-capacity-north"')) as Card;
     const capacity = await alex.click(capacityCard, 'Use azurestack-payg-east');
-    expect(texts(capacity)).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants.');
+    expect(texts(capacity)).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants: only a PayAsYouUse registration can.');
     expect(title(capacity)).toBe('Onboard a customer: Azure Stack Hub registration');
+  });
+
+  it('registration: a Development (proof of concept) registration offers no button, says why, and a forged pick of it is refused', async () => {
+    const west = Object.values(world.sandbox.state.registrations).find((r) => r.id === world.sandbox.registrations.payAsYouUse2)!;
+    west.billingModel = 'Development';
+    try {
+      const subscription = await newCustomerUpToSubscription(alex);
+      const registration = await alex.click(subscription, 'Next');
+      const reason = 'azurestack-payg-west uses the Development billing model, which cannot bill usage to customer tenants: only a PayAsYouUse registration can.';
+      expect(texts(registration)).toContain(reason);
+      expect(buttonTitles(registration)).toContain('Use azurestack-payg-east');
+      expect(buttonTitles(registration)).not.toContain('Use azurestack-payg-west');
+      const forged = JSON.parse(JSON.stringify(registration).replace(/registrations\/azurestack-payg-east"/g, 'registrations/azurestack-payg-west"')) as Card;
+      const refused = await alex.click(forged, 'Use azurestack-payg-east');
+      expect(texts(refused)).toContain(reason);
+      expect(title(refused)).toBe('Onboard a customer: Azure Stack Hub registration');
+    } finally {
+      west.billingModel = 'PayAsYouUse';
+    }
   });
 
   it('registration: one an earlier run saw refused as unapproved shows the reason and date; approval is never claimed otherwise', async () => {

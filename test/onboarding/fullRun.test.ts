@@ -5,7 +5,7 @@ import type { BotStore } from '../../src/store/types';
 import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { Sandbox } from '../../src/sandbox';
 import type { Cloud } from '../../src/onboarding/ports';
-import type { Guid, OnboardingRequest } from '../../src/onboarding/model';
+import { parseRegistrationId, type Guid, type OnboardingRequest } from '../../src/onboarding/model';
 import { unapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
 import { requestFacts } from '../../src/cards/requestView';
 import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
@@ -239,5 +239,24 @@ describe('the onboarding run on the simulated cloud', () => {
     expect(after.ordersCreated).toBe(before.ordersCreated);
     expect(after.invitations).toBe(before.invitations);
     expect(after.mappingPuts - before.mappingPuts).toBe(1);
+  });
+
+  it('a Development (proof of concept) registration is refused by the first step, with the reason, before anything is created', async () => {
+    const development = sandbox.seedRegistration({ name: 'azurestack-poc-run', billingModel: 'Development' });
+    startRunner({ REGISTRATIONS: [sandbox.env.REGISTRATIONS, development].join(',') });
+    const request = newCustomerRequest(sandbox, { registration: parseRegistrationId(development) });
+    await approve(request);
+    const before = sandbox.state.counts();
+    runner.schedule(request.id);
+    await runner.idle();
+    const failed = (await store.requests.get(request.id))!.value;
+    expect(failed.status).toBe('failed');
+    const step = failed.steps.find((s) => s.status === 'failed')!;
+    expect(step.name).toBe('check-registration');
+    expect(step.error).toMatchObject({
+      code: 'CustomerSubscriptionsNotAllowed',
+      message: 'azurestack-poc-run uses the Development billing model, which cannot bill usage to customer tenants: only a PayAsYouUse registration can.',
+    });
+    expect(sandbox.state.counts()).toEqual(before);
   });
 });
