@@ -259,4 +259,27 @@ describe('the onboarding run on the simulated cloud', () => {
     });
     expect(sandbox.state.counts()).toEqual(before);
   });
+
+  it.each(['AzureChinaCloud', 'AzureUSGovernment'])('in %s an Azure-plan request is refused by the first step, with the reason, before anything is created', async (cloudName) => {
+    const config = sandboxConfig(sandbox);
+    // The simulated cloud's clients, under the national cloud's name (what the rule reads).
+    cloud = Object.assign(sandboxCloud(config), { name: cloudName });
+    runner = createRunner({ store, cloud, notifier, logger: silentLogger, pollIntervalMs: 0, pollMaxIntervalMs: 0, leaseMs: 2000 });
+    const request = newCustomerRequest(sandbox);
+    await approve(request);
+    const before = sandbox.state.counts();
+    runner.schedule(request.id);
+    await runner.idle();
+    const failed = (await store.requests.get(request.id))!.value;
+    expect(failed.status).toBe('failed');
+    const step = failed.steps.find((s) => s.status === 'failed')!;
+    expect(step.name).toBe('check-registration');
+    expect(step.error).toMatchObject({
+      code: 'AzurePlanPurchaseNotAvailable',
+      message: expect.stringContaining(`In ${cloudName} (`),
+      nextStep: expect.stringContaining('Use an existing Azure subscription'),
+    });
+    expect(step.error!.message).toContain('the Microsoft Customer Agreement and Azure plan purchase APIs do not apply');
+    expect(sandbox.state.counts()).toEqual(before);
+  });
 });
