@@ -186,6 +186,47 @@ describe('onboarding a new customer with an Azure plan', () => {
   });
 });
 
+/** The titles offered by the subscription card's "Azure subscription" choice. */
+function subscriptionKinds(card: Card): string[] {
+  const choiceSet = (card.body ?? []).find((e) => e.id === 'subscriptionKind') as { choices?: Array<{ title: string }> } | undefined;
+  return (choiceSet?.choices ?? []).map((c) => c.title);
+}
+
+describe.each(['AzureChinaCloud', 'AzureUSGovernment'])('onboarding in %s (no Azure plan purchase there)', (cloudName) => {
+  let national: BotUnderTest;
+  let nina: Operator;
+  beforeEach(async () => {
+    // The simulated cloud's clients under the national cloud's name: what the rule reads.
+    national = await buildBot({ store: world.store, cloud: { ...world.cloud, name: cloudName } });
+    nina = new Operator(national, ALEX, { id: `a:1on1-${Math.random()}`, conversationType: 'personal' });
+  });
+  const why = `In ${cloudName} (`;
+
+  it('offers an existing customer only an existing subscription, says why, and refuses a forged "buy an Azure plan"', async () => {
+    const lucerne = world.sandbox.seedCustomer({ companyName: `Lucerne ${cloudName}`, domain: `lucerne${cloudName.toLowerCase()}.onmicrosoft.com`, azurePlan: 'active' });
+    const subscription = await existingCustomerUpToSubscription(nina, `Lucerne ${cloudName}`);
+    expect(subscriptionKinds(subscription)).toEqual(['Use an existing Azure subscription']);
+    expect(buttonTitles(subscription)).not.toContain('Buy an Azure plan');
+    const note = texts(subscription).find((t) => t.startsWith(why));
+    expect(note).toContain('the Microsoft Customer Agreement and Azure plan purchase APIs do not apply: the bot can only map an Azure subscription the customer already has.');
+
+    const forged = await nina.click(subscription, 'Next', { subscriptionKind: 'azure-plan' });
+    expect(title(forged)).toBe(`Onboard a customer: subscription for Lucerne ${cloudName}`);
+    expect(errorBeside(forged, 'subscriptionKind')).toContain(why);
+
+    const registration = await nina.click(forged, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: lucerne.azureSubscriptionId! });
+    expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
+  });
+
+  it('tells a new customer why it cannot be onboarded here, and offers no purchase', async () => {
+    const subscription = await newCustomerUpToSubscription(nina, { companyName: 'Nat Co', domainPrefix: `natco${cloudName.length}${Date.now()}` });
+    expect(subscriptionKinds(subscription)).not.toContain('Buy an Azure plan');
+    expect(texts(subscription).join(' ')).toContain('A new customer has no Azure subscription yet, so the bot cannot onboard it here');
+    const next = await nina.click(subscription, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: '3f15978e-005c-4763-bb78-2a8fab289c58' });
+    expect(errorBeside(next, 'subscriptionKind')).toContain('create the customer and its Azure subscription in Partner Center first');
+  });
+});
+
 describe('onboarding an existing customer with an existing Azure subscription', () => {
   it('pages long search results (5 a page), never cutting them off', async () => {
     for (let i = 1; i <= 7; i++) world.sandbox.seedCustomer({ companyName: `Pager Co ${i}`, domain: `pagerco${i}.onmicrosoft.com` });
