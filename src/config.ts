@@ -12,6 +12,16 @@ const optionalUrl = z.preprocess(
   emptyToUndefined,
   z.string().trim().url('expected an absolute URL such as https://example.com').optional(),
 );
+// An app-only token scope: `<resource>/.default` (the client-credentials flow takes nothing else).
+const optionalScope = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .trim()
+    .url('expected a token scope such as https://graph.microsoft.com/.default')
+    .refine((v) => v.endsWith('/.default'), 'expected a token scope ending in /.default, such as https://graph.microsoft.com/.default')
+    .optional(),
+);
 const guid = z.string().trim().regex(GUID_RE, 'expected a GUID such as 00000000-0000-0000-0000-000000000000');
 const optionalGuid = z.preprocess(emptyToUndefined, guid.optional());
 
@@ -98,6 +108,15 @@ const schema = z
     ARM_ENDPOINT: optionalUrl,
     GRAPH_ENDPOINT: optionalUrl,
     PARTNER_CENTER_ENDPOINT: optionalUrl,
+    // Each service's own Entra authority and token scope; unset: the cloud's defaults
+    // (src/services/clouds.ts). ROLE_ASSIGNMENT_AUDIENCE below is the role-assignment scope.
+    ARM_AUTHORITY_HOST: optionalUrl,
+    ARM_SCOPE: optionalScope,
+    GRAPH_AUTHORITY_HOST: optionalUrl,
+    GRAPH_SCOPE: optionalScope,
+    PARTNER_CENTER_AUTHORITY_HOST: optionalUrl,
+    PARTNER_CENTER_SCOPE: optionalScope,
+    ROLE_ASSIGNMENT_AUTHORITY_HOST: optionalUrl,
     // Delegated (App+User) Partner Center credential: needed only to confirm the customer
     // agreement. Without it the run pauses and asks an operator to confirm in Partner Center.
     PARTNER_CENTER_REFRESH_TOKEN: optionalString,

@@ -34,7 +34,7 @@ export interface ReconcileCardModel {
 export const RECONCILE_VERBS = { onboard: 'tenants.onboard', remove: 'tenants.remove' } as const;
 
 const LABELS: Record<FindingKind, { label: string; color: ReconcileItemModel['color'] }> = {
-  unmapped: { label: 'Billed to you', color: 'Attention' },
+  unmapped: { label: 'Not mapped', color: 'Attention' },
   'inactive-subscription': { label: 'Subscription not active', color: 'Warning' },
   'customer-gone': { label: 'Customer gone', color: 'Warning' },
   'partially-mapped': { label: 'Missing on a registration', color: 'Accent' },
@@ -51,7 +51,7 @@ export function reconcileCardModel(view: { scope: string; scopeName: string; rep
     scopeName: view.scopeName,
     summary: `Checked ${report.mappingsChecked} mapping(s) and ${report.customersChecked} Partner Center customer(s); compared ${report.compared.map((r) => r.name).join(', ') || 'no registrations'}.`,
     counts: [
-      { title: 'Active Azure subscription, mapped nowhere (billed to you)', value: String(report.counts.unmapped) },
+      { title: 'Active Azure subscription, not mapped on any registration', value: String(report.counts.unmapped) },
       { title: 'Mapped, subscription no longer active', value: String(report.counts['inactive-subscription']) },
       { title: 'Mapped, customer gone from Partner Center', value: String(report.counts['customer-gone']) },
       { title: 'Mapped on one registration but not another', value: String(report.counts['partially-mapped']) },

@@ -18,6 +18,7 @@ import { ACCESS_FIELDS, BILLING_FIELDS, COMPANY_FIELDS, CUSTOMER_SEARCH_FIELDS, 
 import { COUNTRIES, CULTURES, LANGUAGES } from '../onboarding/rules/customerProfile';
 import type { Cloud } from '../onboarding/ports';
 import { tenantBilling } from '../onboarding/rules/registrationBilling';
+import { azurePlanPurchase, NEW_CUSTOMER_WITHOUT_PURCHASE } from '../onboarding/rules/azurePlanPurchase';
 import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
 import type { BotStore } from '../store/types';
 import { customerName, type OnboardingDraft } from './onboardingDraft';
@@ -25,7 +26,7 @@ import { customerName, type OnboardingDraft } from './onboardingDraft';
 export const PAGE_SIZE = 5;
 
 export interface CardSources {
-  cloud: Pick<Cloud, 'registrations'>;
+  cloud: Pick<Cloud, 'registrations' | 'name'>;
   store: Pick<BotStore, 'facts'>;
 }
 
@@ -78,8 +79,7 @@ export async function renderDraftCard(draft: OnboardingDraft, sources: CardSourc
       return renderSubscriptionCard({
         ...common,
         customerName: customerName(draft),
-        note: draft.customer?.kind === 'new' ? 'A new customer has no Azure subscription yet: the run buys an Azure plan for it.' : '',
-        kinds: draft.customer?.kind === 'new' ? SUBSCRIPTION_KINDS.slice(0, 1) : SUBSCRIPTION_KINDS,
+        ...subscriptionChoices(draft, sources.cloud.name),
         fields: fieldModels(SUBSCRIPTION_FIELDS, values, errors),
       });
     case 'registration':
@@ -89,6 +89,21 @@ export async function renderDraftCard(draft: OnboardingDraft, sources: CardSourc
     case 'review':
       return renderReviewCard({ ...common, sections: await reviewSections(draft, sources) });
   }
+}
+
+/**
+ * What the subscription card offers: a new customer can only get a new Azure plan; where the cloud
+ * has no Azure plan purchase (rules/azurePlanPurchase) only an existing subscription is offered, and
+ * the card says why.
+ */
+function subscriptionChoices(draft: OnboardingDraft, cloudName: string): { note: string; kinds: Choice[] } {
+  const isNew = draft.customer?.kind === 'new';
+  const purchase = azurePlanPurchase(cloudName);
+  if (!purchase.available) {
+    return { note: isNew ? `${purchase.reason} ${NEW_CUSTOMER_WITHOUT_PURCHASE}` : purchase.reason, kinds: SUBSCRIPTION_KINDS.slice(1) };
+  }
+  if (isNew) return { note: 'A new customer has no Azure subscription yet: the run buys an Azure plan for it.', kinds: SUBSCRIPTION_KINDS.slice(0, 1) };
+  return { note: '', kinds: SUBSCRIPTION_KINDS };
 }
 
 function renderMatches(draft: OnboardingDraft): AdaptiveCard {

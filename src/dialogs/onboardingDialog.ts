@@ -28,6 +28,7 @@ import {
 import type { Cloud } from '../onboarding/ports';
 import { customerAzureSubscriptions, subscriptionStanding } from '../onboarding/rules/customerSubscriptions';
 import type { Intake } from '../onboarding/requests/intake';
+import { azurePlanPurchase, NEW_CUSTOMER_WITHOUT_PURCHASE } from '../onboarding/rules/azurePlanPurchase';
 import type { BotStore } from '../store/types';
 import { renderDraftCard, registrationStanding, type CardSources } from './onboardingCards';
 import {
@@ -81,7 +82,7 @@ export type OnboardingOutcome =
   | { kind: 'already-submitted' };
 
 export interface OnboardingDialogDependencies {
-  cloud: Pick<Cloud, 'partnerCenter' | 'registrations'>;
+  cloud: Pick<Cloud, 'partnerCenter' | 'registrations' | 'name'>;
   store: Pick<BotStore, 'requests' | 'audit' | 'facts'> & Partial<Pick<BotStore, 'leases'>>;
   /** Takes the submitted draft in (stores, audits, posts it for approval). */
   intake: Intake;
@@ -256,10 +257,16 @@ export class OnboardingDialog extends ComponentDialog {
     const input = parseSubscription(action.data);
     if (!input.ok) return withErrors(draft, input.values, input.errors);
     const subscription = input.value;
+    const purchase = azurePlanPurchase(this.deps.cloud.name);
+    if (subscription.kind === 'azure-plan' && !purchase.available) {
+      // Card data is untrusted: the card offered no purchase here.
+      return withErrors(draft, input.values, { subscriptionKind: purchase.reason });
+    }
     if (subscription.kind === 'existing') {
       const customer = draft.customer;
       if (customer?.kind !== 'existing') {
-        return withErrors(draft, input.values, { subscriptionKind: 'A new customer has no Azure subscription yet: choose Buy an Azure plan.' });
+        const words = purchase.available ? 'A new customer has no Azure subscription yet: choose Buy an Azure plan.' : NEW_CUSTOMER_WITHOUT_PURCHASE;
+        return withErrors(draft, input.values, { subscriptionKind: words });
       }
       const problem = await this.entitlementProblem(customer.customerTenantId, customer.companyName, subscription.azureSubscriptionId);
       if (problem) return withErrors(draft, input.values, { azureSubscriptionId: problem });
@@ -274,10 +281,11 @@ export class OnboardingDialog extends ComponentDialog {
       const subscriptions = await customerAzureSubscriptions(this.deps.cloud.partnerCenter, tenant);
       const standing = subscriptionStanding(subscriptions, azureSubscriptionId);
       if (standing.kind === 'active') return '';
+      const orBuy = azurePlanPurchase(this.deps.cloud.name).available ? ', or choose Buy an Azure plan' : '';
       if (standing.kind === 'inactive') {
-        return `${azureSubscriptionId} is one of ${company}'s Azure subscriptions, but Partner Center says it is ${standing.subscription.status}: only an active one can be billed to the customer. Use an active one, or choose Buy an Azure plan.`;
+        return `${azureSubscriptionId} is one of ${company}'s Azure subscriptions, but Partner Center says it is ${standing.subscription.status}: only an active one can be billed to the customer. Use an active one${orBuy}.`;
       }
-      return `${azureSubscriptionId} is not one of ${company}'s Azure subscriptions in Partner Center (checked ${subscriptions.length} Azure subscription(s)). Check the id, or choose Buy an Azure plan.`;
+      return `${azureSubscriptionId} is not one of ${company}'s Azure subscriptions in Partner Center (checked ${subscriptions.length} Azure subscription(s)). Check the id${orBuy}.`;
     } catch (err) {
       return this.problem(err, `Could not read ${company}'s subscriptions from Partner Center`);
     }

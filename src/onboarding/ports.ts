@@ -154,7 +154,7 @@ export interface Registrations {
    * PUT (overwrites whatever is there), then confirm: a 200 with a body is the mapping; a 200/201
    * with no body is read back with one GET (MappingNotConfirmed when it is not there). No reads
    * before the PUT: whether the subscription or the tenant is already mapped is decided by the run
-   * step (rules/tenantMapping), and a Capacity registration is refused by Azure itself
+   * step (rules/tenantMapping), and a Capacity (or Development) registration is refused by Azure itself
    * (CustomerSubscriptionsNotAllowed) after the registration check step has refused it first.
    */
   putMapping(ref: RegistrationRef, azureSubscriptionId: Guid, customerTenantId: Guid, options?: CallOptions): Promise<TenantMapping>;

@@ -159,8 +159,13 @@ function mappingProblem(ctx: ArmContext, req: ApiRequest, registration: Registra
   if (azureSubscriptionId !== azureSubscriptionId.toLowerCase()) {
     return armError(400, 'BadCustomerSubscriptionId', `The customer subscription ID '${azureSubscriptionId}' is case sensitive: use lower-case letters.`);
   }
+  // Capacity: documented (CustomerSubscriptionsNotAllowed). Development: the docs are silent; we answer
+  // as for Capacity, since a proof-of-concept registration bills nothing to pass on (README.md).
   if (registration.billingModel === 'Capacity') {
     return armError(400, 'CustomerSubscriptionsNotAllowed', `The registration '${registration.name}' uses the Capacity billing model: customer subscriptions are not allowed for disconnected (Capacity) registrations.`);
+  }
+  if (registration.billingModel === 'Development') {
+    return armError(400, 'CustomerSubscriptionsNotAllowed', `The registration '${registration.name}' uses the Development billing model: customer subscriptions are not allowed for proof-of-concept (Development) registrations.`);
   }
   if (!registration.approvedForMultiTenancy) {
     return armError(403, 'UnauthorizedCspRegistration', `The registration '${registration.name}' is not approved for multi-tenant billing. Email azstcsp@microsoft.com with the registration subscription ID, resource group and registration name.`);

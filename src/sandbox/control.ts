@@ -2,7 +2,7 @@
 // read the state, switch faults on, hold requests, seed stories. Loopback only, no auth.
 import type { FaultRule, FaultRegistry, HoldRegistry, RecordedRequest } from './faults';
 import { json, empty, jsonBody, route, type Reply, type Route } from './http';
-import type { SeedCustomerInput, SeededCustomer, ReconcileScenario } from './seed';
+import { BILLING_MODELS, type SandboxBillingModel, type SeedCustomerInput, type SeededCustomer, type SeedRegistrationInput, type ReconcileScenario } from './seed';
 import { findRegistration, type SandboxDelays, type SandboxState } from './state';
 
 export interface ControlContext {
@@ -13,6 +13,7 @@ export interface ControlContext {
   describe(): Record<string, unknown>;
   seedCustomer(input: SeedCustomerInput): SeededCustomer;
   seedMappings(registrationId: string, count: number): SeededCustomer[];
+  seedRegistration(input: SeedRegistrationInput): string;
   seedReconcileScenario(options?: { first?: string; second?: string }): ReconcileScenario;
   seedUser(input: { tenantId?: string; displayName: string; mail: string; userType?: 'Member' | 'Guest' }): string;
   addGroupMember(groupId: string, memberId: string): void;
@@ -97,6 +98,13 @@ export function controlRoutes(ctx: ControlContext): Route[] {
       if (typeof count !== 'number' || count < 0 || count > 100_000) return bad('count must be a number from 0 to 100000.');
       return json(201, ctx.seedMappings(registrationId, count));
     }),
+    route('POST', /^\/_sandbox\/seed\/registration$/, (req) => {
+      const { name, billingModel, approvedForMultiTenancy } = body(req);
+      if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,89}$/.test(name)) return bad('name must be a registration name (letters, digits, - _ .).');
+      if (!BILLING_MODELS.includes(billingModel as SandboxBillingModel)) return bad(`billingModel must be one of ${BILLING_MODELS.join(', ')}.`);
+      if (approvedForMultiTenancy !== undefined && typeof approvedForMultiTenancy !== 'boolean') return bad('approvedForMultiTenancy must be true or false.');
+      return json(201, { id: ctx.seedRegistration({ name, billingModel: billingModel as SandboxBillingModel, approvedForMultiTenancy }) });
+    }),
     route('POST', /^\/_sandbox\/seed\/reconcile$/, (req) => json(201, ctx.seedReconcileScenario(body(req) as { first?: string; second?: string }))),
     route('POST', /^\/_sandbox\/seed\/user$/, (req) => {
       const input = body(req) as { tenantId?: string; displayName: string; mail: string; userType?: 'Member' | 'Guest' };
@@ -118,6 +126,7 @@ export function controlRoutes(ctx: ControlContext): Route[] {
       const { id, ...patch } = body(req);
       const registration = typeof id === 'string' ? findRegistration(ctx.state, id) : undefined;
       if (!registration) return notFound('No such registration.');
+      if ('billingModel' in patch && !BILLING_MODELS.includes(patch.billingModel as SandboxBillingModel)) return bad(`billingModel must be one of ${BILLING_MODELS.join(', ')}.`);
       const allowed = ['emptyBodyOnPut', 'pageSize', 'approvedForMultiTenancy', 'billingModel'] as const;
       for (const key of allowed) if (key in patch) (registration as unknown as Record<string, unknown>)[key] = patch[key];
       return json(200, registration);

@@ -20,18 +20,20 @@ import {
   seedMappings,
   seedPartner,
   seedReconcileScenario,
+  seedRegistration,
   seedUser,
   type ReconcileScenario,
   type SeedCustomerInput,
   type SeededCustomer,
   type SeededPartner,
+  type SeedRegistrationInput,
 } from './seed';
 import { DEFAULT_DELAYS, createState, type SandboxDelays, type SandboxState } from './state';
 import { TokenSigner } from './tokens';
 
 export type { FaultRule, Hold, RecordedRequest } from './faults';
 export type { SandboxDelays, SandboxState, SandboxCounts } from './state';
-export type { SeedCustomerInput, SeededCustomer, ReconcileScenario, SeededRegistrations } from './seed';
+export type { SeedCustomerInput, SeededCustomer, ReconcileScenario, SeededRegistrations, SeedRegistrationInput, SandboxBillingModel } from './seed';
 export { ensureSandboxCa } from './ca';
 
 export interface SandboxOptions {
@@ -68,6 +70,8 @@ export interface Sandbox {
   users: SeededPartner['users'] & { partnerAdmin: string };
   seedCustomer(input: SeedCustomerInput): SeededCustomer;
   seedMappings(registrationId: string, count: number): SeededCustomer[];
+  /** One more registration (e.g. a `Development` one) beside the seeded four; returns its resource id. Not in `env.REGISTRATIONS`. */
+  seedRegistration(input: SeedRegistrationInput): string;
   /** Defaults: the two approved pay-as-you-use registrations. */
   seedReconcileScenario(options?: { first?: string; second?: string }): ReconcileScenario;
   /** A user in a directory (default: the partner's). Returns the object id. */
@@ -107,6 +111,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const helpers = {
     seedCustomer: (input: SeedCustomerInput) => seedCustomer(state, input),
     seedMappings: (registrationId: string, count: number) => seedMappings(state, registrationId, count),
+    seedRegistration: (input: SeedRegistrationInput) => seedRegistration(state, input),
     seedReconcileScenario: (o: { first?: string; second?: string } = {}) =>
       seedReconcileScenario(state, { first: o.first ?? seeded.registrations.payAsYouUse, second: o.second ?? seeded.registrations.payAsYouUse2 }),
     seedUser: (input: { tenantId?: string; displayName: string; mail: string; userType?: 'Member' | 'Guest' }) =>

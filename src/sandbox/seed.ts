@@ -156,16 +156,31 @@ export function seedReconcileScenario(
   };
 }
 
+export type SandboxBillingModel = 'PayAsYouUse' | 'Capacity' | 'Development';
+export const BILLING_MODELS: readonly SandboxBillingModel[] = ['PayAsYouUse', 'Capacity', 'Development'];
+
+export interface SeedRegistrationInput {
+  name: string;
+  billingModel: SandboxBillingModel;
+  /** Default true. */
+  approvedForMultiTenancy?: boolean;
+}
+
+/** One more registration in the partner's registration subscription and resource group; returns its resource id. */
+export function seedRegistration(state: SandboxState, input: SeedRegistrationInput): string {
+  return addRegistration(state, {
+    subscriptionId: REGISTRATION_SUBSCRIPTION_ID,
+    resourceGroup: REGISTRATION_RESOURCE_GROUP,
+    name: input.name,
+    billingModel: input.billingModel,
+    approvedForMultiTenancy: input.approvedForMultiTenancy ?? true,
+  }).id;
+}
+
 /** The partner as a fresh sandbox knows it. Registrations are always there; `demoData` adds the rest. */
 export function seedPartner(state: SandboxState, demoData: boolean): SeededPartner {
-  const reg = (name: string, billingModel: 'PayAsYouUse' | 'Capacity', approvedForMultiTenancy: boolean) =>
-    addRegistration(state, {
-      subscriptionId: REGISTRATION_SUBSCRIPTION_ID,
-      resourceGroup: REGISTRATION_RESOURCE_GROUP,
-      name,
-      billingModel,
-      approvedForMultiTenancy,
-    }).id;
+  const reg = (name: string, billingModel: SandboxBillingModel, approvedForMultiTenancy: boolean) =>
+    seedRegistration(state, { name, billingModel, approvedForMultiTenancy });
   const registrations: SeededRegistrations = {
     payAsYouUse: reg('azurestack-payg-east', 'PayAsYouUse', true),
     payAsYouUse2: reg('azurestack-payg-west', 'PayAsYouUse', true),

@@ -18,10 +18,13 @@ import { DomainError } from '../onboarding/errors';
 import type { CloudProfile } from './clouds';
 import { joinUrl } from './clouds';
 
-/** The app's credential (partner tenant by default; any tenant on request via `getToken(…, { tenantId })`). */
-export function createAppCredential(config: Config, profile: CloudProfile): TokenCredential {
+/**
+ * The app's credential (partner tenant by default; any tenant on request via `getToken(…, { tenantId })`),
+ * at the cloud's authority or, for a service with its own, at `authorityHost`.
+ */
+export function createAppCredential(config: Config, profile: CloudProfile, authorityHost = profile.endpoints.authorityHost): TokenCredential {
   const options: ClientSecretCredentialOptions = {
-    authorityHost: profile.endpoints.authorityHost,
+    authorityHost,
     // A private authority (the simulated cloud, a disconnected stamp) has no instance metadata to discover.
     disableInstanceDiscovery: config.AZURE_DISABLE_INSTANCE_DISCOVERY,
     // Customer-tenant tokens (Graph invitations, role assignments) use the same app.

@@ -86,8 +86,8 @@ const ARM_CODES: Record<string, Entry> = {
     transient: false,
   }),
   CustomerSubscriptionsNotAllowed: (f) => ({
-    message: `The registration${registrationNamed(f)} uses the Capacity billing model, which cannot bill customer tenants.`,
-    nextStep: 'Choose a pay-as-you-use registration for this customer.',
+    message: `The registration${registrationNamed(f)} uses the Capacity or Development billing model, which cannot bill customer tenants (only PayAsYouUse can).`,
+    nextStep: 'Choose a PayAsYouUse registration for this customer.',
     transient: false,
   }),
   MetadataResolverBadGatewayError: () => ({

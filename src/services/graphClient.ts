@@ -38,6 +38,8 @@ const GRAPH_HOSTS = new Set([
 
 export interface GraphDirectoryOptions {
   endpoint: string;
+  /** Token scope; default `<endpoint>/.default`. */
+  scope?: string;
   credential: TokenCredential;
   /** The partner's own tenant, for group membership. */
   partnerTenantId?: string;
@@ -200,7 +202,7 @@ export class GraphDirectoryClient implements Directory {
 
   private createClient(credential: TokenCredential): Client {
     const { endpoint, retry } = this.options;
-    const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scopeFor(endpoint)] });
+    const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [this.options.scope ?? scopeFor(endpoint)] });
     const host = new URL(endpoint).hostname;
     const middleware = [
       new AuthenticationHandler(authProvider),

@@ -1,10 +1,12 @@
-// The cloud-facing side of the bot, as the composition root builds it: one credential, the
-// configured cloud's endpoints, and the four clients the domain core codes against.
+// The cloud-facing side of the bot, as the composition root builds it: one credential per authority
+// (usually one for all), the configured cloud's endpoints and scopes, and the four clients the
+// domain core codes against.
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { parseRegistrationId } from '../onboarding/model';
 import type { CallRecord, Cloud } from '../onboarding/ports';
-import { cloudProfile } from './clouds';
+import type { TokenCredential } from '@azure/core-auth';
+import { cloudProfile, type ServiceName } from './clouds';
 import { createAppCredential, RefreshTokenCredential } from './credentials';
 import { GraphDirectoryClient } from './graphClient';
 import { PartnerCenterClient } from './partnerCenterClient';
@@ -27,7 +29,15 @@ const DEFAULT_TIMEOUT_MS = 100_000;
 /** Builds the clients for config.CLOUD. Throws (plain Error) when the configuration cannot work. */
 export function createCloud(config: Config, options: CreateCloudOptions = {}): Cloud {
   const profile = cloudProfile(config);
-  const credential = createAppCredential(config, profile);
+  const { auth } = profile.endpoints;
+  // One credential per authority: services that share an authority share its token cache.
+  const credentials = new Map<string, TokenCredential>();
+  const credentialFor = (service: ServiceName): TokenCredential => {
+    const host = auth[service].authorityHost;
+    let credential = credentials.get(host);
+    if (!credential) credentials.set(host, (credential = createAppCredential(config, profile, host)));
+    return credential;
+  };
   const { logger, retry = {} } = options;
   const timeoutInMs = options.timeoutInMs ?? DEFAULT_TIMEOUT_MS;
   // Late-bound: whoever sets cloud.onCall later (the run) gets every call from then on.
@@ -37,7 +47,7 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
   const delegatedCredential =
     config.PARTNER_CENTER_REFRESH_TOKEN && config.AZURE_TENANT_ID && config.AZURE_CLIENT_ID
       ? new RefreshTokenCredential({
-          authorityHost: profile.endpoints.authorityHost,
+          authorityHost: auth.partnerCenter.authorityHost,
           tenantId: config.AZURE_TENANT_ID,
           clientId: config.AZURE_CLIENT_ID,
           clientSecret: config.AZURE_CLIENT_SECRET,
@@ -50,25 +60,33 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
     name: config.CLOUD,
     simulated: config.CLOUD === 'sandbox',
     onCall: options.onCall,
-    partnerCenter: new PartnerCenterClient({ ...common, endpoint: profile.endpoints.partnerCenter, credential, delegatedCredential }),
+    partnerCenter: new PartnerCenterClient({
+      ...common,
+      endpoint: profile.endpoints.partnerCenter,
+      scope: auth.partnerCenter.scope,
+      credential: credentialFor('partnerCenter'),
+      delegatedCredential,
+    }),
     directory: new GraphDirectoryClient({
       ...common,
       endpoint: profile.endpoints.graph,
-      credential,
+      scope: auth.graph.scope,
+      credential: credentialFor('graph'),
       partnerTenantId: config.AZURE_TENANT_ID,
     }),
     registrations: new RegistrationClient({
       ...common,
       endpoint: profile.endpoints.arm,
-      credential,
+      scope: auth.arm.scope,
+      credential: credentialFor('arm'),
       allowed: config.REGISTRATIONS.map(parseRegistrationId),
       portalLink: profile.portalLink,
     }),
     roleAssignments: new RoleAssignmentClient({
       ...common,
       endpoint: profile.endpoints.roleAssignment,
-      scope: profile.endpoints.roleAssignmentScope,
-      credential,
+      scope: auth.roleAssignment.scope,
+      credential: credentialFor('roleAssignment'),
       apiVersion: config.ROLE_ASSIGNMENT_API_VERSION,
     }),
   };
@@ -76,5 +94,5 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
 }
 
 export { cloudProfile, scopeFor } from './clouds';
-export type { CloudProfile } from './clouds';
+export type { CloudProfile, ServiceName, ServiceAuth } from './clouds';
 export { toDomainError, type ServiceFailure } from './errors';

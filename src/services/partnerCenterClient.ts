@@ -39,6 +39,8 @@ const MAX_PAGES = 1000;
 
 export interface PartnerCenterClientOptions {
   endpoint: string;
+  /** App-only token scope; default `<endpoint>/.default`. The delegated scope is the same resource's `user_impersonation`. */
+  scope?: string;
   credential: TokenCredential;
   /** Delegated (App+User) credential; only the customer agreement needs it. */
   delegatedCredential?: TokenCredential;
@@ -158,7 +160,7 @@ export class PartnerCenterClient implements PartnerCenter {
   private readonly delegatedPipeline?: Pipeline;
 
   constructor(private readonly options: PartnerCenterClientOptions) {
-    const scope = scopeFor(options.endpoint);
+    const scope = options.scope ?? scopeFor(options.endpoint);
     const retry = options.retry ?? {};
     this.endpoint = {
       service: SERVICE,
@@ -174,7 +176,7 @@ export class PartnerCenterClient implements PartnerCenter {
     };
     this.throttlingOnlyPipeline = createServicePipeline(options.credential, scope, retry, 'throttling');
     if (options.delegatedCredential) {
-      this.delegatedPipeline = createServicePipeline(options.delegatedCredential, delegatedScopeFor(options.endpoint), retry);
+      this.delegatedPipeline = createServicePipeline(options.delegatedCredential, delegatedScopeFor(scope), retry);
     }
     this.canConfirmCustomerAgreement = Boolean(this.delegatedPipeline);
   }
@@ -650,8 +652,9 @@ export function isAzurePlanOffer(offerId: string | undefined): boolean {
   return (offerId ?? '').toUpperCase().startsWith(AZURE_PLAN_PRODUCT_ID);
 }
 
-function delegatedScopeFor(endpoint: string): string {
-  return scopeFor(endpoint).replace(/\/\.default$/, '/user_impersonation');
+/** `<resource>/.default` → `<resource>/user_impersonation` (the Secure Application Model's delegated scope). */
+function delegatedScopeFor(appScope: string): string {
+  return appScope.replace(/\/\.default$/, '/user_impersonation');
 }
 
 function required<T>(body: T | undefined, operation: string): T {

@@ -103,7 +103,7 @@ describe('onboarding a new customer with an Azure plan', () => {
     expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
     const registrationTexts = texts(registration).join('\n');
     expect(registrationTexts).toContain('azurestack-payg-east');
-    expect(registrationTexts).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants.');
+    expect(registrationTexts).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants: only a PayAsYouUse registration can.');
     // A Capacity registration offers no button; the others do.
     expect(buttonTitles(registration)).toEqual(
       expect.arrayContaining(['Use azurestack-payg-east', 'Use azurestack-payg-west', 'Use azurestack-payg-south']),
@@ -183,6 +183,47 @@ describe('onboarding a new customer with an Azure plan', () => {
     const id = /^Request (\S+) submitted — waiting for approval$/.exec(title(note))?.[1] as OnboardingRequest['id'];
     expect(texts(note).join(' ')).toContain(`The request is stored, but posting it for approval failed; type status ${id} and tell an administrator.`);
     expect((await world.store.requests.get(id))?.value.status).toBe('pending_approval');
+  });
+});
+
+/** The titles offered by the subscription card's "Azure subscription" choice. */
+function subscriptionKinds(card: Card): string[] {
+  const choiceSet = (card.body ?? []).find((e) => e.id === 'subscriptionKind') as { choices?: Array<{ title: string }> } | undefined;
+  return (choiceSet?.choices ?? []).map((c) => c.title);
+}
+
+describe.each(['AzureChinaCloud', 'AzureUSGovernment'])('onboarding in %s (no Azure plan purchase there)', (cloudName) => {
+  let national: BotUnderTest;
+  let nina: Operator;
+  beforeEach(async () => {
+    // The simulated cloud's clients under the national cloud's name: what the rule reads.
+    national = await buildBot({ store: world.store, cloud: { ...world.cloud, name: cloudName } });
+    nina = new Operator(national, ALEX, { id: `a:1on1-${Math.random()}`, conversationType: 'personal' });
+  });
+  const why = `In ${cloudName} (`;
+
+  it('offers an existing customer only an existing subscription, says why, and refuses a forged "buy an Azure plan"', async () => {
+    const lucerne = world.sandbox.seedCustomer({ companyName: `Lucerne ${cloudName}`, domain: `lucerne${cloudName.toLowerCase()}.onmicrosoft.com`, azurePlan: 'active' });
+    const subscription = await existingCustomerUpToSubscription(nina, `Lucerne ${cloudName}`);
+    expect(subscriptionKinds(subscription)).toEqual(['Use an existing Azure subscription']);
+    expect(buttonTitles(subscription)).not.toContain('Buy an Azure plan');
+    const note = texts(subscription).find((t) => t.startsWith(why));
+    expect(note).toContain('the Microsoft Customer Agreement and Azure plan purchase APIs do not apply: the bot can only map an Azure subscription the customer already has.');
+
+    const forged = await nina.click(subscription, 'Next', { subscriptionKind: 'azure-plan' });
+    expect(title(forged)).toBe(`Onboard a customer: subscription for Lucerne ${cloudName}`);
+    expect(errorBeside(forged, 'subscriptionKind')).toContain(why);
+
+    const registration = await nina.click(forged, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: lucerne.azureSubscriptionId! });
+    expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
+  });
+
+  it('tells a new customer why it cannot be onboarded here, and offers no purchase', async () => {
+    const subscription = await newCustomerUpToSubscription(nina, { companyName: 'Nat Co', domainPrefix: `natco${cloudName.length}${Date.now()}` });
+    expect(subscriptionKinds(subscription)).not.toContain('Buy an Azure plan');
+    expect(texts(subscription).join(' ')).toContain('A new customer has no Azure subscription yet, so the bot cannot onboard it here');
+    const next = await nina.click(subscription, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: '3f15978e-005c-4763-bb78-2a8fab289c58' });
+    expect(errorBeside(next, 'subscriptionKind')).toContain('create the customer and its Azure subscription in Partner Center first');
   });
 });
 
@@ -354,8 +395,27 @@ describe('bad input comes back on the same card, values kept, the error beside t
     expect(texts(notOurs)).toContain('That registration is not one this bot may change: choose one of those listed.');
     const capacityCard = JSON.parse(JSON.stringify(registration).replace(/registrations\/azurestack-payg-east"/g, 'registrations/azurestack-capacity-north"')) as Card;
     const capacity = await alex.click(capacityCard, 'Use azurestack-payg-east');
-    expect(texts(capacity)).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants.');
+    expect(texts(capacity)).toContain('azurestack-capacity-north uses the Capacity billing model, which cannot bill usage to customer tenants: only a PayAsYouUse registration can.');
     expect(title(capacity)).toBe('Onboard a customer: Azure Stack Hub registration');
+  });
+
+  it('registration: a Development (proof of concept) registration offers no button, says why, and a forged pick of it is refused', async () => {
+    const west = Object.values(world.sandbox.state.registrations).find((r) => r.id === world.sandbox.registrations.payAsYouUse2)!;
+    west.billingModel = 'Development';
+    try {
+      const subscription = await newCustomerUpToSubscription(alex);
+      const registration = await alex.click(subscription, 'Next');
+      const reason = 'azurestack-payg-west uses the Development billing model, which cannot bill usage to customer tenants: only a PayAsYouUse registration can.';
+      expect(texts(registration)).toContain(reason);
+      expect(buttonTitles(registration)).toContain('Use azurestack-payg-east');
+      expect(buttonTitles(registration)).not.toContain('Use azurestack-payg-west');
+      const forged = JSON.parse(JSON.stringify(registration).replace(/registrations\/azurestack-payg-east"/g, 'registrations/azurestack-payg-west"')) as Card;
+      const refused = await alex.click(forged, 'Use azurestack-payg-east');
+      expect(texts(refused)).toContain(reason);
+      expect(title(refused)).toBe('Onboard a customer: Azure Stack Hub registration');
+    } finally {
+      west.billingModel = 'PayAsYouUse';
+    }
   });
 
   it('registration: one an earlier run saw refused as unapproved shows the reason and date; approval is never claimed otherwise', async () => {

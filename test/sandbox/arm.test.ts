@@ -114,6 +114,21 @@ describe('customerSubscriptions (AS-2..AS-5)', () => {
     expect(answer.body).toEqual({ error: { code, message: expect.any(String) } });
   });
 
+  test('a Development (proof of concept) registration can be seeded over HTTP, reads as Development and refuses a PUT like Capacity', async () => {
+    const seeded = await call(`${sandbox.url}/_sandbox/seed/registration`, { method: 'POST', body: { name: 'azurestack-poc', billingModel: 'Development' } });
+    expect(seeded.status).toBe(201);
+    const id = (seeded.body as { id: string }).id;
+    const read = await call(arm(id), { token: armToken });
+    expect(read.body).toMatchObject({ id, properties: { billingModel: 'Development' } });
+    const c = sandbox.seedCustomer({ companyName: 'Poc Co', domain: 'pocco.onmicrosoft.com', azurePlan: 'active' });
+    const answer = await put(id, c.azureSubscriptionId!, c.customerTenantId);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: { code: 'CustomerSubscriptionsNotAllowed', message: expect.stringContaining('Development billing model') } });
+    expect(sandbox.state.registrations[id.toLowerCase()].customerSubscriptions[c.azureSubscriptionId!]).toBeUndefined();
+    const wrong = await call(`${sandbox.url}/_sandbox/seed/registration`, { method: 'POST', body: { name: 'azurestack-x', billingModel: 'Free' } });
+    expect([wrong.status, wrong.body]).toEqual([400, { error: 'billingModel must be one of PayAsYouUse, Capacity, Development.' }]);
+  });
+
   test('PUT of an unknown subscription, an upper-case id, or an unknown registration fails as documented', async () => {
     const c = sandbox.seedCustomer({ companyName: 'Case Co', domain: 'caseco.onmicrosoft.com', azurePlan: 'active' });
     const unknown = await put(sandbox.registrations.payAsYouUse, randomUUID(), c.customerTenantId);

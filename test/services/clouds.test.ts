@@ -24,6 +24,12 @@ describe('cloud profiles', () => {
       authorityHost: 'https://login.microsoftonline.com',
       roleAssignment: 'https://management.azure.com',
       roleAssignmentScope: 'https://management.azure.com/.default',
+      auth: {
+        partnerCenter: { authorityHost: 'https://login.microsoftonline.com', scope: 'https://api.partnercenter.microsoft.com/.default' },
+        graph: { authorityHost: 'https://login.microsoftonline.com', scope: 'https://graph.microsoft.com/.default' },
+        arm: { authorityHost: 'https://login.microsoftonline.com', scope: 'https://management.azure.com/.default' },
+        roleAssignment: { authorityHost: 'https://login.microsoftonline.com', scope: 'https://management.azure.com/.default' },
+      },
     });
     expect(profile.portalLink(RESOURCE)).toBe(`https://portal.azure.com/#@/resource${RESOURCE}`);
   });
@@ -38,6 +44,52 @@ describe('cloud profiles', () => {
     expect(usgov.endpoints.arm).toBe('https://management.usgovcloudapi.net');
     expect(usgov.endpoints.graph).toBe('https://graph.microsoft.us');
     expect(usgov.portalLink(RESOURCE)).toBe(`https://portal.azure.us/#@/resource${RESOURCE}`);
+  });
+
+  it('gives each service of 21Vianet (AzureChinaCloud) its own authority and scope, on China’s endpoints', () => {
+    const { auth } = cloudProfile(testConfig({ ...withSecret, CLOUD: 'AzureChinaCloud' })).endpoints;
+    expect(auth).toEqual({
+      partnerCenter: { authorityHost: 'https://login.chinacloudapi.cn', scope: 'https://partner.partnercenterapi.microsoftonline.cn/.default' },
+      graph: { authorityHost: 'https://login.chinacloudapi.cn', scope: 'https://microsoftgraph.chinacloudapi.cn/.default' },
+      arm: { authorityHost: 'https://login.chinacloudapi.cn', scope: 'https://management.chinacloudapi.cn/.default' },
+      roleAssignment: { authorityHost: 'https://login.chinacloudapi.cn', scope: 'https://management.chinacloudapi.cn/.default' },
+    });
+  });
+
+  it('gives each service of US Government its own authority and scope: the public Partner Center host, the US Government authority', () => {
+    const { auth, partnerCenter } = cloudProfile(testConfig({ ...withSecret, CLOUD: 'AzureUSGovernment' })).endpoints;
+    expect(partnerCenter).toBe('https://api.partnercenter.microsoft.com');
+    expect(auth).toEqual({
+      partnerCenter: { authorityHost: 'https://login.microsoftonline.us', scope: 'https://api.partnercenter.microsoft.com/.default' },
+      graph: { authorityHost: 'https://login.microsoftonline.us', scope: 'https://graph.microsoft.us/.default' },
+      arm: { authorityHost: 'https://login.microsoftonline.us', scope: 'https://management.usgovcloudapi.net/.default' },
+      roleAssignment: { authorityHost: 'https://login.microsoftonline.us', scope: 'https://management.usgovcloudapi.net/.default' },
+    });
+  });
+
+  it('lets each service’s *_AUTHORITY_HOST and *_SCOPE override the cloud’s, one service at a time', () => {
+    const config = testConfig({
+      ...withSecret,
+      CLOUD: 'AzureUSGovernment',
+      PARTNER_CENTER_AUTHORITY_HOST: 'https://login.microsoftonline.com/',
+      PARTNER_CENTER_SCOPE: 'https://api.partnercenter.microsoft.com/.default',
+      GRAPH_SCOPE: 'https://graph.microsoft.us/.default',
+      ARM_AUTHORITY_HOST: 'https://login.example.test',
+      ARM_SCOPE: 'https://management.core.usgovcloudapi.net/.default',
+      ROLE_ASSIGNMENT_AUTHORITY_HOST: 'https://adfs.local.azurestack.external/adfs',
+    });
+    const { auth } = cloudProfile(config).endpoints;
+    expect(auth.partnerCenter).toEqual({ authorityHost: 'https://login.microsoftonline.com', scope: 'https://api.partnercenter.microsoft.com/.default' });
+    expect(auth.graph).toEqual({ authorityHost: 'https://login.microsoftonline.us', scope: 'https://graph.microsoft.us/.default' });
+    expect(auth.arm).toEqual({ authorityHost: 'https://login.example.test', scope: 'https://management.core.usgovcloudapi.net/.default' });
+    expect(auth.roleAssignment.authorityHost).toBe('https://adfs.local.azurestack.external/adfs');
+    // The clients are built with them (one credential per authority).
+    expect(createCloud(config).name).toBe('AzureUSGovernment');
+  });
+
+  it('refuses a scope that is not an app-only `.default` scope, naming the variable', () => {
+    expect(() => testConfig({ ...withSecret, GRAPH_SCOPE: 'https://graph.microsoft.com/User.Read' })).toThrow(/GRAPH_SCOPE.*ending in \/\.default/s);
+    expect(() => testConfig({ ...withSecret, PARTNER_CENTER_SCOPE: 'partner center' })).toThrow(/PARTNER_CENTER_SCOPE/);
   });
 
   it('lets ARM_ENDPOINT, GRAPH_ENDPOINT, PARTNER_CENTER_ENDPOINT and ROLE_ASSIGNMENT_ENDPOINT override a cloud', () => {
@@ -66,6 +118,7 @@ describe('cloud profiles', () => {
       }),
     );
     expect(profile.endpoints.roleAssignmentScope).toBe('https://management.contoso.onmicrosoft.com/3b6f1c2a-0000-4000-8000-000000000000/.default');
+    expect(profile.endpoints.auth.roleAssignment.scope).toBe(profile.endpoints.roleAssignmentScope);
   });
 
   it('links the simulated cloud to its own portal page, under the ARM origin', () => {

@@ -13,7 +13,7 @@ const cases: Array<[ServiceName, string, RegExp, boolean]> = [
   ['Azure Resource Manager', 'InvalidCSPSubscription', /not a CSP subscription/, false],
   ['Azure Resource Manager', 'CustomerSubscriptionNotFound', /not mapped on this registration/, false],
   ['Azure Resource Manager', 'UnauthorizedCspRegistration', /not approved for multi-tenant billing/, false],
-  ['Azure Resource Manager', 'CustomerSubscriptionsNotAllowed', /Capacity billing model/, false],
+  ['Azure Resource Manager', 'CustomerSubscriptionsNotAllowed', /Capacity or Development billing model/, false],
   ['Azure Resource Manager', 'MetadataResolverBadGatewayError', /could not reach a service/, true],
   ['Azure Resource Manager', 'AuthorizationFailed', /not allowed to do this in Azure/, false],
   ['Azure Resource Manager', 'PrincipalNotFound', /not visible to Azure yet/, true],
@@ -60,7 +60,7 @@ describe('the error table', () => {
     for (const [code, words] of [
       ['RegistrationNotFound', 'The Azure Stack registration payg-east in resource group azurestack was not found'],
       ['UnauthorizedCspRegistration', 'The registration payg-east in resource group azurestack is not approved'],
-      ['CustomerSubscriptionsNotAllowed', 'The registration payg-east in resource group azurestack uses the Capacity billing model'],
+      ['CustomerSubscriptionsNotAllowed', 'The registration payg-east in resource group azurestack uses the Capacity or Development billing model'],
     ]) {
       const error = toDomainError({ ...failure, code });
       expect(error.message).toContain(words);

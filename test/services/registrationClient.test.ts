@@ -197,7 +197,7 @@ describe('tenant mappings: write', () => {
   it('leaves a Capacity registration to Azure, which refuses it (CustomerSubscriptionsNotAllowed)', async () => {
     const { tenant, subscription } = unmappedCustomer();
     const error = await t.cloud.registrations.putMapping(capacity, subscription, tenant).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'CustomerSubscriptionsNotAllowed', message: expect.stringMatching(/Capacity billing model/) });
+    expect(error).toMatchObject({ code: 'CustomerSubscriptionsNotAllowed', message: expect.stringMatching(/Capacity or Development billing model/) });
     expect(registrationState(capacity).customerSubscriptions[subscription]).toBeUndefined();
   });
 

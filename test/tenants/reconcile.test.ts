@@ -1,5 +1,5 @@
 // `reconcile` on a simulated cloud seeded with one of each mismatch: a customer with an active Azure
-// subscription mapped nowhere, a mapping whose subscription is no longer active, a mapping whose
+// subscription not mapped on any registration, a mapping whose subscription is no longer active, a mapping whose
 // customer is gone, and a tenant mapped on one registration but not on the other. The card counts
 // them, lists them, and each item's button submits the matching request for approval.
 import { parseRegistrationId } from '../../src/onboarding/model';
@@ -60,7 +60,7 @@ describe('reconcile: Partner Center against the registrations', () => {
     expect(texts(card)[0]).toBe('Reconcile: azurestack-payg-east');
     expect(cardBytes(card)).toBeLessThan(MAX_CARD_BYTES);
     const all = texts(card);
-    expect(all).toContain('Active Azure subscription, mapped nowhere (billed to you): 1');
+    expect(all).toContain('Active Azure subscription, not mapped on any registration: 1');
     expect(all).toContain('Mapped, subscription no longer active: 1');
     expect(all).toContain('Mapped, customer gone from Partner Center: 1');
     // Halfway is on east only: missing on west, and on south (pay-as-you-use too); the Capacity registration is not compared.
@@ -70,8 +70,12 @@ describe('reconcile: Partner Center against the registrations', () => {
     const items = findings(card);
     const item = (words: string) => items.filter((i) => i.text.includes(words));
 
-    const [unmapped] = item(`Billed to you: ${name(scenario.unmapped.customerTenantId)}`);
-    expect(unmapped.text).toContain(`active Azure subscription (${scenario.unmapped.azureSubscriptionId}) mapped on no registration`);
+    const [unmapped] = item(`Not mapped: ${name(scenario.unmapped.customerTenantId)}`);
+    expect(unmapped.text).toContain(`active Azure subscription (${scenario.unmapped.azureSubscriptionId}) that is not mapped on any registration`);
+    // It reads no usage, so it does not claim the customer is billed to the CSP.
+    expect(unmapped.text).toContain('this report does not read usage');
+    expect(all.join(' ')).not.toMatch(/billed to you[:)]/i);
+    expect(all).not.toContain(`Billed to you: ${name(scenario.unmapped.customerTenantId)}`);
     expect(unmapped.button).toMatchObject({ title: 'Onboard on azurestack-payg-east', verb: 'tenants.onboard', data: { azureSubscriptionId: scenario.unmapped.azureSubscriptionId, customerTenantId: scenario.unmapped.customerTenantId } });
 
     const [lapsed] = item(`Subscription not active: ${name(scenario.inactiveSubscription.customerTenantId)}`);
@@ -87,6 +91,23 @@ describe('reconcile: Partner Center against the registrations', () => {
     expect(halfway[0].text).toContain('is mapped on azurestack-payg-east but not on');
     // Nothing was changed by looking.
     expect(await store.requests.list()).toHaveLength(0);
+  });
+
+  it('a Development (proof of concept) registration is neither compared nor offered: only PayAsYouUse ones take tenants', async () => {
+    const west = Object.values(sandbox.state.registrations).find((r) => r.id === sandbox.registrations.payAsYouUse2)!;
+    west.billingModel = 'Development';
+    try {
+      const card = await olivia.card('reconcile azurestack-payg-east');
+      const all = texts(card);
+      expect(all.join(' ')).toContain('compared azurestack-payg-east, azurestack-payg-south');
+      expect(all.join(' ')).not.toContain('compared azurestack-payg-east, azurestack-payg-west');
+      // Halfway is now missing on south only: west cannot take it.
+      expect(all).toContain('Mapped on one registration but not another: 1');
+      const buttons = findings(card).map((f) => String(f.button.title));
+      expect(buttons).not.toContain('Onboard on azurestack-payg-west');
+    } finally {
+      west.billingModel = 'PayAsYouUse';
+    }
   });
 
   it('Remove on a stale mapping and Onboard on an unmapped customer submit the matching requests for approval', async () => {
@@ -151,7 +172,7 @@ describe('reconcile: Partner Center against the registrations', () => {
     expect(buttons(chooser)).toContain('All registrations');
     const everything = await olivia.click(chooser, 'All registrations');
     expect(texts(everything)[0]).toBe('Reconcile: all 4 registrations');
-    expect(texts(everything)).toContain('Active Azure subscription, mapped nowhere (billed to you): 1');
+    expect(texts(everything)).toContain('Active Azure subscription, not mapped on any registration: 1');
     expect(buttons(everything)).toContain('Check again');
   });
 
@@ -172,7 +193,7 @@ describe('reconcile: Partner Center against the registrations', () => {
     let shown = stillWaiting;
     await waitFor(async () => texts((shown = await slow.click(shown, 'Show the report')))[0] !== 'Still checking…', { what: 'the report', timeoutMs: 5_000 });
     expect(texts(shown)[0]).toBe('Reconcile: azurestack-payg-east');
-    expect(texts(shown)).toContain('Active Azure subscription, mapped nowhere (billed to you): 1');
+    expect(texts(shown)).toContain('Active Azure subscription, not mapped on any registration: 1');
     // One check for the three clicks.
     expect(customerLists() - before).toBe(1);
   });

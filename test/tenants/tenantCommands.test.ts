@@ -240,6 +240,20 @@ describe('tenant commands in a Teams chat', () => {
       expect(texts(capacity)[1]).toContain('azurestack-capacity-north uses the Capacity billing model');
       expect(bot.submitted).toHaveLength(0);
     });
+
+    it('refuses a re-map onto a Development (proof of concept) registration, with the reason, submitting nothing', async () => {
+      const customer = seeded[11];
+      const west = Object.values(sandbox.state.registrations).find((r) => r.id === sandbox.registrations.payAsYouUse2)!;
+      west.billingModel = 'Development';
+      try {
+        const refused = await rita.card(`remap ${customer.azureSubscriptionId} to ${customer.customerTenantId} on azurestack-payg-west`);
+        expect(texts(refused)[1]).toContain('azurestack-payg-west uses the Development billing model, which cannot bill usage to customer tenants: only a PayAsYouUse registration can.');
+        expect(bot.submitted).toHaveLength(0);
+        expect(west.customerSubscriptions[customer.azureSubscriptionId!]).toBeUndefined();
+      } finally {
+        west.billingModel = 'PayAsYouUse';
+      }
+    });
   });
 
   function addSecondSubscription(customerTenantId: string, firstSubscription: string): string {

@@ -67,7 +67,7 @@ describe('a reconcile report longer than one card', () => {
   it('pages the findings 12 at a time, from the report it made, and "Check again" looks afresh', async () => {
     const olivia = new Chat(await buildTenantBot(store, sandboxCloud(sandboxConfig(sandbox))), OLIVIA);
     const page1 = await olivia.card('reconcile azurestack-payg-east');
-    expect(texts(page1)).toContain('Active Azure subscription, mapped nowhere (billed to you): 30');
+    expect(texts(page1)).toContain('Active Azure subscription, not mapped on any registration: 30');
     expect(texts(page1).join(' ')).toContain('Findings 1–12 of 30 (page 1 of 3)');
     expect(cardBytes(page1)).toBeLessThan(MAX_CARD_BYTES);
     expect(buttons(page1).filter((b) => b === 'Onboard on azurestack-payg-east')).toHaveLength(12);
@@ -76,7 +76,7 @@ describe('a reconcile report longer than one card', () => {
     const page3 = await olivia.click(await olivia.click(page1, 'Next'), 'Next');
     expect(texts(page3).join(' ')).toContain('Findings 25–30 of 30 (page 3 of 3)');
     // Sorted by name: the last page holds 25 to 30, none cut off.
-    const names = texts(page3).filter((t) => t.startsWith('Billed to you: Unmapped')).map((t) => /Unmapped (\d+)/.exec(t)![1]);
+    const names = texts(page3).filter((t) => t.startsWith('Not mapped: Unmapped')).map((t) => /Unmapped (\d+)/.exec(t)![1]);
     expect(names).toEqual(['25', '26', '27', '28', '29', '30']);
     expect(buttons(page3)).toEqual(expect.arrayContaining(['Previous', 'Check again']));
     expect(buttons(page3)).not.toContain('Next');

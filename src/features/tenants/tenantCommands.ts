@@ -40,7 +40,7 @@ export function createTenantCommands(deps: TenantCommandDeps): CommandHandler[] 
       if (!parsed.ok) return void (await context.sendActivity(markdownText(parsed.message)));
       await send(context, await changes.submit(context, () => planRemoval(planDeps, parsed.value)));
     }),
-    command('reconcile', 'reconcile [registration | all]: Partner Center against the registrations: customers billed to you, stale and missing mappings', async (context, args) => {
+    command('reconcile', 'reconcile [registration | all]: Partner Center against the registrations: unmapped customers, stale and missing mappings', async (context, args) => {
       const selection = directory.selectRegistration(args);
       if (selection.kind === 'unknown') return void (await context.sendActivity(markdownText(selection.message)));
       if (selection.kind === 'choose') return send(context, registrationChooser(selection.registrations, TENANT_VERBS.reconcile, 'reconcile'));

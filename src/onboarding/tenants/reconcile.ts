@@ -1,7 +1,8 @@
-// Reconcile: Partner Center against the registrations. Finds what costs the CSP money or is stale:
-// customers with an active Azure subscription mapped nowhere (their Azure Stack Hub usage is billed
-// to the CSP), mappings whose Azure subscription is no longer active or whose customer is gone, and
-// tenants mapped on one registration but not on another. Read-only: every finding is acted on
+// Reconcile: Partner Center against the registrations. Finds what may cost the CSP money or is stale:
+// customers with an active Azure subscription not mapped on any registration, mappings whose Azure
+// subscription is no longer active or whose customer is gone, and tenants mapped on one registration
+// but not on another. It says only what it knows: an unmapped customer is billed to the CSP only if
+// they use the stamp, and the report reads no usage, so it never says "billed to you". Read-only: every finding is acted on
 // through a request (onboard / remove) that goes through approval.
 import type { Guid, RegistrationRef } from '../model';
 import type { CallOptions, Cloud, CustomerSummary } from '../ports';
@@ -27,7 +28,7 @@ export interface Finding {
 export interface ReconcileReport {
   /** The registrations looked at (one, or all). */
   scope: RegistrationRef[];
-  /** Registrations compared for "mapped here but not there" (Capacity ones cannot take tenants and are left out). */
+  /** Registrations compared for "mapped here but not there" (only PayAsYouUse ones take tenants; the others are left out). */
   compared: RegistrationRef[];
   findings: Finding[];
   counts: Record<FindingKind, number>;
@@ -98,7 +99,7 @@ export async function reconcile(deps: ReconcileDependencies, scope: readonly Reg
       azureSubscriptionId: active,
       customerTenantId: customer.customerTenantId,
       customer,
-      detail: `${customer.companyName} has an active Azure subscription (${active}) mapped on no registration: their Azure Stack Hub usage is billed to you.`,
+      detail: `${customer.companyName} has an active Azure subscription (${active}) that is not mapped on any registration. If they use Azure Stack Hub, that usage is billed to you; this report does not read usage.`,
       action: 'onboard',
     });
   });

@@ -1,6 +1,9 @@
 // Step 1: the registration exists, is one the bot may change, and bills pay-as-you-use. Whether it
 // is approved for multi-tenant billing cannot be read; a refusal seen earlier is shown as a fact.
+// Being first, it also refuses what the cloud cannot do at all (buying an Azure plan outside the
+// public cloud) before any later step changes something.
 import { DomainError } from '../../errors';
+import { azurePlanPurchase } from '../../rules/azurePlanPurchase';
 import { tenantBilling } from '../../rules/registrationBilling';
 import { unapprovedRegistration } from '../../rules/unapprovedRegistration';
 import type { StepContext, StepOutcome } from './step';
@@ -16,12 +19,21 @@ export async function checkRegistration(ctx: StepContext): Promise<StepOutcome> 
       transient: false,
     });
   }
+  const purchase = azurePlanPurchase(ctx.cloud.name);
+  if (ctx.request.kind === 'onboard' && ctx.request.subscription.kind === 'azure-plan' && !purchase.available) {
+    throw new DomainError({
+      message: purchase.reason,
+      nextStep: "Abandon this request; create the customer's Azure subscription in Partner Center, then onboard again with Use an existing Azure subscription.",
+      code: 'AzurePlanPurchaseNotAvailable',
+      transient: false,
+    });
+  }
   const info = await registrations.getRegistration(ref, { abortSignal: ctx.signal });
   const billing = tenantBilling(ref.name, info.billingModel);
   if (!billing.takesTenants) {
     throw new DomainError({
       message: billing.reason,
-      nextStep: 'Use a pay-as-you-use registration, or re-register the stamp with the PayAsYouUse billing model.',
+      nextStep: 'Use a PayAsYouUse registration, or re-register the stamp with the PayAsYouUse billing model.',
       code: 'CustomerSubscriptionsNotAllowed',
       transient: false,
     });
