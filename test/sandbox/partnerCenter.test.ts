@@ -167,7 +167,7 @@ describe('the Azure plan purchase', () => {
   };
 
   test('agreement metadata has the fixture shape (PC-5)', async () => {
-    const answer = await call(pc('/v1/agreements?agreementType=MicrosoftCustomerAgreement'), { token });
+    const answer = await call(pc('/v1/agreements?agreementType=MicrosoftCustomerAgreement'), { token: userToken });
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual(httpFixture('partner-center/get-customer-agreement-metadata.response.http').body);
   });
@@ -188,8 +188,23 @@ describe('the Azure plan purchase', () => {
     const duplicate = await call(pc(`/v1/customers/${id}/agreements`), { method: 'POST', token: userToken, body: agreement });
     expect(duplicate.status).toBe(409);
     expect(Object.keys(duplicate.body as object).sort()).toEqual(Object.keys(jsonFixture('partner-center/confirm-customer-consent-customer-agreement.error-600061.json') as object).sort());
-    const listed = await call(pc(`/v1/customers/${id}/agreements?agreementType=MicrosoftCustomerAgreement`), { token });
+    const listed = await call(pc(`/v1/customers/${id}/agreements?agreementType=MicrosoftCustomerAgreement`), { token: userToken });
     expect((listed.body as { totalCount: number }).totalCount).toBe(1);
+  });
+
+  test('customer agreements are App+User only: an app-only read or write is 403 before any other check', async () => {
+    const id = await newCustomer();
+    const unknown = randomUUID();
+    const answers = await Promise.all([
+      call(pc('/v1/agreements?agreementType=MicrosoftCustomerAgreement'), { token }),
+      call(pc(`/v1/customers/${id}/agreements?agreementType=MicrosoftCustomerAgreement`), { token }),
+      call(pc(`/v1/customers/${id}/agreements`), { method: 'POST', token, body: agreement }),
+      // Before the customer lookup and the body checks too.
+      call(pc(`/v1/customers/${unknown}/agreements?agreementType=MicrosoftCustomerAgreement`), { token }),
+      call(pc(`/v1/customers/${id}/agreements`), { method: 'POST', token, body: {} }),
+    ]);
+    expect(answers.map((a) => [a.status, (a.body as { code: number }).code])).toEqual(Array(5).fill([403, 600006]));
+    expect(sandbox.state.agreements.filter((a) => a.customerTenantId === id)).toEqual([]);
   });
 
   test('availability of the Azure plan: the catalog item id, with the fixture SKU inside (PC-6)', async () => {
