@@ -101,6 +101,8 @@ export interface PartnerCenter {
    * A refused delegated sign-in (expired or revoked refresh token) throws code `DelegatedSignInFailed`.
    */
   confirmCustomerAgreement(customerTenantId: Guid, acceptance: AgreementAcceptance, options?: CallOptions): Promise<void>;
+  /** A page where an operator confirms the agreement by hand, when the cloud has one (the simulated Partner Center). */
+  agreementPageLink?(customerTenantId: Guid): string | undefined;
   /** The Azure plan's catalog item id for the customer's country (looked up, never hard-coded). */
   azurePlanCatalogItemId(customerTenantId: Guid, country: string, options?: CallOptions): Promise<string>;
   createCart(customerTenantId: Guid, catalogItemId: string, options?: CallOptions): Promise<{ cartId: string }>;

@@ -50,7 +50,7 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
     name: config.CLOUD,
     simulated: config.CLOUD === 'sandbox',
     onCall: options.onCall,
-    partnerCenter: new PartnerCenterClient({ ...common, endpoint: profile.endpoints.partnerCenter, credential, delegatedCredential }),
+    partnerCenter: new PartnerCenterClient({ ...common, endpoint: profile.endpoints.partnerCenter, credential, delegatedCredential, agreementPage: profile.agreementPage }),
     directory: new GraphDirectoryClient({
       ...common,
       endpoint: profile.endpoints.graph,

@@ -42,6 +42,8 @@ export interface PartnerCenterClientOptions {
   credential: TokenCredential;
   /** Delegated (App+User) credential; only the customer agreement needs it. */
   delegatedCredential?: TokenCredential;
+  /** The simulated Partner Center's page where an operator confirms a customer's agreement by hand. */
+  agreementPage?: (customerTenantId: string) => string;
   retry?: RetrySettings;
   /** Per-attempt timeout; 0 = none. */
   timeoutInMs?: number;
@@ -177,6 +179,10 @@ export class PartnerCenterClient implements PartnerCenter {
       this.delegatedPipeline = createServicePipeline(options.delegatedCredential, delegatedScopeFor(options.endpoint), retry);
     }
     this.canConfirmCustomerAgreement = Boolean(this.delegatedPipeline);
+  }
+
+  agreementPageLink(customerTenantId: Guid): string | undefined {
+    return this.options.agreementPage?.(customerTenantId);
   }
 
   async isDomainAvailable(domain: string, options?: CallOptions): Promise<boolean> {

@@ -8,6 +8,7 @@ import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { findAction, inputValues, lastCard, title, type Card } from '../support/cardQueries';
+import { MCA_ATTESTED } from '../support/people';
 import { TEAMS_TENANT, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
 
 const OLIVIA = { id: '29:olivia', name: 'Olivia Operator', aadObjectId: '' };
@@ -86,7 +87,7 @@ describe('one intake for every kind of request', () => {
       culture: 'en-US',
       language: 'en',
     });
-    const registration = await click(subscription, 'Next');
+    const registration = await click(subscription, 'Next', { ...MCA_ATTESTED });
     const access = await click(registration, 'Use azurestack-payg-east');
     const review = await click(access, 'Next', { accessKind: 'none' });
     const id = submittedId(await click(review, 'Submit'));
