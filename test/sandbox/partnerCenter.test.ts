@@ -192,6 +192,29 @@ describe('the Azure plan purchase', () => {
     expect((listed.body as { totalCount: number }).totalCount).toBe(1);
   });
 
+  test("the simulated Partner Center's page confirms an agreement by hand, as the partner admin, once", async () => {
+    const id = await newCustomer();
+    const page = await call(`${sandbox.url}/partner-center/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.text).toContain("Confirm the customer's acceptance");
+    const url = `${sandbox.url}/_sandbox/customers/${id}/agreement`;
+    const shown = await call(url);
+    expect(shown.body).toMatchObject({ customerTenantId: id, billingContact: { email: expect.any(String) }, agreements: [] });
+    // Who accepted and when are required; nothing is recorded without them.
+    const incomplete = await call(url, { method: 'POST', body: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' } });
+    expect([incomplete.status, incomplete.body]).toEqual([400, { error: 'Required: dateAgreed.' }]);
+    expect((await call(url, { method: 'POST', body: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', dateAgreed: 'soon' } })).status).toBe(400);
+    expect((await call(`${sandbox.url}/_sandbox/customers/${randomUUID()}/agreement`)).status).toBe(404);
+    const confirmed = await call(url, { method: 'POST', body: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', dateAgreed: '2026-11-27' } });
+    expect(confirmed.status).toBe(201);
+    expect(confirmed.body).toMatchObject({ userId: sandbox.users.partnerAdmin, dateAgreed: '2026-11-27T00:00:00.000Z', primaryContact: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' } });
+    expect((await call(url, { method: 'POST', body: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', dateAgreed: '2026-11-27' } })).status).toBe(409);
+    // Partner Center's own API sees it (App+User).
+    const listed = await call(pc(`/v1/customers/${id}/agreements?agreementType=MicrosoftCustomerAgreement`), { token: userToken });
+    expect((listed.body as { totalCount: number }).totalCount).toBe(1);
+  });
+
   test('customer agreements are App+User only: an app-only read or write is 403 before any other check', async () => {
     const id = await newCustomer();
     const unknown = randomUUID();
