@@ -7,7 +7,10 @@
 //  4. starts the Microsoft 365 Agents Playground (the local Teams client) pointed at the bot, and
 //     prints the URL to open. Ctrl-C stops all three.
 // Environment: PORT (bot, default 3978), PLAYGROUND_PORT (default 56150), SANDBOX_PORT (default
-// any free port), STORE_PATH (default ./data/bot.db), START_SKIP_BUILD=1 to use lib/ as it is.
+// any free port), STORE_PATH (default ./data/bot.db), START_SKIP_BUILD=1 to use lib/ as it is,
+// START_AGREEMENT_PAUSE=1 to start the bot without the delegated Partner Center token, so a new
+// Azure plan pauses at the customer agreement (confirm it on the simulated Partner Center's page).
+const AGREEMENT_PAUSE = process.env.START_AGREEMENT_PAUSE === '1';
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -27,6 +30,8 @@ const SANDBOX_KEYS = [
   'REGISTRATIONS',
   'NODE_EXTRA_CA_CERTS',
   'CLOUD',
+  // The simulated partner admin's delegated (App+User) token: the bot confirms customer agreements itself.
+  'PARTNER_CENTER_REFRESH_TOKEN',
 ];
 
 const say = (line) => process.stdout.write(`[start] ${line}\n`);
@@ -118,6 +123,7 @@ async function startBot(children, cloudEnv) {
     ALLOW_SELF_APPROVAL: 'true',
     APPROVER_IDS: PLAYGROUND_USERS.map((u) => u.aadObjectId).join(','),
   };
+  if (AGREEMENT_PAUSE) env.PARTNER_CENTER_REFRESH_TOKEN = '';
   // restify 11 triggers a harmless DEP0111 warning on Node 20; keep the demo output readable.
   const child = spawn(process.execPath, ['--disable-warning=DEP0111', path.join(root, 'lib', 'index.js')], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.bot = child;
@@ -184,6 +190,9 @@ async function main() {
         '  * local mode (LOCAL_MODE=true): the bot checks no tokens and listens on 127.0.0.1 only;',
         `  * ALLOW_SELF_APPROVAL=true and APPROVER_IDS = all ${PLAYGROUND_USERS.length} playground users: anyone here can approve;`,
         '  * simulated cloud — nothing real is touched.',
+        AGREEMENT_PAUSE
+          ? 'Partner Center: no delegated token (START_AGREEMENT_PAUSE=1): a new Azure plan pauses at the customer agreement; confirm it on the page the card links to, then click Continue.'
+          : 'Partner Center: the bot holds the simulated partner admin\'s delegated token and confirms customer agreements itself (START_AGREEMENT_PAUSE=1 rehearses the pause).',
         `Playground tenant ${PLAYGROUND_TENANT_ID}, you are ${PLAYGROUND_USERS[0].name}.`,
         `pids: sandbox=${children.sandbox?.pid ?? '-'} bot=${children.bot.pid} playground=${playground.child.pid}`,
         bar,

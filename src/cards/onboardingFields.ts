@@ -20,6 +20,16 @@ export const BILLING_FIELDS = [
   'language',
 ] as const;
 
-export const SUBSCRIPTION_FIELDS = ['subscriptionKind', 'azureSubscriptionId'] as const;
+export const SUBSCRIPTION_FIELDS = [
+  'subscriptionKind',
+  'azureSubscriptionId',
+  // A new Azure plan: the customer's acceptance of the Microsoft Customer Agreement, attested by the requester.
+  'agreementAccepted',
+  'agreementFirstName',
+  'agreementLastName',
+  'agreementEmail',
+  'agreementPhone',
+  'agreementDate',
+] as const;
 
 export const ACCESS_FIELDS = ['accessKind', 'adminEmail', 'adminName'] as const;

@@ -25,6 +25,8 @@ export interface CardSettings {
   /** No approvers configured: the card says so and offers no buttons. */
   noApprovers: boolean;
   portalLink(resourceId: string): string;
+  /** The simulated Partner Center's page to confirm a customer's agreement by hand (none in a real cloud). */
+  agreementPageLink?(customerTenantId: string): string | undefined;
   /** e.g. "registration refused as not approved on D" for the approval card. */
   warnings?: string;
 }
@@ -74,7 +76,7 @@ function renderFor(request: ServiceRequest, settings: CardSettings, viewer: Card
         }),
       );
     case 'paused':
-      return renderAgreementPauseCard(agreementPauseCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice }));
+      return renderAgreementPauseCard(agreementPauseCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice, agreementPageLink: settings.agreementPageLink }));
     case 'failed':
       return renderFailureCard(failureCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice }));
     case 'rejected':

@@ -1,6 +1,6 @@
 // The parts every request card shares: the request in plain facts and the run's checklist.
 // Built from the stored request only; never a secret (the request holds none).
-import type { ServiceRequest, StepState, StepStatus, SubscriptionChoice } from '../onboarding/model';
+import type { AgreementAcceptance, ServiceRequest, StepState, StepStatus, SubscriptionChoice } from '../onboarding/model';
 import { tenantChangeFacts, tenantChangeTitle } from './tenantChangeCards';
 
 export interface Fact {
@@ -91,6 +91,7 @@ export function requestFacts(request: ServiceRequest): Fact[] {
     // Exactly the subscription the run will act on: a plan the customer already has stops the run.
     value: request.subscription.kind === 'azure-plan' ? 'Buy an Azure plan: a new Azure subscription' : `Existing Azure subscription ${request.subscription.azureSubscriptionId}`,
   });
+  if (request.subscription.kind === 'azure-plan') facts.push({ title: 'Customer agreement', value: agreementText(request.agreement, request.requester.name) });
   facts.push({ title: 'Registration', value: `${request.registration.name} (resource group ${request.registration.resourceGroup}, subscription ${request.registration.subscriptionId})` });
   const access = request.access;
   facts.push({
@@ -101,6 +102,13 @@ export function requestFacts(request: ServiceRequest): Fact[] {
         : `${access.displayName} <${access.email}> as guest with Owner on ${ownedSubscription(request.subscription)} (${access.mode === 'automatic' ? 'done by the bot' : 'written instructions'})`,
   });
   return facts;
+}
+
+/** The customer's acceptance of the Microsoft Customer Agreement, as the requester attested it. */
+export function agreementText(agreement: AgreementAcceptance | undefined, attestedBy: string): string {
+  if (!agreement) return 'Not attested: the run pauses until it is confirmed in Partner Center';
+  const who = agreement.acceptedBy;
+  return `Accepted by ${who.firstName} ${who.lastName} (${who.email}${who.phoneNumber ? `, ${who.phoneNumber}` : ''}) on ${agreement.dateAccepted}, as attested by ${attestedBy}`;
 }
 
 /** The subscription the guest becomes Owner of, as the approver reads it. */

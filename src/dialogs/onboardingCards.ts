@@ -9,7 +9,7 @@ import { fieldModels, pageOf, type Choice, type DraftRef } from '../cards/onboar
 import { renderOnboardingNoteCard } from '../cards/onboardingNoteCard';
 import { renderRegistrationCard, type RegistrationOptionModel } from '../cards/registrationCard';
 import { renderReviewCard, type ReviewSectionModel } from '../cards/reviewCard';
-import { ownedSubscription } from '../cards/requestView';
+import { agreementText, ownedSubscription } from '../cards/requestView';
 import { renderSubscriptionCard } from '../cards/subscriptionCard';
 import type { AdaptiveCard } from '../cards/render';
 import { isDomainError } from '../onboarding/errors';
@@ -80,7 +80,7 @@ export async function renderDraftCard(draft: OnboardingDraft, sources: CardSourc
         ...common,
         customerName: customerName(draft),
         ...subscriptionChoices(draft, sources.cloud.name),
-        fields: fieldModels(SUBSCRIPTION_FIELDS, values, errors),
+        fields: fieldModels(SUBSCRIPTION_FIELDS, withAgreementDefaults(draft, values), errors),
       });
     case 'registration':
       return renderRegistrations(draft, sources);
@@ -240,7 +240,10 @@ async function reviewSections(draft: OnboardingDraft, sources: CardSources): Pro
   sections.push({
     section: 'subscription',
     title: 'Subscription',
-    facts: [{ title: 'Azure subscription', value: subscriptionText(draft.subscription) }],
+    facts: [
+      { title: 'Azure subscription', value: subscriptionText(draft.subscription) },
+      ...(draft.subscription?.kind === 'azure-plan' ? [{ title: 'Customer agreement', value: agreementText(draft.agreement, draft.owner.name) }] : []),
+    ],
     warnings: [],
   });
   if (draft.registration) {
@@ -258,6 +261,22 @@ async function reviewSections(draft: OnboardingDraft, sources: CardSources): Pro
   }
   sections.push({ section: 'access', title: 'Customer access', facts: accessFacts(draft), warnings: [] });
   return sections;
+}
+
+/**
+ * Who accepted the Microsoft Customer Agreement starts as the new customer's billing contact, to be
+ * corrected by the operator; the tick and the date are never filled in for them.
+ */
+function withAgreementDefaults(draft: OnboardingDraft, values: Record<string, string>): Record<string, string> {
+  if (draft.customer?.kind !== 'new' || values.agreementFirstName !== undefined) return values;
+  const contact = draft.customer.contact;
+  return {
+    ...values,
+    agreementFirstName: contact.firstName,
+    agreementLastName: contact.lastName,
+    agreementEmail: contact.email,
+    agreementPhone: contact.phoneNumber ?? '',
+  };
 }
 
 function subscriptionText(subscription: SubscriptionChoice | undefined): string {

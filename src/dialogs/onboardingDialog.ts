@@ -271,7 +271,10 @@ export class OnboardingDialog extends ComponentDialog {
       const problem = await this.entitlementProblem(customer.customerTenantId, customer.companyName, subscription.azureSubscriptionId);
       if (problem) return withErrors(draft, input.values, { azureSubscriptionId: problem });
     }
-    const next = { ...accepted(draft, input.values), subscription };
+    const next =
+      subscription.kind === 'azure-plan'
+        ? { ...accepted(draft, input.values), subscription: { kind: 'azure-plan' as const }, agreement: subscription.agreement }
+        : { ...accepted(draft, input.values), subscription, agreement: undefined };
     return goTo(next, nextMissingStep(next));
   }
 

@@ -2,7 +2,7 @@
 // card in front of them shows. It lives in dialog state (plain JSON), so it survives a restart.
 import type { CustomerSummary } from '../onboarding/ports';
 import type { BillingProfileInput, CardValues, CompanyInput, CustomerSearch, FieldErrors } from './onboardingInput';
-import type { CustomerAccess, CustomerChoice, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
+import type { AgreementAcceptance, CustomerAccess, CustomerChoice, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
 
 /** The card the operator is on. */
 export type DraftStep = 'customer' | 'matches' | 'company' | 'billing' | 'subscription' | 'registration' | 'access' | 'review';
@@ -36,6 +36,8 @@ export interface OnboardingDraft {
   billing?: BillingProfileInput;
   customer?: CustomerChoice;
   subscription?: SubscriptionChoice;
+  /** With a new Azure plan: the customer's acceptance of the Microsoft Customer Agreement, as attested on the subscription card. */
+  agreement?: AgreementAcceptance;
   registration?: { ref: RegistrationRef; billingModel: string };
   access?: CustomerAccess;
 }
@@ -44,7 +46,7 @@ export interface OnboardingDraft {
 const FIRST_VALUES: Partial<Record<DraftStep, CardValues>> = {
   customer: { searchField: 'CompanyName' },
   billing: { culture: 'en-US', language: 'en' },
-  subscription: { subscriptionKind: 'azure-plan' },
+  subscription: { subscriptionKind: 'azure-plan', agreementAccepted: 'false' },
   access: { accessKind: 'none' },
 };
 
@@ -79,7 +81,7 @@ export function accepted(draft: OnboardingDraft, values: CardValues): Onboarding
 /** After a section is done: the first section still missing, or the review when none is. */
 export function nextMissingStep(draft: OnboardingDraft): DraftStep {
   if (!draft.customer) return 'customer';
-  if (!draft.subscription) return 'subscription';
+  if (!draft.subscription || (draft.subscription.kind === 'azure-plan' && !draft.agreement)) return 'subscription';
   if (!draft.registration) return 'registration';
   if (!draft.access) return 'access';
   return 'review';

@@ -10,7 +10,7 @@ import {
   CUSTOMER_SEARCH_FIELDS,
   SUBSCRIPTION_FIELDS,
 } from '../cards/onboardingFields';
-import { guidSchema, type BillingAddress, type CustomerAccess, type Guid, type PrimaryContact } from '../onboarding/model';
+import { guidSchema, type AgreementAcceptance, type BillingAddress, type CustomerAccess, type Guid, type PrimaryContact } from '../onboarding/model';
 import {
   countryProblems,
   DOMAIN_PREFIX_PATTERN,
@@ -50,6 +50,12 @@ export const MESSAGES = {
   customerQueryDomain: 'Search: a domain is letters, digits, dots and dashes, e.g. contoso or contoso.onmicrosoft.com',
   subscriptionKind: 'Subscription: choose Buy an Azure plan or Use an existing Azure subscription',
   azureSubscriptionId: 'Azure subscription id: a GUID like 3f15978e-005c-b763-bb78-2a8fab289c58',
+  agreementAccepted: 'Tick this only when the customer has accepted the Microsoft Customer Agreement: a new Azure plan needs it',
+  agreementFirstName: 'First name of who accepted: required, up to 50 characters',
+  agreementLastName: 'Last name of who accepted: required, up to 50 characters',
+  agreementEmail: 'Email of who accepted: an address like it@contoso.com',
+  agreementPhone: 'Phone of who accepted: 6–15 digits, optionally starting with + (or leave it empty)',
+  agreementDate: 'Date accepted: the day the customer accepted, not in the future (YYYY-MM-DD)',
   accessKind: 'Customer access: choose one of the options',
   adminEmail: "Customer admin's email: an address like admin@contoso.com",
   adminName: "Customer admin's name: required, up to 100 characters",
@@ -217,25 +223,62 @@ export function parseBillingProfile(data: Record<string, unknown>): CardInput<Bi
 
 // ---- Subscription ----------------------------------------------------------------------------
 
-export type SubscriptionInput = { kind: 'azure-plan' } | { kind: 'existing'; azureSubscriptionId: Guid };
+export type SubscriptionInput = { kind: 'azure-plan'; agreement: AgreementAcceptance } | { kind: 'existing'; azureSubscriptionId: Guid };
 
-const subscriptionSchema = z
-  .object({
-    subscriptionKind: z.enum(['azure-plan', 'existing'], { errorMap: () => ({ message: MESSAGES.subscriptionKind }) }),
-    azureSubscriptionId: z.string().trim().optional(),
-  })
-  .transform((v, ctx): SubscriptionInput => {
-    if (v.subscriptionKind === 'azure-plan') return { kind: 'azure-plan' };
-    const id = guidSchema.safeParse(v.azureSubscriptionId ?? '');
-    if (!id.success) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['azureSubscriptionId'], message: MESSAGES.azureSubscriptionId });
-      return z.NEVER;
-    }
-    return { kind: 'existing', azureSubscriptionId: id.data };
-  });
+/** `YYYY-MM-DD`, a real day, not after today (a day of slack for time zones). */
+function isAcceptanceDay(value: string, now: Date): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const time = Date.parse(`${value}T00:00:00.000Z`);
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value) return false;
+  return time <= now.getTime() + 24 * 60 * 60 * 1000;
+}
 
-export function parseSubscription(data: Record<string, unknown>): CardInput<SubscriptionInput> {
-  return parseWith(subscriptionSchema, SUBSCRIPTION_FIELDS, data);
+const subscriptionSchema = (now: Date) =>
+  z
+    .object({
+      subscriptionKind: z.enum(['azure-plan', 'existing'], { errorMap: () => ({ message: MESSAGES.subscriptionKind }) }),
+      azureSubscriptionId: z.string().trim().optional(),
+      agreementAccepted: z.string().optional(),
+      agreementFirstName: z.string().trim().optional(),
+      agreementLastName: z.string().trim().optional(),
+      agreementEmail: z.string().trim().optional(),
+      agreementPhone: z.string().trim().optional(),
+      agreementDate: z.string().trim().optional(),
+    })
+    .transform((v, ctx): SubscriptionInput => {
+      if (v.subscriptionKind === 'azure-plan') {
+        // The Azure plan needs the customer's acceptance of the Microsoft Customer Agreement: the
+        // requester attests who at the customer accepted it and when (docs/reference/partner-center.md §PC-5).
+        const problem = (field: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message });
+        const name = (value: string | undefined) => value !== undefined && value.length >= 1 && value.length <= 50;
+        const email = z.string().email().max(100).safeParse(v.agreementEmail ?? '');
+        const phone = v.agreementPhone ? v.agreementPhone : undefined;
+        if (v.agreementAccepted !== 'true') problem('agreementAccepted', MESSAGES.agreementAccepted);
+        if (!name(v.agreementFirstName)) problem('agreementFirstName', MESSAGES.agreementFirstName);
+        if (!name(v.agreementLastName)) problem('agreementLastName', MESSAGES.agreementLastName);
+        if (!email.success) problem('agreementEmail', MESSAGES.agreementEmail);
+        if (phone !== undefined && !isPhoneNumber(phone)) problem('agreementPhone', MESSAGES.agreementPhone);
+        if (!isAcceptanceDay(v.agreementDate ?? '', now)) problem('agreementDate', MESSAGES.agreementDate);
+        if (v.agreementAccepted !== 'true' || !name(v.agreementFirstName) || !name(v.agreementLastName) || !email.success) return z.NEVER;
+        if ((phone !== undefined && !isPhoneNumber(phone)) || !isAcceptanceDay(v.agreementDate ?? '', now)) return z.NEVER;
+        return {
+          kind: 'azure-plan',
+          agreement: {
+            acceptedBy: { firstName: v.agreementFirstName!, lastName: v.agreementLastName!, email: email.data!, ...(phone ? { phoneNumber: phone } : {}) },
+            dateAccepted: v.agreementDate!,
+          },
+        };
+      }
+      const id = guidSchema.safeParse(v.azureSubscriptionId ?? '');
+      if (!id.success) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['azureSubscriptionId'], message: MESSAGES.azureSubscriptionId });
+        return z.NEVER;
+      }
+      return { kind: 'existing', azureSubscriptionId: id.data };
+    });
+
+export function parseSubscription(data: Record<string, unknown>, now = new Date()): CardInput<SubscriptionInput> {
+  return parseWith(subscriptionSchema(now), SUBSCRIPTION_FIELDS, data);
 }
 
 // ---- Customer access -------------------------------------------------------------------------

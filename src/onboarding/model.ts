@@ -84,6 +84,17 @@ export interface PrimaryContact {
   phoneNumber?: string;
 }
 
+/**
+ * The requester's attestation that the customer accepted the Microsoft Customer Agreement: the
+ * customer's person who accepted it and the day they did (docs/reference/partner-center.md §PC-5).
+ * The run confirms exactly this in Partner Center; it is not the billing contact and not "now".
+ */
+export interface AgreementAcceptance {
+  acceptedBy: PrimaryContact;
+  /** YYYY-MM-DD, the day the customer accepted (sent as midnight UTC). */
+  dateAccepted: string;
+}
+
 export interface NewCustomer {
   kind: 'new';
   companyName: string;
@@ -248,6 +259,8 @@ export interface OnboardingRequest extends RequestBase {
   customer: CustomerChoice;
   subscription: SubscriptionChoice;
   access: CustomerAccess;
+  /** For a new Azure plan: who at the customer accepted the Microsoft Customer Agreement, and when (attested by the requester). */
+  agreement?: AgreementAcceptance;
 }
 
 /** Map an existing customer's Azure subscription to their tenant on the registration, overwriting what is there. */

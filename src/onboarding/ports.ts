@@ -8,7 +8,7 @@ import type {
   Guid,
   NewCustomer,
   ServiceRequest,
-  PrimaryContact,
+  AgreementAcceptance,
   RegistrationRef,
   RequestId,
   RequestStatus,
@@ -89,7 +89,10 @@ export interface PartnerCenter {
   getCustomer(customerTenantId: Guid, options?: CallOptions): Promise<CustomerSummary | undefined>;
   /** POST /v1/customers with the given MS-RequestId (stored by the caller before the call, reused on retry). */
   createCustomer(customer: NewCustomer, msRequestId: string, options?: CallOptions): Promise<CreatedCustomer>;
-  /** Whether the Microsoft Customer Agreement is already confirmed for the customer. */
+  /**
+   * Whether the Microsoft Customer Agreement is already confirmed for the customer. App+User only:
+   * without a delegated credential it throws `CustomerAgreementNeedsOperator` and calls nothing.
+   */
   hasCustomerAgreement(customerTenantId: Guid, options?: CallOptions): Promise<boolean>;
   /** True when a delegated Partner Center credential is configured, so the bot may confirm the agreement. */
   readonly canConfirmCustomerAgreement: boolean;
@@ -97,7 +100,9 @@ export interface PartnerCenter {
    * Confirms the agreement (600061 "already exists" counts as done). Only when canConfirmCustomerAgreement.
    * A refused delegated sign-in (expired or revoked refresh token) throws code `DelegatedSignInFailed`.
    */
-  confirmCustomerAgreement(customerTenantId: Guid, contact: PrimaryContact, options?: CallOptions): Promise<void>;
+  confirmCustomerAgreement(customerTenantId: Guid, acceptance: AgreementAcceptance, options?: CallOptions): Promise<void>;
+  /** A page where an operator confirms the agreement by hand, when the cloud has one (the simulated Partner Center). */
+  agreementPageLink?(customerTenantId: Guid): string | undefined;
   /** The Azure plan's catalog item id for the customer's country (looked up, never hard-coded). */
   azurePlanCatalogItemId(customerTenantId: Guid, country: string, options?: CallOptions): Promise<string>;
   createCart(customerTenantId: Guid, catalogItemId: string, options?: CallOptions): Promise<{ cartId: string }>;

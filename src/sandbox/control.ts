@@ -19,6 +19,8 @@ export interface ControlContext {
   addGroupMember(groupId: string, memberId: string): void;
   setDelays(delays: Partial<SandboxDelays>): SandboxDelays;
   resourceById(id: string): unknown;
+  /** The simulated Partner Center's agreement page: read a customer, confirm its agreement by hand. */
+  agreementPage: { read(customerId: string): Reply; confirm(customerId: string, body: unknown): Reply };
 }
 
 const bad = (message: string): Reply => json(400, { error: message });
@@ -139,6 +141,8 @@ export function controlRoutes(ctx: ControlContext): Route[] {
       entitlement.status = status as typeof entitlement.status;
       return json(200, entitlement);
     }),
+    route('GET', /^\/_sandbox\/customers\/([^/]+)\/agreement$/, (_req, [id]) => ctx.agreementPage.read(id)),
+    route('POST', /^\/_sandbox\/customers\/([^/]+)\/agreement$/, (req, [id]) => ctx.agreementPage.confirm(id, body(req))),
     route('DELETE', /^\/_sandbox\/customers\/([^/]+)$/, (_req, [id]) => {
       if (!ctx.state.customers[id.toLowerCase()]) return notFound(`No customer ${id}.`);
       delete ctx.state.customers[id.toLowerCase()];

@@ -12,7 +12,7 @@ import { entraRoutes } from './entra';
 import { FaultRegistry, HoldRegistry, type FaultRule, type Hold, type RecordedRequest } from './faults';
 import { graphRoutes } from './graph';
 import type { Route, Service } from './http';
-import { partnerCenterRoutes } from './partnerCenter';
+import { agreementPageData, confirmAgreementByHand, partnerCenterRoutes } from './partnerCenter';
 import { createRequestHandler } from './server';
 import {
   addGroupMember,
@@ -154,6 +154,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       holds,
       requests,
       resourceById: (id) => armResourceById(state, id),
+      agreementPage: {
+        read: (customerId) => agreementPageData(state, customerId),
+        confirm: (customerId, body) => confirmAgreementByHand(state, customerId, body, partnerAdmin),
+      },
       describe: () => {
         state.advance();
         return {

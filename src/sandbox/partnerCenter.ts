@@ -38,9 +38,9 @@ export function partnerCenterRoutes(ctx: PartnerCenterContext): Route[] {
     route('GET', /^\/v1\/customers$/i, (req) => searchCustomers(ctx, req)),
     route('POST', /^\/v1\/customers$/i, (req) => createCustomer(ctx, req)),
     route('GET', new RegExp(`^${CUSTOMER}$`, 'i'), forCustomer((_req, c) => json(200, customerBody(c)))),
-    route('GET', /^\/v1\/agreements$/i, (req) => agreementMetadata(req)),
-    route('GET', new RegExp(`^${CUSTOMER}/agreements$`, 'i'), forCustomer((req, c) => listAgreements(ctx, req, c))),
-    route('POST', new RegExp(`^${CUSTOMER}/agreements$`, 'i'), forCustomer((req, c) => createAgreement(ctx, req, c))),
+    route('GET', /^\/v1\/agreements$/i, appUserOnly((req) => agreementMetadata(req))),
+    route('GET', new RegExp(`^${CUSTOMER}/agreements$`, 'i'), appUserOnly(forCustomer((req, c) => listAgreements(ctx, req, c)))),
+    route('POST', new RegExp(`^${CUSTOMER}/agreements$`, 'i'), appUserOnly(forCustomer((req, c) => createAgreement(ctx, req, c)))),
     route('GET', /^\/v1\/products\/([^/]+)\/skus\/([^/]+)\/availabilities$/i, (req, [product, sku]) => availabilities(product, sku, req.query.get('country'))),
     route('GET', new RegExp(`^${CUSTOMER}/products/([^/]+)/skus/([^/]+)/availabilities$`, 'i'), forCustomer((_req, c, [product, sku]) => availabilities(product, sku, c.billingProfile.defaultAddress.country))),
     route('POST', new RegExp(`^${CUSTOMER}/carts$`, 'i'), forCustomer((req, c) => createCart(ctx, req, c))),
@@ -314,11 +314,21 @@ function listAgreements(ctx: PartnerCenterContext, req: ApiRequest, c: Customer)
   return json(200, collection(items));
 }
 
+/**
+ * The agreement calls are App+User only ("This scenario only supports App+User authentication"):
+ * an app-only token is refused before anything else is looked at, the customer included.
+ */
+function appUserOnly<A extends unknown[]>(handler: (req: ApiRequest, ...rest: A) => Reply) {
+  return (req: ApiRequest, ...rest: A): Reply => {
+    if (req.token?.idtyp !== 'user' || !req.token.scp?.split(' ').includes('user_impersonation')) {
+      return pcError(403, 600006, 'The requested action is not allowed: customer agreements need App+User authentication.');
+    }
+    return handler(req, ...rest);
+  };
+}
+
 function createAgreement(ctx: PartnerCenterContext, req: ApiRequest, c: Customer): Reply {
-  // App+User only: an app-only token cannot attest a customer's acceptance.
-  if (req.token?.idtyp !== 'user' || !req.token.scp?.split(' ').includes('user_impersonation')) {
-    return pcError(403, 600006, 'The requested action is not allowed: confirming a customer agreement needs App+User authentication.');
-  }
+  if (!req.token) return pcError(401, 401, 'Unauthorized.');
   const parsed = parseBody(req);
   if ('reply' in parsed) return parsed.reply;
   const body = parsed.value;
@@ -362,6 +372,60 @@ function createAgreement(ctx: PartnerCenterContext, req: ApiRequest, c: Customer
   }
   ctx.state.agreements.push(agreement);
   ctx.state.counters.agreementsCreated += 1;
+  return json(201, agreementBody(agreement));
+}
+
+/**
+ * What the simulated Partner Center's page (`/partner-center/#/customers/{id}/agreement`) shows:
+ * the customer and whether its Microsoft Customer Agreement is confirmed.
+ */
+export function agreementPageData(state: SandboxState, customerId: string): Reply {
+  const c = state.customers[customerId.toLowerCase()];
+  if (!c) return json(404, { error: `No customer ${customerId} in the simulated Partner Center.` });
+  const confirmed = state.agreements.filter((a) => a.customerTenantId === c.id && a.type === 'MicrosoftCustomerAgreement').map(agreementBody);
+  const address = c.billingProfile.defaultAddress;
+  return json(200, {
+    customerTenantId: c.id,
+    companyName: c.companyName,
+    domain: c.domain,
+    billingContact: { firstName: address.firstName, lastName: address.lastName, email: c.billingProfile.email, phoneNumber: address.phoneNumber },
+    agreements: confirmed,
+  });
+}
+
+/**
+ * The operator confirms the customer's acceptance by hand, as in Partner Center's
+ * Customers → customer → Account → Microsoft Customer Agreement: the same record the App+User
+ * POST makes, confirmed by the partner admin (`userId`).
+ */
+export function confirmAgreementByHand(state: SandboxState, customerId: string, body: unknown, partnerAdmin: string): Reply {
+  const c = state.customers[customerId.toLowerCase()];
+  if (!c) return json(404, { error: `No customer ${customerId} in the simulated Partner Center.` });
+  const contact = {
+    firstName: text(body, 'firstName'),
+    lastName: text(body, 'lastName'),
+    email: text(body, 'email'),
+    phoneNumber: text(body, 'phoneNumber'),
+  };
+  const dateAccepted = text(body, 'dateAgreed');
+  const missing = (['firstName', 'lastName', 'email'] as const).filter((k) => !contact[k]);
+  if (!dateAccepted) missing.push('dateAgreed' as never);
+  if (missing.length > 0) return json(400, { error: `Required: ${missing.join(', ')}.` });
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(dateAccepted!) ? `${dateAccepted}T00:00:00.000Z` : dateAccepted!;
+  if (Number.isNaN(Date.parse(day))) return json(400, { error: `dateAgreed (${dateAccepted}) is not a date.` });
+  if (state.agreements.some((a) => a.customerTenantId === c.id && a.type === 'MicrosoftCustomerAgreement')) {
+    return json(409, { error: 'A partner confirmed agreement already exists for the customer.' });
+  }
+  const agreement = {
+    customerTenantId: c.id,
+    templateId: MCA_TEMPLATE_ID,
+    type: 'MicrosoftCustomerAgreement',
+    dateAgreed: new Date(Date.parse(day)).toISOString(),
+    primaryContact: { firstName: contact.firstName, lastName: contact.lastName, email: contact.email, ...(contact.phoneNumber ? { phoneNumber: contact.phoneNumber } : {}) },
+    userId: partnerAdmin,
+  };
+  state.agreements.push(agreement);
+  state.counters.agreementsCreated += 1;
   return json(201, agreementBody(agreement));
 }
 

@@ -31,3 +31,80 @@ export const PORTAL_HTML = `<!doctype html>
 </body>
 </html>
 `;
+
+/**
+ * A stand-in for Partner Center's customer page (Customers → customer → Account → Microsoft
+ * Customer Agreement): `/partner-center/#/customers/{customerTenantId}/agreement`. The agreement
+ * pause card links here in the simulated cloud, so an operator can rehearse confirming by hand.
+ */
+export const PARTNER_CENTER_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Simulated Partner Center</title>
+<style>
+  body { font-family: "Segoe UI", system-ui, sans-serif; margin: 2rem; color: #201f1e; max-width: 40rem; }
+  h1 { font-size: 1.3rem; } h2 { font-size: 1.1rem; } .note { color: #605e5c; }
+  label { display: block; margin: .6rem 0 .2rem; } input[type=text], input[type=email], input[type=date] { width: 100%; padding: .3rem; }
+  button { margin-top: 1rem; padding: .4rem 1rem; } #status { margin-top: 1rem; font-weight: 600; }
+</style>
+</head>
+<body>
+<h1>Simulated Partner Center</h1>
+<p class="note">This is the CSP Onboarding Bot's simulated cloud: nothing here is real.</p>
+<h2 id="customer">Customer: (open a link of the form /partner-center/#/customers/{id}/agreement)</h2>
+<p id="agreement"></p>
+<form id="form" hidden>
+  <p>Confirm that the customer accepted the Microsoft Customer Agreement: who at the customer accepted it, and the day they did.</p>
+  <label for="firstName">First name</label><input type="text" id="firstName" required>
+  <label for="lastName">Last name</label><input type="text" id="lastName" required>
+  <label for="email">Email</label><input type="email" id="email" required>
+  <label for="phoneNumber">Phone (optional)</label><input type="text" id="phoneNumber">
+  <label for="dateAgreed">Date the customer accepted</label><input type="date" id="dateAgreed" required>
+  <button type="submit">Confirm the customer's acceptance</button>
+</form>
+<p id="status"></p>
+<script>
+  const fields = ['firstName', 'lastName', 'email', 'phoneNumber', 'dateAgreed'];
+  function customerId() {
+    const match = /^#\\/customers\\/([^/]+)\\/agreement$/.exec(decodeURIComponent(location.hash));
+    return match ? match[1] : undefined;
+  }
+  function describe(agreement) {
+    const c = agreement.primaryContact;
+    return 'Confirmed: accepted by ' + c.firstName + ' ' + c.lastName + ' (' + c.email + ') on ' + agreement.dateAgreed.slice(0, 10) + '. Go back to Teams and click Continue.';
+  }
+  async function show() {
+    const id = customerId();
+    if (!id) return;
+    const response = await fetch('/_sandbox/customers/' + encodeURIComponent(id) + '/agreement');
+    if (!response.ok) { document.getElementById('customer').textContent = 'No such customer.'; return; }
+    const data = await response.json();
+    document.getElementById('customer').textContent = 'Customer: ' + data.companyName + ' (' + data.domain + ')';
+    const form = document.getElementById('form');
+    if (data.agreements.length > 0) {
+      form.hidden = true;
+      document.getElementById('agreement').textContent = describe(data.agreements[0]);
+      return;
+    }
+    document.getElementById('agreement').textContent = 'Microsoft Customer Agreement: not confirmed.';
+    for (const name of ['firstName', 'lastName', 'email', 'phoneNumber']) document.getElementById(name).value = data.billingContact[name] || '';
+    form.hidden = false;
+  }
+  document.getElementById('form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = {};
+    for (const name of fields) body[name] = document.getElementById(name).value;
+    const response = await fetch('/_sandbox/customers/' + encodeURIComponent(customerId()) + '/agreement', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const answer = await response.json();
+    document.getElementById('status').textContent = response.ok ? 'Saved.' : answer.error;
+    if (response.ok) show();
+  });
+  window.addEventListener('hashchange', show);
+  show();
+</script>
+</body>
+</html>
+`;

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'crypto';
 import { authenticate } from './auth';
 import type { FaultRegistry, HoldRegistry, ActiveFault, RecordedRequest } from './faults';
 import { BadJson, armError, armRateLimitHeaders, entraError, findRoute, graphError, json, pcError, serviceFailure, type ApiRequest, type Reply, type Route, type Service } from './http';
-import { PORTAL_HTML } from './portal';
+import { PARTNER_CENTER_HTML, PORTAL_HTML } from './portal';
 import type { SandboxDelays, SandboxState } from './state';
 import type { TokenSigner } from './tokens';
 
@@ -183,6 +183,10 @@ export function createRequestHandler(ctx: PipelineContext) {
     const method = (req.method ?? 'GET').toUpperCase();
     if (fullPath === '/portal' || fullPath === '/portal/') {
       send(res, { status: 200, body: PORTAL_HTML, contentType: 'text/html; charset=utf-8' }, {}, 'control');
+      return;
+    }
+    if (fullPath === '/partner-center' || fullPath === '/partner-center/') {
+      send(res, { status: 200, body: PARTNER_CENTER_HTML, contentType: 'text/html; charset=utf-8' }, {}, 'control');
       return;
     }
     const { service, inner } = serviceOf(fullPath);

@@ -39,6 +39,8 @@ export interface CloudProfile {
   endpoints: CloudEndpoints;
   /** Azure portal link to a resource id (`/subscriptions/…`). */
   portalLink(resourceId: string): string;
+  /** Where an operator confirms a customer's agreement by hand; only the simulated Partner Center has such a page. */
+  agreementPage?(customerTenantId: string): string;
 }
 
 interface KnownCloud {
@@ -118,6 +120,7 @@ export function cloudProfile(config: Config): CloudProfile {
         ...roleAssignmentTarget(config, arm),
       }),
       portalLink: (resourceId) => `${armOrigin}/portal/#@/resource${resourceId}`,
+      agreementPage: (customerTenantId) => `${armOrigin}/partner-center/#/customers/${encodeURIComponent(customerTenantId)}/agreement`,
     };
   }
   const known = KNOWN_CLOUDS[name];

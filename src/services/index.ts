@@ -66,6 +66,7 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
       scope: auth.partnerCenter.scope,
       credential: credentialFor('partnerCenter'),
       delegatedCredential,
+      agreementPage: profile.agreementPage,
     }),
     directory: new GraphDirectoryClient({
       ...common,

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
 import { z } from 'zod';
 import { DomainError } from '../onboarding/errors';
-import type { Guid, NewCustomer, PrimaryContact } from '../onboarding/model';
+import type { AgreementAcceptance, Guid, NewCustomer } from '../onboarding/model';
 import { guidSchema } from '../onboarding/model';
 import type {
   AzureEntitlement,
@@ -44,6 +44,8 @@ export interface PartnerCenterClientOptions {
   credential: TokenCredential;
   /** Delegated (App+User) credential; only the customer agreement needs it. */
   delegatedCredential?: TokenCredential;
+  /** The simulated Partner Center's page where an operator confirms a customer's agreement by hand. */
+  agreementPage?: (customerTenantId: string) => string;
   retry?: RetrySettings;
   /** Per-attempt timeout; 0 = none. */
   timeoutInMs?: number;
@@ -181,6 +183,10 @@ export class PartnerCenterClient implements PartnerCenter {
     this.canConfirmCustomerAgreement = Boolean(this.delegatedPipeline);
   }
 
+  agreementPageLink(customerTenantId: Guid): string | undefined {
+    return this.options.agreementPage?.(customerTenantId);
+  }
+
   async isDomainAvailable(domain: string, options?: CallOptions): Promise<boolean> {
     const { status } = await this.send(
       { operation: 'isDomainAvailable', method: 'HEAD', path: `/v1/domains/${encodeURIComponent(domain)}`, accept: [200, 404], subject: domain },
@@ -273,33 +279,30 @@ export class PartnerCenterClient implements PartnerCenter {
   }
 
   async hasCustomerAgreement(customerTenantId: Guid, options?: CallOptions): Promise<boolean> {
-    const ask = async (pipeline: Pipeline | undefined) => {
-      const { body } = await this.send(
-        {
-          operation: 'hasCustomerAgreement',
-          method: 'GET',
-          path: `/v1/customers/${customerTenantId}/agreements`,
-          query: { agreementType: MCA },
-          accept: [200],
-          schema: collectionOf(z.object({ type: z.string().optional(), agreementType: z.string().optional() }).passthrough()),
-          pipeline,
-          subject: `customer ${customerTenantId}`,
-        },
-        options,
-      );
-      return (body?.items.length ?? 0) > 0;
-    };
-    // The Agreements API is App+User; app-only is tried when no delegated credential is configured,
-    // or when its sign-in is refused (then only the confirmation waits for a renewed token).
-    try {
-      return await ask(this.delegatedPipeline);
-    } catch (error) {
-      if (this.delegatedPipeline && isRefusedDelegatedSignIn(error)) return ask(undefined);
-      throw error;
+    // App+User only (docs/reference/partner-center.md §PC-5): the real service refuses an app-only
+    // token, so without a delegated credential there is nothing to ask.
+    const delegated = this.delegatedPipeline;
+    if (!delegated) {
+      throw toDomainError({ service: SERVICE, operation: 'hasCustomerAgreement', code: 'CustomerAgreementNeedsOperator' });
     }
+    const { body } = await this.send(
+      {
+        operation: 'hasCustomerAgreement',
+        method: 'GET',
+        path: `/v1/customers/${customerTenantId}/agreements`,
+        query: { agreementType: MCA },
+        accept: [200],
+        schema: collectionOf(z.object({ type: z.string().optional(), agreementType: z.string().optional() }).passthrough()),
+        pipeline: delegated,
+        subject: `customer ${customerTenantId}`,
+      },
+      options,
+    );
+    return (body?.items.length ?? 0) > 0;
   }
 
-  async confirmCustomerAgreement(customerTenantId: Guid, contact: PrimaryContact, options?: CallOptions): Promise<void> {
+  async confirmCustomerAgreement(customerTenantId: Guid, acceptance: AgreementAcceptance, options?: CallOptions): Promise<void> {
+    const contact = acceptance.acceptedBy;
     const delegated = this.delegatedPipeline;
     if (!delegated) {
       throw toDomainError({ service: SERVICE, operation: 'confirmCustomerAgreement', code: 'CustomerAgreementNeedsOperator' });
@@ -332,7 +335,8 @@ export class PartnerCenterClient implements PartnerCenter {
               ...(contact.phoneNumber ? { phoneNumber: contact.phoneNumber } : {}),
             },
             templateId,
-            dateAgreed: new Date().toISOString(),
+            // The day the customer accepted, as attested: not the moment of this call.
+            dateAgreed: dateAgreedOf(acceptance.dateAccepted),
             type: MCA,
           },
           accept: [200, 201],
@@ -635,10 +639,6 @@ function nextPage<T>(first: PcRequest<CollectionBody<T>>, body: CollectionBody<T
   return { ...first, path, query: Object.fromEntries(uri.searchParams), headers };
 }
 
-function isRefusedDelegatedSignIn(error: unknown): boolean {
-  return error instanceof DomainError && error.code === 'DelegatedSignInFailed' && !error.transient;
-}
-
 /** A failure after which the checkout may nonetheless have been processed: look before acting. */
 function checkoutMayHaveHappened(error: unknown): boolean {
   if (!(error instanceof DomainError)) return false;
@@ -650,6 +650,14 @@ function checkoutMayHaveHappened(error: unknown): boolean {
 
 export function isAzurePlanOffer(offerId: string | undefined): boolean {
   return (offerId ?? '').toUpperCase().startsWith(AZURE_PLAN_PRODUCT_ID);
+}
+
+/** `2026-11-30` → `2026-11-30T00:00:00.000Z`; a full timestamp is sent as given (in UTC). */
+function dateAgreedOf(dateAccepted: string): string {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(dateAccepted) ? `${dateAccepted}T00:00:00.000Z` : dateAccepted;
+  const time = Date.parse(day);
+  if (Number.isNaN(time)) throw new DomainError({ code: 'InvalidAgreementDate', message: `The date the customer accepted the agreement (${dateAccepted}) is not a date.`, nextStep: 'Correct the date on the request.', transient: false });
+  return new Date(time).toISOString();
 }
 
 /** `<resource>/.default` → `<resource>/user_impersonation` (the Secure Application Model's delegated scope). */

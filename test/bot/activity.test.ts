@@ -61,6 +61,7 @@ describe('reading the activity', () => {
         ...newDraft('draft-1', { key: ALEX.aadObjectId.toLowerCase(), teamsUserId: ALEX.id, name: ALEX.name }, new Date()),
         customer: { kind: 'existing' as const, customerTenantId: '0b5b6f0e-1111-4222-8333-444455556666' as Guid, companyName: 'Contoso', domain: 'contoso.onmicrosoft.com' },
         subscription: { kind: 'azure-plan' as const },
+        agreement: { acceptedBy: { firstName: 'Cora', lastName: 'Signer', email: 'cora@contoso.example' }, dateAccepted: '2026-11-27' },
         registration: { ref: registration, billingModel: 'PayAsYouUse' },
         access: { kind: 'none' as const },
       };

@@ -3,6 +3,7 @@
 // simulated cloud answer.
 import type { OnboardingRequest, ServiceRequest } from '../../src/onboarding/model';
 import { REQUEST_ID_PATTERN } from '../../src/onboarding/model';
+import { MCA_ATTESTED } from '../support/people';
 import { recordUnapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
 import {
   ALEX,
@@ -98,8 +99,17 @@ describe('onboarding a new customer with an Azure plan', () => {
     const subscription = await alex.click(billing, 'Next', US_BILLING);
     expect(title(subscription)).toBe('Onboard a customer: subscription for Tailspin Toys');
     expect(texts(subscription)).toContain('A new customer has no Azure subscription yet: the run buys an Azure plan for it.');
+    // Who accepted the Microsoft Customer Agreement starts as the billing contact; the tick and the date are the operator's.
+    expect(inputValues(subscription)).toMatchObject({ agreementAccepted: 'false', agreementFirstName: 'Dana', agreementLastName: 'Lee', agreementEmail: 'dana@tailspintoys.com', agreementDate: '' });
+    const unticked = await alex.click(subscription, 'Next');
+    expect(title(unticked)).toBe('Onboard a customer: subscription for Tailspin Toys');
+    expect(errorBeside(unticked, 'agreementAccepted')).toBe('Tick this only when the customer has accepted the Microsoft Customer Agreement: a new Azure plan needs it');
+    expect(errorBeside(unticked, 'agreementDate')).toBe('Date accepted: the day the customer accepted, not in the future (YYYY-MM-DD)');
+    const future = await alex.click(unticked, 'Next', { agreementAccepted: 'true', agreementDate: '2999-01-01' });
+    expect(errorBeside(future, 'agreementDate')).toBe('Date accepted: the day the customer accepted, not in the future (YYYY-MM-DD)');
+    expect(errorBeside(future, 'agreementAccepted')).toBe('');
 
-    const registration = await alex.click(subscription, 'Next');
+    const registration = await alex.click(future, 'Next', { ...MCA_ATTESTED });
     expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
     const registrationTexts = texts(registration).join('\n');
     expect(registrationTexts).toContain('azurestack-payg-east');
@@ -121,6 +131,7 @@ describe('onboarding a new customer with an Azure plan', () => {
         'Address: One Microsoft Way, Redmond, WA, 98052, United States',
         'Contact: Dana Lee (dana@tailspintoys.com)',
         'Azure subscription: Buy an Azure plan: a new Azure subscription',
+        'Customer agreement: Accepted by Cora Signer (cora@customer.example) on 2026-11-27, as attested by Alex Wilber',
         'Registration: azurestack-payg-east (resource group azurestack)',
         'Billing model: PayAsYouUse',
         'Customer admin: Ari Admin (admin@tailspintoys.com)',
@@ -150,6 +161,8 @@ describe('onboarding a new customer with an Azure plan', () => {
         language: 'en',
       },
       subscription: { kind: 'azure-plan' },
+      // The customer's acceptance as attested: not the billing contact, not today.
+      agreement: { acceptedBy: { firstName: 'Cora', lastName: 'Signer', email: 'cora@customer.example' }, dateAccepted: '2026-11-27' },
       registration: { name: 'azurestack-payg-east', resourceGroup: 'azurestack' },
       access: { kind: 'guest-owner', email: 'admin@tailspintoys.com', displayName: 'Ari Admin', mode: 'instructions' },
       steps: [],
@@ -176,7 +189,7 @@ describe('onboarding a new customer with an Azure plan', () => {
     });
     const operator = new Operator(failing, ALEX, { id: `a:1on1-hook-${Math.random()}`, conversationType: 'personal' });
     const subscription = await newCustomerUpToSubscription(operator, { companyName: 'Hooky', domainPrefix: 'hooky' });
-    const registration = await operator.click(subscription, 'Next');
+    const registration = await operator.click(subscription, 'Next', { ...MCA_ATTESTED });
     const access = await operator.click(registration, 'Use azurestack-payg-east');
     const review = await operator.click(access, 'Next', { accessKind: 'none' });
     const note = await operator.click(review, 'Submit');
@@ -278,7 +291,7 @@ describe('onboarding an existing customer with an existing Azure subscription', 
   it('warns on the registration and the review when the tenant is already mapped there to another subscription', async () => {
     world.sandbox.seedCustomer({ companyName: 'Woodgrove', domain: 'woodgrove.onmicrosoft.com', azurePlan: 'active', mappedOn: [world.sandbox.registrations.payAsYouUse] });
     const subscription = await existingCustomerUpToSubscription(alex, 'Woodgrove');
-    const registration = await alex.click(subscription, 'Next', { subscriptionKind: 'azure-plan' });
+    const registration = await alex.click(subscription, 'Next', { subscriptionKind: 'azure-plan', ...MCA_ATTESTED });
     const warnings = texts(registration).filter((t) => t.includes('already mapped here'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^Woodgrove is already mapped here to subscription [0-9a-f-]{36}: adding it overwrites that mapping\.$/);
@@ -368,7 +381,7 @@ describe('bad input comes back on the same card, values kept, the error beside t
     expect(errorBeside(unknown, 'azureSubscriptionId')).toBe(
       `${stranger} is not one of Fabrikam's Azure subscriptions in Partner Center (checked 1 Azure subscription(s)). Check the id, or choose Buy an Azure plan.`,
     );
-    expect(inputValues(unknown)).toEqual({ subscriptionKind: 'existing', azureSubscriptionId: stranger });
+    expect(inputValues(unknown)).toMatchObject({ subscriptionKind: 'existing', azureSubscriptionId: stranger });
 
     // One of theirs, but disabled in Partner Center: refused now (the dialog used to accept any status).
     const tailwind = world.sandbox.seedCustomer({ companyName: 'Tailwind', domain: 'tailwind.onmicrosoft.com', azurePlan: 'active' });
@@ -388,7 +401,7 @@ describe('bad input comes back on the same card, values kept, the error beside t
 
   it('registration: a forged pick (not in REGISTRATIONS, or the Capacity one) is refused', async () => {
     const subscription = await newCustomerUpToSubscription(alex);
-    const registration = await alex.click(subscription, 'Next');
+    const registration = await alex.click(subscription, 'Next', { ...MCA_ATTESTED });
     // Card data is untrusted: a client can send any registration id with the button.
     const forgedCard = JSON.parse(JSON.stringify(registration).replace(/registrations\/azurestack-payg-east"/, 'registrations/not-ours"')) as Card;
     const notOurs = await alex.click(forgedCard, 'Use azurestack-payg-east');
@@ -421,7 +434,7 @@ describe('bad input comes back on the same card, values kept, the error beside t
   it('registration: one an earlier run saw refused as unapproved shows the reason and date; approval is never claimed otherwise', async () => {
     await recordUnapprovedRegistration(world.store.facts, { resourceId: world.sandbox.registrations.notApproved }, { date: '2026-11-20T10:00:00.000Z', requestId: 'ONB-AAAA' });
     const subscription = await newCustomerUpToSubscription(alex);
-    const registration = await alex.click(subscription, 'Next');
+    const registration = await alex.click(subscription, 'Next', { ...MCA_ATTESTED });
     const all = texts(registration);
     expect(all).toContain(
       'Not approved for multi-tenant billing when a tenant was last added (2026-11-20, UnauthorizedCspRegistration). Choose it only if Microsoft (azstcsp@microsoft.com) has approved it since.',
@@ -431,7 +444,7 @@ describe('bad input comes back on the same card, values kept, the error beside t
 
   it('access: a guest needs the admin email and name', async () => {
     const subscription = await newCustomerUpToSubscription(alex);
-    const registration = await alex.click(subscription, 'Next');
+    const registration = await alex.click(subscription, 'Next', { ...MCA_ATTESTED });
     const access = await alex.click(registration, 'Use azurestack-payg-east');
     const missing = await alex.click(access, 'Next', { accessKind: 'guest-automatic', adminEmail: 'admin-at-tailspin', adminName: '' });
     expect(title(missing)).toBe('Onboard a customer: customer access');
@@ -444,7 +457,7 @@ describe('bad input comes back on the same card, values kept, the error beside t
 describe('editing from the review', () => {
   it('opens the section with its values, and Next returns straight to the review with the change', async () => {
     const subscription = await existingCustomerUpToSubscription(alex, 'Fabrikam');
-    const registration = await alex.click(subscription, 'Next', { subscriptionKind: 'azure-plan' });
+    const registration = await alex.click(subscription, 'Next', { subscriptionKind: 'azure-plan', ...MCA_ATTESTED });
     const access = await alex.click(registration, 'Use azurestack-payg-east');
     const review = await alex.click(access, 'Next', { accessKind: 'guest-automatic', adminEmail: 'it@fabrikam.com', adminName: 'Fab Admin' });
 
@@ -475,7 +488,7 @@ describe('cancel', () => {
     const subscription = await newCustomerUpToSubscription(alex);
     const replies = await alex.say('cancel');
     expect(title(lastCard(replies)!)).toBe('Onboarding draft cancelled');
-    const stale = await alex.click(subscription, 'Next');
+    const stale = await alex.click(subscription, 'Next', { ...MCA_ATTESTED });
     expect(title(stale)).toBe('This onboarding draft is no longer open');
     expect(await requestsNow()).toHaveLength(before);
 
@@ -562,7 +575,7 @@ describe('two operators in one channel thread', () => {
 
     // Alex cancels; Megan's draft lives on.
     await alexInChannel.say('cancel');
-    const meganRegistration = await megan.click(meganSubscription, 'Next', { subscriptionKind: 'azure-plan' });
+    const meganRegistration = await megan.click(meganSubscription, 'Next', { subscriptionKind: 'azure-plan', ...MCA_ATTESTED });
     expect(title(meganRegistration)).toBe('Onboard a customer: Azure Stack Hub registration');
   });
 });

@@ -29,6 +29,8 @@ const BILLING = {
   language: 'en',
 };
 
+const ATTESTED = { agreementAccepted: 'true', agreementFirstName: 'Cora', agreementLastName: 'Signer', agreementEmail: 'cora@customer.example', agreementDate: '2026-11-27' };
+
 describe('company and domain', () => {
   it('accepts a prefix or the whole domain, lower-cased', () => {
     expect(parseCompany({ companyName: ' Contoso ', domainPrefix: 'ContosoAZS.onmicrosoft.com' })).toEqual({
@@ -115,8 +117,30 @@ describe('customer search, subscription, access, paging', () => {
       ok: true,
       value: { kind: 'existing', azureSubscriptionId: '3f15978e-005c-b763-bb78-2a8fab289c58' },
     });
-    expect(parseSubscription({ subscriptionKind: 'azure-plan', azureSubscriptionId: 'ignored' })).toMatchObject({ ok: true, value: { kind: 'azure-plan' } });
+    expect(parseSubscription({ subscriptionKind: 'azure-plan', azureSubscriptionId: 'ignored', ...ATTESTED })).toMatchObject({ ok: true, value: { kind: 'azure-plan' } });
     expect(parseSubscription({ subscriptionKind: 'something' }).ok).toBe(false);
+  });
+
+  it('a new Azure plan needs the attested acceptance of the Microsoft Customer Agreement: the tick, who accepted, and a past date', () => {
+    const now = new Date('2026-12-01T12:00:00Z');
+    expect(parseSubscription({ subscriptionKind: 'azure-plan', ...ATTESTED, agreementPhone: ' +1 425 555 0101 ' }, now)).toEqual({
+      ok: true,
+      value: { kind: 'azure-plan', agreement: { acceptedBy: { firstName: 'Cora', lastName: 'Signer', email: 'cora@customer.example', phoneNumber: '+1 425 555 0101' }, dateAccepted: '2026-11-27' } },
+      values: expect.any(Object),
+    });
+    const refused = (data: Record<string, string>) => {
+      const parsed = parseSubscription({ subscriptionKind: 'azure-plan', ...ATTESTED, ...data }, now);
+      return parsed.ok ? {} : parsed.errors;
+    };
+    expect(Object.keys(refused({ agreementAccepted: 'false' }))).toEqual(['agreementAccepted']);
+    expect(Object.keys(refused({ agreementFirstName: ' ' }))).toEqual(['agreementFirstName']);
+    expect(Object.keys(refused({ agreementLastName: 'x'.repeat(51) }))).toEqual(['agreementLastName']);
+    expect(Object.keys(refused({ agreementEmail: 'not-an-email' }))).toEqual(['agreementEmail']);
+    expect(Object.keys(refused({ agreementPhone: '12' }))).toEqual(['agreementPhone']);
+    for (const date of ['', '2026-12-03', '2026-02-30', '27.11.2026', 'yesterday']) expect(Object.keys(refused({ agreementDate: date }))).toEqual(['agreementDate']);
+    expect(refused({ agreementDate: '2026-12-01' })).toEqual({});
+    // An existing subscription needs none of it.
+    expect(parseSubscription({ subscriptionKind: 'existing', azureSubscriptionId: '3f15978e-005c-b763-bb78-2a8fab289c58' }, now).ok).toBe(true);
   });
 
   it('access: none, or a guest with email and name', () => {

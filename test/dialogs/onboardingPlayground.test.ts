@@ -3,6 +3,7 @@
 // against the simulated cloud: onboard → filled cards → a submitted request id.
 import { startBot, type BotDriver } from '../support/botDriver';
 import { testConfig } from '../support/testConfig';
+import { MCA_ATTESTED } from '../support/people';
 import type { RequestId } from '../../src/onboarding/model';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { adaptiveCardOf, PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, startTestPlayground, type Playground } from '../support/playground';
@@ -62,7 +63,7 @@ describe('onboarding in the local Teams client', () => {
       language: 'en',
     });
     expect(title(subscription)).toBe('Onboard a customer: subscription for Proseware');
-    const registration = await click(chat, message.messageId, subscription, 'Next');
+    const registration = await click(chat, message.messageId, subscription, 'Next', { ...MCA_ATTESTED });
     const access = await click(chat, message.messageId, registration, 'Use azurestack-payg-east');
     const review = await click(chat, message.messageId, access, 'Next', { accessKind: 'guest-automatic', adminEmail: 'it@proseware.co.uk', adminName: 'Proseware IT' });
     expect(texts(review)).toEqual(expect.arrayContaining(['Customer: Proseware (new)', 'Address: 1 Parliament Street, London, SW1A 1AA, United Kingdom']));

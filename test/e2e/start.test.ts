@@ -61,6 +61,8 @@ describe('npm start', () => {
     });
     expect(output).toContain('simulated cloud — nothing real is touched');
     expect(output).toContain('ALLOW_SELF_APPROVAL=true');
+    // The bot got the simulated partner admin's delegated token, so a new Azure plan finishes without pausing.
+    expect(output).toContain("Partner Center: the bot holds the simulated partner admin's delegated token and confirms customer agreements itself (START_AGREEMENT_PAUSE=1 rehearses the pause).");
     const pids = /pids: sandbox=(\d+) bot=(\d+) playground=(\d+)/.exec(output)!.slice(1).map(Number);
     expect(pids.every(isAlive)).toBe(true);
 

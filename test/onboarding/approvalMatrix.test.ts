@@ -67,8 +67,8 @@ describe('approving on the card, decided on the server', () => {
 
   /** Submitted as the dialog submits: through the intake, which stores it and posts the approval card. */
   async function submit(overrides: Partial<OnboardingRequest> = {}): Promise<OnboardingRequest> {
-    const { kind, customer, subscription, registration, access, requester, teamsTenantId, conversationId, id } = newCustomerRequest(sandbox, overrides);
-    const taken = await app.approvals.intake.submit({ kind, customer, subscription, registration, access }, { requester, teamsTenantId, conversationId }, `submit:${id}`);
+    const { kind, customer, subscription, registration, access, agreement, requester, teamsTenantId, conversationId, id } = newCustomerRequest(sandbox, overrides);
+    const taken = await app.approvals.intake.submit({ kind, customer, subscription, registration, access, agreement }, { requester, teamsTenantId, conversationId }, `submit:${id}`);
     if (!taken.ok) throw new Error(`not taken in: ${taken.reason}`);
     return (await store.requests.get(taken.request.id))!.value as OnboardingRequest;
   }

@@ -8,7 +8,10 @@ import type { Cloud } from '../../src/onboarding/ports';
 import { parseRegistrationId, type Guid, type OnboardingRequest } from '../../src/onboarding/model';
 import { unapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
 import { requestFacts } from '../../src/cards/requestView';
-import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
+import { MEGAN } from '../support/people';
+import { RecordingNotifier, confirmOnAgreementPage as confirmOnPage, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
+
+const APPROVER = { aadObjectId: MEGAN.aadObjectId };
 
 describe('the onboarding run on the simulated cloud', () => {
   let sandbox: Sandbox;
@@ -39,6 +42,8 @@ describe('the onboarding run on the simulated cloud', () => {
     return runner;
   }
 
+  const confirmOnAgreementPage = (customerTenantId: string) => confirmOnPage(sandbox, customerTenantId);
+
   async function approve(request: OnboardingRequest) {
     const created = await store.requests.create(request);
     await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
@@ -67,6 +72,9 @@ describe('the onboarding run on the simulated cloud', () => {
     const after = sandbox.state.counts();
     expect(after.customersCreated - before.customersCreated).toBe(1);
     expect(after.agreementsCreated - before.agreementsCreated).toBe(1);
+    // The agreement confirmed is the attested acceptance: the customer's person and day, not the billing contact or now.
+    const confirmed = sandbox.state.agreements.filter((a) => a.customerTenantId === done.results.customerTenantId);
+    expect(confirmed).toEqual([expect.objectContaining({ primaryContact: request.agreement!.acceptedBy, dateAgreed: '2026-11-27T00:00:00.000Z', userId: sandbox.users.partnerAdmin })]);
     expect(after.checkouts - before.checkouts).toBe(1);
     expect(after.ordersCreated - before.ordersCreated).toBe(1);
     expect(after.invitations - before.invitations).toBe(1);
@@ -91,6 +99,8 @@ describe('the onboarding run on the simulated cloud', () => {
     for (const a of ['run-started', 'customer-created', 'agreement-confirmed', 'order-created', 'guest-invited', 'owner-assigned', 'tenant-mapped', 'run-succeeded']) {
       expect(actions).toContain(a);
     }
+    // The audit names who attested the acceptance, and whose acceptance it was.
+    expect(trail.find((e) => e.action === 'agreement-confirmed')!.detail).toMatch(new RegExp(`accepted by Cora Signer .* on 2026-11-27, as attested by ${request.requester.name}`));
     expect(JSON.stringify(trail)).not.toContain(customer.adminCredentials.password);
     expect(JSON.stringify(done)).not.toContain(customer.adminCredentials.password);
     // The guest's invitation redeem URL is not stored (Entra e-mails it; the run never uses it).
@@ -148,32 +158,33 @@ describe('the onboarding run on the simulated cloud', () => {
     expect(notifier.results).toHaveLength(1);
   });
 
-  it('without a delegated credential the run pauses for the customer agreement, and Continue finishes it', async () => {
+  it('without a delegated credential the run pauses for the customer agreement without calling the App+User API, and Continue after a hand confirmation finishes it', async () => {
     startRunner({ PARTNER_CENTER_REFRESH_TOKEN: '' });
     const checkoutsBefore = sandbox.state.counts().checkouts;
     const request = newCustomerRequest(sandbox);
     await approve(request);
+    const agreementCallsBefore = sandbox.requests.filter((r) => /\/agreements$/.test(r.path)).length;
     runner.schedule(request.id);
     await runner.idle();
     const paused = (await store.requests.get(request.id))!;
     expect(paused.value.status).toBe('paused');
-    expect(paused.value.steps.find((s) => s.name === 'customer-agreement')!.detail).toMatch(/Partner Center/);
+    expect(paused.value.steps.find((s) => s.name === 'customer-agreement')!.detail).toMatch(/no delegated Partner Center credential.*Confirm the agreement in Partner Center .*Cora Signer.*2026-11-27.*then click Continue/);
+    // App+User only: nothing was asked app-only (the real service answers 403).
+    expect(sandbox.requests.filter((r) => /\/agreements$/.test(r.path))).toHaveLength(agreementCallsBefore);
     expect(sandbox.state.counts().checkouts).toBe(checkoutsBefore); // nothing bought while paused
     const ordersWhilePaused = sandbox.state.counts().ordersCreated;
 
-    // The operator confirms in Partner Center (the delegated client stands in for the portal)...
-    const operatorCloud = sandboxCloud(sandboxConfig(sandbox));
-    await operatorCloud.partnerCenter.confirmCustomerAgreement(paused.value.results.customerTenantId!, {
-      firstName: 'Tess',
-      lastName: 'Admin',
-      email: 'tess@example.com',
-    });
+    // The operator confirms on the simulated Partner Center's page...
+    await confirmOnAgreementPage(paused.value.results.customerTenantId!);
     expect(sandbox.state.counts().ordersCreated).toBe(ordersWhilePaused);
     // ...and an approver clicks Continue (the lifecycle's transition, done here directly on the store).
-    await store.requests.replace({ ...paused.value, status: 'running' }, paused.etag);
+    await store.requests.replace({ ...paused.value, status: 'running', results: { ...paused.value.results, agreementContinuedBy: APPROVER.aadObjectId } }, paused.etag);
     runner.schedule(request.id);
     await runner.idle();
-    expect((await store.requests.get(request.id))!.value.status).toBe('succeeded');
+    const done = (await store.requests.get(request.id))!.value;
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.find((s) => s.name === 'customer-agreement')!.detail).toMatch(/by hand/);
+    expect((await store.audit.list(request.id)).map((e) => e.action)).toContain('agreement-confirmed-by-hand');
   });
 
   it('a refused delegated sign-in pauses the run with the reason and how to renew it (no secret), and Continue after a hand confirmation finishes it', async () => {
@@ -197,13 +208,10 @@ describe('the onboarding run on the simulated cloud', () => {
     expect(trail.map((e) => e.action)).not.toContain('step-failed');
     expect(JSON.stringify(paused.value) + JSON.stringify(trail)).not.toContain(revoked);
 
-    // An operator confirms by hand; Continue checks it app-only (the delegated sign-in still fails) and goes on.
-    await sandboxCloud(sandboxConfig(sandbox)).partnerCenter.confirmCustomerAgreement(paused.value.results.customerTenantId!, {
-      firstName: 'Tess',
-      lastName: 'Admin',
-      email: 'tess@example.com',
-    });
-    await store.requests.replace({ ...paused.value, status: 'running' }, paused.etag);
+    // An operator confirms by hand; the delegated sign-in still fails, so Continue takes the approver's word
+    // (the checkout would answer 13605 if it were not so) and goes on.
+    await confirmOnAgreementPage(paused.value.results.customerTenantId!);
+    await store.requests.replace({ ...paused.value, status: 'running', results: { ...paused.value.results, agreementContinuedBy: APPROVER.aadObjectId } }, paused.etag);
     runner.schedule(request.id);
     await runner.idle();
     expect((await store.requests.get(request.id))!.value.status).toBe('succeeded');

@@ -8,7 +8,7 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { startInProcessBot, type InProcessBot } from '../support/botDriver';
 import { title, type Card } from '../support/cardQueries';
-import { directoryPeople } from '../support/people';
+import { MCA_ATTESTED, directoryPeople } from '../support/people';
 import { Operator } from '../dialogs/teamsTestClient';
 import { TEAMS_TENANT, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
 
@@ -53,7 +53,7 @@ describe('one intake for every kind of request', () => {
       culture: 'en-US',
       language: 'en',
     });
-    const registration = await olivia.click(subscription, 'Next');
+    const registration = await olivia.click(subscription, 'Next', { ...MCA_ATTESTED });
     const access = await olivia.click(registration, 'Use azurestack-payg-east');
     const review = await olivia.click(access, 'Next', { accessKind: 'none' });
     const id = submittedId(await olivia.click(review, 'Submit'));

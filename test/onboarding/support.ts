@@ -45,6 +45,8 @@ export function newCustomerRequest(sandbox: Sandbox, overrides: Partial<Onboardi
       language: 'en',
     },
     subscription: { kind: 'azure-plan' },
+    // Who at the customer accepted the Microsoft Customer Agreement, and when: not the billing contact, not today.
+    agreement: { acceptedBy: { firstName: 'Cora', lastName: 'Signer', email: `cora@${prefix}.example` }, dateAccepted: '2026-11-27' },
     registration: parseRegistrationId(sandbox.registrations.payAsYouUse),
     access: { kind: 'guest-owner', email: `ops-${prefix}@csp-partner.example`, displayName: 'CSP Ops', mode: 'automatic' },
     steps: [],
@@ -96,3 +98,22 @@ export class RecordingNotifier implements RunNotifier {
 }
 
 export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * What an operator does on the simulated Partner Center's page (`/partner-center/#/customers/{id}/agreement`):
+ * the page loads the customer, and its form posts the customer's acceptance to the control surface.
+ */
+export async function confirmOnAgreementPage(
+  sandbox: Sandbox,
+  customerTenantId: string,
+  acceptance: { firstName: string; lastName: string; email: string; phoneNumber?: string; dateAgreed: string } = { firstName: 'Cora', lastName: 'Signer', email: 'cora@example.com', dateAgreed: '2026-11-27' },
+): Promise<unknown> {
+  const page = await fetch(`${sandbox.url}/partner-center/`);
+  if (!page.ok || !(await page.text()).includes("Confirm the customer's acceptance")) throw new Error('The simulated Partner Center page did not load.');
+  const url = `${sandbox.url}/_sandbox/customers/${customerTenantId}/agreement`;
+  const shown = await fetch(url);
+  if (!shown.ok) throw new Error(`The page shows no customer ${customerTenantId}.`);
+  const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(acceptance) });
+  if (answer.status !== 201) throw new Error(`Confirming on the page answered ${answer.status}: ${await answer.text()}`);
+  return answer.json();
+}

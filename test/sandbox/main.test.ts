@@ -1,5 +1,5 @@
-// `npm run sandbox` (scripts/sandbox.js → lib/sandbox/main.js): exactly the eleven KEY=value lines on
-// stdout, a working cloud behind them, and a clean exit on SIGTERM.
+// `npm run sandbox` (scripts/sandbox.js → lib/sandbox/main.js): exactly the eleven KEY=value lines and
+// the delegated PARTNER_CENTER_REFRESH_TOKEN on stdout, a working cloud behind them, and a clean exit on SIGTERM.
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import * as path from 'path';
 import { call } from './support';
@@ -17,6 +17,7 @@ const KEYS = [
   'REGISTRATIONS',
   'NODE_EXTRA_CA_CERTS',
   'CLOUD',
+  'PARTNER_CENTER_REFRESH_TOKEN',
 ];
 
 function readLines(child: ChildProcessWithoutNullStreams, count: number): Promise<string[]> {
@@ -33,7 +34,7 @@ function readLines(child: ChildProcessWithoutNullStreams, count: number): Promis
   });
 }
 
-test('prints exactly the eleven contract lines, serves them, and stops on SIGTERM', async () => {
+test('prints exactly the eleven contract lines and the delegated token, serves them, and stops on SIGTERM', async () => {
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'sandbox.js')], {
     cwd: ROOT,
     env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_ORDER_DELAY_MS: '10' },
@@ -64,6 +65,29 @@ test('prints exactly the eleven contract lines, serves them, and stops on SIGTER
     });
     expect(registration.status).toBe(200);
 
+    // The refresh token is a delegated (App+User) one for the simulated partner admin: Partner Center's
+    // customer agreements, refused to the app-only token, answer it.
+    const delegated = await call(`${env.AZURE_AUTHORITY_HOST}/${env.AZURE_TENANT_ID}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: env.AZURE_CLIENT_ID,
+        client_secret: env.AZURE_CLIENT_SECRET,
+        refresh_token: env.PARTNER_CENTER_REFRESH_TOKEN,
+        scope: `${env.PARTNER_CENTER_ENDPOINT}/user_impersonation`,
+      }).toString(),
+    });
+    expect(delegated.status).toBe(200);
+    const appOnly = await call(`${env.AZURE_AUTHORITY_HOST}/${env.AZURE_TENANT_ID}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: env.AZURE_CLIENT_ID, client_secret: env.AZURE_CLIENT_SECRET, scope: `${env.PARTNER_CENTER_ENDPOINT}/.default` }).toString(),
+    });
+    const metadata = `${env.PARTNER_CENTER_ENDPOINT}/v1/agreements?agreementType=MicrosoftCustomerAgreement`;
+    expect((await call(metadata, { token: (delegated.body as { access_token: string }).access_token })).status).toBe(200);
+    expect((await call(metadata, { token: (appOnly.body as { access_token: string }).access_token })).status).toBe(403);
+
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -72,7 +96,7 @@ test('prints exactly the eleven contract lines, serves them, and stops on SIGTER
   }
 });
 
-test('nothing but the ten lines reaches stdout', async () => {
+test('nothing but those lines reaches stdout', async () => {
   const child = spawn(process.execPath, [path.join(ROOT, 'lib', 'sandbox', 'main.js'), '--port', '0'], { cwd: ROOT });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

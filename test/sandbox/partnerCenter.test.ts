@@ -167,7 +167,7 @@ describe('the Azure plan purchase', () => {
   };
 
   test('agreement metadata has the fixture shape (PC-5)', async () => {
-    const answer = await call(pc('/v1/agreements?agreementType=MicrosoftCustomerAgreement'), { token });
+    const answer = await call(pc('/v1/agreements?agreementType=MicrosoftCustomerAgreement'), { token: userToken });
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual(httpFixture('partner-center/get-customer-agreement-metadata.response.http').body);
   });
@@ -188,8 +188,46 @@ describe('the Azure plan purchase', () => {
     const duplicate = await call(pc(`/v1/customers/${id}/agreements`), { method: 'POST', token: userToken, body: agreement });
     expect(duplicate.status).toBe(409);
     expect(Object.keys(duplicate.body as object).sort()).toEqual(Object.keys(jsonFixture('partner-center/confirm-customer-consent-customer-agreement.error-600061.json') as object).sort());
-    const listed = await call(pc(`/v1/customers/${id}/agreements?agreementType=MicrosoftCustomerAgreement`), { token });
+    const listed = await call(pc(`/v1/customers/${id}/agreements?agreementType=MicrosoftCustomerAgreement`), { token: userToken });
     expect((listed.body as { totalCount: number }).totalCount).toBe(1);
+  });
+
+  test("the simulated Partner Center's page confirms an agreement by hand, as the partner admin, once", async () => {
+    const id = await newCustomer();
+    const page = await call(`${sandbox.url}/partner-center/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.text).toContain("Confirm the customer's acceptance");
+    const url = `${sandbox.url}/_sandbox/customers/${id}/agreement`;
+    const shown = await call(url);
+    expect(shown.body).toMatchObject({ customerTenantId: id, billingContact: { email: expect.any(String) }, agreements: [] });
+    // Who accepted and when are required; nothing is recorded without them.
+    const incomplete = await call(url, { method: 'POST', body: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' } });
+    expect([incomplete.status, incomplete.body]).toEqual([400, { error: 'Required: dateAgreed.' }]);
+    expect((await call(url, { method: 'POST', body: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', dateAgreed: 'soon' } })).status).toBe(400);
+    expect((await call(`${sandbox.url}/_sandbox/customers/${randomUUID()}/agreement`)).status).toBe(404);
+    const confirmed = await call(url, { method: 'POST', body: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', dateAgreed: '2026-11-27' } });
+    expect(confirmed.status).toBe(201);
+    expect(confirmed.body).toMatchObject({ userId: sandbox.users.partnerAdmin, dateAgreed: '2026-11-27T00:00:00.000Z', primaryContact: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' } });
+    expect((await call(url, { method: 'POST', body: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', dateAgreed: '2026-11-27' } })).status).toBe(409);
+    // Partner Center's own API sees it (App+User).
+    const listed = await call(pc(`/v1/customers/${id}/agreements?agreementType=MicrosoftCustomerAgreement`), { token: userToken });
+    expect((listed.body as { totalCount: number }).totalCount).toBe(1);
+  });
+
+  test('customer agreements are App+User only: an app-only read or write is 403 before any other check', async () => {
+    const id = await newCustomer();
+    const unknown = randomUUID();
+    const answers = await Promise.all([
+      call(pc('/v1/agreements?agreementType=MicrosoftCustomerAgreement'), { token }),
+      call(pc(`/v1/customers/${id}/agreements?agreementType=MicrosoftCustomerAgreement`), { token }),
+      call(pc(`/v1/customers/${id}/agreements`), { method: 'POST', token, body: agreement }),
+      // Before the customer lookup and the body checks too.
+      call(pc(`/v1/customers/${unknown}/agreements?agreementType=MicrosoftCustomerAgreement`), { token }),
+      call(pc(`/v1/customers/${id}/agreements`), { method: 'POST', token, body: {} }),
+    ]);
+    expect(answers.map((a) => [a.status, (a.body as { code: number }).code])).toEqual(Array(5).fill([403, 600006]));
+    expect(sandbox.state.agreements.filter((a) => a.customerTenantId === id)).toEqual([]);
   });
 
   test('availability of the Azure plan: the catalog item id, with the fixture SKU inside (PC-6)', async () => {

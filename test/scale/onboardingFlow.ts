@@ -5,7 +5,7 @@ import type { LoopbackConnector } from '../support/loopbackConnector';
 import { findAction, inputValues, type Card } from '../dialogs/teamsTestClient';
 import { cardAction, message } from '../support/activities';
 import { postActivity, type PostResult } from '../support/botDriver';
-import type { TeamsUser } from '../support/people';
+import { MCA_ATTESTED, type TeamsUser } from '../support/people';
 
 export interface FlowOptions {
   connector: LoopbackConnector;
@@ -56,7 +56,7 @@ export async function fillOnboardingDraft(options: FlowOptions, companyName: str
     culture: 'en-GB',
     language: 'en',
   });
-  const registration = await next(subscription, 'Next');
+  const registration = await next(subscription, 'Next', { ...MCA_ATTESTED });
   const access = await next(registration, 'Use azurestack-payg-east');
   return next(access, 'Next', { accessKind: 'guest-automatic', adminEmail: `it@${prefix}.example`, adminName: `${companyName} IT` });
 }

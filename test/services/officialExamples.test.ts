@@ -46,17 +46,18 @@ const CUSTOMER = 'dfd8cc0a-c592-468c-8461-869a38d24738' as Guid;
 let server: https.Server;
 let origin: string;
 const routes = new Map<string, Replay>();
-const seen: Array<{ method: string; url: string; authorization?: string }> = [];
+const seen: Array<{ method: string; url: string; authorization?: string; body: string }> = [];
 const calls: CallRecord[] = [];
 
 beforeAll(async () => {
   const ca = ensureSandboxCa(path.resolve('.sandbox'));
   const certificate = issueServerCertificate(ca);
   server = https.createServer({ cert: certificate.certPem, key: certificate.keyPem }, (req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'https://replay');
-      seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
+      seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, body: Buffer.concat(chunks).toString('utf8') });
       const replay = routes.get(`${req.method} ${url.pathname}`) ?? { status: 404, body: { error: { code: 'NotFound', message: 'no replay' } } };
       const payload = replay.body === undefined ? '' : JSON.stringify(replay.body);
       res.writeHead(replay.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...replay.headers });
@@ -143,12 +144,14 @@ describe('Partner Center examples', () => {
     });
   });
 
-  it('customer agreement: the template from the metadata; 201, and the 600061 example counts as done', async () => {
+  it('customer agreement: the template from the metadata; the attested person and date sent as the example; 201, and the 600061 example counts as done', async () => {
     routes.set('GET /pc/v1/agreements', { status: 200, body: httpBody('partner-center/get-customer-agreement-metadata.response.http') });
     routes.set(`POST /pc/v1/customers/${CUSTOMER}/agreements`, { status: 201, body: httpBody('partner-center/confirm-customer-consent-customer-agreement.response.http') });
     const client = new PartnerCenterClient({ ...common, endpoint: `${origin}/pc`, delegatedCredential: stubCredential });
-    const contact = { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', phoneNumber: '1234567890' };
+    const contact = { acceptedBy: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', phoneNumber: '1234567890' }, dateAccepted: '2018-06-14' };
     await client.confirmCustomerAgreement(CUSTOMER, contact);
+    // The body is the docs' request, key for key: the customer's person and the day they accepted, not "now".
+    expect(JSON.parse(seen.find((r) => r.method === 'POST')!.body)).toEqual(httpBody('partner-center/confirm-customer-consent-customer-agreement.request.http'));
     routes.set(`POST /pc/v1/customers/${CUSTOMER}/agreements`, { status: 400, body: JSON.parse(read('partner-center/confirm-customer-consent-customer-agreement.error-600061.json')) });
     await expect(client.confirmCustomerAgreement(CUSTOMER, contact)).resolves.toBeUndefined();
     expect(seen.filter((r) => r.method === 'POST').map((r) => r.url)).toEqual([`/pc/v1/customers/${CUSTOMER}/agreements`, `/pc/v1/customers/${CUSTOMER}/agreements`]);

@@ -191,16 +191,16 @@ describe('create customer', () => {
 });
 
 describe('customer agreement', () => {
-  it('without a delegated credential: reports that an operator must confirm, and calls nothing', async () => {
+  it('without a delegated credential: neither reads nor confirms (App+User only), says an operator must confirm, and calls nothing', async () => {
     const customer = t.sandbox.seedCustomer({ companyName: 'No MCA', domain: `${unique('nomca')}.onmicrosoft.com` }).customerTenantId as Guid;
     expect(t.cloud.partnerCenter.canConfirmCustomerAgreement).toBe(false);
-    await expect(t.cloud.partnerCenter.hasCustomerAgreement(customer)).resolves.toBe(false);
-    const sent = requestsTo(t.sandbox, 'POST', /agreements$/).length;
+    const sent = requestsTo(t.sandbox, 'GET', /agreements/).length + requestsTo(t.sandbox, 'POST', /agreements$/).length;
+    await expect(t.cloud.partnerCenter.hasCustomerAgreement(customer)).rejects.toMatchObject({ code: 'CustomerAgreementNeedsOperator', transient: false });
     const error = await t.cloud.partnerCenter
-      .confirmCustomerAgreement(customer, { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' })
+      .confirmCustomerAgreement(customer, { acceptedBy: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' }, dateAccepted: '2026-11-30' })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CustomerAgreementNeedsOperator', transient: false, nextStep: expect.stringMatching(/operator must confirm/) });
-    expect(requestsTo(t.sandbox, 'POST', /agreements$/)).toHaveLength(sent);
+    expect(requestsTo(t.sandbox, 'GET', /agreements/).length + requestsTo(t.sandbox, 'POST', /agreements$/).length).toBe(sent);
   });
 
   it('with the delegated refresh token: confirms once, and a second confirmation (600061) counts as done', async () => {
@@ -209,12 +209,15 @@ describe('customer agreement', () => {
       { retry: FAST_RETRY },
     );
     const customer = t.sandbox.seedCustomer({ companyName: 'MCA', domain: `${unique('mca')}.onmicrosoft.com` }).customerTenantId as Guid;
-    const contact = { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', phoneNumber: '1234567890' };
+    const contact = { acceptedBy: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com', phoneNumber: '1234567890' }, dateAccepted: '2026-11-30' };
     expect(delegated.partnerCenter.canConfirmCustomerAgreement).toBe(true);
     await delegated.partnerCenter.confirmCustomerAgreement(customer, contact);
     await expect(delegated.partnerCenter.hasCustomerAgreement(customer)).resolves.toBe(true);
     await expect(delegated.partnerCenter.confirmCustomerAgreement(customer, contact)).resolves.toBeUndefined();
-    expect(t.sandbox.state.agreements.filter((a) => a.customerTenantId === customer)).toHaveLength(1);
+    const stored = t.sandbox.state.agreements.filter((a) => a.customerTenantId === customer);
+    expect(stored).toHaveLength(1);
+    // Exactly the attested person and day, confirmed by the partner admin the delegated token stands for.
+    expect(stored[0]).toMatchObject({ primaryContact: contact.acceptedBy, dateAgreed: '2026-11-30T00:00:00.000Z', userId: t.sandbox.users.partnerAdmin });
   });
 });
 
@@ -329,8 +332,10 @@ describe('timeouts and sign-in', () => {
     const refused = 'sandbox-rt.revoked-and-secret';
     const delegated = createCloud(testConfig({ ...t.sandbox.env, CLOUD: 'sandbox', PARTNER_CENTER_REFRESH_TOKEN: refused }), { retry: FAST_RETRY });
     const customer = readyToBuy();
+    // The check too: no app-only fallback, which the real service refuses.
+    await expect(delegated.partnerCenter.hasCustomerAgreement(customer)).rejects.toMatchObject({ code: 'DelegatedSignInFailed' });
     const error = (await delegated.partnerCenter
-      .confirmCustomerAgreement(customer, { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' })
+      .confirmCustomerAgreement(customer, { acceptedBy: { firstName: 'Tania', lastName: 'Carr', email: 'someone@example.com' }, dateAccepted: '2026-11-30' })
       .catch((e: unknown) => e)) as DomainError;
     expect(error).toMatchObject({ code: 'DelegatedSignInFailed', transient: false, message: 'The delegated Partner Center sign-in has expired or was revoked.' });
     expect(error.nextStep).toMatch(/PARTNER_CENTER_REFRESH_TOKEN/);

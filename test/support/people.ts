@@ -43,3 +43,16 @@ export function directoryPeople(sandbox: Pick<Sandbox, 'users'>): { olivia: Team
     nestor: { id: '29:nestor', name: 'Nestor Finance', aadObjectId: sandbox.users.nestedApprover },
   };
 }
+
+/**
+ * The subscription card's Microsoft Customer Agreement inputs for a new Azure plan: who at the
+ * customer accepted it and the day they did, ticked as accepted (what an operator types).
+ */
+export const MCA_ATTESTED = {
+  agreementAccepted: 'true',
+  agreementFirstName: 'Cora',
+  agreementLastName: 'Signer',
+  agreementEmail: 'cora@customer.example',
+  agreementPhone: '',
+  agreementDate: '2026-11-27',
+} as const;

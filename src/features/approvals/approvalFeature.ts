@@ -3,7 +3,7 @@
 import type { TurnContext } from 'botbuilder';
 import type { BackgroundService, FeatureDependencies } from '../feature';
 import { createApprovalPolicy, NO_APPROVERS_MESSAGE, type ApprovalPolicy } from '../../onboarding/requests/approvalPolicy';
-import type { ServiceRequest } from '../../onboarding/model';
+import type { Guid, ServiceRequest } from '../../onboarding/model';
 import { createIntake, type Intake } from '../../onboarding/requests/intake';
 import { createRequestLifecycle, type RequestLifecycle } from '../../onboarding/requests/requestLifecycle';
 import { createRunner, type Runner } from '../../onboarding/run/runner';
@@ -47,6 +47,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     simulated: cloud.simulated,
     noApprovers: !policy.configured,
     portalLink: (resourceId: string) => cloud.registrations.portalLink(resourceId),
+    agreementPageLink: (customerTenantId: string) => cloud.partnerCenter.agreementPageLink?.(customerTenantId as Guid),
   };
   const proactive = createProactive({ adapter, appId: config.MicrosoftAppId ?? '', conversations: store.conversations, logger });
   const notifier = createTeamsRunNotifier({
