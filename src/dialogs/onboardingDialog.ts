@@ -255,13 +255,13 @@ export class OnboardingDialog extends ComponentDialog {
   private async onSubscriptionCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
     if (action.verb !== VERBS.subscriptionNext) return draft;
     const input = parseSubscription(action.data);
-    if (!input.ok) return withErrors(draft, input.values, input.errors);
-    const subscription = input.value;
     const purchase = azurePlanPurchase(this.deps.cloud.name);
-    if (subscription.kind === 'azure-plan' && !purchase.available) {
-      // Card data is untrusted: the card offered no purchase here.
+    if (!purchase.available && dataString(action.data, 'subscriptionKind') === 'azure-plan') {
+      // Card data is untrusted: the card offered no purchase here (refused before the purchase's own fields are read).
       return withErrors(draft, input.values, { subscriptionKind: purchase.reason });
     }
+    if (!input.ok) return withErrors(draft, input.values, input.errors);
+    const subscription = input.value;
     if (subscription.kind === 'existing') {
       const customer = draft.customer;
       if (customer?.kind !== 'existing') {

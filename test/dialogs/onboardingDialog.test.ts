@@ -417,7 +417,7 @@ describe('bad input comes back on the same card, values kept, the error beside t
     west.billingModel = 'Development';
     try {
       const subscription = await newCustomerUpToSubscription(alex);
-      const registration = await alex.click(subscription, 'Next');
+      const registration = await alex.click(subscription, 'Next', { ...MCA_ATTESTED });
       const reason = 'azurestack-payg-west uses the Development billing model, which cannot bill usage to customer tenants: only a PayAsYouUse registration can.';
       expect(texts(registration)).toContain(reason);
       expect(buttonTitles(registration)).toContain('Use azurestack-payg-east');
