@@ -1,5 +1,6 @@
 // The whole runbook on the simulated cloud through the real clients and a real SQLite store:
 // a new customer with an Azure plan and guest access ends with exactly one of everything.
+import { randomUUID } from 'crypto';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { createRunner, type Runner } from '../../src/onboarding/run/runner';
@@ -139,6 +140,24 @@ describe('the onboarding run on the simulated cloud', () => {
     const after = sandbox.state.counts();
     for (const count of ['checkouts', 'ordersCreated', 'invitations', 'roleAssignmentsCreated', 'mappingPuts'] as const) expect(after[count]).toBe(before[count]);
     expect(failed.steps.filter((s) => ['azure-subscription', 'customer-access', 'map-tenant'].includes(s.name)).map((s) => s.status)).toEqual(['waiting', 'waiting', 'waiting']);
+  });
+
+  it('a replayed customer create that answers 409 (the MS-RequestId forgotten, the domain taken) uses the customer the first create made', async () => {
+    startRunner();
+    const request = newCustomerRequest(sandbox);
+    // As if the first create went through under this MS-RequestId and Partner Center no longer knows the id.
+    const first = sandbox.seedCustomer({ companyName: request.customer.companyName, domain: request.customer.domain, azurePlan: 'none' });
+    const crashed = { ...request, results: { ...request.results, createCustomerRequestId: randomUUID() } };
+    await approve(crashed);
+    const before = sandbox.state.counts();
+    runner.schedule(request.id);
+    await runner.idle();
+    const done = (await store.requests.get(request.id))!.value;
+    expect(done.status).toBe('succeeded');
+    expect(done.results.customerTenantId).toBe(first.customerTenantId);
+    expect(sandbox.state.counts().customersCreated).toBe(before.customersCreated);
+    const found = (await store.audit.list(request.id)).find((e) => e.action === 'customer-found');
+    expect(found?.detail).toContain('answered a conflict');
   });
 
   it('a second run of a finished request changes nothing (every step finds its own result)', async () => {

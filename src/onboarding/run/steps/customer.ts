@@ -35,7 +35,21 @@ export async function findOrCreateCustomer(ctx: StepContext): Promise<StepOutcom
     await ctx.record({ createCustomerRequestId: randomUUID() });
   }
   const msRequestId = ctx.request.results.createCustomerRequestId as string;
-  const created = await pc.createCustomer(customer, msRequestId, options);
+  let created;
+  try {
+    created = await pc.createCustomer(customer, msRequestId, options);
+  } catch (e) {
+    // A replayed create that Partner Center answers with a conflict (it no longer recognises the
+    // MS-RequestId, and the domain is taken): the first create went through; look the domain up.
+    if (!(e instanceof DomainError) || e.statusCode !== 409) throw e;
+    const existing = await pc.findCustomerByDomain(customer.domain, options);
+    if (!existing) throw e;
+    await ctx.audit('customer-found', `Creating ${customer.companyName} again answered a conflict; the customer with domain ${existing.domain} exists (${existing.companyName}), so it is used.`, {
+      customerTenantId: existing.customerTenantId,
+      msRequestId,
+    });
+    return { status: 'done', detail: `Customer ${existing.companyName} was already created (tenant ${existing.customerTenantId}).`, results: { customerTenantId: existing.customerTenantId } };
+  }
   // The admin password Partner Center returns is a secret: it goes nowhere (not the store, logs or chat).
   await ctx.audit('customer-created', `Created customer ${created.companyName} (${created.domain}).`, { customerTenantId: created.customerTenantId, msRequestId });
   return {
