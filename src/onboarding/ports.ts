@@ -44,6 +44,8 @@ export interface PcOrder {
   status: 'pending' | 'completed' | 'cancelled';
   /** Partner Center subscription ids created by the order's line items. */
   subscriptionIds: string[];
+  /** True when a line item is the Azure plan (offer DZH318Z0BPS6…): only such an order can be the run's. */
+  isAzurePlan: boolean;
 }
 
 export interface PcCart {

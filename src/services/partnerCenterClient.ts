@@ -683,6 +683,7 @@ function toOrder(order: PcOrderBody): PcOrder {
     id: order.id,
     status: order.status,
     subscriptionIds: order.lineItems.flatMap((li) => (li.subscriptionId ? [li.subscriptionId] : [])),
+    isAzurePlan: order.lineItems.some((li) => isAzurePlanOffer(li.offerId)),
   };
 }
 

@@ -160,6 +160,33 @@ describe('the onboarding run on the simulated cloud', () => {
     expect(found?.detail).toContain('answered a conflict');
   });
 
+  it('after an unclear checkout the run adopts only an Azure plan order, never another product\'s order of the customer', async () => {
+    startRunner();
+    const request = newCustomerRequest(sandbox);
+    const customer = sandbox.seedCustomer({ companyName: request.customer.companyName, domain: request.customer.domain, azurePlan: 'none' });
+    const tenant = customer.customerTenantId as Guid;
+    const { cartId } = await cloud.partnerCenter.createCart(tenant, await cloud.partnerCenter.azurePlanCatalogItemId(tenant, 'US'));
+    // The customer's Microsoft 365 order, completed, and the run's checkout with no clear answer.
+    const at = new Date().toISOString();
+    sandbox.state.orders['m365-order'] = {
+      id: 'm365-order',
+      customerTenantId: tenant,
+      billingCycle: 'monthly',
+      lineItems: [{ lineItemNumber: 0, offerId: 'CFQ7TTC0LH18:0001:CFQ7TTC0KDN3', subscriptionId: 'm365-subscription', friendlyName: 'Microsoft 365 Business Basic', quantity: 1 }],
+      status: 'completed',
+      creationDate: at,
+      completesAt: at,
+    };
+    await approve({ ...request, results: { customerTenantId: tenant, cartId, checkoutSubmittedAt: at } });
+    runner.schedule(request.id);
+    await runner.idle();
+    const done = (await store.requests.get(request.id))!.value;
+    expect(done.status).toBe('succeeded');
+    expect(done.results.orderId).not.toBe('m365-order');
+    expect(done.results.pcSubscriptionId).not.toBe('m365-subscription');
+    expect((await store.audit.list(request.id)).map((e) => e.action)).toContain('checkout-resent');
+  });
+
   it('a second run of a finished request changes nothing (every step finds its own result)', async () => {
     startRunner();
     const request = newCustomerRequest(sandbox);

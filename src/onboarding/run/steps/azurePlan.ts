@@ -38,7 +38,7 @@ export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome>
   }
 
   // The checkout was posted (or about to be) before a crash or an unclear failure: look the result
-  // up. There was no Azure plan before the checkout, so a plan or a live order now is ours.
+  // up. There was no Azure plan before the checkout, so a plan or a live Azure plan order now is ours.
   const plan = azurePlanOf(await pc.listSubscriptions(customerTenantId, options));
   if (plan) return { status: 'done', detail: `Bought the Azure plan (${plan.id}).`, results: { pcSubscriptionId: plan.id } };
   const order = await findOrder(ctx, customerTenantId);
@@ -95,7 +95,8 @@ async function checkout(ctx: StepContext, customerTenantId: Guid): Promise<StepO
 async function findOrder(ctx: StepContext, customerTenantId: Guid): Promise<PcOrder | undefined> {
   const pc = ctx.cloud.partnerCenter;
   const orders = await pc.listOrders(customerTenantId, { abortSignal: ctx.signal });
-  return orders.find((o) => o.status !== 'cancelled');
+  // Only the Azure plan's order can be ours: the customer may have ordered other products meanwhile.
+  return orders.find((o) => o.status !== 'cancelled' && o.isAzurePlan);
 }
 
 async function waitForOrder(ctx: StepContext, customerTenantId: Guid, orderId: string): Promise<StepOutcome> {
