@@ -169,6 +169,7 @@ const schema = z
     // The durable run.
     POLL_INTERVAL_SECONDS: int(5, 0, 3600),
     POLL_MAX_INTERVAL_SECONDS: int(120, 0, 86400),
+    POLL_TIMEOUT_MINUTES: int(60, 1, 10080),
     LEASE_SECONDS: int(60, 1, 3600),
   })
   .superRefine((c, ctx) => {

@@ -170,6 +170,8 @@ export interface StepState {
   attempts: number;
   startedAt?: string;
   endedAt?: string;
+  /** When the step first waited on a service (an order, a subscription); a failure clears it, so Retry waits afresh. */
+  pollingSince?: string;
   /** Plain words for the checklist, e.g. "Order 1f3… completed". Never a secret. */
   detail?: string;
   error?: DomainErrorInfo;

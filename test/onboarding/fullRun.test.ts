@@ -333,3 +333,49 @@ describe('the onboarding run on the simulated cloud', () => {
     expect(error.message).toContain('the Microsoft Customer Agreement and Azure plan purchase APIs do not apply');
   });
 });
+
+describe('an order Partner Center does not finish', () => {
+  let sandbox: Sandbox;
+  let store: BotStore;
+  beforeAll(async () => {
+    // Orders take an hour here: the step polls and polls.
+    sandbox = await startTestSandbox({ orderCompleteMs: 3_600_000 });
+    store = await openSqliteStore(':memory:');
+  });
+  afterAll(async () => {
+    await store.close();
+    await sandbox.close();
+  });
+
+  it('fails the run after POLL_TIMEOUT_MINUTES with the order\'s state and Retry, and Retry picks the order up once it completes', async () => {
+    const config = sandboxConfig(sandbox);
+    const notifier = new RecordingNotifier();
+    const runner = createRunner({ store, cloud: sandboxCloud(config), notifier, logger: silentLogger, pollIntervalMs: 0, pollMaxIntervalMs: 0, pollTimeoutMs: 50, leaseMs: 2000 });
+    const request = newCustomerRequest(sandbox);
+    const created = await store.requests.create(request);
+    await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
+    runner.schedule(request.id);
+    await runner.idle();
+    const failed = (await store.requests.get(request.id))!;
+    expect(failed.value.status).toBe('failed');
+    const step = failed.value.steps.find((s) => s.status === 'failed')!;
+    expect(step.name).toBe('azure-plan');
+    expect(step.error).toMatchObject({ code: 'PollTimedOut', message: expect.stringContaining('still not finished'), nextStep: expect.stringContaining('Retry') });
+    expect(step.pollingSince).toBeUndefined();
+
+    // Partner Center completes the order; an approver clicks Retry (the lifecycle's transition, here on the store).
+    const at = new Date().toISOString();
+    for (const order of Object.values(sandbox.state.orders)) order.completesAt = at;
+    for (const timed of [...Object.values(sandbox.state.pcSubscriptions), ...Object.values(sandbox.state.entitlements)] as Array<{ visibleAt?: string; activeAt?: string }>) {
+      if (timed.visibleAt) timed.visibleAt = at;
+      if (timed.activeAt) timed.activeAt = at;
+    }
+    const before = sandbox.state.counts();
+    await store.requests.replace({ ...failed.value, status: 'running', steps: failed.value.steps.map((s) => (s.status === 'failed' ? { ...s, status: 'waiting' } : s)) }, failed.etag);
+    runner.schedule(request.id);
+    await runner.idle();
+    expect((await store.requests.get(request.id))!.value.status).toBe('succeeded');
+    expect(sandbox.state.counts().ordersCreated).toBe(before.ordersCreated);
+    await runner.stop();
+  });
+});

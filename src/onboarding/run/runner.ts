@@ -17,6 +17,8 @@ export interface RunnerOptions {
   /** First wait between polls / transient retries; doubles up to the cap. 0 = no waiting (tests). */
   pollIntervalMs: number;
   pollMaxIntervalMs: number;
+  /** How long a step may keep polling (across restarts) before the run fails and asks for Retry. Default 60 minutes. */
+  pollTimeoutMs?: number;
   leaseMs: number;
   /**
    * A step keeps retrying transient failures until it has tried this many times AND for this
@@ -49,6 +51,8 @@ export interface Runner {
 type StepResult = 'next' | 'paused' | 'failed' | 'stopped';
 
 const DEFAULT_MAX_TRANSIENT_ATTEMPTS = 8;
+/** A step polling Partner Center longer than this (POLL_TIMEOUT_MINUTES) fails the run with Retry. */
+const DEFAULT_POLL_TIMEOUT_MS = 60 * 60_000;
 const DEFAULT_TRANSIENT_WINDOW_MS = 15 * 60_000;
 
 class RunStopped extends Error {}
@@ -58,6 +62,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const workerId = options.workerId ?? `runner-${randomUUID()}`;
   const now = options.now ?? (() => new Date());
   const maxTransient = options.maxTransientAttempts ?? DEFAULT_MAX_TRANSIENT_ATTEMPTS;
+  const pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
   const transientWindowMs = options.transientWindowMs ?? DEFAULT_TRANSIENT_WINDOW_MS;
   const active = new Map<RequestId, Promise<void>>();
   const again = new Set<RequestId>();
@@ -247,6 +252,13 @@ export function createRunner(options: RunnerOptions): Runner {
           return 'failed';
         }
         if (outcome.status === 'poll') {
+          const since = this.stepState(step.name).pollingSince;
+          if (!since) {
+            await this.save((r) => withStep(r, step.name, (s) => ({ ...s, pollingSince: now().toISOString() })));
+          } else if (now().getTime() - Date.parse(since) >= pollTimeoutMs) {
+            await this.fail(step, pollTimedOut(step, outcome.detail, pollTimeoutMs));
+            return 'failed';
+          }
           await this.setDetail(step.name, outcome.detail);
           await this.wait(backoffMs(polls++, outcome.retryAfterMs));
           continue;
@@ -272,7 +284,7 @@ export function createRunner(options: RunnerOptions): Runner {
     private async fail(step: StepDefinition, error: DomainError) {
       const info = error.toInfo();
       const endedAt = now().toISOString();
-      await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'failed', error: info, detail: info.message, endedAt })), status: 'failed' }));
+      await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'failed', error: info, detail: info.message, endedAt, pollingSince: undefined })), status: 'failed' }));
       await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, errorData(error));
       this.notify();
     }
@@ -401,4 +413,15 @@ function errorData(error: DomainError): Record<string, string | number | boolean
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** A step that waited on a service longer than POLL_TIMEOUT_MINUTES: the run stops and asks for Retry. */
+function pollTimedOut(step: StepDefinition, lastState: string, timeoutMs: number): DomainError {
+  const minutes = Math.round(timeoutMs / 60_000);
+  return new DomainError({
+    message: `${step.title}: still not finished after ${minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${timeoutMs} ms`} (${lastState})`,
+    nextStep: 'Look at it in Partner Center; when it is done (or to wait longer), click Retry: the run picks up where it stopped, nothing is bought twice.',
+    code: 'PollTimedOut',
+    transient: false,
+  });
 }
