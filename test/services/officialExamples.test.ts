@@ -141,6 +141,8 @@ describe('Partner Center examples', () => {
       id: '3c6f2530-1e31-4088-8230-dd1c31a18bce',
       status: 'completed',
       subscriptionIds: ['EF2E1307-86E6-40E3-A794-872403FBD31C'],
+      // The example's first order is a legacy Azure offer (MS-AZR-0145P), not the Azure plan.
+      isAzurePlan: false,
     });
   });
 
