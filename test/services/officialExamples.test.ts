@@ -122,7 +122,7 @@ describe('Partner Center examples', () => {
       body: httpBody('partner-center/get-a-list-of-azure-entitlements-for-subscription.response.http'),
     });
     const client = partnerCenter();
-    await expect(client.getOrder(CUSTOMER, 'YxH1q4KScfvfkJQjgRI8QY1DznnUWZTH1')).resolves.toEqual({ id: 'YxH1q4KScfvfkJQjgRI8QY1DznnUWZTH1', status: 'completed', subscriptionIds: [] });
+    await expect(client.getOrder(CUSTOMER, 'YxH1q4KScfvfkJQjgRI8QY1DznnUWZTH1')).resolves.toEqual({ id: 'YxH1q4KScfvfkJQjgRI8QY1DznnUWZTH1', status: 'completed', subscriptionIds: [], isAzurePlan: false });
     await expect(client.listSubscriptions(CUSTOMER)).resolves.toEqual([
       { id: '83ef9d05-4169-4ef9-9657-0e86b1eab1de', offerId: '', friendlyName: 'nickname', status: 'active', orderId: '6183db3d-6318-4e52-877e-25806e4971be', isAzurePlan: false },
     ]);
