@@ -3,7 +3,7 @@
 // simulated cloud answer.
 import type { OnboardingRequest, ServiceRequest } from '../../src/onboarding/model';
 import { REQUEST_ID_PATTERN } from '../../src/onboarding/model';
-import { MCA_ATTESTED } from '../support/people';
+import { MCA_ATTESTED, US_BILLING } from '../support/people';
 import { recordUnapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
 import {
   ALEX,
@@ -41,21 +41,6 @@ beforeEach(async () => {
 });
 
 const NEW_COMPANY = { companyName: 'Tailspin Toys', domainPrefix: 'tailspintoys' };
-const US_BILLING = {
-  country: 'US',
-  region: 'WA',
-  city: 'Redmond',
-  postalCode: '98052',
-  addressLine1: 'One Microsoft Way',
-  addressLine2: '',
-  organizationRegistrationNumber: '',
-  firstName: 'Dana',
-  lastName: 'Lee',
-  email: 'dana@tailspintoys.com',
-  phoneNumber: '+1 425 555 0101',
-  culture: 'en-US',
-  language: 'en',
-};
 
 async function requestsNow(): Promise<ServiceRequest[]> {
   return (await world.store.requests.list()).map((v) => v.value);

@@ -1,5 +1,6 @@
 // The server-side rules of every onboarding card (Partner Center's PC-3 among them), the short
 // request ids, and that each card's client-side regex agrees with the server.
+import { US_BILLING } from '../support/people';
 import * as fs from 'fs';
 import * as path from 'path';
 import { REQUEST_ID_PATTERN } from '../../src/onboarding/model';
@@ -15,19 +16,7 @@ import {
 import { newRequestId } from '../../src/onboarding/requests/requestIds';
 import { COUNTRIES, ORGANIZATION_REGISTRATION_COUNTRIES } from '../../src/onboarding/rules/customerProfile';
 
-const BILLING = {
-  country: 'US',
-  region: 'WA',
-  city: 'Redmond',
-  postalCode: '98052',
-  addressLine1: 'One Microsoft Way',
-  firstName: 'Dana',
-  lastName: 'Lee',
-  email: 'dana@contoso.com',
-  phoneNumber: '4255550101',
-  culture: 'en-US',
-  language: 'en',
-};
+const BILLING = { ...US_BILLING, addressLine2: undefined, organizationRegistrationNumber: undefined, email: 'dana@contoso.com', phoneNumber: '4255550101' };
 
 const ATTESTED = { agreementAccepted: 'true', agreementFirstName: 'Cora', agreementLastName: 'Signer', agreementEmail: 'cora@customer.example', agreementDate: '2026-11-27' };
 

@@ -123,15 +123,7 @@ describe('the onboarding run on the simulated cloud', () => {
     const facts = Object.fromEntries(requestFacts(request).map((f) => [f.title, f.value]));
     expect(facts.Subscription).toBe('Buy an Azure plan: a new Azure subscription');
     expect(facts['Customer access']).toContain('as guest with Owner on the new Azure subscription');
-    await approve(request);
-    const before = sandbox.state.counts();
-    runner.schedule(request.id);
-    await runner.idle();
-
-    const failed = (await store.requests.get(request.id))!.value;
-    expect(failed.status).toBe('failed');
-    const step = failed.steps.find((s) => s.name === 'azure-plan')!;
-    expect(step.status).toBe('failed');
+    const { failed, step, before } = await runUntilItFails(request, 'azure-plan');
     expect(step.error).toMatchObject({ code: 'SubscriptionNotApproved', transient: false });
     expect(step.error?.message).toContain(`already has an Azure plan (${seeded.pcSubscriptionId})`);
     expect(step.error?.nextStep).toMatch(/existing Azure subscription/);
@@ -305,8 +297,8 @@ describe('the onboarding run on the simulated cloud', () => {
     });
   });
 
-  /** Runs the request; it fails at check-registration and nothing is created in the simulated cloud. Returns the step's error. */
-  async function refusedByTheFirstStep(request: OnboardingRequest) {
+  /** Approves and runs the request; the run fails at `stepName`. Returns the request, the failed step and the simulator's counts from before the run. */
+  async function runUntilItFails(request: OnboardingRequest, stepName: string) {
     await approve(request);
     const before = sandbox.state.counts();
     runner.schedule(request.id);
@@ -314,7 +306,13 @@ describe('the onboarding run on the simulated cloud', () => {
     const failed = (await store.requests.get(request.id))!.value;
     expect(failed.status).toBe('failed');
     const step = failed.steps.find((s) => s.status === 'failed')!;
-    expect(step.name).toBe('check-registration');
+    expect(step.name).toBe(stepName);
+    return { failed, step, before };
+  }
+
+  /** The run fails at check-registration and nothing is created in the simulated cloud. Returns the step's error. */
+  async function refusedByTheFirstStep(request: OnboardingRequest) {
+    const { step, before } = await runUntilItFails(request, 'check-registration');
     expect(sandbox.state.counts()).toEqual(before);
     return step.error!;
   }

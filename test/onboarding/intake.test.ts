@@ -8,7 +8,7 @@ import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { startInProcessBot, type InProcessBot } from '../support/botDriver';
 import { title, type Card } from '../support/cardQueries';
-import { MCA_ATTESTED, directoryPeople } from '../support/people';
+import { MCA_ATTESTED, US_BILLING, directoryPeople } from '../support/people';
 import { Operator } from '../dialogs/teamsTestClient';
 import { TEAMS_TENANT, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
 
@@ -40,19 +40,7 @@ describe('one intake for every kind of request', () => {
     const customer = await olivia.sayForCard('onboard');
     const company = await olivia.click(customer, 'New customer');
     const billing = await olivia.click(company, 'Next', { companyName: 'Intake Toys', domainPrefix: `intaketoys${Date.now()}` });
-    const subscription = await olivia.click(billing, 'Next', {
-      country: 'US',
-      region: 'WA',
-      city: 'Redmond',
-      postalCode: '98052',
-      addressLine1: 'One Microsoft Way',
-      firstName: 'Dana',
-      lastName: 'Lee',
-      email: 'dana@intaketoys.example',
-      phoneNumber: '+1 425 555 0101',
-      culture: 'en-US',
-      language: 'en',
-    });
+    const subscription = await olivia.click(billing, 'Next', { ...US_BILLING, email: 'dana@intaketoys.example' });
     const registration = await olivia.click(subscription, 'Next', { ...MCA_ATTESTED });
     const access = await olivia.click(registration, 'Use azurestack-payg-east');
     const review = await olivia.click(access, 'Next', { accessKind: 'none' });

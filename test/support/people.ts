@@ -56,3 +56,20 @@ export const MCA_ATTESTED = {
   agreementPhone: '',
   agreementDate: '2026-11-27',
 } as const;
+
+/** The billing card of a new customer in the US as an operator fills it in (the billing contact Dana Lee). */
+export const US_BILLING = {
+  country: 'US',
+  region: 'WA',
+  city: 'Redmond',
+  postalCode: '98052',
+  addressLine1: 'One Microsoft Way',
+  addressLine2: '',
+  organizationRegistrationNumber: '',
+  firstName: 'Dana',
+  lastName: 'Lee',
+  email: 'dana@tailspintoys.com',
+  phoneNumber: '+1 425 555 0101',
+  culture: 'en-US',
+  language: 'en',
+};
