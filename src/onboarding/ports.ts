@@ -105,8 +105,8 @@ export interface PartnerCenter {
   confirmCustomerAgreement(customerTenantId: Guid, acceptance: AgreementAcceptance, options?: CallOptions): Promise<void>;
   /** A page where an operator confirms the agreement by hand, when the cloud has one (the simulated Partner Center). */
   agreementPageLink?(customerTenantId: Guid): string | undefined;
-  /** The Azure plan's catalog item id for the customer's country (looked up, never hard-coded). */
-  azurePlanCatalogItemId(customerTenantId: Guid, country: string, options?: CallOptions): Promise<string>;
+  /** The Azure plan's catalog item id as offered to the customer, in their own country (looked up, never hard-coded). */
+  azurePlanCatalogItemId(customerTenantId: Guid, options?: CallOptions): Promise<string>;
   createCart(customerTenantId: Guid, catalogItemId: string, options?: CallOptions): Promise<{ cartId: string }>;
   /** GET …/carts/{cartId}; undefined when Partner Center does not know the cart. */
   getCart(customerTenantId: Guid, cartId: string, options?: CallOptions): Promise<PcCart | undefined>;

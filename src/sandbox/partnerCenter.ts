@@ -2,8 +2,8 @@
 // the Azure plan's availability, carts and checkout, orders, subscriptions and Azure entitlements.
 // Where the docs give no error code, the code is the HTTP status (see the report in the README).
 import {
-  AZURE_PLAN_AVAILABILITY_ID,
-  AZURE_PLAN_CATALOG_ITEM_ID,
+  azurePlanAvailabilityId,
+  azurePlanCatalogItemId,
   AZURE_PLAN_PRODUCT_ID,
   AZURE_PLAN_SKU_ID,
   MCA_TEMPLATE_ID,
@@ -459,24 +459,47 @@ function availabilities(product: string, sku: string, country: string | null): R
   }
   if (!country || !/^[A-Za-z]{2}$/.test(country)) return pcError(400, 400, 'The country query parameter is required (a two-letter ISO code).');
   const c = country.toUpperCase();
+  const availabilityId = azurePlanAvailabilityId(c);
   const item = {
-    id: AZURE_PLAN_AVAILABILITY_ID,
+    id: availabilityId,
     productId: AZURE_PLAN_PRODUCT_ID,
     skuId: AZURE_PLAN_SKU_ID,
-    catalogItemId: AZURE_PLAN_CATALOG_ITEM_ID,
+    catalogItemId: azurePlanCatalogItemId(c),
     defaultCurrency: { code: 'USD', symbol: '$' },
     segment: 'commercial',
     country: c,
     isPurchasable: true,
     isRenewable: false,
     sku: azurePlanSku(c),
-    links: { self: link(`/products/${AZURE_PLAN_PRODUCT_ID}/skus/${AZURE_PLAN_SKU_ID}/availabilities/${AZURE_PLAN_AVAILABILITY_ID}?country=${c}`) },
+    links: { self: link(`/products/${AZURE_PLAN_PRODUCT_ID}/skus/${AZURE_PLAN_SKU_ID}/availabilities/${availabilityId}?country=${c}`) },
     attributes: { objectType: 'Availability' },
   };
   return json(200, collection([item], `/products/${AZURE_PLAN_PRODUCT_ID}/skus/${AZURE_PLAN_SKU_ID}/availabilities?country=${c}`));
 }
 
 // ---- carts and orders ----------------------------------------------------------------------
+
+function countryOf(c: Customer): string {
+  return c.billingProfile.defaultAddress.country.toUpperCase();
+}
+
+/**
+ * A cart line or order line must name the Azure plan as it is offered in the customer's own
+ * country: another country's catalog item is refused like an unknown one (400 800002; the docs
+ * name no code for it, see README.md).
+ */
+function catalogItemProblem(c: Customer, catalogItemId: string | undefined): Reply | undefined {
+  const expected = azurePlanCatalogItemId(countryOf(c));
+  if (catalogItemId?.toUpperCase() === expected.toUpperCase()) return undefined;
+  const otherCountry = catalogItemId?.toUpperCase().startsWith(`${AZURE_PLAN_PRODUCT_ID}:${AZURE_PLAN_SKU_ID}:`);
+  return pcError(
+    400,
+    800002,
+    otherCountry
+      ? `Catalog item ${catalogItemId} is not available in the customer's country (${countryOf(c)}).`
+      : `Catalog item ${catalogItemId ?? '(none)'} is not available for this customer.`,
+  );
+}
 
 function cartBody(cart: Cart) {
   return {
@@ -512,13 +535,12 @@ function createCart(ctx: PartnerCenterContext, req: ApiRequest, c: Customer): Re
     const catalogItemId = text(item, 'CatalogItemId');
     const quantity = Number(field(item, 'Quantity') ?? 1);
     const billingCycle = text(item, 'BillingCycle') ?? 'one_time';
-    if (catalogItemId?.toUpperCase() !== AZURE_PLAN_CATALOG_ITEM_ID) {
-      return pcError(400, 800002, `Catalog item ${catalogItemId ?? '(none)'} is not available for this customer.`);
-    }
+    const problem = catalogItemProblem(c, catalogItemId);
+    if (problem) return problem;
     if (quantity !== 1) return pcError(400, 800002, 'The Azure plan can only be bought with quantity 1.');
     if (billingCycle !== 'one_time') return pcError(400, 800002, `Billing cycle ${billingCycle} is not supported for the Azure plan: use one_time.`);
     const id = Number(field(item, 'Id') ?? index);
-    lineItems.push({ id, catalogItemId: AZURE_PLAN_CATALOG_ITEM_ID, quantity, billingCycle, friendlyName: text(item, 'FriendlyName'), termDuration: text(item, 'TermDuration'), orderGroup: '0' });
+    lineItems.push({ id, catalogItemId: azurePlanCatalogItemId(countryOf(c)), quantity, billingCycle, friendlyName: text(item, 'FriendlyName'), termDuration: text(item, 'TermDuration'), orderGroup: '0' });
   }
   const now = Date.now();
   const cart: Cart = {
@@ -605,7 +627,8 @@ function createOrder(ctx: PartnerCenterContext, req: ApiRequest, c: Customer): R
   const items = field(parsed.value, 'LineItems');
   if (!Array.isArray(items) || items.length !== 1) return pcError(400, 800002, 'An Azure plan order has exactly one line item.');
   const offerId = text(items[0], 'OfferId');
-  if (offerId?.toUpperCase() !== AZURE_PLAN_CATALOG_ITEM_ID) return pcError(400, 800002, `Offer ${offerId ?? '(none)'} is not available for this customer.`);
+  const problem = catalogItemProblem(c, offerId);
+  if (problem) return problem;
   if (Number(field(items[0], 'Quantity') ?? 1) !== 1) return pcError(400, 800002, 'The Azure plan can only be bought with quantity 1.');
   if (!hasAgreement(ctx, c)) return pcError(403, 13605, NO_AGREEMENT);
   if (hasAzurePlan(ctx, c)) return pcError(400, 800002, 'The customer already has an Azure plan; a customer can have only one.');

@@ -223,8 +223,23 @@ export interface SandboxState {
 
 export const AZURE_PLAN_PRODUCT_ID = 'DZH318Z0BPS6';
 export const AZURE_PLAN_SKU_ID = '0001';
+/** The United States' availability id, as in the official examples. */
 export const AZURE_PLAN_AVAILABILITY_ID = 'DZH318Z0BML6';
 export const AZURE_PLAN_CATALOG_ITEM_ID = `${AZURE_PLAN_PRODUCT_ID}:${AZURE_PLAN_SKU_ID}:${AZURE_PLAN_AVAILABILITY_ID}`;
+
+/**
+ * The Azure plan's availability id in a country. Partner Center's ids "vary by country" (only the
+ * US one is documented), so the others are made up: `DZH318Z0BM` and the country code.
+ */
+export function azurePlanAvailabilityId(country: string): string {
+  const c = country.toUpperCase();
+  return c === 'US' ? AZURE_PLAN_AVAILABILITY_ID : `DZH318Z0BM${c}`;
+}
+
+/** The catalog item a customer in `country` buys the Azure plan with (`product:sku:availability`). */
+export function azurePlanCatalogItemId(country: string): string {
+  return `${AZURE_PLAN_PRODUCT_ID}:${AZURE_PLAN_SKU_ID}:${azurePlanAvailabilityId(country)}`;
+}
 export const MCA_TEMPLATE_ID = '117a77b0-9360-443b-8795-c6dedc750cf9';
 export const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 
@@ -361,6 +376,7 @@ export function addAzurePlanOrder(state: SandboxState, customerTenantId: string,
 
 function addAzurePlan(state: SandboxState, customerTenantId: string, now: number): { order: Order; sub: PcSubscription; ent: Entitlement } {
   const { orderCompleteMs, entitlementActiveMs } = state.delays;
+  const catalogItemId = azurePlanCatalogItemId(state.customers[customerTenantId]?.billingProfile.defaultAddress.country ?? 'US');
   const completesAt = iso(now + orderCompleteMs);
   const order: Order = {
     id: newGuid(),
@@ -374,7 +390,7 @@ function addAzurePlan(state: SandboxState, customerTenantId: string, now: number
   const sub: PcSubscription = {
     id: newGuid(),
     customerTenantId,
-    offerId: AZURE_PLAN_CATALOG_ITEM_ID,
+    offerId: catalogItemId,
     friendlyName: 'Azure plan',
     quantity: 1,
     status: 'pending',
@@ -384,7 +400,7 @@ function addAzurePlan(state: SandboxState, customerTenantId: string, now: number
   };
   order.lineItems.push({
     lineItemNumber: 0,
-    offerId: AZURE_PLAN_CATALOG_ITEM_ID,
+    offerId: catalogItemId,
     subscriptionId: sub.id,
     friendlyName: 'Azure plan',
     quantity: 1,

@@ -76,7 +76,10 @@ const customerSchema = z.object({
     .object({ domain: z.string().default(''), companyName: z.string().optional(), tenantId: z.string().optional() })
     .passthrough()
     .default({}),
-  billingProfile: z.object({ companyName: z.string().optional() }).passthrough().optional(),
+  billingProfile: z
+    .object({ companyName: z.string().optional(), defaultAddress: z.object({ country: z.string().optional() }).passthrough().optional() })
+    .passthrough()
+    .optional(),
   userCredentials: z.object({ userName: z.string(), password: z.string() }).optional(),
 });
 type PcCustomer = z.infer<typeof customerSchema>;
@@ -117,6 +120,13 @@ const entitlementSchema = z.object({
 });
 
 const availabilitySchema = z.object({ id: z.string().optional(), catalogItemId: z.string().optional() }).passthrough();
+/** A collection of availabilities; the docs page's bare SKU parses as one with no items. */
+const availabilitiesSchema = z.object({ items: z.array(availabilitySchema).default([]) }).passthrough();
+
+function catalogItemOf(items: Array<z.infer<typeof availabilitySchema>> | undefined): string | undefined {
+  const first = items?.[0];
+  return first?.catalogItemId ?? (first?.id ? `${AZURE_PLAN_PRODUCT_ID}:${AZURE_PLAN_SKU_ID}:${first.id}` : undefined);
+}
 const cartSchema = z.object({ id: z.string().min(1), status: z.string().default('') });
 const agreementTemplateSchema = z.object({ templateId: z.string().min(1) }).passthrough();
 
@@ -352,26 +362,65 @@ export class PartnerCenterClient implements PartnerCenter {
     }
   }
 
-  async azurePlanCatalogItemId(_customerTenantId: Guid, country: string, options?: CallOptions): Promise<string> {
+  /**
+   * The Azure plan's catalog item as offered to this customer: the customer-scoped availabilities
+   * first (no country: Partner Center knows the customer's); if those hold no catalog item (the docs
+   * page shows a bare SKU there), the partner-scoped list for the country of the customer's billing
+   * profile. Never a fixed country (docs/reference/partner-center.md §PC-6).
+   */
+  async azurePlanCatalogItemId(customerTenantId: Guid, options?: CallOptions): Promise<string> {
     const { body } = await this.send(
       {
         operation: 'azurePlanAvailability',
         method: 'GET',
-        path: `/v1/products/${AZURE_PLAN_PRODUCT_ID}/skus/${AZURE_PLAN_SKU_ID}/availabilities`,
-        query: { country: country.toUpperCase() },
+        path: `/v1/customers/${customerTenantId}/products/${AZURE_PLAN_PRODUCT_ID}/skus/${AZURE_PLAN_SKU_ID}/availabilities`,
         accept: [200],
-        schema: collectionOf(availabilitySchema),
-        // The partner-level catalog: a 404 is about the offer, not the customer.
-        subject: `the Azure plan offer for ${country.toUpperCase()}`,
+        schema: availabilitiesSchema,
+        subject: `customer ${customerTenantId}`,
       },
       options,
     );
-    const first = body?.items[0];
-    const catalogItemId = first?.catalogItemId ?? (first?.id ? `${AZURE_PLAN_PRODUCT_ID}:${AZURE_PLAN_SKU_ID}:${first.id}` : undefined);
+    const offered = catalogItemOf(body?.items);
+    if (offered) return offered;
+    const country = await this.billingCountry(customerTenantId, options);
+    const { body: byCountry } = await this.send(
+      {
+        operation: 'azurePlanAvailability',
+        method: 'GET',
+        path: `/v1/products/${AZURE_PLAN_PRODUCT_ID}/skus/${AZURE_PLAN_SKU_ID}/availabilities`,
+        query: { country },
+        accept: [200],
+        schema: availabilitiesSchema,
+        // The partner-level catalog: a 404 is about the offer, not the customer.
+        subject: `the Azure plan offer for ${country}`,
+      },
+      options,
+    );
+    const catalogItemId = catalogItemOf(byCountry?.items);
     if (!catalogItemId) {
-      throw toDomainError({ service: SERVICE, operation: 'azurePlanAvailability', code: 'AzurePlanNotAvailable', subject: country.toUpperCase() });
+      throw toDomainError({ service: SERVICE, operation: 'azurePlanAvailability', code: 'AzurePlanNotAvailable', subject: country });
     }
     return catalogItemId;
+  }
+
+  /** The country of the customer's billing profile (its default address), upper-case ISO alpha-2. */
+  private async billingCountry(customerTenantId: Guid, options?: CallOptions): Promise<string> {
+    const { body } = await this.send(
+      {
+        operation: 'getCustomer',
+        method: 'GET',
+        path: `/v1/customers/${customerTenantId}`,
+        accept: [200],
+        schema: customerSchema,
+        subject: `customer ${customerTenantId}`,
+      },
+      options,
+    );
+    const country = body?.billingProfile?.defaultAddress?.country;
+    if (!country) {
+      throw toDomainError({ service: SERVICE, operation: 'azurePlanAvailability', code: 'AzurePlanNotAvailable', subject: `customer ${customerTenantId} (no billing country)` });
+    }
+    return country.toUpperCase();
   }
 
   async createCart(customerTenantId: Guid, catalogItemId: string, options?: CallOptions): Promise<{ cartId: string }> {

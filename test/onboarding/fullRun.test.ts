@@ -110,6 +110,33 @@ describe('the onboarding run on the simulated cloud', () => {
     expect(notifier.changes.some((r) => r.steps.some((s) => s.status === 'running'))).toBe(true);
   });
 
+  it.each([
+    ['a new customer', 'new'],
+    ['an existing customer', 'existing'],
+  ])("%s in Germany buys the Azure plan as it is offered in Germany, not the US catalog item", async (_label, kind) => {
+    startRunner();
+    const base = newCustomerRequest(sandbox);
+    if (base.customer.kind !== 'new') throw new Error('a new customer');
+    const prefix = base.customer.domain.split('.')[0];
+    const customer =
+      kind === 'new'
+        ? { ...base.customer, address: { country: 'DE', city: 'Berlin', postalCode: '10117', addressLine1: 'Unter den Linden 1' }, culture: 'de-DE', language: 'de' }
+        : {
+            kind: 'existing' as const,
+            customerTenantId: sandbox.seedCustomer({ companyName: `Berlin ${prefix}`, domain: `${prefix}.onmicrosoft.com`, country: 'DE', agreement: true }).customerTenantId as Guid,
+            companyName: `Berlin ${prefix}`,
+            domain: `${prefix}.onmicrosoft.com`,
+          };
+    const request = newCustomerRequest(sandbox, { id: base.id, customer });
+    await approve(request);
+    runner.schedule(request.id);
+    await runner.idle();
+    const done = (await store.requests.get(request.id))!.value;
+    expect(done.status).toBe('succeeded');
+    const orders = Object.values(sandbox.state.orders).filter((o) => o.customerTenantId === done.results.customerTenantId);
+    expect(orders.flatMap((o) => o.lineItems.map((l) => l.offerId))).toEqual(['DZH318Z0BPS6:0001:DZH318Z0BMDE']);
+  });
+
   it('"buy an Azure plan" for a customer who already has one: the run stops before acting on a subscription nobody approved', async () => {
     startRunner();
     const seeded = sandbox.seedCustomer({ companyName: 'Planned Already Ltd', domain: `planned${Date.now()}.onmicrosoft.com`, azurePlan: 'active' });
@@ -157,7 +184,7 @@ describe('the onboarding run on the simulated cloud', () => {
     const request = newCustomerRequest(sandbox);
     const customer = sandbox.seedCustomer({ companyName: request.customer.companyName, domain: request.customer.domain, azurePlan: 'none' });
     const tenant = customer.customerTenantId as Guid;
-    const { cartId } = await cloud.partnerCenter.createCart(tenant, await cloud.partnerCenter.azurePlanCatalogItemId(tenant, 'US'));
+    const { cartId } = await cloud.partnerCenter.createCart(tenant, await cloud.partnerCenter.azurePlanCatalogItemId(tenant));
     // The customer's Microsoft 365 order, completed, and the run's checkout with no clear answer.
     const at = new Date().toISOString();
     sandbox.state.orders['m365-order'] = {

@@ -165,9 +165,18 @@ describe('Partner Center examples', () => {
     await expect(partnerCenter().getCustomer(CUSTOMER)).rejects.toMatchObject({ statusCode: 429, transient: true, retryAfterMs: 57_000 });
   });
 
-  it('the availabilities page shows a SKU, not a collection: no catalog item is made up', async () => {
-    routes.set('GET /pc/v1/products/DZH318Z0BPS6/skus/0001/availabilities', { status: 200, body: httpBody('partner-center/get-a-list-of-availabilities-for-a-sku-by-customer.response.http') });
-    await expect(partnerCenter().azurePlanCatalogItemId(CUSTOMER, 'US')).rejects.toMatchObject({ code: 'AzurePlanNotAvailable' });
+  it("the customer's availabilities page shows a SKU, not a collection: the country comes from the customer's billing profile, and no catalog item is made up", async () => {
+    const sku = httpBody('partner-center/get-a-list-of-availabilities-for-a-sku-by-customer.response.http');
+    routes.set(`GET /pc/v1/customers/${CUSTOMER}/products/DZH318Z0BPS6/skus/0001/availabilities`, { status: 200, body: sku });
+    routes.set(`GET /pc/v1/customers/${CUSTOMER}`, { status: 200, body: httpBody('partner-center/create-a-customer.response.http') });
+    routes.set('GET /pc/v1/products/DZH318Z0BPS6/skus/0001/availabilities', { status: 200, body: sku });
+    await expect(partnerCenter().azurePlanCatalogItemId(CUSTOMER)).rejects.toMatchObject({ code: 'AzurePlanNotAvailable' });
+    // The example customer's billing address is in the US: that country is asked, no other.
+    expect(seen.map((r) => r.url)).toEqual([
+      `/pc/v1/customers/${CUSTOMER}/products/DZH318Z0BPS6/skus/0001/availabilities`,
+      `/pc/v1/customers/${CUSTOMER}`,
+      '/pc/v1/products/DZH318Z0BPS6/skus/0001/availabilities?country=US',
+    ]);
   });
 });
 

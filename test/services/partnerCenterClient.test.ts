@@ -222,11 +222,12 @@ describe('customer agreement', () => {
 });
 
 describe('the Azure plan: cart, checkout, order, subscription, entitlement', () => {
-  it('looks up the catalog item for the country and buys the plan once', async () => {
+  it("looks up the catalog item as offered to the customer (their own country) and buys the plan once", async () => {
     const customer = readyToBuy();
-    const catalogItemId = await t.cloud.partnerCenter.azurePlanCatalogItemId(customer, 'us');
+    const catalogItemId = await t.cloud.partnerCenter.azurePlanCatalogItemId(customer);
     expect(catalogItemId).toBe(AZURE_PLAN_CATALOG_ITEM);
-    expect(requestsTo(t.sandbox, 'GET', /availabilities$/).at(-1)!.query.country).toBe('US');
+    // Customer-scoped: no country in the question, Partner Center knows the customer's.
+    expect(requestsTo(t.sandbox, 'GET', /availabilities$/).at(-1)!.path).toBe(`/partnercenter/v1/customers/${customer}/products/DZH318Z0BPS6/skus/0001/availabilities`);
     const { cartId } = await t.cloud.partnerCenter.createCart(customer, catalogItemId);
     const order = await t.cloud.partnerCenter.checkoutCart(customer, cartId);
     expect(order).toMatchObject({ status: 'pending', subscriptionIds: [expect.any(String)] });
@@ -239,6 +240,20 @@ describe('the Azure plan: cart, checkout, order, subscription, entitlement', () 
     const [entitlement] = await t.cloud.partnerCenter.listAzureEntitlements(customer, plan.id);
     const expected = Object.values(t.sandbox.state.entitlements).find((e) => e.pcSubscriptionId === plan.id)!;
     expect(entitlement.azureSubscriptionId).toBe(expected.id);
+  });
+
+  it("a customer outside the US gets their own country's catalog item; another country's item is refused on the cart", async () => {
+    const prefix = unique('berlin');
+    const customer = t.sandbox.seedCustomer({ companyName: prefix, domain: `${prefix}.onmicrosoft.com`, agreement: true, country: 'DE' }).customerTenantId as Guid;
+    const catalogItemId = await t.cloud.partnerCenter.azurePlanCatalogItemId(customer);
+    expect(catalogItemId).toMatch(/^DZH318Z0BPS6:0001:/);
+    expect(catalogItemId).not.toBe(AZURE_PLAN_CATALOG_ITEM);
+    // The US item (what a fixed 'US' used to buy) is not available in Germany: Partner Center refuses the line.
+    await expect(t.cloud.partnerCenter.createCart(customer, AZURE_PLAN_CATALOG_ITEM)).rejects.toMatchObject({ code: '800002' });
+    expect(Object.values(t.sandbox.state.carts).filter((c) => c.customerTenantId === customer)).toEqual([]);
+    const { cartId } = await t.cloud.partnerCenter.createCart(customer, catalogItemId);
+    const order = await t.cloud.partnerCenter.checkoutCart(customer, cartId);
+    expect(t.sandbox.state.orders[order.id].lineItems.map((l) => l.offerId)).toEqual([catalogItemId]);
   });
 
   it('reads a cart: Active until checked out, then Ordered; undefined for an unknown cart', async () => {

@@ -12,7 +12,7 @@ import { requestOf, type StepContext, type StepOutcome } from './step';
 export const ORDER_VISIBILITY_GRACE_MS = 15 * 60_000;
 
 export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome> {
-  const { subscription, customer, results } = requestOf(ctx, 'onboard');
+  const { subscription, results } = requestOf(ctx, 'onboard');
   if (subscription.kind !== 'azure-plan') {
     return { status: 'skipped', detail: 'Not needed: the request uses an existing Azure subscription.' };
   }
@@ -29,8 +29,8 @@ export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome>
     const plan = azurePlanOf(await pc.listSubscriptions(customerTenantId, options));
     if (plan) throw planNotApproved(plan.id);
     if (!results.cartId) {
-      const country = customer.kind === 'new' ? customer.address.country : 'US';
-      const catalogItemId = await pc.azurePlanCatalogItemId(customerTenantId, country, options);
+      // As offered to this customer, in their own country (never a fixed one).
+      const catalogItemId = await pc.azurePlanCatalogItemId(customerTenantId, options);
       const { cartId } = await pc.createCart(customerTenantId, catalogItemId, options);
       await ctx.record({ cartId });
     }
