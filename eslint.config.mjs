@@ -46,9 +46,9 @@ export default tseslint.config(
   ...layer('src/cards/**/*.ts', 'Cards render the core\'s types; they know nothing of Teams turns, dialogs or features.', [
     '^(\\.\\./)+(app|bot|dialogs|features|services|store|sandbox|http)(/|$)',
   ], { botbuilder: true }),
-  ...layer('src/dialogs/**/*.ts', 'Dialogs use the core, the cards and the Teams activity readers (bot/activity), never a feature.', [
+  ...layer('src/dialogs/**/*.ts', 'Dialogs use the core, the cards, the Teams activity readers (bot/activity) and the invoke-time bound (bot/within), never a feature.', [
     '^(\\.\\./)+(app|features|services|sandbox|http)(/|$)',
-    '^(\\.\\./)+bot/(?!activity$)',
+    '^(\\.\\./)+bot/(?!activity$|within$)',
   ]),
   ...layer('src/bot/**/*.ts', 'The Teams edge serves every feature and knows none: features are wired in app.ts.', [
     '^(\\.\\./)+(app|features|dialogs|services|sandbox)(/|$)',

@@ -13,6 +13,15 @@ export interface BillingCardModel {
   cultures: Choice[];
   languages: Choice[];
   fields: Fields<(typeof BILLING_FIELDS)[number]>;
+  /** Partner Center's suggested corrections of the address, each with its button ("Use this address"). */
+  addressCheck: AddressCheckModel;
+}
+
+export interface AddressCheckModel {
+  shown: boolean;
+  reason: string;
+  /** `index` (as text) goes back with the button; the server looks the suggestion up by it. */
+  suggestions: { index: string; text: string }[];
 }
 
 export function renderBillingCard(vm: BillingCardModel): AdaptiveCard {

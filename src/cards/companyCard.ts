@@ -9,7 +9,7 @@ import type { COMPANY_FIELDS } from './onboardingFields';
 export interface DomainCheckModel {
   /** '' when the domain has not been checked. */
   text: string;
-  color: 'Good' | 'Attention' | 'Default';
+  color: 'Good' | 'Attention' | 'Warning' | 'Default';
 }
 
 export interface CompanyCardModel {

@@ -15,6 +15,8 @@ export interface RegistrationOptionModel {
   reason: string;
   /** e.g. the customer's tenant is already mapped there to another subscription; '' when none. */
   warning: string;
+  /** Azure has not answered about it yet. */
+  pending: boolean;
 }
 
 export interface RegistrationCardModel {
@@ -22,6 +24,9 @@ export interface RegistrationCardModel {
   cardError: string;
   summary: string;
   registrations: RegistrationOptionModel[];
+  /** Some registration is still being checked: offer "Check again" (the same page, asked afresh). */
+  checkAgain: boolean;
+  currentPage: number;
   page: PageModel;
 }
 

@@ -20,14 +20,18 @@ import type { Cloud } from '../onboarding/ports';
 import { tenantBilling } from '../onboarding/rules/registrationBilling';
 import { azurePlanPurchase, NEW_CUSTOMER_WITHOUT_PURCHASE } from '../onboarding/rules/azurePlanPurchase';
 import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
+import { addressLine } from '../onboarding/rules/addressValidation';
 import type { BotStore } from '../store/types';
 import { customerName, type OnboardingDraft } from './onboardingDraft';
+import type { Checks } from './cardChecks';
 
 export const PAGE_SIZE = 5;
 
 export interface CardSources {
   cloud: Pick<Cloud, 'registrations' | 'name'>;
   store: Pick<BotStore, 'facts'>;
+  /** The turn's cloud checks (bounded by the invoke's time): an unanswered one shows as "still checking". */
+  checks: Checks;
 }
 
 /** Whether a registration can take the customer's tenant, and what to tell the operator about it. */
@@ -35,7 +39,11 @@ export interface RegistrationStanding {
   billingModel: string;
   eligible: boolean;
   reason: string;
+  /** Azure has not answered yet (the card offers Check again). */
+  pending?: boolean;
 }
+
+const STILL_CHECKING_REGISTRATION = 'Still checking this registration with Azure: no answer yet. Click Check again in a few seconds.';
 
 const SUBSCRIPTION_KINDS: Choice[] = [
   { title: 'Buy an Azure plan', value: 'azure-plan' },
@@ -63,7 +71,7 @@ export async function renderDraftCard(draft: OnboardingDraft, sources: CardSourc
         ...common,
         fields: fieldModels(COMPANY_FIELDS, values, errors),
         domainCheck: draft.domainCheck
-          ? { text: draft.domainCheck.text, color: draft.domainCheck.available ? 'Good' : 'Attention' }
+          ? { text: draft.domainCheck.text, color: draft.domainCheck.pending ? 'Warning' : draft.domainCheck.available ? 'Good' : 'Attention' }
           : { text: '', color: 'Default' },
       });
     case 'billing':
@@ -74,6 +82,9 @@ export async function renderDraftCard(draft: OnboardingDraft, sources: CardSourc
         cultures: CULTURE_CHOICES,
         languages: LANGUAGE_CHOICES,
         fields: fieldModels(BILLING_FIELDS, values, errors),
+        addressCheck: draft.addressCheck
+          ? { shown: true, reason: draft.addressCheck.reason, suggestions: draft.addressCheck.suggestions.map((a, i) => ({ index: String(i), text: addressLine(a) })) }
+          : { shown: false, reason: '', suggestions: [] },
       });
     case 'subscription':
       return renderSubscriptionCard({
@@ -125,6 +136,8 @@ async function renderRegistrations(draft: OnboardingDraft, sources: CardSources)
   return renderRegistrationCard({
     draft: draftRef(draft),
     cardError: draft.form.cardError,
+    checkAgain: registrations.some((r) => r.pending),
+    currentPage: shown.index,
     summary:
       shown.items.length === 0
         ? 'No registration is configured (REGISTRATIONS is empty): ask an administrator to add one.'
@@ -145,6 +158,7 @@ async function registrationOption(draft: OnboardingDraft, ref: RegistrationRef, 
     eligible: standing.eligible,
     reason: standing.reason,
     warning: await mappingWarning(draft, ref, sources),
+    pending: standing.pending ?? false,
   };
 }
 
@@ -152,7 +166,9 @@ async function registrationOption(draft: OnboardingDraft, ref: RegistrationRef, 
 export async function registrationStanding(ref: RegistrationRef, sources: CardSources): Promise<RegistrationStanding> {
   let billingModel: string;
   try {
-    billingModel = (await sources.cloud.registrations.getRegistration(ref)).billingModel;
+    const answer = await sources.checks.answer(`registration:${ref.resourceId.toLowerCase()}`, () => sources.cloud.registrations.getRegistration(ref));
+    if (!answer.done) return { billingModel: 'checking…', eligible: false, reason: STILL_CHECKING_REGISTRATION, pending: true };
+    billingModel = answer.value.billingModel;
   } catch (err) {
     if (!isDomainError(err)) throw err;
     return { billingModel: 'unknown', eligible: false, reason: `Could not read ${ref.name}: ${err.message} ${err.nextStep}` };
@@ -177,7 +193,9 @@ export async function mappingWarning(draft: OnboardingDraft, ref: RegistrationRe
   const tenant = draft.customer.customerTenantId;
   let mappings;
   try {
-    mappings = await sources.cloud.registrations.listMappings(ref);
+    const answer = await sources.checks.answer(`mappings:${ref.resourceId.toLowerCase()}`, () => sources.cloud.registrations.listMappings(ref));
+    if (!answer.done) return `Still checking whether ${draft.customer.companyName} is already mapped here: no answer from Azure yet.`;
+    mappings = answer.value;
   } catch (err) {
     if (!isDomainError(err)) throw err;
     return `Could not check the existing mappings here: ${err.message}`;

@@ -14,7 +14,8 @@ import {
 import type { TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/render';
 import { isDomainError } from '../onboarding/errors';
-import type { Guid, OnboardingRequest } from '../onboarding/model';
+import type { BillingAddress, Guid, OnboardingRequest } from '../onboarding/model';
+import { addressVerdict } from '../onboarding/rules/addressValidation';
 import {
   dataString,
   parseAccess,
@@ -24,8 +25,10 @@ import {
   parseDomainPrefix,
   parsePage,
   parseSubscription,
+  type BillingProfileInput,
+  type CardValues,
 } from './onboardingInput';
-import type { Cloud } from '../onboarding/ports';
+import type { AddressValidation, Cloud } from '../onboarding/ports';
 import { customerAzureSubscriptions, subscriptionStanding } from '../onboarding/rules/customerSubscriptions';
 import type { Intake } from '../onboarding/requests/intake';
 import { azurePlanPurchase, NEW_CUSTOMER_WITHOUT_PURCHASE } from '../onboarding/rules/azurePlanPurchase';
@@ -44,6 +47,7 @@ import {
   type OnboardingDraft,
 } from './onboardingDraft';
 import { submitOnboardingRequest } from './onboardingSubmission';
+import { CardChecks, type Checks } from './cardChecks';
 
 export const ONBOARDING_DIALOG = 'ONBOARDING_DIALOG';
 const CARD_LOOP = 'CARD_LOOP';
@@ -57,6 +61,9 @@ export const VERBS = {
   checkDomain: 'onboard.domain.check',
   companyNext: 'onboard.company.next',
   billingNext: 'onboard.billing.next',
+  /** Partner Center suggested a corrected address: use suggestion `index`, or keep the address as entered. */
+  useAddress: 'onboard.billing.address.use',
+  keepAddress: 'onboard.billing.address.keep',
   subscriptionNext: 'onboard.subscription.next',
   pickRegistration: 'onboard.registration.pick',
   accessNext: 'onboard.access.next',
@@ -86,28 +93,32 @@ export interface OnboardingDialogDependencies {
   store: Pick<BotStore, 'requests' | 'audit' | 'facts'> & Partial<Pick<BotStore, 'leases'>>;
   /** Takes the submitted draft in (stores, audits, posts it for approval). */
   intake: Intake;
+  /** How long a click waits for Partner Center or Azure before the card says "still checking" (default 6 s; Teams allows about 8). */
+  checkBudgetMs?: number;
 }
 
 /** Turn-state keys: the action the session hands in, and the card the step hands back. */
 export const CARD_ACTION_KEY = Symbol('onboarding card action');
 export const CARD_OUT_KEY = Symbol('onboarding card to show');
+/** The turn's cloud checks: the click's and the next card's share one deadline. */
+const TURN_CHECKS_KEY = Symbol('onboarding turn checks');
 
 /** Matches are kept in the draft (dialog state) and paged; a search wider than this asks for more letters. */
 const MAX_MATCHES = 50;
 const OUT_OF_DATE = 'That card was out of date, so nothing changed: this is where your draft is now.';
 
 export class OnboardingDialog extends ComponentDialog {
-  private readonly sources: CardSources;
+  private readonly checks: CardChecks;
 
   constructor(private readonly deps: OnboardingDialogDependencies) {
     super(ONBOARDING_DIALOG);
-    this.sources = { cloud: deps.cloud, store: deps.store };
+    this.checks = new CardChecks(deps.checkBudgetMs);
     this.addDialog(new CardWaterfall(CARD_LOOP, [this.showCardStep.bind(this), this.actOnCardStep.bind(this)]));
     this.initialDialogId = CARD_LOOP;
   }
 
   private async showCardStep(step: WaterfallStepContext<OnboardingDraft>): Promise<DialogTurnResult> {
-    const card = await renderDraftCard(step.options, this.sources);
+    const card = await renderDraftCard(step.options, this.sources(step.context));
     step.context.turnState.set(CARD_OUT_KEY, card);
     return ComponentDialog.EndOfTurn;
   }
@@ -120,8 +131,22 @@ export class OnboardingDialog extends ComponentDialog {
     if (action.verb === VERBS.resume) return step.replaceDialog(CARD_LOOP, { ...draft, form: { ...draft.form, cardError: '' } });
     if (!this.isFromCurrentCard(draft, action)) return step.replaceDialog(CARD_LOOP, withCardError(draft, OUT_OF_DATE));
     if (action.verb === VERBS.submit) return this.submitStep(step, draft);
-    const next = await this.reactToCard(draft, action);
+    const next = await this.reactToCard(draft, action, this.turnChecks(step.context));
     return step.replaceDialog(CARD_LOOP, next);
+  }
+
+  /** The turn's checks, started on first use: everything the turn asks the cloud shares one deadline. */
+  private turnChecks(context: TurnContext): Checks {
+    let checks: Checks | undefined = context.turnState.get(TURN_CHECKS_KEY);
+    if (!checks) {
+      checks = this.checks.forTurn();
+      context.turnState.set(TURN_CHECKS_KEY, checks);
+    }
+    return checks;
+  }
+
+  private sources(context: TurnContext): CardSources {
+    return { cloud: this.deps.cloud, store: this.deps.store, checks: this.turnChecks(context) };
   }
 
   private async submitStep(step: WaterfallStepContext<OnboardingDraft>, draft: OnboardingDraft): Promise<DialogTurnResult> {
@@ -136,21 +161,21 @@ export class OnboardingDialog extends ComponentDialog {
     return action.data.draftId === draft.id && action.data.card === draft.step;
   }
 
-  private async reactToCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+  private async reactToCard(draft: OnboardingDraft, action: CardAction, checks: Checks): Promise<OnboardingDraft> {
     if (action.verb === VERBS.back) return goTo(draft, previousStep(draft));
     switch (draft.step) {
       case 'customer':
-        return this.onCustomerCard(draft, action);
+        return this.onCustomerCard(draft, action, checks);
       case 'matches':
         return this.onMatchesCard(draft, action);
       case 'company':
-        return this.onCompanyCard(draft, action);
+        return this.onCompanyCard(draft, action, checks);
       case 'billing':
-        return this.onBillingCard(draft, action);
+        return this.onBillingCard(draft, action, checks);
       case 'subscription':
-        return this.onSubscriptionCard(draft, action);
+        return this.onSubscriptionCard(draft, action, checks);
       case 'registration':
-        return this.onRegistrationCard(draft, action);
+        return this.onRegistrationCard(draft, action, checks);
       case 'access':
         return this.onAccessCard(draft, action);
       case 'review':
@@ -158,14 +183,19 @@ export class OnboardingDialog extends ComponentDialog {
     }
   }
 
-  private async onCustomerCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+  private async onCustomerCard(draft: OnboardingDraft, action: CardAction, checks: Checks): Promise<OnboardingDraft> {
     if (action.verb === VERBS.newCustomer) return goTo(draft, 'company');
     if (action.verb !== VERBS.search) return draft;
     const input = parseCustomerSearch(action.data);
     if (!input.ok) return withErrors(draft, input.values, input.errors);
     try {
       // One more than can be shown: enough to know there are too many, without reading every page.
-      const matches = await this.deps.cloud.partnerCenter.searchCustomers(input.value, { limit: MAX_MATCHES + 1 });
+      const { field, prefix } = input.value;
+      const search = await checks.answer(`search:${field}:${prefix.toLowerCase()}`, () =>
+        this.deps.cloud.partnerCenter.searchCustomers({ field, prefix }, { limit: MAX_MATCHES + 1 }),
+      );
+      if (!search.done) return withErrors(draft, input.values, { customerQuery: stillChecking(`searching Partner Center for "${prefix}"`, 'Search') });
+      const matches = search.value;
       if (matches.length > MAX_MATCHES) {
         return withErrors(draft, input.values, {
           customerQuery: `More than ${MAX_MATCHES} customers start with "${input.value.prefix}": type more of the name or domain.`,
@@ -196,34 +226,40 @@ export class OnboardingDialog extends ComponentDialog {
     return goTo(next, nextMissingStep(next));
   }
 
-  private async onCompanyCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
-    if (action.verb === VERBS.checkDomain) return this.checkDomain(draft, action);
+  private async onCompanyCard(draft: OnboardingDraft, action: CardAction, checks: Checks): Promise<OnboardingDraft> {
+    if (action.verb === VERBS.checkDomain) return this.checkDomain(draft, action, checks);
     if (action.verb !== VERBS.companyNext) return draft;
     const input = parseCompany(action.data);
     if (!input.ok) return withErrors(draft, input.values, input.errors);
-    const taken = await this.domainProblem(input.value.domain);
+    const taken = await this.domainProblem(input.value.domain, checks);
+    if (taken === undefined) return { ...withErrors(draft, input.values, { domainPrefix: stillChecking(`checking ${input.value.domain} with Partner Center`, 'Next') }), domainCheck: undefined };
     if (taken) return { ...withErrors(draft, input.values, { domainPrefix: taken }), domainCheck: undefined };
     const next = { ...accepted(draft, input.values), company: input.value, domainCheck: undefined };
     return goTo(next, 'billing');
   }
 
   /** "Check availability": the same card, values kept, the answer beside the domain field. */
-  private async checkDomain(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+  private async checkDomain(draft: OnboardingDraft, action: CardAction, checks: Checks): Promise<OnboardingDraft> {
     const input = parseDomainPrefix(action.data);
     if (!input.ok) return { ...withErrors(draft, input.values, input.errors), domainCheck: undefined };
     const domain = input.value.domain;
-    const taken = await this.domainProblem(domain);
+    const taken = await this.domainProblem(domain, checks);
     const kept = withErrors(draft, input.values, {});
+    if (taken === undefined) return { ...kept, domainCheck: { domain, available: false, pending: true, text: stillChecking(`checking ${domain} with Partner Center`, 'Check availability') } };
     if (taken) return { ...kept, domainCheck: { domain, available: false, text: taken } };
     return { ...kept, domainCheck: { domain, available: true, text: `${domain} is available.` } };
   }
 
-  /** Why the domain cannot be used ('' when it is free). Says so when it is already one of ours. */
-  private async domainProblem(domain: string): Promise<string> {
+  /** Why the domain cannot be used ('' when it is free; undefined while Partner Center has not answered). Says so when it is already one of ours. */
+  private async domainProblem(domain: string, checks: Checks): Promise<string | undefined> {
     const partnerCenter = this.deps.cloud.partnerCenter;
     try {
-      if (await partnerCenter.isDomainAvailable(domain)) return '';
-      const ours = await partnerCenter.findCustomerByDomain(domain);
+      const answer = await checks.answer(`domain:${domain.toLowerCase()}`, async () =>
+        (await partnerCenter.isDomainAvailable(domain)) ? { available: true as const } : { available: false as const, ours: await partnerCenter.findCustomerByDomain(domain) },
+      );
+      if (!answer.done) return undefined;
+      if (answer.value.available) return '';
+      const ours = answer.value.ours;
       return ours
         ? `${domain} already belongs to your customer ${ours.companyName}: go Back and choose Existing customer.`
         : `${domain} is already taken: choose another prefix.`;
@@ -232,12 +268,48 @@ export class OnboardingDialog extends ComponentDialog {
     }
   }
 
-  private onBillingCard(draft: OnboardingDraft, action: CardAction): OnboardingDraft {
+  /**
+   * Next on the billing card: the address is validated with Partner Center first (PC-11). A
+   * verified address goes on as entered; suggested corrections are offered on the same card (use
+   * one or keep yours); an address Partner Center calls incorrect stays to be corrected.
+   */
+  private async onBillingCard(draft: OnboardingDraft, action: CardAction, checks: Checks): Promise<OnboardingDraft> {
+    if (action.verb === VERBS.useAddress || action.verb === VERBS.keepAddress) return this.onAddressChoice(draft, action);
     if (action.verb !== VERBS.billingNext) return draft;
     const input = parseBillingProfile(action.data);
-    if (!input.ok) return withErrors(draft, input.values, input.errors);
+    if (!input.ok) return { ...withErrors(draft, input.values, input.errors), addressCheck: undefined };
     if (!draft.company) return goTo(draft, 'company');
-    const billing = input.value;
+    const address = input.value.address;
+    let validation: AddressValidation;
+    try {
+      const answer = await checks.answer(`address:${JSON.stringify(address)}`, () => this.deps.cloud.partnerCenter.validateAddress(address));
+      if (!answer.done) return { ...withErrors(draft, input.values, {}, stillChecking('validating the address with Partner Center', 'Next')), addressCheck: undefined };
+      validation = answer.value;
+    } catch (err) {
+      return { ...withErrors(draft, input.values, {}, this.problem(err, 'Could not validate the address with Partner Center')), addressCheck: undefined };
+    }
+    const verdict = addressVerdict(validation, address);
+    if (verdict.kind === 'correct') return { ...withErrors(draft, input.values, {}, verdict.reason), addressCheck: undefined };
+    if (verdict.kind === 'choose') {
+      return { ...withErrors(draft, input.values, {}), addressCheck: { entered: input.value, values: input.values, reason: verdict.reason, suggestions: verdict.suggestions } };
+    }
+    return this.billingAccepted(draft, input.values, input.value);
+  }
+
+  /** "Use this address" (a suggestion, looked up by its index in the draft, never read from the card) or "Keep as entered". */
+  private onAddressChoice(draft: OnboardingDraft, action: CardAction): OnboardingDraft {
+    const check = draft.addressCheck;
+    if (!check) return withCardError(draft, 'There is no suggested address to choose any more: check the address and click Next.');
+    if (action.verb === VERBS.keepAddress) return this.billingAccepted(draft, check.values, check.entered);
+    const index = Number(dataString(action.data, 'suggestion'));
+    const suggestion = Number.isInteger(index) ? check.suggestions[index] : undefined;
+    if (!suggestion) return withCardError(draft, 'That suggestion is not among those Partner Center made: choose one of those shown.');
+    const values = { ...check.values, ...addressValues(suggestion) };
+    return this.billingAccepted(draft, values, { ...check.entered, address: suggestion });
+  }
+
+  private billingAccepted(draft: OnboardingDraft, values: CardValues, billing: BillingProfileInput): OnboardingDraft {
+    if (!draft.company) return goTo(draft, 'company');
     const customer = {
       kind: 'new' as const,
       companyName: draft.company.companyName,
@@ -248,11 +320,11 @@ export class OnboardingDialog extends ComponentDialog {
       language: billing.language,
       organizationRegistrationNumber: billing.organizationRegistrationNumber,
     };
-    const next = withCustomer({ ...accepted(draft, input.values), billing }, customer);
+    const next = withCustomer({ ...accepted(draft, values), billing, addressCheck: undefined }, customer);
     return goTo(next, nextMissingStep(next));
   }
 
-  private async onSubscriptionCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+  private async onSubscriptionCard(draft: OnboardingDraft, action: CardAction, checks: Checks): Promise<OnboardingDraft> {
     if (action.verb !== VERBS.subscriptionNext) return draft;
     const input = parseSubscription(action.data);
     const purchase = azurePlanPurchase(this.deps.cloud.name);
@@ -268,7 +340,7 @@ export class OnboardingDialog extends ComponentDialog {
         const words = purchase.available ? 'A new customer has no Azure subscription yet: choose Buy an Azure plan.' : NEW_CUSTOMER_WITHOUT_PURCHASE;
         return withErrors(draft, input.values, { subscriptionKind: words });
       }
-      const problem = await this.entitlementProblem(customer.customerTenantId, customer.companyName, subscription.azureSubscriptionId);
+      const problem = await this.entitlementProblem(customer.customerTenantId, customer.companyName, subscription.azureSubscriptionId, checks);
       if (problem) return withErrors(draft, input.values, { azureSubscriptionId: problem });
     }
     const next =
@@ -279,9 +351,11 @@ export class OnboardingDialog extends ComponentDialog {
   }
 
   /** The subscription must be one of the customer's active Azure subscriptions in Partner Center (rules/customerSubscriptions). */
-  private async entitlementProblem(tenant: Guid, company: string, azureSubscriptionId: Guid): Promise<string> {
+  private async entitlementProblem(tenant: Guid, company: string, azureSubscriptionId: Guid, checks: Checks): Promise<string> {
     try {
-      const subscriptions = await customerAzureSubscriptions(this.deps.cloud.partnerCenter, tenant);
+      const answer = await checks.answer(`subscriptions:${tenant.toLowerCase()}`, () => customerAzureSubscriptions(this.deps.cloud.partnerCenter, tenant));
+      if (!answer.done) return stillChecking(`reading ${company}'s Azure subscriptions from Partner Center`, 'Next');
+      const subscriptions = answer.value;
       const standing = subscriptionStanding(subscriptions, azureSubscriptionId);
       if (standing.kind === 'active') return '';
       const orBuy = azurePlanPurchase(this.deps.cloud.name).available ? ', or choose Buy an Azure plan' : '';
@@ -294,14 +368,14 @@ export class OnboardingDialog extends ComponentDialog {
     }
   }
 
-  private async onRegistrationCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+  private async onRegistrationCard(draft: OnboardingDraft, action: CardAction, checks: Checks): Promise<OnboardingDraft> {
     if (action.verb === VERBS.page) return { ...draft, page: parsePage(action.data), form: { ...draft.form, cardError: '' } };
     if (action.verb !== VERBS.pickRegistration) return draft;
     // Only a registration from REGISTRATIONS, whatever the card says.
     const id = dataString(action.data, 'registrationId')?.toLowerCase();
     const ref = this.deps.cloud.registrations.allowed.find((r) => r.resourceId.toLowerCase() === id);
     if (!ref) return withCardError(draft, 'That registration is not one this bot may change: choose one of those listed.');
-    const standing = await registrationStanding(ref, this.sources);
+    const standing = await registrationStanding(ref, { cloud: this.deps.cloud, store: this.deps.store, checks });
     if (!standing.eligible) return withCardError(draft, standing.reason);
     const next = { ...draft, registration: { ref, billingModel: standing.billingModel } };
     return goTo(next, nextMissingStep(next));
@@ -327,6 +401,23 @@ export class OnboardingDialog extends ComponentDialog {
     if (!isDomainError(err)) throw err;
     return `${what}: ${err.message} ${err.nextStep}`;
   }
+}
+
+/** The billing card's address inputs holding `address`. */
+function addressValues(address: BillingAddress): CardValues {
+  return {
+    country: address.country,
+    region: address.region ?? '',
+    city: address.city,
+    postalCode: address.postalCode,
+    addressLine1: address.addressLine1,
+    addressLine2: address.addressLine2 ?? '',
+  };
+}
+
+/** What the card says while a cloud check goes on after the click has answered. */
+function stillChecking(what: string, button: string): string {
+  return `Still ${what}: no answer yet. Click ${button} again in a few seconds; what you entered is kept.`;
 }
 
 /**

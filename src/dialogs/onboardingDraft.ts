@@ -2,7 +2,7 @@
 // card in front of them shows. It lives in dialog state (plain JSON), so it survives a restart.
 import type { CustomerSummary } from '../onboarding/ports';
 import type { BillingProfileInput, CardValues, CompanyInput, CustomerSearch, FieldErrors } from './onboardingInput';
-import type { AgreementAcceptance, CustomerAccess, CustomerChoice, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
+import type { AgreementAcceptance, BillingAddress, CustomerAccess, CustomerChoice, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
 
 /** The card the operator is on. */
 export type DraftStep = 'customer' | 'matches' | 'company' | 'billing' | 'subscription' | 'registration' | 'access' | 'review';
@@ -31,8 +31,14 @@ export interface OnboardingDraft {
   /** Current page of a paged card (customer matches, registrations). */
   page: number;
   search?: CustomerSearch & { matches: CustomerSummary[] };
-  domainCheck?: { domain: string; available: boolean; text: string };
+  /** The answer to "Check availability" beside the domain; `pending` while Partner Center has not answered. */
+  domainCheck?: { domain: string; available: boolean; pending?: boolean; text: string };
   company?: CompanyInput;
+  /**
+   * On the billing card, when Partner Center suggested corrections to the address entered: the
+   * billing profile as entered (its card values too) and the suggestions the operator chooses from.
+   */
+  addressCheck?: { entered: BillingProfileInput; values: CardValues; reason: string; suggestions: BillingAddress[] };
   billing?: BillingProfileInput;
   customer?: CustomerChoice;
   subscription?: SubscriptionChoice;
@@ -60,7 +66,7 @@ function emptyForm(step: DraftStep, saved: OnboardingDraft['saved']): Onboarding
 
 /** The draft moved to `step`, its card showing the values last accepted there. */
 export function goTo(draft: OnboardingDraft, step: DraftStep): OnboardingDraft {
-  return { ...draft, step, page: 0, form: emptyForm(step, draft.saved) };
+  return { ...draft, step, page: 0, form: emptyForm(step, draft.saved), addressCheck: undefined };
 }
 
 /** The same card again, values kept, with errors beside the fields (and/or on the card). */

@@ -3,6 +3,7 @@
 // that waits takes an AbortSignal) and persistence (`src/store/` implements it on SQLite and Blob).
 import type {
   AuditEntry,
+  BillingAddress,
   BillingModel,
   CardRef,
   Guid,
@@ -105,6 +106,11 @@ export interface PartnerCenter {
   confirmCustomerAgreement(customerTenantId: Guid, acceptance: AgreementAcceptance, options?: CallOptions): Promise<void>;
   /** A page where an operator confirms the agreement by hand, when the cloud has one (the simulated Partner Center). */
   agreementPageLink?(customerTenantId: Guid): string | undefined;
+  /**
+   * Partner Center's opinion of an address (PC-11, read-only): its status word, its suggested
+   * corrections and its message. What the bot makes of it is the rule in rules/addressValidation.ts.
+   */
+  validateAddress(address: BillingAddress, options?: CallOptions): Promise<AddressValidation>;
   /** The Azure plan's catalog item id as offered to the customer, in their own country (looked up, never hard-coded). */
   azurePlanCatalogItemId(customerTenantId: Guid, options?: CallOptions): Promise<string>;
   createCart(customerTenantId: Guid, catalogItemId: string, options?: CallOptions): Promise<{ cartId: string }>;
@@ -116,6 +122,14 @@ export interface PartnerCenter {
   listOrders(customerTenantId: Guid, options?: CallOptions): Promise<PcOrder[]>;
   listSubscriptions(customerTenantId: Guid, options?: CallOptions): Promise<PcSubscription[]>;
   listAzureEntitlements(customerTenantId: Guid, pcSubscriptionId: string, options?: CallOptions): Promise<AzureEntitlement[]>;
+}
+
+/** PC-11's answer: `status` as Partner Center words it (VerifiedShippable, Verified, InteractionRequired, StreetPartial, PremisesPartial, Multiple, None, NotValidated). */
+export interface AddressValidation {
+  status: string;
+  suggestions: BillingAddress[];
+  /** e.g. "Address field invalid for property: 'PostalCode'" (service text: escape where shown). */
+  message?: string;
 }
 
 export interface DirectoryUser {

@@ -17,6 +17,7 @@ import {
   type PcSubscription,
   type SandboxState,
 } from './state';
+import { validateAddress } from './addressValidation';
 import { BadJson, empty, field, header, json, jsonBody, pcError, route, text, type ApiRequest, type Reply, type Route } from './http';
 
 export interface PartnerCenterContext {
@@ -35,6 +36,7 @@ export function partnerCenterRoutes(ctx: PartnerCenterContext): Route[] {
   };
   return [
     route('HEAD', /^\/v1\/domains\/([^/]+)$/i, (_req, [domain]) => domainExists(ctx, domain)),
+    route('POST', /^\/v1\/validations\/address$/i, (req) => validateAddress(req)),
     route('GET', /^\/v1\/customers$/i, (req) => searchCustomers(ctx, req)),
     route('POST', /^\/v1\/customers$/i, (req) => createCustomer(ctx, req)),
     route('GET', new RegExp(`^${CUSTOMER}$`, 'i'), forCustomer((_req, c) => json(200, customerBody(c)))),

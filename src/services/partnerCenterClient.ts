@@ -7,9 +7,10 @@ import type { Logger } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
 import { z } from 'zod';
 import { DomainError } from '../onboarding/errors';
-import type { AgreementAcceptance, Guid, NewCustomer } from '../onboarding/model';
+import type { AgreementAcceptance, BillingAddress, Guid, NewCustomer } from '../onboarding/model';
 import { guidSchema } from '../onboarding/model';
 import type {
+  AddressValidation,
   AzureEntitlement,
   CallOptions,
   CallRecord,
@@ -138,6 +139,77 @@ const errorBodySchema = z
     message: z.string().optional(),
   })
   .passthrough();
+
+const pcAddressSchema = z
+  .object({
+    addressLine1: z.string().optional(),
+    addressLine2: z.string().optional(),
+    city: z.string().optional(),
+    state: z.string().optional(),
+    postalCode: z.string().optional(),
+    country: z.string().optional(),
+  })
+  .passthrough();
+
+/** PC-11's answer, today's (status, suggestions) or the older 400 `2007` error body. */
+const addressValidationSchema = z.preprocess(
+  (v) => (v && typeof v === 'object' ? lowerFirstKeys(v as Record<string, unknown>) : v),
+  z
+    .object({
+      status: z.string().optional(),
+      suggestedAddresses: z.array(z.preprocess((v) => (v && typeof v === 'object' ? lowerFirstKeys(v as Record<string, unknown>) : v), pcAddressSchema)).default([]),
+      validationMessage: z.string().optional(),
+      code: z.union([z.number(), z.string()]).optional(),
+      description: z.string().optional(),
+    })
+    .passthrough(),
+);
+
+/** Partner Center examples send PascalCase (`"AddressLine1"`), the page tables camelCase: read both. */
+function lowerFirstKeys(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v]));
+}
+
+function addressBody(address: BillingAddress): Record<string, string> {
+  return {
+    addressLine1: address.addressLine1,
+    ...(address.addressLine2 ? { addressLine2: address.addressLine2 } : {}),
+    city: address.city,
+    ...(address.region ? { state: address.region } : {}),
+    postalCode: address.postalCode,
+    country: address.country,
+  };
+}
+
+function fromPcAddress(a: z.infer<typeof pcAddressSchema>): BillingAddress {
+  return {
+    country: (a.country ?? '').toUpperCase(),
+    ...(a.state ? { region: a.state } : {}),
+    city: a.city ?? '',
+    postalCode: a.postalCode ?? '',
+    addressLine1: a.addressLine1 ?? '',
+    ...(a.addressLine2 ? { addressLine2: a.addressLine2 } : {}),
+  };
+}
+
+/**
+ * The pre-2021 answer for an invalid address: 400 `{"code":2007,"description":"{\"code\":\"60071\",
+ * \"reason\":\"ZipCityInvalid …\",\"corrected_address\":{…}}"}`. Undefined for any other 400.
+ */
+function legacyAddressError(body: z.infer<typeof addressValidationSchema> | undefined): AddressValidation | undefined {
+  if (String(body?.code) !== '2007' || !body?.description) return undefined;
+  let detail: { reason?: unknown; corrected_address?: unknown } = {};
+  try {
+    detail = JSON.parse(body.description) as typeof detail;
+  } catch {
+    // A description that is not JSON: still an invalid address, with nothing suggested.
+  }
+  const corrected = pcAddressSchema.safeParse(detail.corrected_address && typeof detail.corrected_address === 'object' ? lowerFirstKeys(detail.corrected_address as Record<string, unknown>) : undefined);
+  const reason = typeof detail.reason === 'string' ? detail.reason : undefined;
+  return corrected.success
+    ? { status: 'InteractionRequired', suggestions: [fromPcAddress(corrected.data)], message: reason }
+    : { status: 'None', suggestions: [], message: reason };
+}
 
 // ---- the client ----
 
@@ -360,6 +432,35 @@ export class PartnerCenterClient implements PartnerCenter {
       if (error instanceof DomainError && error.code === '600061') return;
       throw error;
     }
+  }
+
+  /**
+   * PC-11 `POST /v1/validations/address`. Today's answer is 200 with a status and suggestions; the
+   * older one (before June 2021) was 200 with no body for a valid address and 400 `2007` with a
+   * corrected address in the description's JSON: both are read.
+   */
+  async validateAddress(address: BillingAddress, options?: CallOptions): Promise<AddressValidation> {
+    const { status, body } = await this.send(
+      {
+        operation: 'validateAddress',
+        method: 'POST',
+        path: '/v1/validations/address',
+        body: addressBody(address),
+        accept: [200, 400],
+        schema: addressValidationSchema,
+        subject: 'the address',
+      },
+      options,
+    );
+    if (status === 200) {
+      if (!body?.status) return { status: 'Verified', suggestions: [] };
+      return { status: body.status, suggestions: body.suggestedAddresses.map(fromPcAddress), message: body.validationMessage };
+    }
+    const legacy = legacyAddressError(body);
+    if (!legacy) {
+      throw toDomainError({ service: SERVICE, operation: 'validateAddress', statusCode: status, code: body?.code !== undefined ? String(body.code) : undefined, subject: 'the address' });
+    }
+    return legacy;
   }
 
   /**

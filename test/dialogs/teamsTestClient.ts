@@ -44,6 +44,8 @@ export interface BotOptions {
   /** What posting a submitted request for approval does (default: remember its id in `submitted`). */
   onSubmitted?: (request: OnboardingRequest) => Promise<void>;
   cancelRequest?: CancelRequest;
+  /** How long a click waits for the cloud before the card says "still checking" (default: the bot's). */
+  checkBudgetMs?: number;
 }
 
 export async function buildBot(options: BotOptions): Promise<BotUnderTest> {
@@ -67,6 +69,7 @@ export async function buildBot(options: BotOptions): Promise<BotUnderTest> {
           approvals: { requestApproval: async (request: ServiceRequest) => (options.onSubmitted ? options.onSubmitted(request as OnboardingRequest) : void submitted.push(request.id)) },
         }),
         cancelRequest: options.cancelRequest,
+        checkBudgetMs: options.checkBudgetMs,
         continueConversation: (reference, logic) => proactive.bot!.continueConversation(reference, logic),
       });
       sweep = feature.services[0];

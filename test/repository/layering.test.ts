@@ -60,6 +60,7 @@ const allowed: Array<[string, string]> = [
   ['src/cards/newCard.ts', '../onboarding/tenants/reconcile'],
   ['src/dialogs/newDialog.ts', '../cards/render'],
   ['src/dialogs/newDialog.ts', '../bot/activity'],
+  ['src/dialogs/newDialog.ts', '../bot/within'],
   ['src/bot/newEdge.ts', '../cards/render'],
   ['src/features/tenants/newCommand.ts', '../feature'],
   ['src/features/tenants/newCommand.ts', '../../bot/handlers'],

@@ -230,6 +230,26 @@ describe('the Azure plan purchase', () => {
     expect(sandbox.state.agreements.filter((a) => a.customerTenantId === id)).toEqual([]);
   });
 
+  test('address validation (PC-11): the docs\' answer shape; verified with ZIP+4, a loose spelling corrected, a wrong code None, other countries NotValidated', async () => {
+    const validate = (body: object) => call(pc('/v1/validations/address'), { method: 'POST', token, body });
+    const redmond = { AddressLine1: 'One Microsoft Way', City: 'Redmond', State: 'WA', PostalCode: '98052', Country: 'US' };
+    const verified = await validate(redmond);
+    expect(verified.status).toBe(200);
+    expect(verified.body).toEqual({
+      originalAddress: { addressLine1: 'One Microsoft Way', city: 'Redmond', state: 'WA', postalCode: '98052', country: 'US' },
+      suggestedAddresses: [{ addressLine1: 'One Microsoft Way', city: 'Redmond', state: 'WA', postalCode: expect.stringMatching(/^98052-\d{4}$/), country: 'US' }],
+      status: 'VerifiedShippable',
+    });
+    const loose = await validate({ addressLine1: 'Herengracht 1', city: 'Amsterdam', postalCode: '1015ba', country: 'nl' });
+    expect(loose.body).toMatchObject({ status: 'InteractionRequired', suggestedAddresses: [{ postalCode: '1015 BA' }], validationMessage: "Address field invalid for property: 'PostalCode'" });
+    const wrong = await validate({ ...redmond, PostalCode: '9805' });
+    expect(wrong.body).toMatchObject({ status: 'None', suggestedAddresses: [] });
+    const elsewhere = await validate({ addressLine1: '1-1 Chiyoda', city: 'Chiyoda', postalCode: '100-0001', country: 'JP' });
+    expect(elsewhere.body).toMatchObject({ status: 'NotValidated', suggestedAddresses: [] });
+    const incomplete = await validate({ addressLine1: 'One Microsoft Way', city: 'Redmond', postalCode: '98052', country: 'US' });
+    expect([incomplete.status, (incomplete.body as { code: number }).code]).toEqual([400, 800002]);
+  });
+
   test('availability of the Azure plan: the catalog item id, with the fixture SKU inside (PC-6)', async () => {
     const id = await newCustomer();
     const byCustomer = await call(pc(`/v1/customers/${id}/products/DZH318Z0BPS6/skus/0001/availabilities`), { token });

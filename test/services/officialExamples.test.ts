@@ -165,6 +165,43 @@ describe('Partner Center examples', () => {
     await expect(partnerCenter().getCustomer(CUSTOMER)).rejects.toMatchObject({ statusCode: 429, transient: true, retryAfterMs: 57_000 });
   });
 
+  it("validate an address: the body uses the swagger's Address names; the docs' answer and the pre-2021 400 answer are both read (PC-11)", async () => {
+    const address = { country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052', addressLine1: 'Microsoft Way' };
+    // The docs page's example answer (docs/reference/partner-center.md §PC-11).
+    routes.set('POST /pc/v1/validations/address', {
+      status: 200,
+      body: {
+        originalAddress: { country: 'US', city: 'Redmond', state: 'WA', addressLine1: 'Microsoft Way', postalCode: '98052' },
+        suggestedAddresses: [{ country: 'US', city: 'Redmond', state: 'WA', addressLine1: '1 Microsoft Way', postalCode: '98052-6399' }],
+        status: 'StreetPartial',
+        validationMessage: "Address field invalid for property: 'Region', 'PostalCode', 'City'",
+      },
+    });
+    await expect(partnerCenter().validateAddress(address)).resolves.toEqual({
+      status: 'StreetPartial',
+      suggestions: [{ country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052-6399', addressLine1: '1 Microsoft Way' }],
+      message: "Address field invalid for property: 'Region', 'PostalCode', 'City'",
+    });
+    const swagger = JSON.parse(read('partner-center/CustomerService.swagger.json')) as { definitions: Record<string, { properties: Record<string, unknown> }> };
+    const sent = JSON.parse(seen[0].body) as Record<string, string>;
+    expect(Object.keys(sent).filter((k) => !(k in swagger.definitions['Microsoft.Partner.Service.Customers.Contracts.V1.Address'].properties))).toEqual([]);
+    expect(sent).toEqual({ addressLine1: 'Microsoft Way', city: 'Redmond', state: 'WA', postalCode: '98052', country: 'US' });
+
+    // Before June 2021: 200 with no body when valid, 400 2007 with the correction inside the description when not.
+    routes.set('POST /pc/v1/validations/address', { status: 200 });
+    await expect(partnerCenter().validateAddress(address)).resolves.toEqual({ status: 'Verified', suggestions: [] });
+    routes.set('POST /pc/v1/validations/address', {
+      status: 400,
+      body: { code: 2007, description: JSON.stringify({ code: '60071', reason: 'ZipCityInvalid', corrected_address: { country: 'US', addressLine1: '1 Microsoft Way', postalCode: '98052-6399', city: 'Redmond', state: 'WA' } }), data: [], source: 'PartnerFD' },
+    });
+    await expect(partnerCenter().validateAddress(address)).resolves.toMatchObject({ status: 'InteractionRequired', suggestions: [{ addressLine1: '1 Microsoft Way', postalCode: '98052-6399' }], message: 'ZipCityInvalid' });
+    routes.set('POST /pc/v1/validations/address', { status: 400, body: { code: 2007, description: 'not json', data: [], source: 'PartnerFD' } });
+    await expect(partnerCenter().validateAddress(address)).resolves.toEqual({ status: 'None', suggestions: [], message: undefined });
+    // Any other 400 is a failure, not a verdict.
+    routes.set('POST /pc/v1/validations/address', { status: 400, body: { code: 800002, description: 'bad input' } });
+    await expect(partnerCenter().validateAddress(address)).rejects.toMatchObject({ code: '800002' });
+  });
+
   it("the customer's availabilities page shows a SKU, not a collection: the country comes from the customer's billing profile, and no catalog item is made up", async () => {
     const sku = httpBody('partner-center/get-a-list-of-availabilities-for-a-sku-by-customer.response.http');
     routes.set(`GET /pc/v1/customers/${CUSTOMER}/products/DZH318Z0BPS6/skus/0001/availabilities`, { status: 200, body: sku });
