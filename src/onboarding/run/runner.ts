@@ -267,6 +267,7 @@ export function createRunner(options: RunnerOptions): Runner {
           await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'waiting', detail: outcome.detail })), status: 'paused' }));
           await this.audit('run-paused', outcome.detail);
           this.notify();
+          this.callAttention('paused');
           return 'paused';
         }
         const results = outcome.status === 'done' ? outcome.results : undefined;
@@ -287,6 +288,7 @@ export function createRunner(options: RunnerOptions): Runner {
       await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'failed', error: info, detail: info.message, endedAt, pollingSince: undefined })), status: 'failed' }));
       await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, errorData(error));
       this.notify();
+      this.callAttention('failed');
     }
 
     private context(): StepContext {
@@ -340,6 +342,11 @@ export function createRunner(options: RunnerOptions): Runner {
     /** Card updates never hold the run up; the notifier coalesces them and logs its own failures. */
     private notify() {
       notifier.requestChanged(this.current.value).catch((e) => logger.warn({ requestId: this.id, err: errorText(e) }, 'card update failed'));
+    }
+
+    /** A failure or a pause waits for people: the thread gets a reply that mentions them (in the background). */
+    private callAttention(reason: 'failed' | 'paused') {
+      notifier.attentionNeeded?.(this.current.value, reason).catch((e) => logger.warn({ requestId: this.id, err: errorText(e) }, 'could not post the attention reply'));
     }
 
     private wait(ms: number): Promise<void> {
