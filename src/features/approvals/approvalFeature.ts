@@ -12,6 +12,7 @@ import type { CardActionHandler, CommandHandler } from '../../bot/handlers';
 import { createProactive } from '../../bot/proactive';
 import { createCancelRequest, RetryCommand, StatusCommand } from './requestCommands';
 import { createTeamsRunNotifier, type TeamsRunNotifier } from '../../bot/runNotifier';
+import { createPendingInbox } from './pendingInbox';
 
 export interface ApprovalFeature {
   policy: ApprovalPolicy;
@@ -147,13 +148,15 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     },
   };
 
+  const inbox = createPendingInbox({ requests: store.requests, policy, lifecycle, simulated: cloud.simulated, now: deps.now });
+
   return {
     policy,
     lifecycle,
     runner,
     notifier,
-    commands: [new StatusCommand({ requests: store.requests, audit: store.audit }), new RetryCommand(lifecycle)],
-    cardActions: [new ApprovalActions({ lifecycle, policy, requests: store.requests, cardSettings })],
+    commands: [new StatusCommand({ requests: store.requests, audit: store.audit }), new RetryCommand(lifecycle), inbox.command],
+    cardActions: [new ApprovalActions({ lifecycle, policy, requests: store.requests, cardSettings }), inbox.actions],
     services: [runnerService],
     intake: createIntake({ store, approvals: { requestApproval: (request) => lifecycle.requestApproval(request) } }),
     onSubmitted: (request) => lifecycle.requestApproval(request),

@@ -50,6 +50,12 @@ export type RefusalReason =
   | 'already-approved'
   | 'not-requester';
 
+/**
+ * Where a decision was clicked: on the request's own card (only from the conversations it was posted
+ * to), or in the clicker's `pending` inbox, a card the bot made for that approver alone.
+ */
+export type DecisionOrigin = 'card' | 'inbox';
+
 export type Authorization = { allowed: true } | { allowed: false; reason: RefusalReason; message: string };
 
 export interface ApprovalPolicy {
@@ -59,12 +65,12 @@ export interface ApprovalPolicy {
   /** May this person approve this request (an approver, and not its requester unless ALLOW_SELF_APPROVAL)? For cards and where they go. */
   mayApprove(request: ServiceRequest, aadObjectId: string | undefined): Promise<boolean>;
   /** May this actor decide (approve, reject, continue) on this request, from where they clicked? */
-  authorizeDecision(request: ServiceRequest, actor: Actor): Promise<Authorization>;
+  authorizeDecision(request: ServiceRequest, actor: Actor, origin?: DecisionOrigin): Promise<Authorization>;
   /**
    * May this actor's Approve count? A decision, and with more than one approval required: never the
    * requester (whatever ALLOW_SELF_APPROVAL says) and never the same person twice.
    */
-  authorizeApproval(request: ServiceRequest, actor: Actor): Promise<Authorization>;
+  authorizeApproval(request: ServiceRequest, actor: Actor, origin?: DecisionOrigin): Promise<Authorization>;
   /** How many distinct approvers this request needs (APPROVALS_REQUIRED, or the billing-change setting for its kind). */
   approvalsRequired(request: Pick<ServiceRequest, 'kind'>): number;
   /** Retry or abandon a failed run from its card: as a decision, except that the requester may act on their own approved run. */
@@ -135,12 +141,12 @@ export function createApprovalPolicy(
     return (await isOperator(aadObjectId)) ? { allowed: true } : refuse('not-operator', NOT_OPERATOR_MESSAGE);
   }
 
-  async function authorizeDecision(request: ServiceRequest, actor: Actor): Promise<Authorization> {
+  async function authorizeDecision(request: ServiceRequest, actor: Actor, origin: DecisionOrigin = 'card'): Promise<Authorization> {
     if (!configured) return refuse('no-approvers', NO_APPROVERS_MESSAGE);
     if (!actor.tenantId || actor.tenantId.toLowerCase() !== request.teamsTenantId.toLowerCase()) {
       return refuse('wrong-tenant', 'This request belongs to another organisation; clicks from your tenant cannot decide it.');
     }
-    if (!cardConversations(request).has(baseConversationId(actor.conversationId))) {
+    if (origin === 'card' && !cardConversations(request).has(baseConversationId(actor.conversationId))) {
       return refuse('wrong-conversation', `Request ${request.id} cannot be decided from this conversation.`);
     }
     if (!(await isApprover(actor.aadObjectId))) {
@@ -157,8 +163,8 @@ export function createApprovalPolicy(
     return Math.max(1, required ?? 1);
   }
 
-  async function authorizeApproval(request: ServiceRequest, actor: Actor): Promise<Authorization> {
-    const decision = await authorizeDecision(request, actor);
+  async function authorizeApproval(request: ServiceRequest, actor: Actor, origin: DecisionOrigin = 'card'): Promise<Authorization> {
+    const decision = await authorizeDecision(request, actor, origin);
     if (!decision.allowed || approvalsRequired(request) <= 1) return decision;
     if (isRequester(request, actor.aadObjectId)) return refuse('self-approval', `You made request ${request.id}; it needs ${approvalsRequired(request)} other approvers.`);
     const id = actor.aadObjectId?.toLowerCase();

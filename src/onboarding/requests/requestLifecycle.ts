@@ -3,7 +3,7 @@
 // (the first writer wins; a loser re-reads and is told what happened) and leaves an audit entry,
 // refusals included.
 import { randomUUID } from 'crypto';
-import type { Actor, ApprovalPolicy, Authorization, RefusalReason } from './approvalPolicy';
+import type { Actor, ApprovalPolicy, Authorization, DecisionOrigin, RefusalReason } from './approvalPolicy';
 import type { ServiceRequest, RequestId, RequestStatus } from '../model';
 import { ConcurrencyError, type AttentionReason, type AuditLog, type LeaseStore, type RequestStore, type RunNotifier, type Versioned } from '../ports';
 
@@ -14,9 +14,10 @@ export type TransitionResult =
 export interface RequestLifecycle {
   /** The intake stored a new request (pending_approval): post the approval card and record where it went. */
   requestApproval(request: ServiceRequest): Promise<void>;
-  decide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', reason?: string): Promise<TransitionResult>;
+  /** `origin`: the request's card (default) or the approver's `pending` inbox. */
+  decide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', reason?: string, origin?: DecisionOrigin): Promise<TransitionResult>;
   /** Could this actor decide now? Writes nothing but the audit entry of a refusal (e.g. before asking for a reject reason). */
-  mayDecide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected'): Promise<TransitionResult>;
+  mayDecide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', origin?: DecisionOrigin): Promise<TransitionResult>;
   /**
    * Posts the approval card of every pending request that has none: the bot stopped between storing
    * and posting, or Teams or the directory failed when it tried. Run at start-up and periodically.
@@ -177,7 +178,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     }
   }
 
-  const asApprover = (actor: Actor) => (request: ServiceRequest) => deps.policy.authorizeDecision(request, actor);
+  const asApprover = (actor: Actor, origin: DecisionOrigin = 'card') => (request: ServiceRequest) => deps.policy.authorizeDecision(request, actor, origin);
   /** Commands come from any chat: approver and tenant are checked, the card's conversation is not. */
   const asOperator = (actor: Actor, from: 'card' | 'command') => async (request: ServiceRequest): Promise<Authorization> => {
     if (from === 'card') return deps.policy.authorizeRunControl(request, actor);
@@ -204,13 +205,13 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       });
     },
 
-    decide(id, actor, outcome, reason) {
+    decide(id, actor, outcome, reason, origin = 'card') {
       if (outcome === 'rejected') {
         // A single Reject ends it, whatever approvals it has collected.
         return transition(id, actor, {
           action: outcome,
           from: ['pending_approval'],
-          authorize: asApprover(actor),
+          authorize: asApprover(actor, origin),
           apply: (r, at) => ({ ...r, status: 'rejected', decision: { outcome, at, reason: reason?.trim() || undefined, by: personOf(actor) } }),
           detail: (r) => `Rejected by ${actor.name}: ${r.decision?.reason ?? 'no reason given'}.`,
         });
@@ -218,7 +219,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       return transition(id, actor, {
         action: outcome,
         from: ['pending_approval'],
-        authorize: (r) => deps.policy.authorizeApproval(r, actor),
+        authorize: (r) => deps.policy.authorizeApproval(r, actor, origin),
         apply: (r, at) => {
           const decision = { outcome, at, by: personOf(actor) };
           const required = deps.policy.approvalsRequired(r);
@@ -236,11 +237,11 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       });
     },
 
-    async mayDecide(id, actor, outcome) {
+    async mayDecide(id, actor, outcome, origin = 'card') {
       const spec: TransitionSpec = {
         action: outcome,
         from: ['pending_approval'],
-        authorize: outcome === 'approved' ? (r) => deps.policy.authorizeApproval(r, actor) : asApprover(actor),
+        authorize: outcome === 'approved' ? (r) => deps.policy.authorizeApproval(r, actor, origin) : asApprover(actor, origin),
         apply: (r) => r,
         detail: () => '',
       };
