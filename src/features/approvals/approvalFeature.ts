@@ -158,7 +158,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     commands: [new StatusCommand({ requests: store.requests, audit: store.audit }), new RetryCommand(lifecycle), inbox.command],
     cardActions: [new ApprovalActions({ lifecycle, policy, requests: store.requests, cardSettings }), inbox.actions],
     services: [runnerService],
-    intake: createIntake({ store, approvals: { requestApproval: (request) => lifecycle.requestApproval(request) } }),
+    intake: createIntake({ store, now: deps.now, approvals: { requestApproval: (request) => lifecycle.requestApproval(request) } }),
     onSubmitted: (request) => lifecycle.requestApproval(request),
     cancelRequest: createCancelRequest(lifecycle),
     sweepWaitingApprovals: sweepWaiting,
