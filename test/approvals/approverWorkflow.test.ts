@@ -279,5 +279,79 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
     expect(second.activity.text).not.toContain('for the next page');
     expect((second.activity.text!.match(/approved-refused/g) ?? []).length).toBe(total - 25);
   });
+  describe('the pending inbox', () => {
+    const rowTitles = (card: Card) => texts(card).filter((t) => /^(ONB|MAP|DEL)-/.test(t));
+
+    it("an approver's inbox in a personal chat: the requests waiting for them, Approve and Reject acting like the card's", async () => {
+      await startBot();
+      const first = await submit();
+      clock += 3 * HOUR;
+      const second = await submit();
+      const adeleChat = chat(adele, 'a:adele-1-1');
+      const inbox = await adeleChat.card('pending');
+      expect(texts(inbox)[0]).toBe('Pending: waiting for your decision');
+      expect(rowTitles(inbox)).toEqual([`${first.id} · Onboard ${first.customer.companyName} (${first.customer.domain})`, `${second.id} · Onboard ${second.customer.companyName} (${second.customer.domain})`]);
+      expect(texts(inbox)).toContain('Waiting for your decision for 3 h · requested by Rita Requester');
+      expect(buttonTitles(inbox).filter((t) => t === 'Approve')).toHaveLength(2);
+
+      const approved = answerCard(await adeleChat.invoke('inbox.approve', { requestId: first.id, page: 1 }));
+      expect(texts(approved)).toContain(`Approved ${first.id}: the run starts.`);
+      expect(rowTitles(approved)).toHaveLength(1);
+      expect((await stored(first.id)).decision).toMatchObject({ outcome: 'approved', by: { name: 'Adele Approver' } });
+      await app().approvals.idle();
+      // The shared card in the channel follows, as after a click on it.
+      expect(texts(updatedCard(first)).join('\n')).toContain('approved by Adele Approver');
+
+      const noReason = answerCard(await adeleChat.invoke('inbox.reject', { requestId: second.id, page: 1 }));
+      expect(texts(noReason)).toContain(`Give a reason to reject ${second.id}, so the requester knows what to change.`);
+      expect((await stored(second.id)).status).toBe('pending_approval');
+      const rejected = answerCard(await adeleChat.invoke('inbox.reject', { requestId: second.id, page: 1, [`reason-${second.id}`]: 'not our customer' }));
+      expect(texts(rejected)).toContain(`Rejected ${second.id}.`);
+      expect((await stored(second.id)).decision).toMatchObject({ outcome: 'rejected', reason: 'not our customer' });
+      expect(texts(rejected)).toContain('Nothing waits for your decision, and you have no open requests.');
+    });
+
+    it("a requester's inbox lists their own open requests with Cancel; nobody else's inbox decides for them", async () => {
+      await startBot();
+      const request = await submit();
+      const ritaInbox = await chat(rita, 'a:requester-chat').card('pending');
+      expect(texts(ritaInbox)[0]).toBe('Pending: your open requests');
+      expect(texts(ritaInbox)).toContain('Your request · waiting for approval for 0 min');
+      expect(buttonTitles(ritaInbox)).toEqual(expect.arrayContaining(['Cancel']));
+      expect(buttonTitles(ritaInbox)).not.toContain('Approve');
+      // A crafted Approve from an operator's inbox is refused by the same policy as the card.
+      const crafted = answerCard(await chat(olivia, 'a:olivia-1-1').invoke('inbox.approve', { requestId: request.id, page: 1 }));
+      expect(texts(crafted)).toContain(`Only approvers can decide request ${request.id}.`);
+      const cancelled = answerCard(await chat(rita, 'a:requester-chat').invoke('inbox.cancel', { requestId: request.id, page: 1 }));
+      expect(texts(cancelled)).toContain(`Cancelled ${request.id}; nothing was changed in Partner Center or Azure.`);
+      expect((await stored(request.id)).status).toBe('cancelled');
+    });
+
+    it('works in a channel, counts a two-person approval, and pages long lists under 28 KB', async () => {
+      await startBot({ APPROVALS_REQUIRED: '2' });
+      const long = 'Contoso Holdings International Worldwide Incorporated '.repeat(4).trim();
+      const requests: OnboardingRequest[] = [];
+      for (let i = 0; i < 10; i++) {
+        clock += 60_000; // oldest first
+        const r = newCustomerRequest(sandbox);
+        requests.push(await submit({ customer: { ...(r.customer as Extract<OnboardingRequest['customer'], { kind: 'new' }>), companyName: `${long} ${i}` } }));
+      }
+      const inChannel = chat(adele, CHANNEL);
+      const page1 = await inChannel.card('pending');
+      expect(texts(page1)).toContain('10 waiting for you · 0 of your own open · page 1 of 2');
+      expect(rowTitles(page1)).toHaveLength(8);
+      expect(Buffer.byteLength(JSON.stringify(page1))).toBeLessThan(28 * 1024);
+      const page2 = answerCard(await inChannel.invoke('inbox.page', { page: 2 }));
+      expect(rowTitles(page2).map((t) => t.slice(0, 8))).toEqual(requests.slice(8).map((r) => r.id));
+      expect(buttonTitles(page2)).toEqual(expect.arrayContaining(['Previous page']));
+
+      const counted = answerCard(await inChannel.invoke('inbox.approve', { requestId: requests[9].id, page: 2 }));
+      expect(texts(counted)).toContain(`Your approval of ${requests[9].id} is counted (1 so far); it needs another approver.`);
+      expect(rowTitles(counted)).toHaveLength(1);
+      const nestorInbox = await chat(nestor, 'a:nestor-1-1').card('pending 2');
+      expect(texts(nestorInbox)).toEqual(expect.arrayContaining([expect.stringContaining('1 of 2 approvals (Adele Approver)')]));
+      expect((await stored(requests[9].id)).status).toBe('pending_approval');
+    });
+  });
 });
 

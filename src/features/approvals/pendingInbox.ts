@@ -34,7 +34,7 @@ export function createPendingInbox(options: PendingInboxOptions): { command: Com
     const approver = await options.policy.isApprover(actor.aadObjectId);
     const me = actor.aadObjectId?.toLowerCase();
     const open = (await options.requests.list({ status: OPEN })).map((v) => v.value).filter((r) => readableBy(r, actor));
-    const oldestFirst = (a: ServiceRequest, b: ServiceRequest) => waitingSince(a).localeCompare(waitingSince(b));
+    const oldestFirst = (a: ServiceRequest, b: ServiceRequest) => waitingSince(a).localeCompare(waitingSince(b)) || a.id.localeCompare(b.id);
     const toDecide: InboxRowModel[] = [];
     if (approver) {
       for (const r of open.filter((x) => x.status === 'pending_approval').sort(oldestFirst)) {
