@@ -2,10 +2,11 @@
 // heartbeat makes one worker run a request at a time; on start-up every run that was in flight is
 // resumed. Transient failures are retried with backoff that honours Retry-After; a permanent one
 // stops the run (approvers may Retry or Abandon).
+import { AsyncLocalStorage } from 'async_hooks';
 import { randomUUID } from 'crypto';
 import { DomainError, isDomainError } from '../errors';
 import type { DomainErrorInfo, ServiceRequest, RequestId, RunResults, StepName, StepState } from '../model';
-import { ConcurrencyError, type Cloud, type CoreStore, type RunNotifier, type Versioned } from '../ports';
+import { ConcurrencyError, type CallRecord, type Cloud, type CoreStore, type RunNotifier, type Versioned } from '../ports';
 import { onboardingSteps } from './steps/index';
 import type { StepContext, StepDefinition, StepOutcome } from './steps/step';
 
@@ -57,8 +58,16 @@ const DEFAULT_TRANSIENT_WINDOW_MS = 15 * 60_000;
 
 class RunStopped extends Error {}
 
+/**
+ * The cloud calls a step makes, collected for its request's audit trail: the clients report every
+ * call (with its correlation ids) to `cloud.onCall`, and the step running in this async context is
+ * the one that made it. Module-wide, so runners sharing one cloud all get their own calls.
+ */
+const stepCalls = new AsyncLocalStorage<CallRecord[]>();
+
 export function createRunner(options: RunnerOptions): Runner {
   const { store, cloud, notifier, logger } = options;
+  cloud.onCall ??= (call) => stepCalls.getStore()?.push(call);
   const workerId = options.workerId ?? `runner-${randomUUID()}`;
   const now = options.now ?? (() => new Date());
   const maxTransient = options.maxTransientAttempts ?? DEFAULT_MAX_TRANSIENT_ATTEMPTS;
@@ -115,6 +124,8 @@ export function createRunner(options: RunnerOptions): Runner {
   /** One worker's attempt at one request, holding its lease. */
   class RequestRun {
     private current!: Versioned<ServiceRequest>;
+    /** Calls the running step made and the trail does not have yet. */
+    private readonly calls: CallRecord[] = [];
     private readonly abort = new AbortController();
     private leaseLost = false;
     private disposed = false;
@@ -236,8 +247,10 @@ export function createRunner(options: RunnerOptions): Runner {
         if (this.stopping) return 'stopped';
         let outcome: StepOutcome;
         try {
-          outcome = await step.run(this.context());
+          outcome = await stepCalls.run(this.calls, () => step.run(this.context(step.name)));
+          await this.auditCalls(step.name);
         } catch (e) {
+          await this.auditCalls(step.name);
           if (e instanceof RunStopped || this.abort.signal.aborted) return 'stopped';
           const error = asDomainError(e);
           if (error.transient && transientFailures === 0) firstTransientAt = Date.now();
@@ -291,7 +304,15 @@ export function createRunner(options: RunnerOptions): Runner {
       this.callAttention('failed');
     }
 
-    private context(): StepContext {
+    /** Every call the step made, with the services' correlation ids (auditors follow a request into Partner Center, ARM and Graph). */
+    private async auditCalls(step: StepName) {
+      for (const call of this.calls.splice(0)) {
+        const answer = call.statusCode ? `answered ${call.statusCode}` : 'got no answer';
+        await this.audit('call', `${call.operation} ${answer}.`, { step, operation: call.operation, statusCode: call.statusCode, correlationId: call.correlationId, requestId: call.requestId });
+      }
+    }
+
+    private context(step: StepName): StepContext {
       // eslint-disable-next-line @typescript-eslint/no-this-alias
       const run = this;
       return {
@@ -303,7 +324,10 @@ export function createRunner(options: RunnerOptions): Runner {
         facts: store.facts,
         signal: this.abort.signal,
         record: (results: Partial<RunResults>) => this.save((r) => ({ ...r, results: { ...r.results, ...results } })),
-        audit: (action, detail, data) => this.audit(action, detail, data),
+        audit: async (action, detail, data) => {
+          await this.auditCalls(step);
+          await this.audit(action, detail, data);
+        },
         now,
       };
     }
