@@ -131,7 +131,7 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
     expect((await stored(request.id)).approvals).toHaveLength(1);
 
     const second = await chat(nestor).invoke('request.approve', { requestId: request.id });
-    expect(answerText(second)).toContain('approved by Nestor Finance');
+    expect(answerText(second)).toContain('approved by Adele Approver and Nestor Finance');
     const decided = await stored(request.id);
     expect(decided.approvals!.map((a) => a.by.name)).toEqual(['Adele Approver', 'Nestor Finance']);
     expect(decided.decision).toMatchObject({ outcome: 'approved', by: { name: 'Nestor Finance' } });
@@ -142,6 +142,7 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
       'Approved by Nestor Finance (2 of 2 approvals).',
     ]);
     expect((await stored(request.id)).status).toBe('succeeded');
+    expect(texts(updatedCard(request)).join('\n')).toContain('approved by Adele Approver and Nestor Finance');
   });
 
   it('two approvers at once on two instances: both counted, one approval, one run; a single Reject ends another', async () => {
@@ -298,6 +299,7 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
       expect(texts(approved)).toContain(`Approved ${first.id}: the run starts.`);
       expect(rowTitles(approved)).toHaveLength(1);
       expect((await stored(first.id)).decision).toMatchObject({ outcome: 'approved', by: { name: 'Adele Approver' } });
+      expect((await store.audit.list(first.id)).find((e) => e.action === 'approved')!.detail).toBe('Approved by Adele Approver from their pending inbox.');
       await app().approvals.idle();
       // The shared card in the channel follows, as after a click on it.
       expect(texts(updatedCard(first)).join('\n')).toContain('approved by Adele Approver');

@@ -213,7 +213,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
           from: ['pending_approval'],
           authorize: asApprover(actor, origin),
           apply: (r, at) => ({ ...r, status: 'rejected', decision: { outcome, at, reason: reason?.trim() || undefined, by: personOf(actor) } }),
-          detail: (r) => `Rejected by ${actor.name}: ${r.decision?.reason ?? 'no reason given'}.`,
+          detail: (r) => `Rejected by ${actor.name}${origin === 'inbox' ? ' from their pending inbox' : ''}: ${r.decision?.reason ?? 'no reason given'}.`,
         });
       }
       return transition(id, actor, {
@@ -231,7 +231,8 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
         },
         detail: (r) => {
           const required = deps.policy.approvalsRequired(r);
-          return required <= 1 ? `Approved by ${actor.name}.` : `Approved by ${actor.name} (${r.approvals?.length ?? 0} of ${required} approvals).`;
+          const from = origin === 'inbox' ? ' from their pending inbox' : '';
+          return required <= 1 ? `Approved by ${actor.name}${from}.` : `Approved by ${actor.name}${from} (${r.approvals?.length ?? 0} of ${required} approvals).`;
         },
         startsRun: (r) => r.status === 'approved',
       });
