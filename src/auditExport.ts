@@ -51,6 +51,14 @@ function parseInstant(flag: string, value: string): Date {
   return instant;
 }
 
+/** One Partner Center, ARM or Graph call a step made, as the run recorded it. */
+export interface StepCall {
+  operation: string;
+  statusCode?: number;
+  correlationId?: string;
+  requestId?: string;
+}
+
 export interface AuditedRequest {
   id: string;
   kind: string;
@@ -59,7 +67,8 @@ export interface AuditedRequest {
   requestedBy: { name: string; aadObjectId: string };
   approvedBy: Array<{ name: string; aadObjectId: string; at: string }>;
   rejectedBy?: { name: string; aadObjectId: string; at: string; reason?: string };
-  steps: Array<{ name: string; status: string; detail?: string; code?: string; correlationId?: string; requestId?: string }>;
+  /** Each step with every cloud call it made (from the trail's `data.calls`) and, when it failed, the failure's code and ids. */
+  steps: Array<{ name: string; status: string; detail?: string; code?: string; correlationId?: string; requestId?: string; calls: StepCall[] }>;
   result: Record<string, unknown>;
   trail: AuditEntry[];
 }
@@ -71,12 +80,26 @@ export async function collectAudit(store: { requests: RequestStore; audit: Audit
   const out: AuditedRequest[] = [];
   for (const request of requests) {
     const trail = (await store.audit.list(request.id)).filter(inWindow);
-    if (trail.length > 0) out.push(audited(request, trail));
+    if (trail.length > 0) out.push(audited(request, trail, callsByStep(await store.audit.list(request.id))));
   }
   return out;
 }
 
-function audited(r: ServiceRequest, trail: AuditEntry[]): AuditedRequest {
+/** The calls each step made, in order, from the whole trail (the window cuts the trail, not a step's calls). */
+function callsByStep(trail: AuditEntry[]): Map<string, StepCall[]> {
+  const byStep = new Map<string, StepCall[]>();
+  for (const e of trail) {
+    if (typeof e.data?.step !== 'string' || typeof e.data.calls !== 'string') continue;
+    try {
+      byStep.set(e.data.step, [...(byStep.get(e.data.step) ?? []), ...(JSON.parse(e.data.calls) as StepCall[])]);
+    } catch {
+      // A line the run did not write; the trail still shows it as it is.
+    }
+  }
+  return byStep;
+}
+
+function audited(r: ServiceRequest, trail: AuditEntry[], calls: Map<string, StepCall[]>): AuditedRequest {
   const person = (p: { name: string; aadObjectId: string }) => ({ name: p.name, aadObjectId: p.aadObjectId });
   const votes = r.approvals?.length ? r.approvals : r.decision?.outcome === 'approved' ? [{ by: r.decision.by, at: r.decision.at }] : [];
   return {
@@ -87,7 +110,15 @@ function audited(r: ServiceRequest, trail: AuditEntry[]): AuditedRequest {
     requestedBy: person(r.requester),
     approvedBy: votes.map((v) => ({ ...person(v.by), at: v.at })),
     rejectedBy: r.decision?.outcome === 'rejected' ? { ...person(r.decision.by), at: r.decision.at, reason: r.decision.reason } : undefined,
-    steps: r.steps.map((s) => ({ name: s.name, status: s.status, detail: s.detail, code: s.error?.code, correlationId: s.error?.correlationId, requestId: s.error?.requestId })),
+    steps: r.steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      detail: s.detail,
+      code: s.error?.code,
+      correlationId: s.error?.correlationId,
+      requestId: s.error?.requestId,
+      calls: calls.get(s.name) ?? [],
+    })),
     result: { status: r.status, ...r.results },
     trail,
   };

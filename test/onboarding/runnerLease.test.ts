@@ -118,10 +118,8 @@ describe('the run lease on a slow store', () => {
 
       // A's invitation landed, but A stored nothing of it and went no further: B's run owns the request.
       expect(await fenced.requests.get(request.id as RequestId)).toEqual(takenOver);
-      // The trail keeps what really happened (the calls that led to the invitation, with their ids, and the invitation), nothing more.
-      const after = (await fenced.audit.list(request.id)).slice(trail);
-      expect(after.map((e) => e.action)).toEqual(['call', 'call', 'guest-invited']);
-      expect(after.at(-2)!.data).toMatchObject({ step: 'customer-access', operation: expect.stringMatching(/invit/i) });
+      // The trail keeps what really happened (the invitation), nothing more.
+      expect((await fenced.audit.list(request.id)).slice(trail).map((e) => e.action)).toEqual(['guest-invited']);
       expect(sandbox.state.counts().roleAssignmentsCreated).toBe(rolesBefore);
       expect(warnings).toContain('run lease lost; another worker takes over');
     } finally {

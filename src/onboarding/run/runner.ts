@@ -61,9 +61,13 @@ class RunStopped extends Error {}
 /**
  * The cloud calls a step makes, collected for its request's audit trail: the clients report every
  * call (with its correlation ids) to `cloud.onCall`, and the step running in this async context is
- * the one that made it. Module-wide, so runners sharing one cloud all get their own calls.
+ * the one that made it. Module-wide, so runners sharing one cloud all get their own calls. They are
+ * written with the step's own next entry (done, skipped, retry, failed, paused) as `data.calls`,
+ * so auditing them costs no write of its own.
  */
 const stepCalls = new AsyncLocalStorage<CallRecord[]>();
+/** A step that polls for an hour makes many calls: its entry keeps the last ones and counts the rest. */
+const MAX_CALLS_PER_ENTRY = 50;
 
 export function createRunner(options: RunnerOptions): Runner {
   const { store, cloud, notifier, logger } = options;
@@ -247,16 +251,14 @@ export function createRunner(options: RunnerOptions): Runner {
         if (this.stopping) return 'stopped';
         let outcome: StepOutcome;
         try {
-          outcome = await stepCalls.run(this.calls, () => step.run(this.context(step.name)));
-          await this.auditCalls(step.name);
+          outcome = await stepCalls.run(this.calls, () => step.run(this.context()));
         } catch (e) {
-          await this.auditCalls(step.name);
           if (e instanceof RunStopped || this.abort.signal.aborted) return 'stopped';
           const error = asDomainError(e);
           if (error.transient && transientFailures === 0) firstTransientAt = Date.now();
           const keepTrying = ++transientFailures < maxTransient || Date.now() - firstTransientAt < transientWindowMs;
           if (error.transient && keepTrying) {
-            await this.audit('step-retry', `${step.title}: ${error.message} Trying again.`, errorData(error));
+            await this.audit('step-retry', `${step.title}: ${error.message} Trying again.`, { ...errorData(error), ...this.takeCalls(step.name) });
             await this.setDetail(step.name, `Retrying: ${error.message}`);
             await this.wait(backoffMs(transientFailures - 1, error.retryAfterMs));
             continue;
@@ -278,7 +280,7 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         if (outcome.status === 'paused') {
           await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'waiting', detail: outcome.detail })), status: 'paused' }));
-          await this.audit('run-paused', outcome.detail);
+          await this.audit('run-paused', outcome.detail, this.takeCalls(step.name));
           this.notify();
           this.callAttention('paused');
           return 'paused';
@@ -289,7 +291,7 @@ export function createRunner(options: RunnerOptions): Runner {
           ...withStep(r, step.name, (s) => ({ ...s, status: outcome.status as 'done' | 'skipped', detail: outcome.detail, endedAt })),
           results: { ...r.results, ...results },
         }));
-        await this.audit(outcome.status === 'done' ? 'step-done' : 'step-skipped', `${step.title}: ${outcome.detail}`);
+        await this.audit(outcome.status === 'done' ? 'step-done' : 'step-skipped', `${step.title}: ${outcome.detail}`, this.takeCalls(step.name));
         this.notify();
         return 'next';
       }
@@ -299,20 +301,24 @@ export function createRunner(options: RunnerOptions): Runner {
       const info = error.toInfo();
       const endedAt = now().toISOString();
       await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'failed', error: info, detail: info.message, endedAt, pollingSince: undefined })), status: 'failed' }));
-      await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, errorData(error));
+      await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, { ...errorData(error), ...this.takeCalls(step.name) });
       this.notify();
       this.callAttention('failed');
     }
 
-    /** Every call the step made, with the services' correlation ids (auditors follow a request into Partner Center, ARM and Graph). */
-    private async auditCalls(step: StepName) {
-      for (const call of this.calls.splice(0)) {
-        const answer = call.statusCode ? `answered ${call.statusCode}` : 'got no answer';
-        await this.audit('call', `${call.operation} ${answer}.`, { step, operation: call.operation, statusCode: call.statusCode, correlationId: call.correlationId, requestId: call.requestId });
-      }
+    /**
+     * The calls the step made since its last entry, with the services' correlation ids (auditors
+     * follow a request into Partner Center, ARM and Graph): `calls` is a JSON array of
+     * `{ operation, statusCode, correlationId, requestId }`.
+     */
+    private takeCalls(step: StepName): Record<string, string | number> {
+      const calls = this.calls.splice(0);
+      if (calls.length === 0) return {};
+      const kept = calls.slice(-MAX_CALLS_PER_ENTRY).map((c) => ({ operation: c.operation, statusCode: c.statusCode, correlationId: c.correlationId, requestId: c.requestId }));
+      return { step, calls: JSON.stringify(kept), ...(calls.length > kept.length ? { callsLeftOut: calls.length - kept.length } : {}) };
     }
 
-    private context(step: StepName): StepContext {
+    private context(): StepContext {
       // eslint-disable-next-line @typescript-eslint/no-this-alias
       const run = this;
       return {
@@ -324,10 +330,7 @@ export function createRunner(options: RunnerOptions): Runner {
         facts: store.facts,
         signal: this.abort.signal,
         record: (results: Partial<RunResults>) => this.save((r) => ({ ...r, results: { ...r.results, ...results } })),
-        audit: async (action, detail, data) => {
-          await this.auditCalls(step);
-          await this.audit(action, detail, data);
-        },
+        audit: (action, detail, data) => this.audit(action, detail, data),
         now,
       };
     }
