@@ -30,6 +30,8 @@ export interface AppOptions {
   credentialsFactory?: ServiceClientCredentialsFactory;
   /** How long a shutdown waits for turns in flight. Default 10 s. */
   drainTimeoutMs?: number;
+  /** The clock of reminders and expiry (tests pass a fake one). Default: the system clock. */
+  now?: () => Date;
   /**
    * Registers these handlers instead of the features' (tests build the real app around one feature
    * or handlers of their own). The approvals are still built, for `app.approvals`. Default: every feature.
@@ -74,7 +76,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Saved under the eTag they were read with: a turn that lost to another instance keeps nothing (issue 7).
   const conversationState = new ConcurrentConversationState(store.state);
   const userState = new ConcurrentUserState(store.state);
-  const deps: FeatureDependencies = { config, logger, store, cloud, adapter, conversationState, userState };
+  const deps: FeatureDependencies = { config, logger, store, cloud, adapter, conversationState, userState, now: options.now };
 
   // Approval and the durable run. The onboarding dialog gets `approvals.onSubmitted` (post the
   // approval card) and `approvals.cancelRequest` (`cancel <id>`).

@@ -62,6 +62,19 @@ function int(defaultValue: number, min: number, max: number) {
   );
 }
 
+/** Hours with decimals allowed (e.g. 0.5), from just above zero to `max`. */
+function hours(defaultValue: number, max: number) {
+  return z.preprocess(
+    (v) => emptyToUndefined(v) ?? String(defaultValue),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?$/, `expected a number of hours such as 24 or 0.5, above 0 and at most ${max}`)
+      .transform(Number)
+      .refine((n) => n > 0 && n <= max, `expected a number of hours such as 24 or 0.5, above 0 and at most ${max}`),
+  );
+}
+
 export const CLOUDS = ['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment', 'sandbox'] as const;
 export type CloudName = (typeof CLOUDS)[number];
 
@@ -161,6 +174,10 @@ const schema = z
     APPROVER_IDS: list(guid, 'Entra object id GUIDs'),
     APPROVER_GROUP_ID: optionalGuid,
     ALLOW_SELF_APPROVAL: bool(false),
+    APPROVALS_REQUIRED: int(1, 1, 5),
+    APPROVALS_REQUIRED_FOR_BILLING_CHANGES: int(1, 1, 5),
+    APPROVAL_REMIND_HOURS: hours(24, 24 * 365),
+    APPROVAL_EXPIRE_HOURS: hours(168, 24 * 365),
 
     // Who may operate (onboard, tenants, re-map, remove, reconcile). Neither set: everyone (the local demo).
     OPERATOR_IDS: list(guid, 'Entra object id GUIDs'),

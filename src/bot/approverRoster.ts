@@ -22,7 +22,7 @@ export interface ApproverRosterOptions {
 
 export interface ConversationApprovers {
   /** The approvers among the members. */
-  approvers: Array<{ teamsUserId: string; aadObjectId: string }>;
+  approvers: Array<{ teamsUserId: string; aadObjectId: string; name?: string }>;
   /** Every member's Entra object id (lower case), to tell whether a configured approver is missing. */
   members: Set<string>;
 }
@@ -64,7 +64,7 @@ export function createApproverRoster(options: ApproverRosterOptions): ApproverRo
       const answers = await Promise.all(batch.map((m) => options.policy.isApprover(m.aadObjectId)));
       batch.forEach((m, i) => {
         members.add(m.aadObjectId.toLowerCase());
-        if (answers[i]) approvers.push({ teamsUserId: m.teamsUserId, aadObjectId: m.aadObjectId.toLowerCase() });
+        if (answers[i]) approvers.push({ teamsUserId: m.teamsUserId, aadObjectId: m.aadObjectId.toLowerCase(), name: m.name });
       });
     }
     return { approvers, members };

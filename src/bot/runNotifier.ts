@@ -11,12 +11,13 @@ import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
 import type { CardRef, RemapRequest, RemovalRequest, ServiceRequest } from '../onboarding/model';
-import type { ApprovalPosting, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
+import type { ApprovalPosting, AttentionReason, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
 import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
 import type { ConversationReferenceStore } from '../store/types';
 import type { Proactive } from './proactive';
 import { createApproverRoster, type ApproverRoster } from './approverRoster';
 import { type CardSettings, requestCard } from '../cards/requestCards';
+import { mentionsOf, type MentionedPerson, type Mentions } from './mentions';
 
 export interface TeamsRunNotifierOptions {
   proactive: Proactive;
@@ -91,10 +92,62 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   }
 
   async function updateCards(request: ServiceRequest) {
-    const cards = [request.approvalCard, ...(request.approvalCopies ?? [])].filter((c): c is CardRef => Boolean(c));
-    for (const card of cards) {
+    for (const card of cardsOf(request)) {
       const content = await sharedCard(request, card);
-      await proactive.update(card.conversationId, card.activityId, { attachments: [cardAttachment(content)] });
+      // An update replaces the whole message: while it waits, the approvers' mentions stay on it.
+      await proactive.update(card.conversationId, card.activityId, { attachments: [cardAttachment(content)], ...(await approvalText(request, card.conversationId)) });
+    }
+  }
+
+  /**
+   * The approvers who may still approve this request among the members of a channel or group chat,
+   * to mention. None in a 1:1 chat (the approver is the chat) or when the roster is not known.
+   */
+  async function approversToMention(request: ServiceRequest, conversationId: string): Promise<MentionedPerson[]> {
+    const ref = await proactive.reference(conversationId);
+    const type = ref?.conversation?.conversationType;
+    if (type !== 'channel' && type !== 'groupChat') return [];
+    const resolved = await approverRoster.approvers(conversationId.split(';')[0]);
+    if (!resolved) return [];
+    const voted = new Set((request.approvals ?? []).map((a) => a.by.aadObjectId.toLowerCase()));
+    const candidates = resolved.approvers.filter((a) => !voted.has(a.aadObjectId));
+    const allowed = await Promise.all(candidates.map((a) => policy.mayApprove(request, a.aadObjectId)));
+    return candidates.filter((_, i) => allowed[i]).map((a) => ({ teamsUserId: a.teamsUserId, name: a.name ?? 'approver' }));
+  }
+
+  /** The approval card's message text while it waits: the approvers mentioned, so it reaches their activity feed. */
+  async function approvalText(request: ServiceRequest, conversationId: string): Promise<Partial<Activity>> {
+    if (request.status !== 'pending_approval') return {};
+    const approvers = mentionsOf(await approversToMention(request, conversationId), 'more approvers');
+    if (!approvers.text) return {};
+    return { text: `${approvers.text}: ${markdown`request ${request.id} from ${request.requester.name} waits for your approval.`}`, entities: approvers.entities };
+  }
+
+  /** A reply in the card's thread (and in the requester's chat when the card is elsewhere) mentioning whom it concerns. */
+  async function attentionNeeded(request: ServiceRequest, reason: AttentionReason): Promise<void> {
+    const requester: MentionedPerson = { teamsUserId: request.requester.teamsUserId, name: request.requester.name };
+    const tellsRequester = reason === 'failed' || reason === 'paused' || reason === 'expired';
+    const needsApprover = reason !== 'expired';
+    const cards = cardsOf(request);
+    const places = cards.length ? cards : [{ conversationId: request.conversationId, activityId: '' }];
+    const posted = new Set<string>();
+    for (const card of places) {
+      const approvers = needsApprover ? await approversToMention(request, card.conversationId) : [];
+      const people = tellsRequester ? [requester, ...approvers] : approvers;
+      const conversationId = card.activityId ? await threadOf(card) : card.conversationId;
+      await postMentioning(request, conversationId, mentionsOf(people, needsApprover ? 'more approvers' : 'more'), attentionLine(request, reason));
+      posted.add(card.conversationId.split(';')[0]);
+    }
+    if (tellsRequester && !posted.has(request.conversationId.split(';')[0])) {
+      await postMentioning(request, request.conversationId, mentionsOf([requester]), attentionLine(request, reason));
+    }
+  }
+
+  async function postMentioning(request: ServiceRequest, conversationId: string, mentions: Mentions, line: string) {
+    try {
+      await proactive.post(conversationId, { text: mentions.text ? `${mentions.text}: ${line}` : line, entities: mentions.entities, textFormat: 'markdown' });
+    } catch (e) {
+      logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the reply that mentions people');
     }
   }
 
@@ -181,7 +234,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
           // The card is rendered before it exists, so it has no activity id yet.
           const notYetPosted = { conversationId, activityId: '' };
           const content = await sharedCard(request, notYetPosted);
-          const activityId = await proactive.post(conversationId, { attachments: [cardAttachment(content)] });
+          const activityId = await proactive.post(conversationId, { attachments: [cardAttachment(content)], ...(await approvalText(request, conversationId)) });
           if (activityId) posted.push({ conversationId, activityId });
         } catch (e) {
           logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the approval card; the sweep tries again');
@@ -198,6 +251,14 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     },
 
     requestChanged,
+
+    attentionNeeded(request, reason) {
+      // Tracked like the card updates, so idle() waits for it.
+      const key = `attention:${request.id}:${reason}:${request.updatedAt}`;
+      const posting = attentionNeeded(request, reason).finally(() => chains.get(key) === posting && chains.delete(key));
+      chains.set(key, posting);
+      return posting;
+    },
 
     async retryFailedUpdates() {
       const pending = [...failedUpdates.values()];
@@ -243,6 +304,28 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     const ref = await proactive.reference(card.conversationId);
     const isChannel = ref?.conversation?.conversationType === 'channel';
     return isChannel && !card.conversationId.includes(';messageid=') ? `${card.conversationId};messageid=${card.activityId}` : card.conversationId;
+  }
+}
+
+function cardsOf(request: ServiceRequest): CardRef[] {
+  return [request.approvalCard, ...(request.approvalCopies ?? [])].filter((c): c is CardRef => Boolean(c));
+}
+
+/** What the attention reply says, after the mentions. */
+function attentionLine(request: ServiceRequest, reason: AttentionReason): string {
+  switch (reason) {
+    case 'failed': {
+      const step = request.steps.find((s) => s.status === 'failed');
+      return markdown`request ${request.id} failed${step?.error ? `: ${step.error.message} ${step.error.nextStep}` : '.'}` + ' An approver can **Retry** or **Abandon** it on the card.';
+    }
+    case 'paused':
+      return markdown`request ${request.id} is paused: ${request.steps.find((s) => s.name === 'customer-agreement')?.detail ?? 'it waits for a person.'}` + ' An approver clicks **Continue** on the card once it is done.';
+    case 'reminder':
+      return markdown`request ${request.id} from ${request.requester.name} still waits for your approval (since ${(request.waitingSince ?? request.createdAt).slice(0, 16).replace('T', ' ')} UTC).`;
+    case 'resubmitted':
+      return markdown`request ${request.id} was submitted again by ${request.requester.name} and waits for your approval.`;
+    case 'expired':
+      return markdown`request ${request.id} expired: nobody decided in time, so nothing was run.` + ' You can submit it again with **Submit again** on its card.';
   }
 }
 

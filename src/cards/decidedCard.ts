@@ -1,4 +1,5 @@
-// A request that ended without a finished run: rejected (with the reason), cancelled or abandoned.
+// A request that ended without a finished run: rejected (with the reason), cancelled, abandoned or
+// expired (its requester may submit it again: the button is on the card, the server checks who clicks).
 import template from './templates/requestDecided.json';
 import type { ServiceRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
@@ -10,6 +11,7 @@ export interface DecidedCardModel extends RequestHeader {
   facts: Fact[];
   checklist: ChecklistItem[];
   notice: string;
+  canResubmit: boolean;
 }
 
 export function decidedCardModel(request: ServiceRequest, view: { simulated: boolean; notice?: string }): DecidedCardModel {
@@ -19,7 +21,9 @@ export function decidedCardModel(request: ServiceRequest, view: { simulated: boo
       ? `Rejected by ${d?.by.name ?? 'an approver'} on ${when(d?.at)}: ${d?.reason ?? 'no reason given'}`
       : request.status === 'cancelled'
         ? `Cancelled on ${when(request.updatedAt)}.`
-        : `Abandoned on ${when(request.updatedAt)}. Anything already created stays as the checklist shows.`;
+        : request.status === 'expired'
+          ? `Expired on ${when(request.updatedAt)}: nobody decided in time, nothing was run. ${request.requester.name} can submit it again.`
+          : `Abandoned on ${when(request.updatedAt)}. Anything already created stays as the checklist shows.`;
   return {
     ...header(request, view.simulated),
     statusLine,
@@ -27,6 +31,7 @@ export function decidedCardModel(request: ServiceRequest, view: { simulated: boo
     facts: requestFacts(request),
     checklist: checklist(request.steps.filter((s) => s.status !== 'waiting')),
     notice: view.notice ?? '',
+    canResubmit: request.status === 'expired',
   };
 }
 

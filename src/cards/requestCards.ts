@@ -18,6 +18,7 @@ export const REQUEST_VERBS = {
   retry: 'request.retry',
   abandon: 'request.abandon',
   continue: 'request.continue',
+  resubmit: 'request.resubmit',
 } as const;
 
 export interface CardSettings {
@@ -29,6 +30,8 @@ export interface CardSettings {
   agreementPageLink?(customerTenantId: string): string | undefined;
   /** e.g. "registration refused as not approved on D" for the approval card. */
   warnings?: string;
+  /** How many distinct approvers the request needs (the two-person rule); default 1. */
+  approvalsRequired?(request: ServiceRequest): number;
 }
 
 export interface CardViewer {
@@ -73,6 +76,7 @@ function renderFor(request: ServiceRequest, settings: CardSettings, viewer: Card
           askReason: viewer.askReason,
           notice: viewer.notice,
           warnings: settings.warnings,
+          approvalsRequired: settings.approvalsRequired?.(request) ?? 1,
         }),
       );
     case 'paused':
@@ -82,6 +86,7 @@ function renderFor(request: ServiceRequest, settings: CardSettings, viewer: Card
     case 'rejected':
     case 'cancelled':
     case 'abandoned':
+    case 'expired':
       return renderDecidedCard(decidedCardModel(request, { simulated, notice: viewer.notice }));
     default: {
       const mapping = request.results.mappingResourceId;

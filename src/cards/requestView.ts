@@ -64,9 +64,16 @@ export function header(request: ServiceRequest, simulated: boolean): RequestHead
     title: requestTitle(request),
     requesterName: request.requester.name,
     submittedAt: when(request.createdAt),
-    decisionLine: d ? `${d.outcome === 'approved' ? 'approved' : 'rejected'} by ${d.by.name} on ${when(d.at)}` : 'waiting for approval',
+    decisionLine: d ? `${d.outcome === 'approved' ? 'approved' : 'rejected'} by ${deciders(request)} on ${when(d.at)}` : 'waiting for approval',
     simulated,
   };
+}
+
+/** Who decided: the approver, or every approver counted when more than one was required. */
+function deciders(request: ServiceRequest): string {
+  const d = request.decision!;
+  const votes = d.outcome === 'approved' ? (request.approvals ?? []) : [];
+  return votes.length > 1 ? votes.map((v) => v.by.name).join(' and ') : d.by.name;
 }
 
 /** The whole request, as the approver needs it to decide. */

@@ -23,4 +23,6 @@ export interface FeatureDependencies {
   adapter: CloudAdapter;
   conversationState: ConversationState;
   userState: UserState;
+  /** The clock for timed behaviour (reminders, expiry); tests pass a fake one. Default: the system clock. */
+  now?: () => Date;
 }

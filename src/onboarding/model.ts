@@ -149,7 +149,8 @@ export type RequestStatus =
   | 'paused' // waiting for an operator (customer agreement)
   | 'failed' // permanent failure; approvers may Retry or Abandon
   | 'abandoned'
-  | 'succeeded';
+  | 'succeeded'
+  | 'expired'; // nobody decided within APPROVAL_EXPIRE_HOURS; its requester may submit it again
 
 export type StepName =
   | 'check-registration'
@@ -190,6 +191,12 @@ export interface DomainErrorInfo {
   correlationId?: string;
   requestId?: string;
   transient: boolean;
+}
+
+/** One approver's Approve while a request needs more than one (the two-person rule). */
+export interface ApprovalVote {
+  by: Person;
+  at: string;
 }
 
 export interface ApprovalDecision {
@@ -248,6 +255,12 @@ export interface RequestBase {
   approvalCard?: CardRef;
   /** Further copies of the approval card (one per approver's 1:1 chat when the request came from a 1:1 chat). */
   approvalCopies?: CardRef[];
+  /** The approvals counted so far while more than one is required; absent on requests that needed one. */
+  approvals?: ApprovalVote[];
+  /** When the wait for approval began (absent: createdAt); a resubmitted expired request starts afresh. */
+  waitingSince?: string;
+  /** Reminders posted during the current wait (the sweep counts them so each is posted once). */
+  remindersSent?: number;
   steps: StepState[];
   results: RunResults;
   createdAt: string;

@@ -235,7 +235,16 @@ export interface RunNotifier {
   requestChanged(request: ServiceRequest): Promise<void>;
   /** Posts the result in the approval thread, mentioning the requester; returns the posted activity id. */
   resultReady(request: ServiceRequest, links: ResultLinks): Promise<string | undefined>;
+  /**
+   * Posts a reply in the request's thread that @mentions whom it concerns: the requester when the run
+   * failed, paused or the request expired; the approvers too when their click is needed (a failure's
+   * Retry, a pause's Continue, a reminder, a resubmitted request). Never throws.
+   */
+  attentionNeeded?(request: ServiceRequest, reason: AttentionReason): Promise<void>;
 }
+
+/** Why a request's thread gets a reply that mentions people. */
+export type AttentionReason = 'failed' | 'paused' | 'reminder' | 'expired' | 'resubmitted';
 
 // ---- Persistence ------------------------------------------------------------------------------
 

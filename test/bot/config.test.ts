@@ -79,6 +79,9 @@ const cases: Array<[string, Record<string, string>, RegExp]> = [
   ['CLOUD=Mars', { CLOUD: 'Mars' }, /^ {2}CLOUD: expected one of AzureCloud, AzureChinaCloud, AzureUSGovernment, sandbox$/m],
   ['APPROVER_IDS with a bad entry', { APPROVER_IDS: `${APP_ID},bob` }, /^ {2}APPROVER_IDS\.1: expected a GUID/m],
   ['ALLOW_SELF_APPROVAL=maybe', { ALLOW_SELF_APPROVAL: 'maybe' }, /^ {2}ALLOW_SELF_APPROVAL: expected true or false$/m],
+  ['APPROVALS_REQUIRED=0', { APPROVALS_REQUIRED: '0' }, /^ {2}APPROVALS_REQUIRED: expected a whole number from 1 to 5$/m],
+  ['APPROVAL_REMIND_HOURS=-1', { APPROVAL_REMIND_HOURS: '-1' }, /^ {2}APPROVAL_REMIND_HOURS: expected a number of hours such as 24 or 0\.5, above 0 and at most 8760$/m],
+  ['APPROVAL_EXPIRE_HOURS=0', { APPROVAL_EXPIRE_HOURS: '0' }, /^ {2}APPROVAL_EXPIRE_HOURS: expected a number of hours such as 24 or 0\.5, above 0 and at most 8760$/m],
 ];
 
 describe('configuration checks at start-up', () => {

@@ -41,4 +41,20 @@ describe('approval policy', () => {
     await expect(demo.mayApprove(request, ADELE)).resolves.toBe(true);
     await expect(demo.mayApprove(request, OLIVIA)).resolves.toBe(false);
   });
+  it('how many approvals: APPROVALS_REQUIRED for any kind, the billing-change setting for re-maps, removals and offboarding', () => {
+    const policy = createApprovalPolicy({ approverIds: [ADELE], allowSelfApproval: false, approvalsRequired: 1, approvalsRequiredForBillingChanges: 2 }, directory);
+    expect(['onboard', 'bulk-onboard', 'remap', 'remove', 'offboard'].map((kind) => policy.approvalsRequired({ kind } as OnboardingRequest))).toEqual([1, 1, 2, 2, 2]);
+    const defaults = createApprovalPolicy({ approverIds: [ADELE], allowSelfApproval: false }, directory);
+    expect(defaults.approvalsRequired({ kind: 'remap' } as unknown as OnboardingRequest)).toBe(1);
+  });
+
+  it('an inbox decision is checked like a card click, except for the conversation it comes from', async () => {
+    const policy = createApprovalPolicy({ approverIds: [OLIVIA], allowSelfApproval: false }, directory);
+    const olivia: Actor = { ...adele, aadObjectId: OLIVIA, conversationId: 'a:olivia-1-1' };
+    const pending = { ...request, status: 'pending_approval' } as OnboardingRequest;
+    await expect(policy.authorizeDecision(pending, olivia)).resolves.toMatchObject({ allowed: false, reason: 'wrong-conversation' });
+    await expect(policy.authorizeDecision(pending, olivia, 'inbox')).resolves.toEqual({ allowed: true });
+    await expect(policy.authorizeDecision(pending, { ...olivia, tenantId: 'other' }, 'inbox')).resolves.toMatchObject({ allowed: false, reason: 'wrong-tenant' });
+    await expect(policy.authorizeDecision(pending, { ...olivia, aadObjectId: MALLORY }, 'inbox')).resolves.toMatchObject({ allowed: false, reason: 'not-approver' });
+  });
 });

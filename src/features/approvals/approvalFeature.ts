@@ -12,6 +12,7 @@ import type { CardActionHandler, CommandHandler } from '../../bot/handlers';
 import { createProactive } from '../../bot/proactive';
 import { createCancelRequest, RetryCommand, StatusCommand } from './requestCommands';
 import { createTeamsRunNotifier, type TeamsRunNotifier } from '../../bot/runNotifier';
+import { createPendingInbox } from './pendingInbox';
 
 export interface ApprovalFeature {
   policy: ApprovalPolicy;
@@ -27,9 +28,14 @@ export interface ApprovalFeature {
   onSubmitted(request: ServiceRequest, context?: TurnContext): Promise<void>;
   /** The dialog's `cancel <id>`. */
   cancelRequest(context: TurnContext, args: string): Promise<void>;
+  /** One pass of the reminder and expiry sweep (the timer runs it every WAITING_SWEEP_MS). */
+  sweepWaitingApprovals(): Promise<void>;
   /** Resolves when no run is active and every card update is sent (tests, benchmark). */
   idle(): Promise<void>;
 }
+
+/** How often each instance looks for reminders and expiries due: well inside the 30 s promised. */
+export const WAITING_SWEEP_MS = 10_000;
 
 export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeature {
   const { config, logger, store, cloud, adapter } = deps;
@@ -40,6 +46,8 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
       allowSelfApproval: config.ALLOW_SELF_APPROVAL,
       operatorIds: config.OPERATOR_IDS,
       operatorGroupId: config.OPERATOR_GROUP_ID,
+      approvalsRequired: config.APPROVALS_REQUIRED,
+      approvalsRequiredForBillingChanges: config.APPROVALS_REQUIRED_FOR_BILLING_CHANGES,
     },
     cloud.directory,
   );
@@ -48,6 +56,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     noApprovers: !policy.configured,
     portalLink: (resourceId: string) => cloud.registrations.portalLink(resourceId),
     agreementPageLink: (customerTenantId: string) => cloud.partnerCenter.agreementPageLink?.(customerTenantId as Guid),
+    approvalsRequired: (request: ServiceRequest) => policy.approvalsRequired(request),
   };
   const proactive = createProactive({ adapter, appId: config.MicrosoftAppId ?? '', conversations: store.conversations, logger });
   const notifier = createTeamsRunNotifier({
@@ -70,7 +79,17 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     pollTimeoutMs: config.POLL_TIMEOUT_MINUTES * 60_000,
     leaseMs: config.LEASE_SECONDS * 1000,
   });
-  const lifecycle = createRequestLifecycle({ requests: store.requests, audit: store.audit, leases: store.leases, policy, notifier, runs: runner, logger });
+  const lifecycle = createRequestLifecycle({
+    requests: store.requests,
+    audit: store.audit,
+    leases: store.leases,
+    policy,
+    notifier,
+    runs: runner,
+    logger,
+    now: deps.now,
+    timers: { remindAfterMs: config.APPROVAL_REMIND_HOURS * 3_600_000, expireAfterMs: config.APPROVAL_EXPIRE_HOURS * 3_600_000 },
+  });
 
   // What Teams or the directory would not take the first time: approval cards never posted (a 429
   // burst, a Graph 503 while rendering, the bot not yet installed) and card updates that failed. One
@@ -89,6 +108,19 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     return sweeping;
   };
 
+  // Reminders and expiry: every instance sweeps often enough to act within 30 s of one falling due;
+  // a lease per request and a compare-and-set make each happen once.
+  let waitTimer: NodeJS.Timeout | undefined;
+  let waitSweeping: Promise<void> | undefined;
+  const sweepWaiting = () => {
+    waitSweeping ??= lifecycle
+      .sweepWaitingApprovals()
+      .then(() => undefined)
+      .catch((e) => logger.warn({ err: (e as Error).message }, 'could not remind or expire the waiting requests'))
+      .finally(() => (waitSweeping = undefined));
+    return waitSweeping;
+  };
+
   const runnerService: BackgroundService = {
     name: 'onboarding-runner',
     async start() {
@@ -102,26 +134,34 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
       void sweepCards();
       sweepTimer = setInterval(() => void sweepCards(), Math.max(1000, config.LEASE_SECONDS * 1000));
       sweepTimer.unref();
+      void sweepWaiting();
+      waitTimer = setInterval(() => void sweepWaiting(), WAITING_SWEEP_MS);
+      waitTimer.unref();
     },
     async stop() {
       clearInterval(sweepTimer);
+      clearInterval(waitTimer);
+      await waitSweeping;
       await runner.stop();
       await sweeping;
       await notifier.idle();
     },
   };
 
+  const inbox = createPendingInbox({ requests: store.requests, policy, lifecycle, simulated: cloud.simulated, now: deps.now });
+
   return {
     policy,
     lifecycle,
     runner,
     notifier,
-    commands: [new StatusCommand({ requests: store.requests, audit: store.audit }), new RetryCommand(lifecycle)],
-    cardActions: [new ApprovalActions({ lifecycle, policy, requests: store.requests, cardSettings })],
+    commands: [new StatusCommand({ requests: store.requests, audit: store.audit }), new RetryCommand(lifecycle), inbox.command],
+    cardActions: [new ApprovalActions({ lifecycle, policy, requests: store.requests, cardSettings }), inbox.actions],
     services: [runnerService],
-    intake: createIntake({ store, approvals: { requestApproval: (request) => lifecycle.requestApproval(request) } }),
+    intake: createIntake({ store, now: deps.now, approvals: { requestApproval: (request) => lifecycle.requestApproval(request) } }),
     onSubmitted: (request) => lifecycle.requestApproval(request),
     cancelRequest: createCancelRequest(lifecycle),
+    sweepWaitingApprovals: sweepWaiting,
     async idle() {
       await runner.idle();
       await notifier.idle();

@@ -15,7 +15,7 @@ function parseId(args: string) {
 
 export class StatusCommand implements CommandHandler {
   readonly command = 'status';
-  readonly usage = 'status <request id>: the request, its steps and its audit trail';
+  readonly usage = 'status <request id> [page]: the request, its steps and its whole audit trail, a page at a time';
 
   constructor(private readonly deps: { requests: RequestStore; audit: AuditLog }) {}
 
@@ -32,7 +32,8 @@ export class StatusCommand implements CommandHandler {
       return;
     }
     const trail = await this.deps.audit.list(parsed.data);
-    await context.sendActivity({ type: 'message', textFormat: 'markdown', text: statusText(stored.value, trail) });
+    const page = Number.parseInt(args.split(/\s+/)[1] ?? '1', 10);
+    await context.sendActivity({ type: 'message', textFormat: 'markdown', text: statusText(stored.value, trail, Number.isFinite(page) ? page : 1) });
   }
 }
 

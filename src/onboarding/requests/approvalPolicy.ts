@@ -13,7 +13,18 @@ export interface ApproverSettings {
   operatorIds?: readonly string[];
   /** OPERATOR_GROUP_ID: its (transitive) members are operators. */
   operatorGroupId?: string;
+  /** APPROVALS_REQUIRED (default 1): distinct approvers a request needs. */
+  approvalsRequired?: number;
+  /** APPROVALS_REQUIRED_FOR_BILLING_CHANGES (default 1): for the kinds in BILLING_CHANGE_KINDS. */
+  approvalsRequiredForBillingChanges?: number;
 }
+
+/**
+ * Requests that change whose tenant is billed for usage already flowing: a re-map overwrites a
+ * mapping, a removal deletes one. Offboarding joins this list when it exists. Any other kind
+ * (an onboarding, a bulk onboarding) needs APPROVALS_REQUIRED.
+ */
+export const BILLING_CHANGE_KINDS: ReadonlySet<string> = new Set(['remap', 'remove', 'offboard']);
 
 /** The person behind a click, as the server sees it (from the activity, never from the card). */
 export interface Actor {
@@ -35,7 +46,15 @@ export type RefusalReason =
   | 'unknown-request'
   | 'already-decided'
   | 'wrong-state'
-  | 'not-operator';
+  | 'not-operator'
+  | 'already-approved'
+  | 'not-requester';
+
+/**
+ * Where a decision was clicked: on the request's own card (only from the conversations it was posted
+ * to), or in the clicker's `pending` inbox, a card the bot made for that approver alone.
+ */
+export type DecisionOrigin = 'card' | 'inbox';
 
 export type Authorization = { allowed: true } | { allowed: false; reason: RefusalReason; message: string };
 
@@ -46,7 +65,14 @@ export interface ApprovalPolicy {
   /** May this person approve this request (an approver, and not its requester unless ALLOW_SELF_APPROVAL)? For cards and where they go. */
   mayApprove(request: ServiceRequest, aadObjectId: string | undefined): Promise<boolean>;
   /** May this actor decide (approve, reject, continue) on this request, from where they clicked? */
-  authorizeDecision(request: ServiceRequest, actor: Actor): Promise<Authorization>;
+  authorizeDecision(request: ServiceRequest, actor: Actor, origin?: DecisionOrigin): Promise<Authorization>;
+  /**
+   * May this actor's Approve count? A decision, and with more than one approval required: never the
+   * requester (whatever ALLOW_SELF_APPROVAL says) and never the same person twice.
+   */
+  authorizeApproval(request: ServiceRequest, actor: Actor, origin?: DecisionOrigin): Promise<Authorization>;
+  /** How many distinct approvers this request needs (APPROVALS_REQUIRED, or the billing-change setting for its kind). */
+  approvalsRequired(request: Pick<ServiceRequest, 'kind'>): number;
   /** Retry or abandon a failed run from its card: as a decision, except that the requester may act on their own approved run. */
   authorizeRunControl(request: ServiceRequest, actor: Actor): Promise<Authorization>;
   /** True once OPERATOR_IDS or OPERATOR_GROUP_ID is set: then only operators and approvers may operate. */
@@ -99,7 +125,8 @@ export function createApprovalPolicy(
   const isRequester = (request: ServiceRequest, aadObjectId: string | undefined) => aadObjectId?.toLowerCase() === request.requester.aadObjectId.toLowerCase();
 
   async function mayApprove(request: ServiceRequest, aadObjectId: string | undefined): Promise<boolean> {
-    if (!settings.allowSelfApproval && isRequester(request, aadObjectId)) return false;
+    const selfAllowed = settings.allowSelfApproval && approvalsRequired(request) <= 1;
+    if (!selfAllowed && isRequester(request, aadObjectId)) return false;
     return isApprover(aadObjectId);
   }
 
@@ -114,12 +141,12 @@ export function createApprovalPolicy(
     return (await isOperator(aadObjectId)) ? { allowed: true } : refuse('not-operator', NOT_OPERATOR_MESSAGE);
   }
 
-  async function authorizeDecision(request: ServiceRequest, actor: Actor): Promise<Authorization> {
+  async function authorizeDecision(request: ServiceRequest, actor: Actor, origin: DecisionOrigin = 'card'): Promise<Authorization> {
     if (!configured) return refuse('no-approvers', NO_APPROVERS_MESSAGE);
     if (!actor.tenantId || actor.tenantId.toLowerCase() !== request.teamsTenantId.toLowerCase()) {
       return refuse('wrong-tenant', 'This request belongs to another organisation; clicks from your tenant cannot decide it.');
     }
-    if (!cardConversations(request).has(baseConversationId(actor.conversationId))) {
+    if (origin === 'card' && !cardConversations(request).has(baseConversationId(actor.conversationId))) {
       return refuse('wrong-conversation', `Request ${request.id} cannot be decided from this conversation.`);
     }
     if (!(await isApprover(actor.aadObjectId))) {
@@ -131,12 +158,28 @@ export function createApprovalPolicy(
     return { allowed: true };
   }
 
+  function approvalsRequired(request: Pick<ServiceRequest, 'kind'>): number {
+    const required = BILLING_CHANGE_KINDS.has(request.kind) ? settings.approvalsRequiredForBillingChanges : settings.approvalsRequired;
+    return Math.max(1, required ?? 1);
+  }
+
+  async function authorizeApproval(request: ServiceRequest, actor: Actor, origin: DecisionOrigin = 'card'): Promise<Authorization> {
+    const decision = await authorizeDecision(request, actor, origin);
+    if (!decision.allowed || approvalsRequired(request) <= 1) return decision;
+    if (isRequester(request, actor.aadObjectId)) return refuse('self-approval', `You made request ${request.id}; it needs ${approvalsRequired(request)} other approvers.`);
+    const id = actor.aadObjectId?.toLowerCase();
+    if ((request.approvals ?? []).some((vote) => vote.by.aadObjectId.toLowerCase() === id)) {
+      return refuse('already-approved', `You already approved request ${request.id}; it needs another approver.`);
+    }
+    return { allowed: true };
+  }
+
   async function authorizeRunControl(request: ServiceRequest, actor: Actor): Promise<Authorization> {
     const decision = await authorizeDecision(request, actor);
     return decision.allowed || decision.reason !== 'self-approval' ? decision : { allowed: true };
   }
 
-  return { configured, isApprover, mayApprove, authorizeDecision, authorizeRunControl, operatorsRestricted, authorizeOperation };
+  return { configured, isApprover, mayApprove, authorizeDecision, authorizeApproval, approvalsRequired, authorizeRunControl, operatorsRestricted, authorizeOperation };
 }
 
 function refuse(reason: RefusalReason, message: string): Authorization {

@@ -3,9 +3,9 @@
 // (the first writer wins; a loser re-reads and is told what happened) and leaves an audit entry,
 // refusals included.
 import { randomUUID } from 'crypto';
-import type { Actor, ApprovalPolicy, Authorization, RefusalReason } from './approvalPolicy';
+import type { Actor, ApprovalPolicy, Authorization, DecisionOrigin, RefusalReason } from './approvalPolicy';
 import type { ServiceRequest, RequestId, RequestStatus } from '../model';
-import { ConcurrencyError, type AuditLog, type LeaseStore, type RequestStore, type RunNotifier, type Versioned } from '../ports';
+import { ConcurrencyError, type AttentionReason, type AuditLog, type LeaseStore, type RequestStore, type RunNotifier, type Versioned } from '../ports';
 
 export type TransitionResult =
   | { ok: true; request: ServiceRequest }
@@ -14,9 +14,10 @@ export type TransitionResult =
 export interface RequestLifecycle {
   /** The intake stored a new request (pending_approval): post the approval card and record where it went. */
   requestApproval(request: ServiceRequest): Promise<void>;
-  decide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', reason?: string): Promise<TransitionResult>;
+  /** `origin`: the request's card (default) or the approver's `pending` inbox. */
+  decide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', reason?: string, origin?: DecisionOrigin): Promise<TransitionResult>;
   /** Could this actor decide now? Writes nothing but the audit entry of a refusal (e.g. before asking for a reject reason). */
-  mayDecide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected'): Promise<TransitionResult>;
+  mayDecide(id: RequestId, actor: Actor, outcome: 'approved' | 'rejected', origin?: DecisionOrigin): Promise<TransitionResult>;
   /**
    * Posts the approval card of every pending request that has none: the bot stopped between storing
    * and posting, or Teams or the directory failed when it tried. Run at start-up and periodically.
@@ -28,6 +29,20 @@ export interface RequestLifecycle {
   abandon(id: RequestId, actor: Actor, from: 'card' | 'command'): Promise<TransitionResult>;
   /** An approver confirmed the customer agreement in Partner Center and clicked Continue. */
   continueAfterAgreement(id: RequestId, actor: Actor): Promise<TransitionResult>;
+  /** Its requester submits an expired request again (from its card): it waits for approval afresh. */
+  resubmit(id: RequestId, actor: Actor): Promise<TransitionResult>;
+  /**
+   * Reminds the approvers of every request waiting longer than the reminder period (once per period)
+   * and expires those waiting longer than the expiry period. Safe on every instance at once: each
+   * request is handled under a lease and written by compare-and-set. Returns what it did.
+   */
+  sweepWaitingApprovals(): Promise<{ reminded: RequestId[]; expired: RequestId[] }>;
+}
+
+/** APPROVAL_REMIND_HOURS and APPROVAL_EXPIRE_HOURS, in milliseconds. */
+export interface ApprovalTimers {
+  remindAfterMs: number;
+  expireAfterMs: number;
 }
 
 export interface RequestLifecycleDeps {
@@ -44,10 +59,18 @@ export interface RequestLifecycleDeps {
    * periodically), while one may be posting it at submit. A lease per request lets one of them post it.
    */
   leases?: LeaseStore;
+  /** Reminders and expiry of waiting requests; without it the sweep does nothing. */
+  timers?: ApprovalTimers;
 }
 
 /** Long enough to post one card and record it; a crashed poster's claim lapses after this. */
 const APPROVAL_POST_LEASE_MS = 60_000;
+
+/**
+ * Long enough to remind or expire one request; short, so that when an instance dies holding it
+ * another acts well within the 30 s promised after a reminder or an expiry falls due.
+ */
+const APPROVAL_WAIT_LEASE_MS = 15_000;
 
 /** A compare-and-set can lose to another writer (a card-ref update, a concurrent click); re-read and decide again. */
 const MAX_CAS_ATTEMPTS = 8;
@@ -59,8 +82,10 @@ interface TransitionSpec {
   authorize(request: ServiceRequest): Promise<Authorization>;
   apply(request: ServiceRequest, at: string): ServiceRequest;
   detail(request: ServiceRequest): string;
-  /** Start (or resume) the run afterwards. */
-  startsRun?: boolean;
+  /** Start (or resume) the run afterwards (given the written request: an approval may still wait for another). */
+  startsRun?: boolean | ((request: ServiceRequest) => boolean);
+  /** A reply that mentions people, after the write. */
+  attention?: AttentionReason;
 }
 
 export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifecycle {
@@ -129,10 +154,19 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       await audit(written.value, actor, spec.action, spec.detail(written.value));
       // The click is answered at once; the shared card follows in the background.
       void notify(written.value);
-      if (spec.startsRun) deps.runs.schedule(id);
+      if (typeof spec.startsRun === 'function' ? spec.startsRun(written.value) : spec.startsRun) deps.runs.schedule(id);
+      if (spec.attention) void callAttention(written.value, spec.attention);
       return { ok: true, request: written.value };
     }
     return refuse(id, actor, spec, 'already-decided', `Request ${id} is changing right now; try again in a moment.`);
+  }
+
+  async function callAttention(request: ServiceRequest, reason: AttentionReason) {
+    try {
+      await deps.notifier.attentionNeeded?.(request, reason);
+    } catch (e) {
+      deps.logger?.warn({ requestId: request.id, reason, err: (e as Error).message }, 'could not post the reply that mentions people');
+    }
   }
 
   /** The shared card follows the request; a failed update must not undo a stored decision. */
@@ -144,7 +178,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     }
   }
 
-  const asApprover = (actor: Actor) => (request: ServiceRequest) => deps.policy.authorizeDecision(request, actor);
+  const asApprover = (actor: Actor, origin: DecisionOrigin = 'card') => (request: ServiceRequest) => deps.policy.authorizeDecision(request, actor, origin);
   /** Commands come from any chat: approver and tenant are checked, the card's conversation is not. */
   const asOperator = (actor: Actor, from: 'card' | 'command') => async (request: ServiceRequest): Promise<Authorization> => {
     if (from === 'card') return deps.policy.authorizeRunControl(request, actor);
@@ -171,26 +205,44 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       });
     },
 
-    decide(id, actor, outcome, reason) {
+    decide(id, actor, outcome, reason, origin = 'card') {
+      if (outcome === 'rejected') {
+        // A single Reject ends it, whatever approvals it has collected.
+        return transition(id, actor, {
+          action: outcome,
+          from: ['pending_approval'],
+          authorize: asApprover(actor, origin),
+          apply: (r, at) => ({ ...r, status: 'rejected', decision: { outcome, at, reason: reason?.trim() || undefined, by: personOf(actor) } }),
+          detail: (r) => `Rejected by ${actor.name}${origin === 'inbox' ? ' from their pending inbox' : ''}: ${r.decision?.reason ?? 'no reason given'}.`,
+        });
+      }
       return transition(id, actor, {
         action: outcome,
         from: ['pending_approval'],
-        authorize: asApprover(actor),
-        apply: (r, at) => ({
-          ...r,
-          status: outcome,
-          decision: { outcome, at, reason: reason?.trim() || undefined, by: personOf(actor) },
-        }),
-        detail: (r) => (outcome === 'approved' ? `Approved by ${actor.name}.` : `Rejected by ${actor.name}: ${r.decision?.reason ?? 'no reason given'}.`),
-        startsRun: outcome === 'approved',
+        authorize: (r) => deps.policy.authorizeApproval(r, actor, origin),
+        apply: (r, at) => {
+          const decision = { outcome, at, by: personOf(actor) };
+          const required = deps.policy.approvalsRequired(r);
+          if (required <= 1) return { ...r, status: 'approved', decision };
+          // The two-person rule: each distinct approver is counted under the same compare-and-set, so
+          // two clicks at once make one count each and exactly one of them approves.
+          const approvals = [...(r.approvals ?? []), { by: decision.by, at }];
+          return approvals.length >= required ? { ...r, approvals, status: 'approved', decision } : { ...r, approvals };
+        },
+        detail: (r) => {
+          const required = deps.policy.approvalsRequired(r);
+          const from = origin === 'inbox' ? ' from their pending inbox' : '';
+          return required <= 1 ? `Approved by ${actor.name}${from}.` : `Approved by ${actor.name}${from} (${r.approvals?.length ?? 0} of ${required} approvals).`;
+        },
+        startsRun: (r) => r.status === 'approved',
       });
     },
 
-    async mayDecide(id, actor, outcome) {
+    async mayDecide(id, actor, outcome, origin = 'card') {
       const spec: TransitionSpec = {
         action: outcome,
         from: ['pending_approval'],
-        authorize: asApprover(actor),
+        authorize: outcome === 'approved' ? (r) => deps.policy.authorizeApproval(r, actor, origin) : asApprover(actor, origin),
         apply: (r) => r,
         detail: () => '',
       };
@@ -268,7 +320,89 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
         startsRun: true,
       });
     },
+
+    resubmit(id, actor) {
+      return transition(id, actor, {
+        action: 'resubmitted',
+        from: ['expired'],
+        authorize: async (r) =>
+          actor.aadObjectId?.toLowerCase() === r.requester.aadObjectId.toLowerCase() && actor.tenantId?.toLowerCase() === r.teamsTenantId.toLowerCase()
+            ? { allowed: true }
+            : { allowed: false, reason: 'not-requester', message: `Only ${r.requester.name}, who made request ${r.id}, can submit it again.` },
+        apply: (r, at) => ({ ...r, status: 'pending_approval', approvals: undefined, decision: undefined, waitingSince: at, remindersSent: 0 }),
+        detail: () => `Submitted again by ${actor.name} after it expired; it waits for approval afresh.`,
+        attention: 'resubmitted',
+      });
+    },
+
+    async sweepWaitingApprovals() {
+      const done = { reminded: [] as RequestId[], expired: [] as RequestId[] };
+      const timers = deps.timers;
+      if (!timers) return done;
+      for (const id of await deps.requests.ids({ status: ['pending_approval'] })) {
+        try {
+          const acted = await withLease(`approval-wait:${id}`, () => remindOrExpire(id, timers), APPROVAL_WAIT_LEASE_MS);
+          if (acted === 'reminded') done.reminded.push(id);
+          if (acted === 'expired') done.expired.push(id);
+        } catch (e) {
+          deps.logger?.warn({ requestId: id, err: (e as Error).message }, 'could not remind or expire a waiting request; the next sweep tries again');
+        }
+      }
+      return done;
+    },
   };
+
+  /**
+   * One waiting request, under its lease: expire it when its time is up, else post the reminder that
+   * is due (one, however many periods passed while no instance ran). The count is written before the
+   * reply is posted, so a reminder is never posted twice (a crash in between loses that one).
+   */
+  async function remindOrExpire(id: RequestId, timers: ApprovalTimers): Promise<'reminded' | 'expired' | undefined> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await deps.requests.get(id);
+      if (!current || current.value.status !== 'pending_approval') return undefined;
+      const request = current.value;
+      const waited = now().getTime() - Date.parse(request.waitingSince ?? request.createdAt);
+      const at = now().toISOString();
+      if (waited >= timers.expireAfterMs) {
+        let written: Versioned<ServiceRequest>;
+        try {
+          written = await deps.requests.replace({ ...request, status: 'expired', updatedAt: at }, current.etag);
+        } catch (e) {
+          if (e instanceof ConcurrencyError) continue;
+          throw e;
+        }
+        await audit(written.value, 'bot', 'expired', `Expired: nobody decided within ${hoursText(timers.expireAfterMs)}. Nothing was run; ${request.requester.name} can submit it again from its card.`);
+        void notify(written.value);
+        await callAttention(written.value, 'expired');
+        return 'expired';
+      }
+      const due = Math.floor(waited / timers.remindAfterMs);
+      if (due <= (request.remindersSent ?? 0)) return undefined;
+      let written: Versioned<ServiceRequest>;
+      try {
+        written = await deps.requests.replace({ ...request, remindersSent: due }, current.etag);
+      } catch (e) {
+        if (e instanceof ConcurrencyError) continue;
+        throw e;
+      }
+      await audit(written.value, 'bot', 'reminded', `Reminded the approvers: waiting for approval for ${hoursText(waited)}.`);
+      await callAttention(written.value, 'reminder');
+      return 'reminded';
+    }
+    return undefined;
+  }
+
+  /** Runs `work` holding a lease (skipped when another instance holds it), released afterwards. */
+  async function withLease<T>(name: string, work: () => Promise<T>, ttlMs = APPROVAL_POST_LEASE_MS): Promise<T | undefined> {
+    const owner = `approvals-${randomUUID()}`;
+    if (deps.leases && !(await deps.leases.acquire(name, owner, ttlMs))) return undefined;
+    try {
+      return await work();
+    } finally {
+      await deps.leases?.release(name, owner).catch(() => undefined);
+    }
+  }
 
   /**
    * Runs `post` holding the request's approval-post lease, so a sweep and a submit (or two
@@ -276,14 +410,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
    * afterwards, so the next sweep can try again at once when this attempt failed.
    */
   async function withApprovalPostClaim(id: RequestId, post: () => Promise<void>): Promise<void> {
-    const name = `approval-post:${id}`;
-    const owner = `approvals-${randomUUID()}`;
-    if (deps.leases && !(await deps.leases.acquire(name, owner, APPROVAL_POST_LEASE_MS))) return;
-    try {
-      await post();
-    } finally {
-      await deps.leases?.release(name, owner).catch(() => undefined);
-    }
+    await withLease(`approval-post:${id}`, post);
   }
 
   async function recordApprovalCard(id: RequestId, card: ServiceRequest['approvalCard'], copies: ServiceRequest['approvalCopies']) {
@@ -320,7 +447,9 @@ export function describeState(request: ServiceRequest): string {
   const decided = d ? `${d.outcome === 'approved' ? 'approved' : 'rejected'} by ${d.by.name} at ${d.at}` : undefined;
   switch (request.status) {
     case 'pending_approval':
-      return `Request ${request.id} is waiting for approval.`;
+      return `Request ${request.id} is waiting for approval${request.approvals?.length ? ` (approved so far by ${request.approvals.map((a) => a.by.name).join(', ')})` : ''}.`;
+    case 'expired':
+      return `Request ${request.id} expired: nobody decided in time. Its requester can submit it again from its card.`;
     case 'rejected':
       return `Request ${request.id} was already ${decided}${d?.reason ? ` (${d.reason})` : ''}.`;
     case 'cancelled':
@@ -336,4 +465,11 @@ export function describeState(request: ServiceRequest): string {
     default:
       return `Request ${request.id} was already ${decided}; the run is in progress.`;
   }
+}
+
+/** e.g. "1.5 hours", "7 days". */
+function hoursText(ms: number): string {
+  const hours = ms / 3_600_000;
+  if (hours >= 48 && Number.isInteger(hours / 24)) return `${hours / 24} days`;
+  return `${Number(hours.toFixed(2))} hour${hours === 1 ? '' : 's'}`;
 }

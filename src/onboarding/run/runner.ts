@@ -2,10 +2,11 @@
 // heartbeat makes one worker run a request at a time; on start-up every run that was in flight is
 // resumed. Transient failures are retried with backoff that honours Retry-After; a permanent one
 // stops the run (approvers may Retry or Abandon).
+import { AsyncLocalStorage } from 'async_hooks';
 import { randomUUID } from 'crypto';
 import { DomainError, isDomainError } from '../errors';
 import type { DomainErrorInfo, ServiceRequest, RequestId, RunResults, StepName, StepState } from '../model';
-import { ConcurrencyError, type Cloud, type CoreStore, type RunNotifier, type Versioned } from '../ports';
+import { ConcurrencyError, type CallRecord, type Cloud, type CoreStore, type RunNotifier, type Versioned } from '../ports';
 import { onboardingSteps } from './steps/index';
 import type { StepContext, StepDefinition, StepOutcome } from './steps/step';
 
@@ -57,8 +58,20 @@ const DEFAULT_TRANSIENT_WINDOW_MS = 15 * 60_000;
 
 class RunStopped extends Error {}
 
+/**
+ * The cloud calls a step makes, collected for its request's audit trail: the clients report every
+ * call (with its correlation ids) to `cloud.onCall`, and the step running in this async context is
+ * the one that made it. Module-wide, so runners sharing one cloud all get their own calls. They are
+ * written with the step's own next entry (done, skipped, retry, failed, paused) as `data.calls`,
+ * so auditing them costs no write of its own.
+ */
+const stepCalls = new AsyncLocalStorage<CallRecord[]>();
+/** A step that polls for an hour makes many calls: its entry keeps the last ones and counts the rest. */
+const MAX_CALLS_PER_ENTRY = 50;
+
 export function createRunner(options: RunnerOptions): Runner {
   const { store, cloud, notifier, logger } = options;
+  cloud.onCall ??= (call) => stepCalls.getStore()?.push(call);
   const workerId = options.workerId ?? `runner-${randomUUID()}`;
   const now = options.now ?? (() => new Date());
   const maxTransient = options.maxTransientAttempts ?? DEFAULT_MAX_TRANSIENT_ATTEMPTS;
@@ -115,6 +128,8 @@ export function createRunner(options: RunnerOptions): Runner {
   /** One worker's attempt at one request, holding its lease. */
   class RequestRun {
     private current!: Versioned<ServiceRequest>;
+    /** Calls the running step made and the trail does not have yet. */
+    private readonly calls: CallRecord[] = [];
     private readonly abort = new AbortController();
     private leaseLost = false;
     private disposed = false;
@@ -236,14 +251,14 @@ export function createRunner(options: RunnerOptions): Runner {
         if (this.stopping) return 'stopped';
         let outcome: StepOutcome;
         try {
-          outcome = await step.run(this.context());
+          outcome = await stepCalls.run(this.calls, () => step.run(this.context()));
         } catch (e) {
           if (e instanceof RunStopped || this.abort.signal.aborted) return 'stopped';
           const error = asDomainError(e);
           if (error.transient && transientFailures === 0) firstTransientAt = Date.now();
           const keepTrying = ++transientFailures < maxTransient || Date.now() - firstTransientAt < transientWindowMs;
           if (error.transient && keepTrying) {
-            await this.audit('step-retry', `${step.title}: ${error.message} Trying again.`, errorData(error));
+            await this.audit('step-retry', `${step.title}: ${error.message} Trying again.`, { ...errorData(error), ...this.takeCalls(step.name) });
             await this.setDetail(step.name, `Retrying: ${error.message}`);
             await this.wait(backoffMs(transientFailures - 1, error.retryAfterMs));
             continue;
@@ -265,8 +280,9 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         if (outcome.status === 'paused') {
           await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'waiting', detail: outcome.detail })), status: 'paused' }));
-          await this.audit('run-paused', outcome.detail);
+          await this.audit('run-paused', outcome.detail, this.takeCalls(step.name));
           this.notify();
+          this.callAttention('paused');
           return 'paused';
         }
         const results = outcome.status === 'done' ? outcome.results : undefined;
@@ -275,7 +291,7 @@ export function createRunner(options: RunnerOptions): Runner {
           ...withStep(r, step.name, (s) => ({ ...s, status: outcome.status as 'done' | 'skipped', detail: outcome.detail, endedAt })),
           results: { ...r.results, ...results },
         }));
-        await this.audit(outcome.status === 'done' ? 'step-done' : 'step-skipped', `${step.title}: ${outcome.detail}`);
+        await this.audit(outcome.status === 'done' ? 'step-done' : 'step-skipped', `${step.title}: ${outcome.detail}`, this.takeCalls(step.name));
         this.notify();
         return 'next';
       }
@@ -285,8 +301,21 @@ export function createRunner(options: RunnerOptions): Runner {
       const info = error.toInfo();
       const endedAt = now().toISOString();
       await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'failed', error: info, detail: info.message, endedAt, pollingSince: undefined })), status: 'failed' }));
-      await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, errorData(error));
+      await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, { ...errorData(error), ...this.takeCalls(step.name) });
       this.notify();
+      this.callAttention('failed');
+    }
+
+    /**
+     * The calls the step made since its last entry, with the services' correlation ids (auditors
+     * follow a request into Partner Center, ARM and Graph): `calls` is a JSON array of
+     * `{ operation, statusCode, correlationId, requestId }`.
+     */
+    private takeCalls(step: StepName): Record<string, string | number> {
+      const calls = this.calls.splice(0);
+      if (calls.length === 0) return {};
+      const kept = calls.slice(-MAX_CALLS_PER_ENTRY).map((c) => ({ operation: c.operation, statusCode: c.statusCode, correlationId: c.correlationId, requestId: c.requestId }));
+      return { step, calls: JSON.stringify(kept), ...(calls.length > kept.length ? { callsLeftOut: calls.length - kept.length } : {}) };
     }
 
     private context(): StepContext {
@@ -340,6 +369,11 @@ export function createRunner(options: RunnerOptions): Runner {
     /** Card updates never hold the run up; the notifier coalesces them and logs its own failures. */
     private notify() {
       notifier.requestChanged(this.current.value).catch((e) => logger.warn({ requestId: this.id, err: errorText(e) }, 'card update failed'));
+    }
+
+    /** A failure or a pause waits for people: the thread gets a reply that mentions them (in the background). */
+    private callAttention(reason: 'failed' | 'paused') {
+      notifier.attentionNeeded?.(this.current.value, reason).catch((e) => logger.warn({ requestId: this.id, err: errorText(e) }, 'could not post the attention reply'));
     }
 
     private wait(ms: number): Promise<void> {

@@ -1,0 +1,74 @@
+// Mentions and the `pending` inbox as the local Teams client (Agents Playground) shows them: the bot
+// runs in-process with the real adapter, store and cloud clients; the playground is the Teams side.
+import { startBot, type BotDriver } from '../support/botDriver';
+import { testConfig } from '../support/testConfig';
+import type { Guid } from '../../src/onboarding/model';
+import type { Sandbox } from '../../src/sandbox';
+import { adaptiveCardOf, PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, startTestPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
+import { newCustomerRequest, startTestSandbox } from '../onboarding/support';
+
+jest.setTimeout(60_000);
+
+const cardJson = (m: PlaygroundMessage) => JSON.stringify(adaptiveCardOf(m) ?? {});
+
+describe('mentions and the inbox in the local Teams client', () => {
+  let sandbox: Sandbox;
+  let bot: BotDriver;
+  let pg: Playground;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await pg?.close();
+    await bot?.close();
+    await sandbox?.close();
+  });
+
+  it('the approval card reaches the approvers by mention; the inbox in a personal chat approves it', async () => {
+    // The playground's current user (Alex) and Adele approve; Megan asks.
+    const [alex, megan, adele] = PLAYGROUND_USERS;
+    const config = testConfig({
+      ...sandbox.env,
+      CLOUD: 'sandbox',
+      STORE_PATH: ':memory:',
+      LOG_LEVEL: 'silent',
+      PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
+      ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID,
+      APPROVER_IDS: `${alex.aadObjectId},${adele.aadObjectId}`,
+      POLL_INTERVAL_SECONDS: '0',
+      POLL_MAX_INTERVAL_SECONDS: '0',
+    });
+    bot = await startBot(config);
+    pg = await startTestPlayground(bot.url);
+    const channel = pg.conversations.channel;
+    const hello = await pg.client.sendText(channel, `<at>${pg.bot.name}</at> help`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
+    await pg.client.waitForMessage((m) => m.fromId === pg.bot.id, { after: hello });
+    const request = newCustomerRequest(sandbox, {
+      teamsTenantId: PLAYGROUND_TENANT_ID,
+      conversationId: channel,
+      requester: { aadObjectId: megan.aadObjectId as Guid, teamsUserId: megan.id, name: megan.name },
+    });
+    await bot.app.store.requests.create(request);
+    await bot.app.approvals.onSubmitted(request);
+
+    // The playground shows the message's text (with its mentions) and its card as separate items.
+    const mention = await pg.client.waitForMessage((m) => (m.text ?? '').includes(`request ${request.id} from ${megan.name} waits for your approval`), { after: hello });
+    expect(mention.text).toContain(`<at>${alex.name}</at>`);
+    expect(mention.text).toContain(`<at>${adele.name}</at>`);
+    expect(mention.text).not.toContain(`<at>${megan.name}</at>`);
+    const entities = JSON.stringify(mention.raw);
+    expect(entities).toContain(alex.id);
+    expect(entities).toContain(adele.id);
+
+    // Alex opens the inbox in the personal chat and approves from there.
+    const personal = pg.conversations.personalChat;
+    const asked = await pg.client.sendText(personal, 'pending');
+    const inbox = await pg.client.waitForMessage((m) => m.conversationId === personal && cardJson(m).includes('Pending: waiting for your decision'), { after: asked });
+    expect(cardJson(inbox)).toContain(request.id);
+    expect(cardJson(inbox)).toContain('inbox.approve');
+    const answer = await pg.client.invoke(personal, inbox.messageId, { verb: 'inbox.approve', data: { requestId: request.id, page: 1 } });
+    expect(JSON.stringify(answer)).toContain(`Approved ${request.id}: the run starts.`);
+    expect((await bot.app.store.requests.get(request.id))!.value.decision).toMatchObject({ outcome: 'approved', by: { name: alex.name } });
+  });
+});
