@@ -6,6 +6,8 @@
 import * as restify from 'restify';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Logger } from '../logger';
+import { telemetry, type TelemetrySpan } from '../telemetry/telemetry';
+import { attachTurnSpan } from './turnSpan';
 
 export interface BotServerOptions {
   adapter: CloudAdapter;
@@ -65,7 +67,10 @@ export function createBotServer(options: BotServerOptions): BotServer {
     }
     active++;
     try {
-      await adapter.process(req, res, (context) => bot.run(context));
+      await traceTurn(req, (span) => adapter.process(req, res, (context) => {
+        attachTurnSpan(context, span);
+        return bot.run(context);
+      }));
     } finally {
       active--;
       if (active === 0) idle?.();
@@ -124,6 +129,29 @@ export function createBotServer(options: BotServerOptions): BotServer {
       return drained;
     },
   };
+}
+
+/**
+ * The turn as a server span (renamed by the bot to its command or card verb, src/bot/turnSpan.ts)
+ * and its latency, by that name.
+ */
+async function traceTurn(req: restify.Request, turn: (span: TelemetrySpan) => Promise<void>): Promise<void> {
+  const current = telemetry();
+  const body = req.body as { type?: unknown; name?: unknown };
+  const type = typeof body.type === 'string' && /^\w{1,32}$/.test(body.type) ? body.type : 'activity';
+  const started = performance.now();
+  let name = `turn ${type}`;
+  try {
+    await current.inSpan(name, { kind: 'server', attributes: { 'csp.activity.type': type } }, async (span) => {
+      try {
+        await turn(span);
+      } finally {
+        name = span.name;
+      }
+    });
+  } finally {
+    current.record('turnDuration', performance.now() - started, { 'csp.turn': name });
+  }
 }
 
 interface Refusal {
