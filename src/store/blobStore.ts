@@ -65,9 +65,9 @@ export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore
     conversations: guardAll(blobConversations(container)),
     facts: guardAll(blobFacts(container)),
     isOpen: () => open,
-    ping: async (signal) => {
+    ping: guard(async (signal?: AbortSignal) => {
       await probe.getProperties({ abortSignal: signal });
-    },
+    }),
     close: async () => {
       open = false;
     },

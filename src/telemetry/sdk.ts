@@ -39,6 +39,11 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
     const monitor = await import('@azure/monitor-opentelemetry');
     monitor.useAzureMonitor({
       azureMonitorExporterOptions: { connectionString: config.APPLICATIONINSIGHTS_CONNECTION_STRING },
+      // Every trace: a CSP's bot sees a few hundred turns a day, and a sampled-out Approve click
+      // would lose an onboarding's whole trace (the distro's default keeps 5 traces a second, and
+      // not the first).
+      samplingRatio: 1,
+      tracesPerSecond: 0,
       instrumentationOptions: {
         azureSdk: { enabled: false },
         http: { enabled: false },

@@ -176,3 +176,14 @@ describe('the Agents Toolkit files', () => {
     expect(bicep).toMatch(/^output BOT_ID string = identity\.properties\.clientId$/m);
   });
 });
+
+describe("the README's deployment", () => {
+  it('is three commands, with only what no file can do left as manual steps', () => {
+    const readme = read('README.md');
+    const section = readme.slice(readme.indexOf('## Deploy it for real'), readme.indexOf('## More documentation'));
+    const commands = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1].trim());
+    expect(commands).toEqual(['atk provision --env dev\natk deploy --env dev\natk publish --env dev']);
+    const manual = [...section.matchAll(/^\d+\. \*\*([^*]+)\*\*/gm)].map((m) => m[1]);
+    expect(manual).toEqual(['Partner Center app access', 'Multi-tenant billing approval']);
+  });
+});

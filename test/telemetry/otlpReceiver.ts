@@ -1,7 +1,13 @@
 // A loopback OTLP/HTTP receiver for one test: keeps every export it is sent (path, content type,
-// raw body) and answers 200, as a collector would.
+// body, gunzipped if it came compressed) and answers 200, as a collector would (Application
+// Insights' ingestion endpoint too: the test points a connection string's IngestionEndpoint here).
 import * as http from 'http';
+import * as https from 'https';
 import type { AddressInfo } from 'net';
+import * as path from 'path';
+import { ensureSandboxCa } from '../../src/sandbox';
+import { serverCertificateFor } from '../../src/sandbox/ca';
+import { gunzipSync } from 'zlib';
 
 export interface OtlpExport {
   path: string;
@@ -25,20 +31,29 @@ export interface OtlpSpan {
   attributes: Record<string, string | number | boolean>;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/**
+ * `tls`: HTTPS with a certificate of the simulated cloud's CA, which scripts/jest.js makes every
+ * process trust (Application Insights' exporter sends only over HTTPS).
+ */
+export async function startOtlpReceiver(options: { tls?: boolean } = {}): Promise<OtlpReceiver> {
   const exports: OtlpExport[] = [];
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      exports.push({ path: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body: Buffer.concat(chunks) });
+      const raw = Buffer.concat(chunks);
+      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      exports.push({ path: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body });
       res.setHeader('content-type', String(req.headers['content-type'] ?? 'application/json'));
       res.end(String(req.headers['content-type']).includes('json') ? '{}' : '');
     });
-  });
+  };
+  const caDir = path.join(__dirname, '..', '..', '.sandbox');
+  const certificate = options.tls ? serverCertificateFor(ensureSandboxCa(caDir), caDir) : undefined;
+  const server = certificate ? https.createServer({ cert: certificate.certPem, key: certificate.keyPem }, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     exports,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

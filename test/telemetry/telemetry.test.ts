@@ -54,7 +54,7 @@ describe('telemetry over OTLP/HTTP from the bot process', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startBot(protocol: 'http/json' | 'http/protobuf') {
+  async function startBot(protocol: 'http/json' | 'http/protobuf', telemetry: Record<string, string> = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }) {
     bot = await startBotProcess(`telemetry-${protocol}`, {
       ...sandbox.env,
       CLOUD: 'sandbox',
@@ -67,8 +67,8 @@ describe('telemetry over OTLP/HTTP from the bot process', () => {
       POLL_INTERVAL_SECONDS: '0',
       POLL_MAX_INTERVAL_SECONDS: '0',
       LOG_LEVEL: 'debug',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      ...telemetry,
     });
     const hello = await postActivity(bot.messagesUrl, message('help', { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
     expect(hello.status).toBe(200);
@@ -161,5 +161,22 @@ describe('telemetry over OTLP/HTTP from the bot process', () => {
     for (const e of traces) expect(e.contentType).toBe('application/x-protobuf');
     // Strings are plain bytes in protobuf: the help turn's name is there.
     expect(Buffer.concat(traces.map((e) => e.body)).toString('latin1')).toContain('turn help');
+  });
+
+  it('APPLICATIONINSIGHTS_CONNECTION_STRING: the spans go to Application Insights (its ingestion endpoint, here the receiver)', async () => {
+    const ingestion = await startOtlpReceiver({ tls: true });
+    try {
+      const running = await startBot('http/protobuf', {
+        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=${ingestion.endpoint}/`,
+        APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: 'true',
+      });
+      await stopBot(running);
+    } finally {
+      await ingestion.close();
+    }
+    const tracked = ingestion.exports.filter((e) => e.path.endsWith('/track'));
+    expect(tracked.length).toBeGreaterThan(0);
+    // The help turn, as a request (a server span) named as the bot named it.
+    expect(tracked.map((e) => e.body.toString()).join('\n')).toMatch(/"name":"turn help"/);
   });
 });
