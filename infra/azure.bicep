@@ -249,8 +249,8 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
         // Telemetry (docs/operations.md, Dashboards and alerts).
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
         { name: 'LOG_LEVEL', value: 'info' }
-        { name: 'NODE_ENV', value: 'production' }
-        // The zip holds the sources and lib/: App Service installs the packages on Linux (better-sqlite3 is native) and builds.
+        // The zip holds the sources and lib/: App Service installs the packages on Linux (better-sqlite3
+        // is native) and builds. (No NODE_ENV=production here: the build needs the dev dependencies.)
         { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'true' }
       ]
     }

@@ -274,7 +274,9 @@ class CallSpanHandler implements Middleware {
           'http.response.header.client-request-id': response.headers.get('client-request-id') ?? undefined,
         });
         if (response.status >= 400) span.fail({ code: `HTTP ${response.status}` });
-        if (response.status === 429) current.record('throttlingRetries', 1, { 'csp.service': SERVICE });
+        if (response.status === 429 || (response.status === 503 && response.headers.get('retry-after'))) {
+          current.record('throttlingRetries', 1, { 'csp.service': SERVICE });
+        }
       } finally {
         current.record('outboundCalls', 1, { 'csp.service': SERVICE, 'http.response.status_code': status });
       }

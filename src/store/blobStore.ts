@@ -87,7 +87,8 @@ function connect(options: BlobStoreOptions): { container: ContainerClient; probe
   }
   if (!options.accountUrl) throw new Error('The blob store needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL.');
   // Only the managed identity: DefaultAzureCredential would read AZURE_CLIENT_ID/AZURE_CLIENT_SECRET,
-  // the Partner Center app's, and the store would sign in as an app with rights over customers.
+  // the Partner Center app's, and the store would sign in as an app with rights over customers
+  // (docs/reference/deployment-and-telemetry.md §DT-3).
   const credential = storeCredential(options);
   const container = new BlobServiceClient(options.accountUrl, credential).getContainerClient(options.container);
   // BlobsStorage's url + credential form wants the container's URL; the connection string argument is then unused.

@@ -40,8 +40,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
     monitor.useAzureMonitor({
       azureMonitorExporterOptions: { connectionString: config.APPLICATIONINSIGHTS_CONNECTION_STRING },
       // Every trace: a CSP's bot sees a few hundred turns a day, and a sampled-out Approve click
-      // would lose an onboarding's whole trace (the distro's default keeps 5 traces a second, and
-      // not the first).
+      // would lose an onboarding's whole trace (docs/reference/deployment-and-telemetry.md §DT-4).
       samplingRatio: 1,
       tracesPerSecond: 0,
       instrumentationOptions: {

@@ -46,7 +46,6 @@ const DEPLOYED: Record<string, string> = {
   operatorGroupId: 'a1b2c3d4-0000-4000-8000-0000000000a2',
   'appInsights.properties.ConnectionString': 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
   "'info'": 'info',
-  "'production'": 'production',
   "'true'": 'true',
 };
 
