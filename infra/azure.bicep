@@ -114,7 +114,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: storageAccountName
   location: location
   kind: 'StorageV2'
-  sku: { name: 'Standard_ZRS' }
+  // LRS is offered in every region; choose ZRS where the region has it.
+  sku: { name: 'Standard_LRS' }
   properties: {
     allowSharedKeyAccess: false
     allowBlobPublicAccess: false
@@ -282,6 +283,7 @@ resource teamsChannel 'Microsoft.BotService/botServices/channels@2022-09-15' = {
   location: 'global'
   properties: {
     channelName: 'MsTeamsChannel'
+    properties: { isEnabled: true }
   }
 }
 
