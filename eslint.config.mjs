@@ -30,8 +30,12 @@ export default tseslint.config(
   // onboarding (the core) <- services / store. Each layer lists what it must not import. src/http is
   // the HTTP plumbing the bot edge and the services share (Retry-After, JSON bodies, one REST call).
   ...layer('src/onboarding/**/*.ts', 'The domain core imports only itself (its model, ports, rules and sub-domains); retry hints reach it as DomainError fields.', [
-    '^(\\.\\./)+(app|config|logger|bot|dialogs|features|cards|services|store|sandbox|http)(/|$)',
+    '^(\\.\\./)+(app|config|logger|bot|dialogs|features|cards|services|store|sandbox|http|telemetry)(/|$)',
   ]),
+  ...layer('src/telemetry/**/*.ts', 'Telemetry sits at the edge: the parts call it; it knows only the core\'s model and ports (for the run observer) and the configuration.', [
+    '^\\.\\./onboarding/(?!(model|ports)$)',
+    '^(\\.\\./)+(app|logger|bot|dialogs|features|cards|services|store|sandbox|http)(/|$)',
+  ], { botbuilder: true }),
   ...layer('src/http/**/*.ts', 'The shared HTTP plumbing imports nothing of ours: services and the bot edge build on it.', [
     '^\\.\\./',
   ], { botbuilder: true }),

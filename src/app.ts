@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './logger';
 import type { Cloud } from './onboarding/ports';
 import { createCloud } from './services';
 import { openStore } from './store';
+import { createRunTelemetry } from './telemetry/runTelemetry';
 import type { BotStore } from './store/types';
 
 export interface AppOptions {
@@ -76,7 +77,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Saved under the eTag they were read with: a turn that lost to another instance keeps nothing (issue 7).
   const conversationState = new ConcurrentConversationState(store.state);
   const userState = new ConcurrentUserState(store.state);
-  const deps: FeatureDependencies = { config, logger, store, cloud, adapter, conversationState, userState, now: options.now };
+  const runObserver = createRunTelemetry();
+  const deps: FeatureDependencies = { config, logger, store, cloud, adapter, conversationState, userState, now: options.now, runObserver };
 
   // Approval and the durable run. The onboarding dialog gets `approvals.onSubmitted` (post the
   // approval card) and `approvals.cancelRequest` (`cancel <id>`).
@@ -89,7 +91,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     adapter,
     bot,
     logger,
-    isReady: () => !closing && store.isOpen(),
+    isReady: () => !closing && store.isOpen() && storeReachable(store, logger),
     // Only Teams; the Emulator too when nothing real is reachable (local mode is sandbox-only).
     channels: config.localMode ? ['msteams', 'emulator'] : ['msteams'],
   });
@@ -132,6 +134,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (ownsStore) await store.close();
     },
   };
+}
+
+/** How long /readyz waits for the store (App Service's health check gives up after a minute). */
+const READY_PROBE_MS = 5_000;
+
+/** One cheap read of the store; an unreachable store makes /readyz answer 503. */
+async function storeReachable(store: BotStore, logger: Logger): Promise<boolean> {
+  try {
+    await store.ping(AbortSignal.timeout(READY_PROBE_MS));
+    return true;
+  } catch (err) {
+    logger.warn({ err, store: store.kind }, 'not ready: the store cannot be reached');
+    return false;
+  }
 }
 
 /**

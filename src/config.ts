@@ -161,6 +161,9 @@ const schema = z
     STORE_PATH: z.preprocess((v) => emptyToUndefined(v) ?? './data/bot.db', z.string()),
     AZURE_STORAGE_CONNECTION_STRING: optionalString,
     AZURE_STORAGE_ACCOUNT_URL: optionalUrl,
+    // With AZURE_STORAGE_ACCOUNT_URL: the user-assigned managed identity the store signs in as
+    // (its client id); unset: the system-assigned identity. Never the AZURE_CLIENT_* app.
+    AZURE_STORAGE_CLIENT_ID: optionalGuid,
     AZURE_STORAGE_CONTAINER: z.preprocess(
       (v) => emptyToUndefined(v) ?? 'csp-onboarding-bot',
       z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'expected a valid blob container name'),
@@ -182,6 +185,14 @@ const schema = z
     // Who may operate (onboard, tenants, re-map, remove, reconcile). Neither set: everyone (the local demo).
     OPERATOR_IDS: list(guid, 'Entra object id GUIDs'),
     OPERATOR_GROUP_ID: optionalGuid,
+
+    // Telemetry (docs/operations.md). Neither set: no telemetry, nothing of OpenTelemetry is loaded.
+    APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+    OTEL_EXPORTER_OTLP_PROTOCOL: z.preprocess(
+      (v) => emptyToUndefined(v) ?? 'http/protobuf',
+      z.enum(['http/protobuf', 'http/json'], { errorMap: () => ({ message: 'expected http/protobuf or http/json (grpc is not supported)' }) }),
+    ),
 
     // The durable run.
     POLL_INTERVAL_SECONDS: int(5, 0, 3600),

@@ -33,6 +33,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<App | 
   }
 
   const logger = createLogger(config);
+  // OpenTelemetry only when asked for: without these variables not one of its modules is loaded.
+  const telemetry =
+    config.APPLICATIONINSIGHTS_CONNECTION_STRING || config.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? await (await import('./telemetry/sdk')).startTelemetry(config)
+      : undefined;
   // Loaded only once the configuration is good: botbuilder and restify take a second to load, and
   // a configuration mistake should be reported at once.
   const { createApp } = await import('./app');
@@ -52,16 +57,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<App | 
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS);
     limit.unref();
-    app.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(() => telemetry?.shutdown())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

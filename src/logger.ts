@@ -2,6 +2,7 @@
 // logged object, so a careless `logger.info({ config })` or a logged HTTP request leaks nothing.
 import pino from 'pino';
 import type { Config } from './config';
+import { telemetry } from './telemetry/telemetry';
 
 /** Keys whose values never reach a log, at any depth of a logged object (compared case-insensitively). */
 const SECRET_NAMES = [
@@ -9,6 +10,8 @@ const SECRET_NAMES = [
   'AZURE_CLIENT_SECRET',
   'PARTNER_CENTER_REFRESH_TOKEN',
   'AZURE_STORAGE_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'OTEL_EXPORTER_OTLP_HEADERS',
   'password',
   'token',
   'access_token',
@@ -65,6 +68,8 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pi
       base: { service: 'csp-onboarding-bot' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // trace_id and span_id of the span the line was logged in (with telemetry on; src/telemetry/).
+      mixin: () => telemetry().logIds() ?? {},
       formatters: { level: (label) => ({ level: label }), log: (object) => redactSecrets(object) as Record<string, unknown> },
       // The serialized error has its own prototype: copy it to a plain object so it is walked too.
       serializers: { err: (err: Error) => redactSecrets({ ...pino.stdSerializers.err(err) }) },

@@ -20,6 +20,7 @@ import type { Cloud } from '../onboarding/ports';
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
 import type { BotStore } from '../store/types';
 import type { CardActionHandler, CommandHandler, HandlerRequirement } from './handlers';
+import { nameTurn } from './turnSpan';
 import { isStateConflict } from './concurrentState';
 import { TurnQueue } from './turnQueue';
 import { attachTurnLogger } from './turnLogger';
@@ -131,6 +132,7 @@ export class CspBot extends TeamsActivityHandler {
     const words = normalise(text);
     const handler = this.commandFor(words);
     if (handler) {
+      nameTurn(context, handler.command);
       const refusal = await this.refusal(context, handler, { command: handler.command });
       if (refusal) {
         await context.sendActivity(refusal);
@@ -140,6 +142,7 @@ export class CspBot extends TeamsActivityHandler {
       return;
     }
     const understood = words === '' || words.toLowerCase() === 'help';
+    nameTurn(context, understood ? 'help' : 'not-understood');
     if (understood) await this.sendHelp(context, 'Here is what I can do:', true);
     else await this.sendHelp(context, `I did not understand "${truncate(words, 60)}". Here is what I can do:`);
   }
@@ -171,6 +174,7 @@ export class CspBot extends TeamsActivityHandler {
     const verb = typeof invokeValue.action?.verb === 'string' ? invokeValue.action.verb : '';
     const data = isRecord(invokeValue.action?.data) ? invokeValue.action.data : {};
     const handler = this.options.cardActions.find((h) => h.matches(verb));
+    if (handler) nameTurn(context, verb);
     if (!handler) {
       attachTurnLogger(context, this.options.logger).warn({ verb }, 'card action with an unknown verb');
       return unknownVerbResponse(verb);
@@ -182,6 +186,7 @@ export class CspBot extends TeamsActivityHandler {
 
   private async onSubmitFallback(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<void> {
     const handler = this.options.cardActions.find((h) => h.matches(verb));
+    if (handler) nameTurn(context, verb);
     const refusal = handler && (await this.refusal(context, handler, { verb }));
     if (refusal) {
       await context.sendActivity(refusal);

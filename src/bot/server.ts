@@ -1,18 +1,20 @@
 // The HTTP edge: restify 11 with POST /api/messages (Bot Framework activities), GET /healthz (the
-// process is alive) and GET /readyz (configuration loaded and the store open). Tracks requests in
-// flight so a shutdown can let running turns finish. Before the body is read, a compressed body is
+// process is alive) and GET /readyz (configuration loaded, the store open and reachable). Tracks
+// requests in flight so a shutdown can let running turns finish. Before the body is read, a compressed body is
 // refused (the Bot Connector never compresses, and restify would inflate it unbounded); after it is
 // parsed, an activity from a channel other than Teams (or the Emulator in local mode) is refused.
 import * as restify from 'restify';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Logger } from '../logger';
+import { telemetry, type TelemetrySpan } from '../telemetry/telemetry';
+import { attachTurnSpan } from './turnSpan';
 
 export interface BotServerOptions {
   adapter: CloudAdapter;
   bot: { run(context: TurnContext): Promise<void> };
   logger: Logger;
-  /** True while the bot can serve turns (config loaded, store open). */
-  isReady: () => boolean;
+  /** True while the bot can serve turns (config loaded, store open and reachable). */
+  isReady: () => boolean | Promise<boolean>;
   /** Largest accepted activity, in bytes (Teams activities are far smaller). Default 256 KiB. */
   maxBodyBytes?: number;
   /** Channels whose activities reach the bot. Default: `msteams` only (local mode adds `emulator`). */
@@ -65,7 +67,10 @@ export function createBotServer(options: BotServerOptions): BotServer {
     }
     active++;
     try {
-      await adapter.process(req, res, (context) => bot.run(context));
+      await traceTurn(req, (span) => adapter.process(req, res, (context) => {
+        attachTurnSpan(context, span);
+        return bot.run(context);
+      }));
     } finally {
       active--;
       if (active === 0) idle?.();
@@ -75,10 +80,15 @@ export function createBotServer(options: BotServerOptions): BotServer {
     res.send(200, { status: 'alive' });
     next();
   });
-  server.get('/readyz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
-    if (isReady()) res.send(200, { status: 'ready' });
+  server.get('/readyz', async (_req: restify.Request, res: restify.Response) => {
+    let ready = false;
+    try {
+      ready = await isReady();
+    } catch (err) {
+      logger.warn({ err }, 'readiness check failed');
+    }
+    if (ready) res.send(200, { status: 'ready' });
     else res.send(503, { status: 'not ready' });
-    next();
   });
   server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {
     // Bad requests (oversized, malformed JSON) are answered by restify with 4xx; log them plainly.
@@ -119,6 +129,29 @@ export function createBotServer(options: BotServerOptions): BotServer {
       return drained;
     },
   };
+}
+
+/**
+ * The turn as a server span (renamed by the bot to its command or card verb, src/bot/turnSpan.ts)
+ * and its latency, by that name.
+ */
+async function traceTurn(req: restify.Request, turn: (span: TelemetrySpan) => Promise<void>): Promise<void> {
+  const current = telemetry();
+  const body = req.body as { type?: unknown; name?: unknown };
+  const type = typeof body.type === 'string' && /^\w{1,32}$/.test(body.type) ? body.type : 'activity';
+  const started = performance.now();
+  let name = `turn ${type}`;
+  try {
+    await current.inSpan(name, { kind: 'server', attributes: { 'csp.activity.type': type } }, async (span) => {
+      try {
+        await turn(span);
+      } finally {
+        name = span.name;
+      }
+    });
+  } finally {
+    current.record('turnDuration', performance.now() - started, { 'csp.turn': name });
+  }
 }
 
 interface Refusal {

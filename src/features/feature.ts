@@ -4,7 +4,7 @@
 import type { CloudAdapter, ConversationState, UserState } from 'botbuilder';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { Cloud } from '../onboarding/ports';
+import type { Cloud, RunObserver } from '../onboarding/ports';
 import type { BotStore } from '../store/types';
 
 /** Work that runs beside the turns (e.g. the durable run's worker): started after listen, stopped before the store closes. */
@@ -25,4 +25,6 @@ export interface FeatureDependencies {
   userState: UserState;
   /** The clock for timed behaviour (reminders, expiry); tests pass a fake one. Default: the system clock. */
   now?: () => Date;
+  /** The run's telemetry (src/telemetry/runTelemetry.ts); absent: none. */
+  runObserver?: RunObserver;
 }

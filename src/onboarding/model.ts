@@ -265,6 +265,11 @@ export interface RequestBase {
   results: RunResults;
   createdAt: string;
   updatedAt: string;
+  /**
+   * The trace the run belongs to (a W3C traceparent: the Approve click's turn), stored when the run
+   * first starts so every worker, after any restart, continues the same trace. Telemetry only.
+   */
+  traceContext?: string;
 }
 
 /** Onboard a customer (new or existing): the Azure plan or subscription, guest access, the mapping. */

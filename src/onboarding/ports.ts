@@ -13,6 +13,7 @@ import type {
   RegistrationRef,
   RequestId,
   RequestStatus,
+  StepName,
   TenantMapping,
 } from './model';
 
@@ -245,6 +246,21 @@ export interface RunNotifier {
 
 /** Why a request's thread gets a reply that mentions people. */
 export type AttentionReason = 'failed' | 'paused' | 'reminder' | 'expired' | 'resubmitted';
+/**
+ * What the durable run tells the bot's telemetry (src/telemetry/runTelemetry.ts; absent: nothing).
+ * The core knows no tracing library: it hands over ids and names, and runs its work inside the
+ * callbacks so the spans nest.
+ */
+export interface RunObserver {
+  /** The trace the caller is in (the Approve click's turn), as a W3C traceparent, to store on the request. */
+  traceContext(): string | undefined;
+  /** One worker's attempt at a run, continuing the trace stored on the request (`request.traceContext`). */
+  inRun<T>(request: ServiceRequest, work: () => Promise<T>): Promise<T>;
+  /** One step of the run, from start to its outcome (`next`, `paused`, `failed` or `stopped`). */
+  inStep(request: ServiceRequest, step: StepName, work: () => Promise<string>): Promise<string>;
+  /** The run started (first time, not a resume), succeeded, failed or paused. */
+  runChanged(request: ServiceRequest, event: 'started' | 'succeeded' | 'failed' | 'paused'): void;
+}
 
 // ---- Persistence ------------------------------------------------------------------------------
 

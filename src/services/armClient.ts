@@ -10,7 +10,7 @@ import type { CallOptions, CallRecord } from '../onboarding/ports';
 import { parseRetryAfter } from '../http/retryAfter';
 import { joinUrl, scopeFor } from './clouds';
 import { fromThrown, type ServiceFailure } from './errors';
-import { USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
+import { addCallTelemetry, USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
 import { callService, recordCall, refused, type ServiceEndpoint } from './serviceCall';
 
 const SERVICE = 'Azure Resource Manager' as const;
@@ -58,6 +58,7 @@ export class ArmCaller {
       retryOptions: settings.retry,
       userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
     });
+    addCallTelemetry(this.client.pipeline, SERVICE);
     this.endpoint = {
       service: SERVICE,
       // The SDK client's own pipeline: its token, retries and Retry-After handling.

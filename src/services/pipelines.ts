@@ -1,13 +1,17 @@
 // Azure SDK pipelines for the REST calls no SDK covers (Partner Center, the registration PUT):
 // bearer tokens for the configured endpoint's scope, and the SDK's retry policies, which honour
-// Retry-After on 429/503 and back off exponentially on 5xx and dropped connections.
+// Retry-After on 429/503 and back off exponentially on 5xx and dropped connections. Every attempt
+// on the wire is a client span with the service's correlation ids (callTelemetryPolicy).
 import type { TokenCredential } from '@azure/core-auth';
 import {
   bearerTokenAuthenticationPolicy,
   createPipelineFromOptions,
   throttlingRetryPolicy,
   type Pipeline,
+  type PipelinePolicy,
 } from '@azure/core-rest-pipeline';
+import { telemetry } from '../telemetry/telemetry';
+import type { ServiceName } from './errors';
 
 export interface RetrySettings {
   /** Retries after the first attempt (SDK default 3). */
@@ -32,6 +36,7 @@ export function createServicePipeline(
   scope: string,
   retry: RetrySettings,
   retryOn: 'all' | 'throttling' = 'all',
+  service: ServiceName = 'Partner Center',
 ): Pipeline {
   const pipeline = createPipelineFromOptions({ retryOptions: retry, userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX } });
   if (retryOn === 'throttling') {
@@ -39,5 +44,64 @@ export function createServicePipeline(
     pipeline.addPolicy(throttlingRetryPolicy({ maxRetries: retry.maxRetries }), { phase: 'Retry' });
   }
   pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: [scope] }), { phase: 'Sign' });
+  addCallTelemetry(pipeline, service);
   return pipeline;
+}
+
+/** Headers whose values identify a call at the service (support asks for them); nothing else is recorded. */
+const ID_HEADERS = {
+  request: ['ms-requestid', 'ms-correlationid', 'x-ms-client-request-id'],
+  response: ['ms-requestid', 'ms-correlationid', 'x-ms-correlation-request-id', 'x-ms-request-id', 'request-id', 'client-request-id'],
+} as const;
+
+/** Adds callTelemetryPolicy after the retries, so each attempt (a throttled one too) is its own span. */
+export function addCallTelemetry(pipeline: Pipeline, service: ServiceName): void {
+  pipeline.addPolicy(callTelemetryPolicy(service), { afterPhase: 'Sign' });
+}
+
+/**
+ * One client span per request on the wire: method, host and path (no query), status, and the
+ * correlation ids as `http.request.header.<name>` / `http.response.header.<name>`. Counts the call
+ * by service and status, and a throttled answer (429, or 503 with Retry-After) as a retry the
+ * pipeline will wait on. Never a body, a token or another header.
+ */
+export function callTelemetryPolicy(service: ServiceName): PipelinePolicy {
+  return {
+    name: 'callTelemetryPolicy',
+    async sendRequest(request, next) {
+      const current = telemetry();
+      if (!current.enabled) return next(request);
+      const url = new URL(request.url);
+      const attributes: Record<string, string | number> = {
+        'csp.service': service,
+        'http.request.method': request.method,
+        'server.address': url.hostname,
+        'url.path': url.pathname,
+      };
+      for (const name of ID_HEADERS.request) {
+        const value = request.headers.get(name);
+        if (value) attributes[`http.request.header.${name}`] = value;
+      }
+      return current.inSpan(`${service} ${request.method}`, { kind: 'client', attributes }, async (span) => {
+        let status = 'error';
+        try {
+          const response = await next(request);
+          status = String(response.status);
+          const answered: Record<string, string | number> = { 'http.response.status_code': response.status };
+          for (const name of ID_HEADERS.response) {
+            const value = response.headers.get(name);
+            if (value) answered[`http.response.header.${name}`] = value;
+          }
+          span.setAttributes(answered);
+          if (response.status >= 400) span.fail({ code: `HTTP ${response.status}` });
+          if (response.status === 429 || (response.status === 503 && response.headers.get('retry-after'))) {
+            current.record('throttlingRetries', 1, { 'csp.service': service });
+          }
+          return response;
+        } finally {
+          current.record('outboundCalls', 1, { 'csp.service': service, 'http.response.status_code': status });
+        }
+      });
+    },
+  };
 }

@@ -13,7 +13,7 @@
 import { randomUUID } from 'crypto';
 import consumers from 'stream/consumers';
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
+import { ManagedIdentityCredential } from '@azure/identity';
 import {
   BlobServiceClient,
   ContainerClient,
@@ -30,10 +30,15 @@ import type { BotStore, ConversationReferenceStore } from './types';
 
 export interface BlobStoreOptions extends StoreOptions {
   connectionString?: string;
-  /** e.g. https://<account>.blob.core.windows.net, used with `credential` (default: DefaultAzureCredential). */
+  /** e.g. https://<account>.blob.core.windows.net, used with `credential` (default: the managed identity). */
   accountUrl?: string;
-  /** The bot's Azure credential; a shared-key credential also works (e.g. against Azurite). */
+  /** The store's Azure credential; a shared-key credential also works (e.g. against Azurite). */
   credential?: TokenCredential | StorageSharedKeyCredential;
+  /**
+   * AZURE_STORAGE_CLIENT_ID: the user-assigned managed identity the store signs in as when no
+   * `credential` is given; unset: the system-assigned identity. Never the Partner Center app.
+   */
+  managedIdentityClientId?: string;
   container: string;
 }
 
@@ -41,7 +46,7 @@ export interface BlobStoreOptions extends StoreOptions {
 const READ_CONCURRENCY = 16;
 
 export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore> {
-  const { container, state } = connect(options);
+  const { container, probe, state } = connect(options);
   await container.createIfNotExists();
   const now = options.now ?? Date.now;
   let open = true;
@@ -60,24 +65,47 @@ export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore
     conversations: guardAll(blobConversations(container)),
     facts: guardAll(blobFacts(container)),
     isOpen: () => open,
+    ping: guard(async (signal?: AbortSignal) => {
+      await probe.getProperties({ abortSignal: signal });
+    }),
     close: async () => {
       open = false;
     },
   };
 }
 
-function connect(options: BlobStoreOptions): { container: ContainerClient; state: BlobsStorage } {
+/** The readiness probe tries once: an unreachable account should fail /readyz now, not after the retries. */
+const PROBE_OPTIONS = { retryOptions: { maxTries: 1 } };
+
+function connect(options: BlobStoreOptions): { container: ContainerClient; probe: ContainerClient; state: BlobsStorage } {
   if (options.connectionString) {
     return {
       container: new ContainerClient(options.connectionString, options.container),
+      probe: new ContainerClient(options.connectionString, options.container, PROBE_OPTIONS),
       state: new BlobsStorage(options.connectionString, options.container),
     };
   }
   if (!options.accountUrl) throw new Error('The blob store needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL.');
-  const credential = options.credential ?? new DefaultAzureCredential();
+  // Only the managed identity: DefaultAzureCredential would read AZURE_CLIENT_ID/AZURE_CLIENT_SECRET,
+  // the Partner Center app's, and the store would sign in as an app with rights over customers
+  // (docs/reference/deployment-and-telemetry.md §DT-3).
+  const credential = storeCredential(options);
   const container = new BlobServiceClient(options.accountUrl, credential).getContainerClient(options.container);
   // BlobsStorage's url + credential form wants the container's URL; the connection string argument is then unused.
-  return { container, state: new BlobsStorage('', options.container, undefined, container.url, credential) };
+  const probe = new BlobServiceClient(options.accountUrl, credential, PROBE_OPTIONS).getContainerClient(options.container);
+  return { container, probe, state: new BlobsStorage('', options.container, undefined, container.url, credential) };
+}
+
+/**
+ * Who the store signs in as with an account URL: the given credential, else the managed identity
+ * (user-assigned by AZURE_STORAGE_CLIENT_ID, or the system identity).
+ */
+export function storeCredential(
+  options: Pick<BlobStoreOptions, 'credential' | 'managedIdentityClientId'>,
+): TokenCredential | StorageSharedKeyCredential {
+  if (options.credential) return options.credential;
+  const clientId = options.managedIdentityClientId;
+  return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
 }
 
 /**

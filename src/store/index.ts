@@ -21,7 +21,8 @@ export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore
 type StoreConfig = Pick<
   Config,
   'STORE' | 'STORE_PATH' | 'AZURE_STORAGE_CONNECTION_STRING' | 'AZURE_STORAGE_ACCOUNT_URL' | 'AZURE_STORAGE_CONTAINER'
->;
+> &
+  Partial<Pick<Config, 'AZURE_STORAGE_CLIENT_ID'>>;
 
 export async function openStore(
   config: StoreConfig,
@@ -33,6 +34,7 @@ export async function openStore(
     connectionString: config.AZURE_STORAGE_CONNECTION_STRING,
     accountUrl: config.AZURE_STORAGE_ACCOUNT_URL,
     credential: options.credential,
+    managedIdentityClientId: config.AZURE_STORAGE_CLIENT_ID,
     container: config.AZURE_STORAGE_CONTAINER,
     logger,
     now,

@@ -40,6 +40,9 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     conversations: sqliteConversations(db),
     facts: sqliteFacts(db),
     isOpen: () => db.open,
+    ping: async () => {
+      db.prepare('SELECT 1').get();
+    },
     close: async () => {
       if (db.open) db.close();
     },

@@ -23,5 +23,7 @@ export interface BotStore extends CoreStore {
   readonly conversations: ConversationReferenceStore;
   /** For /readyz. */
   isOpen(): boolean;
+  /** For /readyz: one cheap read of the storage itself; rejects when it cannot be reached. */
+  ping(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }

@@ -49,6 +49,10 @@ const refused: Array<[string, string]> = [
   ['src/features/tenants/newCommand.ts', '../../services'],
   ['src/features/tenants/newCommand.ts', '../../app'],
   ['src/sandbox/newApi.ts', '../onboarding/model'],
+  ['src/onboarding/run/newObserver.ts', '../../telemetry/telemetry'],
+  ['src/telemetry/newExporter.ts', '../bot/cspBot'],
+  ['src/telemetry/newExporter.ts', '../onboarding/run/runner'],
+  ['src/telemetry/newExporter.ts', 'botbuilder'],
 ];
 
 const allowed: Array<[string, string]> = [
@@ -66,6 +70,9 @@ const allowed: Array<[string, string]> = [
   ['src/features/tenants/newCommand.ts', '../../bot/handlers'],
   ['src/features/tenants/newCommand.ts', '../../dialogs/onboardingDraft'],
   ['src/features/tenants/newCommand.ts', './tenantFeature'],
+  ['src/telemetry/newObserver.ts', '../onboarding/ports'],
+  ['src/services/newClient.ts', '../telemetry/telemetry'],
+  ['src/bot/newEdge.ts', '../telemetry/telemetry'],
 ];
 
 describe('the layering rule', () => {

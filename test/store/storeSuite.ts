@@ -339,9 +339,11 @@ export function describeStoreContract(name: string, open: OpenStore): void {
 
     it('reports open until closed, and refuses work afterwards', async () => {
       expect(store.isOpen()).toBe(true);
+      await expect(store.ping()).resolves.toBeUndefined();
       await store.close();
       expect(store.isOpen()).toBe(false);
       await expect(store.requests.get('ONB-AAAA' as RequestId)).rejects.toThrow();
+      await expect(store.ping()).rejects.toThrow();
       await store.close(); // closing twice is harmless (afterEach does it again)
     });
   });

@@ -78,6 +78,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     pollMaxIntervalMs: config.POLL_MAX_INTERVAL_SECONDS * 1000,
     pollTimeoutMs: config.POLL_TIMEOUT_MINUTES * 60_000,
     leaseMs: config.LEASE_SECONDS * 1000,
+    observer: deps.runObserver,
   });
   const lifecycle = createRequestLifecycle({
     requests: store.requests,

@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'async_hooks';
 import { randomUUID } from 'crypto';
 import { DomainError, isDomainError } from '../errors';
 import type { DomainErrorInfo, ServiceRequest, RequestId, RunResults, StepName, StepState } from '../model';
-import { ConcurrencyError, type CallRecord, type Cloud, type CoreStore, type RunNotifier, type Versioned } from '../ports';
+import { ConcurrencyError, type CallRecord, type Cloud, type CoreStore, type RunNotifier, type RunObserver, type Versioned } from '../ports';
 import { onboardingSteps } from './steps/index';
 import type { StepContext, StepDefinition, StepOutcome } from './steps/step';
 
@@ -29,6 +29,8 @@ export interface RunnerOptions {
   transientWindowMs?: number;
   workerId?: string;
   now?: () => Date;
+  /** Telemetry (spans per run and step, run metrics); absent: nothing is observed. */
+  observer?: RunObserver;
 }
 
 export interface RunnerLogger {
@@ -72,6 +74,7 @@ const MAX_CALLS_PER_ENTRY = 50;
 export function createRunner(options: RunnerOptions): Runner {
   const { store, cloud, notifier, logger } = options;
   cloud.onCall ??= (call) => stepCalls.getStore()?.push(call);
+  const observer: RunObserver = options.observer ?? UNOBSERVED;
   const workerId = options.workerId ?? `runner-${randomUUID()}`;
   const now = options.now ?? (() => new Date());
   const maxTransient = options.maxTransientAttempts ?? DEFAULT_MAX_TRANSIENT_ATTEMPTS;
@@ -212,11 +215,18 @@ export function createRunner(options: RunnerOptions): Runner {
       this.current = stored;
       const status = stored.value.status;
       if (status !== 'approved' && status !== 'running') return;
-      const plan = onboardingSteps(stored.value.kind);
+      // Scheduled from the Approve click's turn, the run is still in its trace here: keep it on the request.
+      const traceContext = stored.value.traceContext ?? observer.traceContext();
+      await observer.inRun({ ...stored.value, traceContext }, () => this.executePlan(status, traceContext));
+    }
+
+    private async executePlan(status: 'approved' | 'running', traceContext: string | undefined): Promise<void> {
+      const plan = onboardingSteps(this.current.value.kind);
       try {
-        if (status === 'approved' || stored.value.steps.length === 0) {
-          await this.save((r) => ({ ...r, status: 'running', steps: mergeSteps(r.steps, plan) }));
+        if (status === 'approved' || this.current.value.steps.length === 0) {
+          await this.save((r) => ({ ...r, status: 'running', steps: mergeSteps(r.steps, plan), traceContext: r.traceContext ?? traceContext }));
           await this.audit(status === 'approved' ? 'run-started' : 'run-resumed', `Run started by ${workerId}.`);
+          if (status === 'approved') observer.runChanged(this.current.value, 'started');
         } else {
           await this.audit('run-resumed', `Run resumed by ${workerId}.`);
         }
@@ -225,11 +235,13 @@ export function createRunner(options: RunnerOptions): Runner {
           if (this.stopping) return;
           const state = this.stepState(step.name);
           if (state.status === 'done' || state.status === 'skipped') continue;
-          const result = await this.runStep(step);
+          const result = (await observer.inStep(this.current.value, step.name, () => this.runStep(step))) as StepResult;
+          if (result === 'paused' || result === 'failed') observer.runChanged(this.current.value, result);
           if (result !== 'next') return;
         }
         await this.save((r) => ({ ...r, status: 'succeeded' }));
         await this.audit('run-succeeded', 'Every step is done.');
+        observer.runChanged(this.current.value, 'succeeded');
         this.notify();
       } catch (e) {
         if (e instanceof RunStopped) return;
@@ -418,6 +430,14 @@ export function createRunner(options: RunnerOptions): Runner {
     },
   };
 }
+
+/** No telemetry: the work runs as it is. */
+const UNOBSERVED: RunObserver = {
+  traceContext: () => undefined,
+  inRun: (_request, work) => work(),
+  inStep: (_request, _step, work) => work(),
+  runChanged: () => undefined,
+};
 
 function mergeSteps(existing: StepState[], plan: StepDefinition[]): StepState[] {
   return plan.map((def) => existing.find((s) => s.name === def.name) ?? { name: def.name, status: 'waiting', attempts: 0 });
