@@ -16,7 +16,7 @@
 // (cold starts to time, default 7), BENCH_DRAFTS (default 1000), BENCH_SKIP_BUILD=1,
 // BENCH_CPU_PROF=<dir> (our bot runs with --cpu-prof, profiles written there; for short runs).
 // Adding a scenario: a module in bench/scenarios/ exporting { name, description, bots, concurrency,
-// botEnv?, activity(ids), checkReply(bot, body, conversation), finalReply? } and listed in SCENARIOS.
+// botEnv?, activity(ids), checkReply(bot, body, conversation), finalReply?(bot, body) } and listed in SCENARIOS.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const net = require('net');
@@ -109,7 +109,7 @@ async function measure(scenario, kind, concurrency, cloudEnv, workDir, connector
       maxSeconds: settings.maxSeconds,
       activity: (ids) => scenario.activity({ ...ids, bot: kind }),
       checkReply: (body, conversation) => scenario.checkReply(kind, body, conversation),
-      finalReply: scenario.finalReply,
+      finalReply: scenario.finalReply && ((body) => scenario.finalReply(kind, body)),
       onMeasureStart: () => {
         cpuStart = cpuMs(bot.child.pid);
         machineStart = machineBusyCores();

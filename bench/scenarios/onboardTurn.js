@@ -14,6 +14,6 @@ module.exports = {
   concurrency: [16],
   botEnv: { ALLOWED_TENANT_IDS: TENANT },
   activity: (ids) => message(ids, ids.bot === 'bareDialog' ? 'an answer' : 'onboard'),
-  finalReply: (body) => !body.includes('already have an onboarding draft open'),
+  finalReply: (bot, body) => bot !== 'csp' || isCard(body),
   checkReply: (bot, body) => (bot === 'bareDialog' ? /What is|Who is|Thanks/.test(body) : isCard(body) && body.includes('Onboard a customer')),
 };

@@ -46,8 +46,23 @@ function rewrite(node: unknown, inFacts: boolean): unknown {
   );
 }
 
+// `new ACData.Template` parses every `${…}` of the template with the expression grammar (ANTLR);
+// that was most of a dialog turn's CPU (docs/performance.md). A prepared Template may be expanded
+// with different data again and again (expand is synchronous and keeps nothing between calls), so
+// each template is prepared once per process.
+const preparedTemplates = new WeakMap<object, ACData.Template>();
+
+function prepared(template: object): ACData.Template {
+  let ready = preparedTemplates.get(template);
+  if (!ready) {
+    ready = new ACData.Template(escapeMarkdownBindings(template));
+    preparedTemplates.set(template, ready);
+  }
+  return ready;
+}
+
 export function renderCard<T extends object>(template: object, data: T): AdaptiveCard {
-  const card = new ACData.Template(escapeMarkdownBindings(template)).expand({ $root: data }) as AdaptiveCard;
+  const card = prepared(template).expand({ $root: data }) as AdaptiveCard;
   const bytes = Buffer.byteLength(JSON.stringify(card), 'utf8');
   if (bytes > MAX_CARD_BYTES) {
     throw new Error(`Card is ${bytes} bytes, over the ${MAX_CARD_BYTES}-byte budget: page the list instead`);

@@ -29,11 +29,12 @@ const BUSY_TIMEOUT_MS = 5000;
 
 export async function openSqliteStore(file: string, options: StoreOptions = {}): Promise<BotStore> {
   const db = openDatabase(file);
+  const stateDb = file === ':memory:' ? db : openStateConnection(file, db);
   const now = options.now ?? Date.now;
   options.logger?.info({ store: 'sqlite', file, schemaVersion: MIGRATIONS.length }, 'store opened');
   return {
     kind: 'sqlite',
-    state: sqliteStorage(db),
+    state: sqliteStorage(stateDb),
     requests: sqliteRequests(db),
     audit: sqliteAudit(db),
     leases: sqliteLeases(db, now),
@@ -41,9 +42,31 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     facts: sqliteFacts(db),
     isOpen: () => db.open,
     close: async () => {
+      if (stateDb.open) stateDb.close();
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * botbuilder's conversation and user state (the dialog's drafts) on a second connection to the same
+ * file with synchronous = NORMAL: in WAL mode its commits are not flushed to disk one by one (a
+ * power cut may lose the last clicks on a draft, never an approval or a run step, and never
+ * corrupts the file). With FULL, the flush of every dialog turn blocked the event loop for most of
+ * that turn's time (docs/performance.md). Commits on the main connection stay FULL, and flushing the
+ * WAL flushes whatever this connection wrote before them too.
+ */
+function openStateConnection(file: string, main: Database.Database): Database.Database {
+  const db = new Database(file);
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('synchronous = NORMAL');
+    return db;
+  } catch (err) {
+    db.close();
+    main.close();
+    throw err;
+  }
 }
 
 function openDatabase(file: string): Database.Database {
@@ -120,7 +143,8 @@ function sqliteStorage(db: Database.Database): Storage {
       const items: StoreItems = {};
       for (const key of keys) {
         const row = select.get(key);
-        if (row) items[key] = { ...JSON.parse(row.value), eTag: row.etag };
+        // The parsed object is already a fresh copy: the eTag goes on it rather than on another copy.
+        if (row) items[key] = Object.assign(JSON.parse(row.value) as object, { eTag: row.etag });
       }
       return items;
     },
