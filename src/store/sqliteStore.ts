@@ -234,6 +234,7 @@ function sqliteLeases(db: Database.Database, now: () => number): LeaseStore {
   // An expired lease is no longer held, even if nobody has taken it yet: the owner must acquire again.
   const renew = db.prepare('UPDATE leases SET expires_at = @expiresAt WHERE name = @name AND owner = @owner AND expires_at > @now');
   const release = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
+  const expiry = db.prepare<[string], { expires_at: number }>('SELECT expires_at FROM leases WHERE name = ?');
   return {
     acquire: async (name, owner, ttlMs) => {
       const at = now();
@@ -246,6 +247,7 @@ function sqliteLeases(db: Database.Database, now: () => number): LeaseStore {
     release: async (name, owner) => {
       release.run(name, owner);
     },
+    expiresAt: async (name) => expiry.get(name)?.expires_at,
   };
 }
 
