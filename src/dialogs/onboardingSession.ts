@@ -5,7 +5,10 @@
 // place for a button, or a message for a typed command.
 import { randomUUID } from 'crypto';
 import { type Activity, type ConversationState, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
-import { DialogSet, type DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
+// botbuilder-dialogs' own modules, not its index (which loads the text recognizers): see onboardingDialog.ts.
+import { DialogTurnStatus } from 'botbuilder-dialogs/lib/dialog';
+import type { DialogState } from 'botbuilder-dialogs/lib/dialogContext';
+import { DialogSet } from 'botbuilder-dialogs/lib/dialogSet';
 import { markdownText } from '../cards/markdown';
 import { cardAttachment, type AdaptiveCard } from '../cards/render';
 import type { OnboardingRequest } from '../onboarding/model';
