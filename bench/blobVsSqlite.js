@@ -199,6 +199,8 @@ function pendingRequest(cloud, registration) {
       language: 'en',
     },
     subscription: { kind: 'azure-plan' },
+    // The customer's acceptance of the Microsoft Customer Agreement, as the requester attests it (the run confirms it).
+    agreement: { acceptedBy: { firstName: 'Tess', lastName: 'Admin', email: `tess@${prefix}.example`, phoneNumber: '4255550101' }, dateAccepted: '2026-11-30' },
     registration,
     access: { kind: 'guest-owner', email: `ops-${prefix}@csp-partner.example`, displayName: 'CSP Ops', mode: 'automatic' },
     approvalCard: { conversationId: CHANNEL, activityId: `card-${id}` },
