@@ -1,17 +1,21 @@
 // `node bench/approvalInvoke.js` (after `npm run build`): the approval click and the run.
-//  1. Approval-click invoke response time (POST /api/messages → invoke response) p50/p99 while 50
-//     runs are in flight on the simulated cloud (target p99 ≤ 300 ms).
+//  1. Approval-click invoke response time (POST /api/messages → invoke response) p50/p99 while 100
+//     runs are in flight on the simulated cloud (issue 17 target: p99 ≤ 150 ms).
 //  2. The wall time of one run alone, against the simulated cloud's latency and delays, versus the
-//     sum of the unavoidable sequential call and polling times (target ≤ 1.1×).
-// The simulated cloud and the bot run in this process (real restify server,
-// CloudAdapter in local mode, SQLite file store, real clients) and a loopback connector takes what
-// it sends. Settings: BENCH_LATENCY_MS (per call, default 20), BENCH_ORDER_MS (default 1500),
-// BENCH_ENTITLEMENT_MS (default 1500), BENCH_IN_FLIGHT (default 50), BENCH_CLICKS (default 100).
+//     sum of the unavoidable sequential call and polling times (target ≤ 1.05×).
+// The bot runs in this process (real restify server, CloudAdapter in local mode, SQLite file store,
+// real clients); the simulated cloud runs in its own process (`lib/sandbox/main.js`), so its CPU is
+// not the bot's; a loopback connector takes what the bot sends. Settings: BENCH_LATENCY_MS (per
+// call, default 20), BENCH_ORDER_MS (default 1500), BENCH_ENTITLEMENT_MS (default 1500),
+// BENCH_IN_FLIGHT (default 100), BENCH_CLICKS (default 100; 30 with BENCH_QUICK=1),
+// BENCH_RESULT_FILE (also write the results there, for `npm run bench`).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
+
+const { startSandboxProcess, stop } = require('./harness/processes');
 
 const root = path.join(__dirname, '..');
 const lib = (p) => require(path.join(root, 'lib', p));
@@ -28,24 +32,23 @@ const settings = {
   latencyMs: Number(process.env.BENCH_LATENCY_MS || 20),
   orderMs: Number(process.env.BENCH_ORDER_MS || 1500),
   entitlementMs: Number(process.env.BENCH_ENTITLEMENT_MS || 1500),
-  inFlight: Number(process.env.BENCH_IN_FLIGHT || 50),
-  clicks: Number(process.env.BENCH_CLICKS || 100),
+  inFlight: Number(process.env.BENCH_IN_FLIGHT || 100),
+  clicks: Number(process.env.BENCH_CLICKS || (process.env.BENCH_QUICK === '1' ? 30 : 100)),
 };
 const TENANT = '6f1c2b8e-3d4a-4c5b-9e7f-0a1b2c3d4e5f';
 const APPROVER = { id: '29:bench-approver', name: 'Bench Approver', aadObjectId: 'a1e0c0de-0000-4000-8000-0000000000aa' };
 const REQUESTER = { teamsUserId: '29:bench-requester', name: 'Bench Requester', aadObjectId: 'a1e0c0de-0000-4000-8000-0000000000bb' };
 const CHANNEL = '19:bench-approvals@thread.tacv2';
 
-/** The simulated cloud, in this process (its CPU shares the bot's: the click times are pessimistic). */
+/** The simulated cloud in its own process, with the configured latency and delays. */
 async function startSandbox() {
-  const { startSandbox: start } = lib('sandbox/index.js');
-  const sandbox = await start({
-    port: 0,
-    caDir: path.join(root, '.sandbox'),
-    seed: false,
-    delays: { latencyMs: settings.latencyMs, orderCompleteMs: settings.orderMs, entitlementActiveMs: settings.entitlementMs },
+  const sandbox = await startSandboxProcess(root, {
+    SANDBOX_SEED: 'false',
+    SANDBOX_LATENCY_MS: String(settings.latencyMs),
+    SANDBOX_ORDER_DELAY_MS: String(settings.orderMs),
+    SANDBOX_ENTITLEMENT_DELAY_MS: String(settings.entitlementMs),
   });
-  return { sandbox, env: sandbox.env };
+  return { child: sandbox.child, env: sandbox.env };
 }
 
 /** Takes every post and update the bot sends to Teams; answers at once. */
@@ -82,6 +85,8 @@ function request(id, registrationId) {
       language: 'en',
     },
     subscription: { kind: 'azure-plan' },
+    // The customer's acceptance of the Microsoft Customer Agreement, as the requester attests it (the run confirms it).
+    agreement: { acceptedBy: { firstName: 'Bea', lastName: 'Admin', email: `bea@${prefix}.example` }, dateAccepted: '2026-11-30' },
     registration: parseRegistrationId(registrationId),
     access: { kind: 'guest-owner', email: `ops-${prefix}@csp.example`, displayName: 'CSP Ops', mode: 'automatic' },
     steps: [],
@@ -124,7 +129,7 @@ async function main() {
       ...sandbox.env,
       CLOUD: 'sandbox',
       LOCAL_MODE: 'true',
-      PARTNER_CENTER_REFRESH_TOKEN: sandbox.sandbox.delegatedRefreshToken,
+      PARTNER_CENTER_REFRESH_TOKEN: sandbox.env.PARTNER_CENTER_REFRESH_TOKEN,
       STORE_PATH: path.join(dir, `bot-${pollSeconds}.db`),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'fatal',
       APPROVER_IDS: APPROVER.aadObjectId,
@@ -194,18 +199,19 @@ async function main() {
 
   const result = {
     settings,
-    clicks: { n: times.length, p50: +pct(times, 50).toFixed(1), p99: +pct(times, 99).toFixed(1), max: +times[times.length - 1].toFixed(1), runsInFlightAtEnd: inFlightAtEnd, targetP99: 300 },
-    singleRun: { status: final.status, wallMs, sequentialCalls: sequential.length, allCalls: calls.length, floorMs, ratio: +(wallMs / floorMs).toFixed(3), target: 1.1 },
+    clicks: { n: times.length, p50: +pct(times, 50).toFixed(1), p99: +pct(times, 99).toFixed(1), max: +times[times.length - 1].toFixed(1), runsInFlightAtEnd: inFlightAtEnd, targetP99: 150 },
+    singleRun: { status: final.status, wallMs, sequentialCalls: sequential.length, allCalls: calls.length, floorMs, ratio: +(wallMs / floorMs).toFixed(3), target: 1.05 },
   };
   console.log(JSON.stringify(result, null, 2));
   console.log(
-    `\n| measure | value | target |\n|---|---|---|\n| approval click p50 / p99 (ms), ${settings.inFlight} runs in flight | ${result.clicks.p50} / ${result.clicks.p99} | p99 ≤ 300 |\n| one run: wall / unavoidable (ms) | ${wallMs} / ${floorMs} = ${result.singleRun.ratio}× | ≤ 1.1× |`,
+    `\n| measure | value | target |\n|---|---|---|\n| approval click p50 / p99 (ms), ${settings.inFlight} runs in flight | ${result.clicks.p50} / ${result.clicks.p99} | p99 ≤ 150 |\n| one run: wall / unavoidable (ms) | ${wallMs} / ${floorMs} = ${result.singleRun.ratio}× | ≤ 1.05× |`,
   );
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', `approvalInvoke-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
+  if (process.env.BENCH_RESULT_FILE) fs.writeFileSync(process.env.BENCH_RESULT_FILE, JSON.stringify(result, null, 2));
   await app.close();
   connector.server.close();
-  await sandbox.sandbox.close();
+  await stop(sandbox.child);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

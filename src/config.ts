@@ -198,7 +198,8 @@ const schema = z
     POLL_INTERVAL_SECONDS: int(5, 0, 3600),
     POLL_MAX_INTERVAL_SECONDS: int(120, 0, 86400),
     POLL_TIMEOUT_MINUTES: int(60, 1, 10080),
-    LEASE_SECONDS: int(60, 1, 3600),
+    // 30: a killed instance's runs are taken over within 30 s (docs/operations.md, `LEASE_SECONDS`).
+    LEASE_SECONDS: int(30, 1, 3600),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });

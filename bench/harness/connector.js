@@ -14,8 +14,11 @@ function createConnector() {
       const replyToId = m ? decodeURIComponent(m[1]) : undefined;
       const waiter = replyToId && waiting.get(replyToId);
       if (waiter) {
-        waiting.delete(replyToId);
-        waiter(Buffer.concat(chunks).toString());
+        const body = Buffer.concat(chunks).toString();
+        if (waiter.accept(body)) {
+          waiting.delete(replyToId);
+          waiter.resolve(body);
+        }
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"id":"1"}');
@@ -24,16 +27,22 @@ function createConnector() {
   server.keepAliveTimeout = 60_000;
   return {
     listen: () => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}/`))),
-    /** Resolves with the reply body to activity `id`; rejects after `timeoutMs`. */
-    replyTo(id, timeoutMs = 30_000) {
+    /**
+     * Resolves with the reply body to activity `id` (the first one `accept` takes, when a turn sends
+     * several messages); rejects after `timeoutMs`.
+     */
+    replyTo(id, timeoutMs = 30_000, accept = () => true) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiting.delete(id);
           reject(new Error(`no reply to ${id} within ${timeoutMs} ms`));
         }, timeoutMs);
-        waiting.set(id, (body) => {
-          clearTimeout(timer);
-          resolve(body);
+        waiting.set(id, {
+          accept,
+          resolve: (body) => {
+            clearTimeout(timer);
+            resolve(body);
+          },
         });
       });
     },

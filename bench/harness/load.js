@@ -4,12 +4,14 @@ const http = require('http');
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
+/** POSTs an activity; resolves with the HTTP status and body (an invoke's answer is in the body). */
 function postJson(url, body) {
   return new Promise((resolve, reject) => {
     const data = Buffer.from(JSON.stringify(body));
     const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', reject);
     req.end(data);
@@ -24,8 +26,13 @@ function percentile(sorted, p) {
 /**
  * @param {{ botUrl: string, connector: ReturnType<import('./connector').createConnector>, connectorUrl: string,
  *           concurrency: number, warmupTurns: number, maxTurns: number, maxSeconds: number,
- *           activity: (ids: { id: string, conversationId: string, serviceUrl: string }) => object,
- *           checkReply?: (body: string) => boolean, onMeasureStart?: () => void }} options
+ *           activity: (ids: { id: string, conversationId: string, serviceUrl: string, conversation: object }) => object,
+ *           checkReply?: (body: string, conversation: object) => boolean, finalReply?: (body: string) => boolean,
+ *           onMeasureStart?: () => void }} options
+ * `conversation` is one object per worker (its conversation), kept across its turns: a scenario may
+ * note there what a reply said (e.g. the draft id on a card) to build the next activity. A message's
+ * reply is the activity the bot sends to the connector (the first `finalReply` accepts, when a turn
+ * sends several); an invoke's is the HTTP response body.
  */
 async function runLoad(options) {
   const { botUrl, connector, connectorUrl, concurrency } = options;
@@ -38,22 +45,28 @@ async function runLoad(options) {
   let measureStart = 0;
   let deadline = Infinity;
 
+  const conversations = new Map();
   const turn = async (worker) => {
     const id = `b${++counter}`;
     const conversationId = `bench-${options.runId}-w${worker}`;
-    const reply = connector.replyTo(id);
+    if (!conversations.has(worker)) conversations.set(worker, {});
+    const conversation = conversations.get(worker);
+    const activity = options.activity({ id, conversationId, serviceUrl: connectorUrl, conversation });
+    const reply = activity.type === 'invoke' ? undefined : connector.replyTo(id, 30_000, options.finalReply);
     const t0 = process.hrtime.bigint();
-    const status = await postJson(botUrl, options.activity({ id, conversationId, serviceUrl: connectorUrl }));
+    const posted = await postJson(botUrl, activity);
     const tPost = process.hrtime.bigint();
-    let body;
-    try {
-      body = await reply;
-    } catch {
-      errors++;
-      return;
+    let body = posted.body;
+    if (reply) {
+      try {
+        body = await reply;
+      } catch {
+        errors++;
+        return;
+      }
     }
     const tReply = process.hrtime.bigint();
-    if (status !== 200 || (options.checkReply && !options.checkReply(body))) errors++;
+    if (posted.status !== 200 || (options.checkReply && !options.checkReply(body, conversation))) errors++;
     if (measuring) {
       replyMs.push(Number(tReply - t0) / 1e6);
       postMs.push(Number(tPost - t0) / 1e6);

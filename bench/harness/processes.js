@@ -59,6 +59,34 @@ function stop(child) {
   });
 }
 
+/** Resident memory now (VmRSS) in MiB (Linux). */
+function rssMiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * The simulated cloud in its own process (`lib/sandbox/main.js`); resolves with the KEY=value lines
+ * it prints (the bot's environment, PARTNER_CENTER_REFRESH_TOKEN included) once they are all there.
+ */
+async function startSandboxProcess(root, env = {}) {
+  const path = require('path');
+  const child = spawnNode([path.join(root, 'lib', 'sandbox', 'main.js'), '--port', '0'], env);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const lines = Object.fromEntries(
+      child
+        .output()
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    if (lines.PARTNER_CENTER_REFRESH_TOKEN) return { child, env: lines };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the simulated cloud did not start:\n${child.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const cores = () => os.cpus().length;
 
-module.exports = { cpuMs, peakRssMiB, machineBusyCores, spawnNode, waitReady, stop, cores };
+module.exports = { cpuMs, peakRssMiB, rssMiB, machineBusyCores, spawnNode, waitReady, stop, cores, startSandboxProcess };

@@ -43,6 +43,11 @@ interface Parts {
   state: BotState;
   storage: Storage;
   storageKey: StorageKeyFactory;
+  /**
+   * BotState's own turn-state key (private in botbuilder 4.23: `{ state, hash }` of the copy it read),
+   * or undefined; only used to skip hashing the same state twice, checked before it is trusted.
+   */
+  stateKey: unknown;
   versionKey: symbol;
 }
 
@@ -52,7 +57,10 @@ async function loadVersioned(parts: Parts, context: TurnContext, load: () => Pro
   // A fresh read (or the first load of the turn) sets the version; a cache hit keeps it.
   if (state !== cached || !context.turnState.has(parts.versionKey)) {
     const eTag = typeof state.eTag === 'string' && state.eTag !== '*' && state.eTag !== '' ? state.eTag : undefined;
-    context.turnState.set(parts.versionKey, { eTag, hash: calculateChangeHash(state), written: false } satisfies Version);
+    // botbuilder hashed the state it just read (a JSON copy of the whole state): reuse that hash.
+    const read = typeof parts.stateKey === 'symbol' ? (context.turnState.get(parts.stateKey) as { state?: unknown; hash?: unknown } | undefined) : undefined;
+    const hash = read?.state === state && typeof read.hash === 'string' && read.hash !== '' ? read.hash : calculateChangeHash(state);
+    context.turnState.set(parts.versionKey, { eTag, hash, written: false } satisfies Version);
   }
   return state;
 }
@@ -87,6 +95,10 @@ async function saveVersioned(parts: Parts, context: TurnContext, force: boolean)
   return true;
 }
 
+function botStateKey(state: BotState): unknown {
+  return (state as unknown as { stateKey?: unknown }).stateKey;
+}
+
 /** The state as the store gives it back (JSON), so an identical copy hashes the same. */
 function asStored(state: StoreItem): StoreItem {
   return JSON.parse(JSON.stringify(state)) as StoreItem;
@@ -97,7 +109,7 @@ export class ConcurrentConversationState extends ConversationState {
   private readonly versionKey = Symbol('conversation state version');
 
   private get parts(): Parts {
-    return { state: this, storage: this.storage, storageKey: this.storageKey, versionKey: this.versionKey };
+    return { state: this, storage: this.storage, storageKey: this.storageKey, stateKey: botStateKey(this), versionKey: this.versionKey };
   }
 
   override load(context: TurnContext, force = false): Promise<StoreItem> {
@@ -114,7 +126,7 @@ export class ConcurrentUserState extends UserState {
   private readonly versionKey = Symbol('user state version');
 
   private get parts(): Parts {
-    return { state: this, storage: this.storage, storageKey: this.storageKey, versionKey: this.versionKey };
+    return { state: this, storage: this.storage, storageKey: this.storageKey, stateKey: botStateKey(this), versionKey: this.versionKey };
   }
 
   override load(context: TurnContext, force = false): Promise<StoreItem> {

@@ -2,8 +2,8 @@
 // Templates use adaptivecards-templating bindings (`${field}`, `$data`, `$when`). Every binding
 // that lands where Teams renders markdown (TextBlock texts, fact titles and values) is escaped here,
 // in one place, so no card can forget it: the values are names and texts from operators and services.
-import { ExpressionEvaluator, ExpressionFunctions, FunctionUtils, ReturnType } from 'adaptive-expressions';
-import * as ACData from 'adaptivecards-templating';
+import type * as Expressions from 'adaptive-expressions';
+import type * as ACData from 'adaptivecards-templating';
 import { markdownText } from './markdown';
 
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
@@ -12,13 +12,30 @@ export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; ver
 export const MAX_CARD_BYTES = 28 * 1024;
 
 const ESCAPE_FUNCTION = 'markdownText';
-// adaptivecards-templating resolves functions from the standard table only (not Expression.functions).
-const standardFunctions = ExpressionFunctions.standardFunctions as Map<string, ExpressionEvaluator>;
-if (!standardFunctions.has(ESCAPE_FUNCTION)) {
-  standardFunctions.set(
-    ESCAPE_FUNCTION,
-    new ExpressionEvaluator(ESCAPE_FUNCTION, FunctionUtils.apply((args: unknown[]) => markdownText(String(args[0] ?? ''))), ReturnType.String, FunctionUtils.validateUnary),
-  );
+
+let templating: typeof ACData | undefined;
+
+/**
+ * adaptivecards-templating and adaptive-expressions (with its ANTLR grammar), loaded by the first
+ * card rather than at start: they were a third of a cold start beyond botbuilder and restify
+ * (docs/performance.md, issue 17). The first render pays for them once.
+ */
+function templateEngine(): typeof ACData {
+  if (!templating) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, synchronously
+    const { ExpressionEvaluator, ExpressionFunctions, FunctionUtils, ReturnType } = require('adaptive-expressions') as typeof Expressions;
+    // adaptivecards-templating resolves functions from the standard table only (not Expression.functions).
+    const standardFunctions = ExpressionFunctions.standardFunctions as Map<string, Expressions.ExpressionEvaluator>;
+    if (!standardFunctions.has(ESCAPE_FUNCTION)) {
+      standardFunctions.set(
+        ESCAPE_FUNCTION,
+        new ExpressionEvaluator(ESCAPE_FUNCTION, FunctionUtils.apply((args: unknown[]) => markdownText(String(args[0] ?? ''))), ReturnType.String, FunctionUtils.validateUnary),
+      );
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, synchronously
+    templating = require('adaptivecards-templating') as typeof ACData;
+  }
+  return templating;
 }
 
 const escapedTemplates = new WeakMap<object, object>();
@@ -46,8 +63,23 @@ function rewrite(node: unknown, inFacts: boolean): unknown {
   );
 }
 
+// `new ACData.Template` parses every `${…}` of the template with the expression grammar (ANTLR);
+// that was most of a dialog turn's CPU (docs/performance.md). A prepared Template may be expanded
+// with different data again and again (expand is synchronous and keeps nothing between calls), so
+// each template is prepared once per process.
+const preparedTemplates = new WeakMap<object, ACData.Template>();
+
+function prepared(template: object): ACData.Template {
+  let ready = preparedTemplates.get(template);
+  if (!ready) {
+    ready = new (templateEngine().Template)(escapeMarkdownBindings(template));
+    preparedTemplates.set(template, ready);
+  }
+  return ready;
+}
+
 export function renderCard<T extends object>(template: object, data: T): AdaptiveCard {
-  const card = new ACData.Template(escapeMarkdownBindings(template)).expand({ $root: data }) as AdaptiveCard;
+  const card = prepared(template).expand({ $root: data }) as AdaptiveCard;
   const bytes = Buffer.byteLength(JSON.stringify(card), 'utf8');
   if (bytes > MAX_CARD_BYTES) {
     throw new Error(`Card is ${bytes} bytes, over the ${MAX_CARD_BYTES}-byte budget: page the list instead`);

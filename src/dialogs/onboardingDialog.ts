@@ -3,14 +3,14 @@
 // validates the card on the server, asks Partner Center or Azure where the card needs it, and
 // moves the draft on, or keeps it on the same card with every value and an error beside the field.
 // The loop restarts itself (replaceDialog) so the whole draft stays in dialog state.
-import {
-  ComponentDialog,
-  type DialogContext,
-  DialogReason,
-  type DialogTurnResult,
-  WaterfallDialog,
-  type WaterfallStepContext,
-} from 'botbuilder-dialogs';
+// From botbuilder-dialogs' own modules rather than its index: the index also loads every prompt and
+// the Microsoft.Recognizers.Text suites (half a second of a cold start; docs/performance.md), which
+// a dialog of cards never uses.
+import { ComponentDialog } from 'botbuilder-dialogs/lib/componentDialog';
+import { DialogReason, type DialogTurnResult } from 'botbuilder-dialogs/lib/dialog';
+import type { DialogContext } from 'botbuilder-dialogs/lib/dialogContext';
+import { WaterfallDialog } from 'botbuilder-dialogs/lib/waterfallDialog';
+import type { WaterfallStepContext } from 'botbuilder-dialogs/lib/waterfallStepContext';
 import type { TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/render';
 import { isDomainError } from '../onboarding/errors';

@@ -5,7 +5,10 @@
 // place for a button, or a message for a typed command.
 import { randomUUID } from 'crypto';
 import { type Activity, type ConversationState, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
-import { DialogSet, type DialogState, DialogTurnStatus } from 'botbuilder-dialogs';
+// botbuilder-dialogs' own modules, not its index (which loads the text recognizers): see onboardingDialog.ts.
+import { DialogTurnStatus } from 'botbuilder-dialogs/lib/dialog';
+import type { DialogState } from 'botbuilder-dialogs/lib/dialogContext';
+import { DialogSet } from 'botbuilder-dialogs/lib/dialogSet';
 import { markdownText } from '../cards/markdown';
 import { cardAttachment, type AdaptiveCard } from '../cards/render';
 import type { OnboardingRequest } from '../onboarding/model';
@@ -67,9 +70,10 @@ export class OnboardingSession {
     const expired = await this.expireIfStale(context, operator);
     if (expired) await sendCard(context, expired);
     const dc = await this.dialogsFor(operator).createContext(context);
+    let resumed: string | undefined;
     if (dc.activeDialog) {
       const clock = await this.clockFor(operator).get(context);
-      await context.sendActivity(`You already have an onboarding draft open (started ${formatTime(clock?.startedAt)}): here is where you were. Type cancel to drop it.`);
+      resumed = `You already have an onboarding draft open (started ${formatTime(clock?.startedAt)}): here is where you were. Type cancel to drop it.`;
       context.turnState.set(CARD_ACTION_KEY, { verb: VERBS.resume, data: {} } satisfies CardAction);
       await dc.continueDialog();
     } else {
@@ -77,7 +81,9 @@ export class OnboardingSession {
     }
     await this.touch(context, operator);
     const card = cardToShow(context);
-    if (card) await sendCard(context, card);
+    // The "already open" line and the card in one message: one post to Teams instead of two.
+    if (card) await sendCard(context, card, resumed);
+    else if (resumed) await context.sendActivity(resumed);
   }
 
   /** A button on an onboarding card. Returns the card to show in its place. */
@@ -211,8 +217,8 @@ function cancelledNote(): AdaptiveCard {
   return noteCard('Onboarding draft cancelled', 'Nothing was submitted. Type onboard to start again.');
 }
 
-async function sendCard(context: TurnContext, card: AdaptiveCard): Promise<void> {
-  await context.sendActivity(MessageFactory.attachment(cardAttachment(card)));
+async function sendCard(context: TurnContext, card: AdaptiveCard, text?: string): Promise<void> {
+  await context.sendActivity(MessageFactory.attachment(cardAttachment(card), text));
 }
 
 function formatTime(iso: string | undefined): string {

@@ -306,6 +306,11 @@ export interface LeaseStore {
   /** True when still held by `owner` and extended. */
   renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
   release(name: string, owner: string): Promise<void>;
+  /**
+   * When the lease as now stored runs out (ms since the epoch), or undefined when nobody holds it.
+   * Lets a worker that was refused come back the moment the holder's lease expires (issue 17).
+   */
+  expiresAt?(name: string): Promise<number | undefined>;
 }
 
 /** Small JSON facts keyed by name, e.g. "registration X was refused as not approved for multi-tenancy on date D". */

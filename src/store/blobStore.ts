@@ -352,6 +352,7 @@ function blobLeases(container: ContainerClient, now: () => number): LeaseStore {
         if (!lostCas(err)) throw err;
       }
     },
+    expiresAt: async (name) => (await readJson<LeaseRecord>(blobOf(name)))?.value.expiresAt,
   };
 }
 

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { setImmediate } from 'timers';
 import type { Storage, StoreItems } from 'botbuilder';
 import { upgradeStoredRequest, type AuditEntry, type RequestId, type RequestStatus, type ServiceRequest } from '../onboarding/model';
 import { eTagConflict, requestChanged, requestTaken, type StoreOptions } from './options';
@@ -29,24 +30,51 @@ const BUSY_TIMEOUT_MS = 5000;
 
 export async function openSqliteStore(file: string, options: StoreOptions = {}): Promise<BotStore> {
   const db = openDatabase(file);
+  const unflushed = file === ':memory:' ? db : openUnflushedConnection(file, db);
+  const durable = groupCommit(db);
   const now = options.now ?? Date.now;
   options.logger?.info({ store: 'sqlite', file, schemaVersion: MIGRATIONS.length }, 'store opened');
   return {
     kind: 'sqlite',
-    state: sqliteStorage(db),
-    requests: sqliteRequests(db),
-    audit: sqliteAudit(db),
-    leases: sqliteLeases(db, now),
+    state: sqliteStorage(unflushed),
+    requests: sqliteRequests(db, durable),
+    audit: sqliteAudit(db, durable),
+    leases: sqliteLeases(unflushed, now),
     conversations: sqliteConversations(db),
-    facts: sqliteFacts(db),
+    facts: sqliteFacts(db, durable),
     isOpen: () => db.open,
     ping: async () => {
       db.prepare('SELECT 1').get();
     },
     close: async () => {
+      if (unflushed.open) unflushed.close();
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * A second connection to the same file with synchronous = NORMAL, for what a power cut may lose:
+ * botbuilder's conversation and user state (the last clicks on a draft) and the run leases (a lease
+ * is a claim that times out anyway, and a power cut ends every holder). In WAL mode its commits are
+ * not flushed to disk one by one; the file is never corrupted. With FULL, the flush of every dialog
+ * turn blocked the event loop for most of that turn's time, and every run write paid a second flush
+ * for its lease renewal (docs/performance.md, issue 17). Requests, audit entries, facts and
+ * conversation references stay on the FULL connection: an approval, a run step and the key a step
+ * records before it calls Partner Center survive a power cut. Flushing the WAL for those also
+ * flushes whatever this connection wrote before them.
+ */
+function openUnflushedConnection(file: string, main: Database.Database): Database.Database {
+  const db = new Database(file);
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('synchronous = NORMAL');
+    return db;
+  } catch (err) {
+    db.close();
+    main.close();
+    throw err;
+  }
 }
 
 function openDatabase(file: string): Database.Database {
@@ -91,6 +119,52 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
+/** One durable write: runs inside the group's transaction; its result or error goes to its caller. */
+type DurableWrite = <T>(write: () => T) => Promise<T>;
+
+/**
+ * Group commit on the FULL connection. Each commit there waits for the disk (about 3 ms here,
+ * blocking the event loop: better-sqlite3 is synchronous), and with a hundred runs in flight those
+ * waits queued every approval click behind them (docs/performance.md, issue 17). Writes asked for
+ * in the same turn of the event loop now run in one IMMEDIATE transaction, one flush for all; each
+ * caller's promise settles only after that commit, so "written" still means "on disk". A write's
+ * own refusal (an eTag that no longer matches, a taken id) fails that write alone; any other SQLite
+ * error rolls the whole group back and fails every write in it. `setImmediate` from 'timers', not
+ * the global one, so fake timers in tests cannot hold writes back.
+ */
+function groupCommit(db: Database.Database): DurableWrite {
+  type Job = { write: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void };
+  type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+  let queue: Job[] = [];
+  const commit = db.transaction((jobs: Job[]): Outcome[] =>
+    jobs.map((job) => {
+      try {
+        return { ok: true, value: job.write() };
+      } catch (error) {
+        if (error instanceof Database.SqliteError) throw error;
+        return { ok: false, error };
+      }
+    }),
+  );
+  const flush = () => {
+    const jobs = queue;
+    queue = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = commit.immediate(jobs);
+    } catch (err) {
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    outcomes.forEach((outcome, i) => (outcome.ok ? jobs[i].resolve(outcome.value) : jobs[i].reject(outcome.error)));
+  };
+  return <T>(write: () => T) =>
+    new Promise<T>((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+    });
+}
+
 function newEtag(): string {
   return randomUUID();
 }
@@ -123,7 +197,8 @@ function sqliteStorage(db: Database.Database): Storage {
       const items: StoreItems = {};
       for (const key of keys) {
         const row = select.get(key);
-        if (row) items[key] = { ...JSON.parse(row.value), eTag: row.etag };
+        // The parsed object is already a fresh copy: the eTag goes on it rather than on another copy.
+        if (row) items[key] = Object.assign(JSON.parse(row.value) as object, { eTag: row.etag });
       }
       return items;
     },
@@ -137,7 +212,7 @@ interface RequestRow {
   etag: string;
 }
 
-function sqliteRequests(db: Database.Database): RequestStore {
+function sqliteRequests(db: Database.Database, durable: DurableWrite): RequestStore {
   const insert = db.prepare('INSERT INTO requests (id, status, body, etag, created_at) VALUES (?, ?, ?, ?, ?)');
   const select = db.prepare<[string], RequestRow>('SELECT body, etag FROM requests WHERE id = ?');
   const replaceIfMatch = db.prepare('UPDATE requests SET status = ?, body = ?, etag = ? WHERE id = ? AND etag = ?');
@@ -148,12 +223,15 @@ function sqliteRequests(db: Database.Database): RequestStore {
   return {
     create: async (request) => {
       const etag = newEtag();
-      try {
-        insert.run(request.id, request.status, JSON.stringify(request), etag, request.createdAt);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw requestTaken(request.id);
-        throw err;
-      }
+      const body = JSON.stringify(request);
+      await durable(() => {
+        try {
+          insert.run(request.id, request.status, body, etag, request.createdAt);
+        } catch (err) {
+          if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw requestTaken(request.id);
+          throw err;
+        }
+      });
       return { value: structuredClone(request), etag };
     },
     get: async (id: RequestId) => {
@@ -162,9 +240,11 @@ function sqliteRequests(db: Database.Database): RequestStore {
     },
     replace: async (request, etag) => {
       const next = newEtag();
+      const body = JSON.stringify(request);
       // One statement: the etag comparison and the write cannot be separated by another writer.
-      const { changes } = replaceIfMatch.run(request.status, JSON.stringify(request), next, request.id, etag);
-      if (changes !== 1) throw requestChanged(request.id);
+      await durable(() => {
+        if (replaceIfMatch.run(request.status, body, next, request.id, etag).changes !== 1) throw requestChanged(request.id);
+      });
       return { value: structuredClone(request), etag: next };
     },
     list: async (filter) => {
@@ -192,12 +272,13 @@ function selectByStatus(db: Database.Database, statuses: RequestStatus[]): Reque
     .all(...statuses);
 }
 
-function sqliteAudit(db: Database.Database): AuditLog {
+function sqliteAudit(db: Database.Database, durable: DurableWrite): AuditLog {
   const insert = db.prepare('INSERT INTO audit (request_id, entry) VALUES (?, ?)');
   const select = db.prepare<[string], { entry: string }>('SELECT entry FROM audit WHERE request_id = ? ORDER BY seq');
   return {
     append: async (entry: AuditEntry) => {
-      insert.run(entry.requestId, JSON.stringify(entry));
+      const json = JSON.stringify(entry);
+      await durable(() => insert.run(entry.requestId, json));
     },
     list: async (requestId) => select.all(requestId).map((row) => JSON.parse(row.entry) as AuditEntry),
   };
@@ -213,6 +294,7 @@ function sqliteLeases(db: Database.Database, now: () => number): LeaseStore {
   // An expired lease is no longer held, even if nobody has taken it yet: the owner must acquire again.
   const renew = db.prepare('UPDATE leases SET expires_at = @expiresAt WHERE name = @name AND owner = @owner AND expires_at > @now');
   const release = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
+  const expiry = db.prepare<[string], { expires_at: number }>('SELECT expires_at FROM leases WHERE name = ?');
   return {
     acquire: async (name, owner, ttlMs) => {
       const at = now();
@@ -225,6 +307,7 @@ function sqliteLeases(db: Database.Database, now: () => number): LeaseStore {
     release: async (name, owner) => {
       release.run(name, owner);
     },
+    expiresAt: async (name) => expiry.get(name)?.expires_at,
   };
 }
 
@@ -252,7 +335,7 @@ function sqliteConversations(db: Database.Database): ConversationReferenceStore 
   };
 }
 
-function sqliteFacts(db: Database.Database): FactStore {
+function sqliteFacts(db: Database.Database, durable: DurableWrite): FactStore {
   const upsert = db.prepare('INSERT INTO facts (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const select = db.prepare<[string], { value: string }>('SELECT value FROM facts WHERE key = ?');
   return {
@@ -261,7 +344,8 @@ function sqliteFacts(db: Database.Database): FactStore {
       return row ? (JSON.parse(row.value) as T) : undefined;
     },
     set: async <T>(key: string, value: T) => {
-      upsert.run(key, JSON.stringify(value));
+      const json = JSON.stringify(value);
+      await durable(() => upsert.run(key, json));
     },
   };
 }

@@ -91,6 +91,34 @@ describe('the run lease on a slow store', () => {
     expect((await store.audit.list(request.id)).filter((e) => e.action === 'run-resumed')).toHaveLength(0);
   });
 
+  it('a run whose worker died is taken over when its lease runs out, not at the next sweep (issue 17)', async () => {
+    let sweeps = 0;
+    const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    // One sweep a minute: only the lease's own expiry can bring the run back within this test.
+    runner = createRunner({
+      store: { ...store, requests: countingSweeps(store.requests, () => sweeps++) },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier: new RecordingNotifier(),
+      logger,
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs: 60_000,
+      workerId: 'worker-b',
+    });
+    const request = newCustomerRequest(sandbox);
+    const created = await store.requests.create(request);
+    await store.requests.replace({ ...created.value, status: 'running' }, created.etag);
+    // Worker A took the run and died: its last heartbeat left the lease valid for a little longer.
+    expect(await store.leases.acquire(`run:${request.id}`, 'worker-a', 300)).toBe(true);
+
+    await runner.start();
+    await waitFor(async () => (await store.requests.get(request.id as RequestId))!.value.status === 'succeeded', { what: 'the run taken over and finished', timeoutMs: 25_000 });
+
+    expect(sweeps).toBe(1);
+    const resumed = (await store.audit.list(request.id)).filter((e) => e.action === 'run-resumed' || e.action === 'run-started');
+    expect(resumed.map((e) => e.detail)).toEqual(['Run started by worker-b.']);
+  });
+
   it('a worker whose lease lapsed and was taken over writes nothing more: every write checks the lease first', async () => {
     // The store's clock decides lease expiry; the heartbeat (every 20 s) does not come round in this test.
     let clock = Date.now();

@@ -271,6 +271,18 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect(await store.leases.acquire(run, 'worker-1', 60_000)).toBe(false);
       });
 
+      it('tells when the lease as stored runs out, so a refused worker can come back then', async () => {
+        expect(await store.leases.expiresAt!(run)).toBeUndefined();
+        const acquiredAt = clock;
+        await store.leases.acquire(run, 'worker-1', 60_000);
+        expect(await store.leases.expiresAt!(run)).toBe(acquiredAt + 60_000);
+        clock += 20_000;
+        await store.leases.renew(run, 'worker-1', 60_000);
+        expect(await store.leases.expiresAt!(run)).toBe(acquiredAt + 80_000);
+        await store.leases.release(run, 'worker-1');
+        expect(await store.leases.expiresAt!(run)).toBeUndefined();
+      });
+
       it('release by the owner frees it; release by anyone else does nothing', async () => {
         await store.leases.acquire(run, 'worker-1', 60_000);
         await store.leases.release(run, 'worker-2');

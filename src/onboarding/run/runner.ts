@@ -57,6 +57,7 @@ const DEFAULT_MAX_TRANSIENT_ATTEMPTS = 8;
 /** A step polling Partner Center longer than this (POLL_TIMEOUT_MINUTES) fails the run with Retry. */
 const DEFAULT_POLL_TIMEOUT_MS = 60 * 60_000;
 const DEFAULT_TRANSIENT_WINDOW_MS = 15 * 60_000;
+const LEASE_EXPIRY_MARGIN_MS = 100;
 
 class RunStopped extends Error {}
 
@@ -85,6 +86,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const stopController = new AbortController();
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
+  /** Runs another worker held when this one tried: a timer each, due when that holder's lease runs out. */
+  const watches = new Map<RequestId, NodeJS.Timeout>();
 
   function schedule(id: RequestId): void {
     if (stopController.signal.aborted) return;
@@ -111,14 +114,34 @@ export function createRunner(options: RunnerOptions): Runner {
   function sweep(): Promise<void> {
     sweeping ??= (async () => {
       const inFlight = await store.requests.ids({ status: ['approved', 'running'] });
-      for (const id of inFlight) if (!active.has(id)) schedule(id);
+      for (const id of inFlight) if (!active.has(id) && !watches.has(id)) schedule(id);
     })().finally(() => (sweeping = undefined));
     return sweeping;
   }
 
+  /**
+   * Another worker holds this run: come back the moment its lease runs out (issue 17). A live holder
+   * will have renewed it by then, and this worker looks again at the new expiry; a dead holder's run
+   * is taken over then, not up to a sweep interval later. Without `expiresAt` the sweep comes back.
+   */
+  async function watchLease(id: RequestId, lease: string): Promise<void> {
+    if (!store.leases.expiresAt) return;
+    const expiresAt = await store.leases.expiresAt(lease);
+    if (stopController.signal.aborted) return;
+    // The store compares the expiry with the same clock (Date.now by default); the margin covers timer granularity.
+    const waitMs = expiresAt === undefined ? 0 : Math.max(0, expiresAt - Date.now()) + LEASE_EXPIRY_MARGIN_MS;
+    clearTimeout(watches.get(id));
+    const timer = setTimeout(() => {
+      watches.delete(id);
+      schedule(id);
+    }, waitMs);
+    timer.unref();
+    watches.set(id, timer);
+  }
+
   async function runRequest(id: RequestId): Promise<void> {
     const lease = `run:${id}`;
-    if (!(await store.leases.acquire(lease, workerId, options.leaseMs))) return; // another worker has it; the sweep comes back
+    if (!(await store.leases.acquire(lease, workerId, options.leaseMs))) return watchLease(id, lease); // another worker has it
     const run = new RequestRun(id, lease);
     try {
       await run.execute();
@@ -422,6 +445,8 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);
+      for (const timer of watches.values()) clearTimeout(timer);
+      watches.clear();
       stopController.abort();
       await Promise.allSettled([...active.values()]);
     },
