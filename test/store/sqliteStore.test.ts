@@ -65,6 +65,32 @@ describe('SQLite store file', () => {
     await reopened.close();
   });
 
+  it('writes asked for in one turn (one group commit, issue 17): a refused write fails alone, what settled is on disk', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    const first = await store.requests.create(sampleRequest('ONB-AAAA'));
+    const approved = { ...first.value, status: 'approved' as const };
+    // In one turn of the event loop: a new request, an audit entry, a fact, a good and a stale compare-and-set.
+    const outcomes = await Promise.allSettled([
+      store.requests.create(sampleRequest('ONB-BBBB')),
+      store.audit.append({ requestId: 'ONB-AAAA' as RequestId, at: '2026-11-26T08:00:01.000Z', actor: 'bench', action: 'approved', detail: 'approved' }),
+      store.facts.set('registration:x', { refused: true }),
+      store.requests.replace(approved, first.etag),
+      store.requests.replace({ ...first.value, status: 'rejected' }, 'an-old-etag'),
+      store.requests.create(sampleRequest('ONB-AAAA')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    await store.close();
+
+    // Settled means on disk: a new process reads every write that was not refused.
+    const reopened = await openSqliteStore(file);
+    expect((await reopened.requests.get('ONB-AAAA' as RequestId))?.value.status).toBe('approved');
+    expect(await reopened.requests.get('ONB-BBBB' as RequestId)).toBeDefined();
+    expect((await reopened.audit.list('ONB-AAAA' as RequestId)).map((e) => e.action)).toEqual(['approved']);
+    expect(await reopened.facts.get('registration:x')).toEqual({ refused: true });
+    await reopened.close();
+  });
+
   it('refuses a file written by a newer bot', async () => {
     const file = nextFile();
     await (await openSqliteStore(file)).close();
