@@ -94,8 +94,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   async function updateCards(request: ServiceRequest) {
     for (const card of cardsOf(request)) {
       const content = await sharedCard(request, card);
-      // An update replaces the whole message: while it waits, the approvers' mentions stay on it.
-      await proactive.update(card.conversationId, card.activityId, { attachments: [cardAttachment(content)], ...(await approvalText(request, card.conversationId)) });
+      await proactive.update(card.conversationId, card.activityId, { attachments: [cardAttachment(content)] });
     }
   }
 
@@ -115,12 +114,20 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     return candidates.filter((_, i) => allowed[i]).map((a) => ({ teamsUserId: a.teamsUserId, name: a.name ?? 'approver' }));
   }
 
-  /** The approval card's message text while it waits: the approvers mentioned, so it reaches their activity feed. */
-  async function approvalText(request: ServiceRequest, conversationId: string): Promise<Partial<Activity>> {
-    if (request.status !== 'pending_approval') return {};
-    const approvers = mentionsOf(await approversToMention(request, conversationId), 'more approvers');
-    if (!approvers.text) return {};
-    return { text: `${approvers.text}: ${markdown`request ${request.id} from ${request.requester.name} waits for your approval.`}`, entities: approvers.entities };
+  /**
+   * The approvers mentioned right under a new approval card (the first reply in its thread), so it
+   * reaches their activity feed. A reply of its own rather than text on the card's message: an
+   * update of the card replaces the whole message, and the local Teams client shows a message's
+   * text and card as two posts.
+   */
+  async function mentionApprovers(request: ServiceRequest, card: CardRef): Promise<void> {
+    try {
+      const approvers = mentionsOf(await approversToMention(request, card.conversationId), 'more approvers');
+      if (!approvers.text) return;
+      await postMentioning(request, await threadOf(card), approvers, markdown`request ${request.id} from ${request.requester.name} waits for your approval.`);
+    } catch (e) {
+      logger.warn({ requestId: request.id, err: (e as Error).message }, 'could not mention the approvers under the approval card');
+    }
   }
 
   /** A reply in the card's thread (and in the requester's chat when the card is elsewhere) mentioning whom it concerns. */
@@ -234,8 +241,11 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
           // The card is rendered before it exists, so it has no activity id yet.
           const notYetPosted = { conversationId, activityId: '' };
           const content = await sharedCard(request, notYetPosted);
-          const activityId = await proactive.post(conversationId, { attachments: [cardAttachment(content)], ...(await approvalText(request, conversationId)) });
-          if (activityId) posted.push({ conversationId, activityId });
+          const activityId = await proactive.post(conversationId, { attachments: [cardAttachment(content)] });
+          if (activityId) {
+            posted.push({ conversationId, activityId });
+            await mentionApprovers(request, { conversationId, activityId });
+          }
         } catch (e) {
           logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the approval card; the sweep tries again');
         }

@@ -87,6 +87,7 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
   const answerText = (answer: { body?: Record<string, unknown> }) => JSON.stringify(answer.body?.value ?? '');
   const threadOf = (request: OnboardingRequest) => `${CHANNEL};messageid=${request.approvalCard!.activityId}`;
   const repliesIn = (conversationId: string) => connector.sent.filter((s) => s.method === 'POST' && s.conversationId === conversationId);
+  const remindersIn = (conversationId: string) => repliesIn(conversationId).filter((s) => s.activity.text?.includes('still waits for your approval'));
   const mentioned = (sent: SentActivity) => ((sent.activity.entities as Array<{ type: string; mentioned: { id: string } }> | undefined) ?? []).filter((e) => e.type === 'mention').map((e) => e.mentioned.id).sort();
   const lastUpdate = (request: OnboardingRequest) => connector.sent.filter((s) => s.method === 'PUT' && s.activityId === request.approvalCard!.activityId).at(-1)!;
   const updatedCard = (request: OnboardingRequest) => lastUpdate(request).activity.attachments![0].content as Card;
@@ -98,10 +99,10 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
     await app().approvals.idle();
   }
 
-  it('the approval card mentions the approvers in the channel, not the requester nor an operator', async () => {
+  it('the approval card is followed by a reply in its thread mentioning the approvers in the channel, not the requester nor an operator', async () => {
     await startBot({ APPROVER_IDS: `${sandbox.users.approver},${rita.aadObjectId}` });
     const request = await submit();
-    const posted = connector.sent.find((s) => s.activityId === request.approvalCard!.activityId)!;
+    const [posted] = repliesIn(threadOf(request));
     expect(mentioned(posted)).toEqual(['29:adele', '29:nestor']);
     expect(posted.activity.text).toBe(`<at>Adele Approver</at>, <at>Nestor Finance</at>: request ${request.id} from Rita Requester waits for your approval.`);
     // Each entity's text is exactly the tag in the message (Teams drops a mention that does not match).
@@ -113,7 +114,7 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
     connector.roster = [...many, rita, olivia];
     await startBot({ APPROVER_GROUP_ID: '', APPROVER_IDS: many.map((m) => m.aadObjectId).join(',') });
     const request = await submit();
-    const posted = connector.sent.find((s) => s.activityId === request.approvalCard!.activityId)!;
+    const [posted] = repliesIn(threadOf(request));
     expect(mentioned(posted)).toHaveLength(20);
     expect(posted.activity.text).toMatch(/<at>Approver 19<\/at> and 5 more approvers: request/);
   });
@@ -173,27 +174,27 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
 
     clock += 1.4 * HOUR;
     await sweep();
-    expect(repliesIn(thread)).toHaveLength(0);
+    expect(remindersIn(thread)).toHaveLength(0);
 
     clock += 0.2 * HOUR;
     await sweep();
     await sweep();
-    expect(repliesIn(thread)).toHaveLength(1);
-    expect(mentioned(repliesIn(thread)[0])).toEqual(['29:adele', '29:nestor']);
-    expect(repliesIn(thread)[0].activity.text).toContain(`request ${request.id} from Rita Requester still waits for your approval`);
+    expect(remindersIn(thread)).toHaveLength(1);
+    expect(mentioned(remindersIn(thread)[0])).toEqual(['29:adele', '29:nestor']);
+    expect(remindersIn(thread)[0].activity.text).toContain(`request ${request.id} from Rita Requester still waits for your approval`);
 
     clock += 1.5 * HOUR;
     await sweep();
-    expect(repliesIn(thread)).toHaveLength(2);
+    expect(remindersIn(thread)).toHaveLength(2);
     expect((await stored(request.id)).remindersSent).toBe(2);
 
     clock += 1 * HOUR; // 4.1 h: expired, no third reminder
     await sweep();
     expect((await stored(request.id)).status).toBe('expired');
-    const replies = repliesIn(thread);
-    expect(replies).toHaveLength(3);
-    expect(mentioned(replies[2])).toEqual(['29:rita']);
-    expect(replies[2].activity.text).toContain('expired: nobody decided in time, so nothing was run');
+    expect(remindersIn(thread)).toHaveLength(2);
+    const expiredReply = repliesIn(thread).at(-1)!;
+    expect(mentioned(expiredReply)).toEqual(['29:rita']);
+    expect(expiredReply.activity.text).toContain('expired: nobody decided in time, so nothing was run');
     expect(repliesIn('a:requester-chat').at(-1)!.activity.text).toContain(`request ${request.id} expired`);
     const expiredCard = updatedCard(request);
     expect(texts(expiredCard).join('\n')).toMatch(/Expired on .*nothing was run/);
@@ -228,11 +229,12 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
     };
     clock += 1.01 * HOUR;
     await both();
-    expect(repliesIn(threadOf(request))).toHaveLength(1);
+    expect(remindersIn(threadOf(request))).toHaveLength(1);
     clock += 1 * HOUR;
     await both();
     expect((await actions(request.id)).filter((a) => a === 'expired')).toHaveLength(1);
-    expect(repliesIn(threadOf(request))).toHaveLength(2);
+    expect(remindersIn(threadOf(request))).toHaveLength(1);
+    expect(repliesIn(threadOf(request)).filter((s) => s.activity.text?.includes('expired'))).toHaveLength(1);
   });
 
   it('the sweep runs by itself: a reminder falling due is posted without anyone asking', async () => {
@@ -240,9 +242,9 @@ describe.each(['sqlite', 'blob'] as const)('approvals the way approvers work, on
     const request = await submit();
     clock += 0.5 * HOUR;
     // The timer sweeps every 10 s (WAITING_SWEEP_MS); the wait's bound is only a safety net.
-    expect(repliesIn(threadOf(request))).toHaveLength(0);
-    await waitFor(() => repliesIn(threadOf(request)).length === 1, { timeoutMs: 25_000, what: 'the reminder' });
-    expect(mentioned(repliesIn(threadOf(request))[0])).toEqual(['29:adele', '29:nestor']);
+    expect(remindersIn(threadOf(request))).toHaveLength(0);
+    await waitFor(() => remindersIn(threadOf(request)).length === 1, { timeoutMs: 25_000, what: 'the reminder' });
+    expect(mentioned(remindersIn(threadOf(request))[0])).toEqual(['29:adele', '29:nestor']);
   });
 
   it('a failed run and a paused run post a reply that mentions the requester and the approvers', async () => {
