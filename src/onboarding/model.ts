@@ -130,6 +130,28 @@ export type CustomerAccess =
       mode: 'automatic' | 'instructions';
     };
 
+/**
+ * The customer's Azure Stack Hub subscription, when the registration has a stamp (AZURESTACK_STAMPS):
+ * the offer it comes from and who manages it. Absent: billing only (the mapping).
+ */
+export interface StampChoice {
+  /** The registration whose stamp it is (its name in AZURESTACK_STAMPS). */
+  registration: string;
+  /** The offer's full resource id on the stamp, and its display name (for the cards). */
+  offerId: string;
+  offerName: string;
+  /** `csp`: the CSP's dedicated account owns it; `customer`: the customer's admin owns it and the CSP's account is a guest Owner. */
+  managedBy: 'csp' | 'customer';
+  /** The subscription's (billing) owner: the CSP's account, or the customer admin's e-mail (their UPN). */
+  owner: string;
+  /** The customer admin's name (customer manages). */
+  ownerName?: string;
+  /** Customer manages: the bot invites the CSP's account and makes it Owner, or writes the steps for the customer's admin. */
+  guestMode: 'automatic' | 'instructions';
+  /** CSP_GUEST_ACCOUNT when the request was made. */
+  cspAccount: string;
+}
+
 export interface Person {
   /** Entra object id (activity.from.aadObjectId). */
   aadObjectId: Guid;
@@ -159,6 +181,11 @@ export type StepName =
   | 'azure-subscription'
   | 'customer-access'
   | 'map-tenant'
+  | 'stamp-directory'
+  | 'stamp-consent'
+  | 'stamp-subscription'
+  | 'stamp-access'
+  | 'stamp-check'
   | 'remove-mapping'
   | 'post-result';
 
@@ -233,6 +260,26 @@ export interface RunResults {
   agreementContinuedBy?: string;
   /** Written guest/Owner instructions when access mode is `instructions` (no secrets). */
   accessInstructions?: string;
+  /** The customer's directory is registered on the stamp (directory tenant). */
+  stampDirectoryOnboarded?: boolean;
+  /** The instructions the consent pause showed (the command with this stamp and directory). */
+  stampConsentInstructions?: string;
+  /** The simulated cloud's consent page for the customer's admin (never set in a real cloud). */
+  stampConsentPageLink?: string;
+  /** Who clicked "The customer has consented" (Entra object id). */
+  stampConsentContinuedBy?: string;
+  /** The stamp reports the customer's directory healthy (its admin registered the stamp's applications). */
+  stampConsented?: boolean;
+  /** The user subscription's id, chosen and stored before the create, so a retry finds its own. */
+  stampSubscriptionId?: Guid;
+  /** The CSP's account as a guest in the customer's directory. */
+  stampGuestObjectId?: Guid;
+  /** Owner for the CSP's guest on the stamp subscription (customer manages, automatic). */
+  stampRoleAssignmentId?: string;
+  /** Written steps for the customer's admin (customer manages, instructions). */
+  stampAccessInstructions?: string;
+  /** The subscription in the stamp's user portal (set by the check). */
+  stampPortalLink?: string;
 }
 
 /** What every request has, whatever it asks for: who asked where, the decision, its cards and its run. */
@@ -263,6 +310,8 @@ export interface OnboardingRequest extends RequestBase {
   access: CustomerAccess;
   /** For a new Azure plan: who at the customer accepted the Microsoft Customer Agreement, and when (attested by the requester). */
   agreement?: AgreementAcceptance;
+  /** The customer's Azure Stack Hub subscription; absent: billing only (no stamp for the registration). */
+  stamp?: StampChoice;
 }
 
 /** Map an existing customer's Azure subscription to their tenant on the registration, overwriting what is there. */

@@ -298,6 +298,8 @@ export interface ResultLinks {
   portalLink: string;
   /** `{registration}/customerSubscriptions/{azureSubscriptionId}` */
   mappingResourceId: string;
+  /** The customer's subscription in the Azure Stack Hub's user portal (onboarding with a stamp). */
+  stampPortalLink?: string;
 }
 
 /** Where an approval card went (undefined when no approver could be reached; the requester is told). */

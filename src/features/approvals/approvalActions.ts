@@ -60,6 +60,8 @@ export class ApprovalActions implements CardActionHandler {
         return this.answer(actor, await lifecycle.abandon(id, actor, 'card'));
       case REQUEST_VERBS.continue:
         return this.answer(actor, await lifecycle.continueAfterAgreement(id, actor));
+      case REQUEST_VERBS.consented:
+        return this.answer(actor, await lifecycle.continueAfterConsent(id, actor));
       default:
         return message('This button is not one I know.');
     }

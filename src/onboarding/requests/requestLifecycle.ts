@@ -28,6 +28,8 @@ export interface RequestLifecycle {
   abandon(id: RequestId, actor: Actor, from: 'card' | 'command'): Promise<TransitionResult>;
   /** An approver confirmed the customer agreement in Partner Center and clicked Continue. */
   continueAfterAgreement(id: RequestId, actor: Actor): Promise<TransitionResult>;
+  /** An operator clicked "The customer has consented": the run checks the directory on the stamp again. */
+  continueAfterConsent(id: RequestId, actor: Actor): Promise<TransitionResult>;
 }
 
 export interface RequestLifecycleDeps {
@@ -265,6 +267,25 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
           steps: r.steps.map((s) => (s.name === 'customer-agreement' && s.status !== 'done' ? { ...s, status: 'waiting' } : s)),
         }),
         detail: () => `${actor.name} confirmed the customer agreement in Partner Center and clicked Continue.`,
+        startsRun: true,
+      });
+    },
+
+    continueAfterConsent(id, actor) {
+      return transition(id, actor, {
+        action: 'stamp-consent-continued',
+        from: ['paused'],
+        authorize: async (r) => {
+          const waiting = r.steps.find((s) => s.name === 'stamp-consent' && s.status === 'waiting');
+          if (!waiting || r.kind !== 'onboard' || !r.stamp) return { allowed: false, reason: 'wrong-state', message: `${r.id} is not waiting for the customer's consent.` };
+          return asOperator(actor, 'card')(r);
+        },
+        apply: (r) => ({
+          ...r,
+          status: 'running',
+          results: { ...r.results, stampConsentContinuedBy: actor.aadObjectId },
+        }),
+        detail: () => `${actor.name} said the customer has consented; the run checks the directory on the Azure Stack Hub.`,
         startsRun: true,
       });
     },

@@ -10,6 +10,11 @@ import { mapTenant } from './mapTenant';
 import { postResult } from './postResult';
 import { remapTenant } from './remapTenant';
 import { removeMapping } from './removeMapping';
+import { stampAccess } from './stampAccess';
+import { stampCheck } from './stampCheck';
+import { stampConsent } from './stampConsent';
+import { stampDirectory } from './stampDirectory';
+import { stampSubscription } from './stampSubscription';
 import type { StepDefinition } from './step';
 
 export const ONBOARDING_STEPS: readonly StepDefinition[] = [
@@ -20,6 +25,12 @@ export const ONBOARDING_STEPS: readonly StepDefinition[] = [
   { name: 'azure-subscription', title: 'Azure subscription active', run: waitForAzureSubscription },
   { name: 'customer-access', title: 'Customer access (guest + Owner)', run: customerAccess },
   { name: 'map-tenant', title: 'Map the tenant on the registration', run: mapTenant },
+  // The Azure Stack Hub side (skipped, billing only, when the registration has no stamp).
+  { name: 'stamp-directory', title: 'Onboard the directory on the Azure Stack Hub', run: stampDirectory },
+  { name: 'stamp-consent', title: 'The customer’s consent', run: stampConsent },
+  { name: 'stamp-subscription', title: 'Create the Azure Stack Hub subscription', run: stampSubscription },
+  { name: 'stamp-access', title: 'Azure Stack Hub access (CSP guest)', run: stampAccess },
+  { name: 'stamp-check', title: 'Check the Azure Stack Hub subscription', run: stampCheck },
   { name: 'post-result', title: 'Post the result', run: postResult },
 ];
 
