@@ -111,12 +111,12 @@ export function requestFacts(request: ServiceRequest): Fact[] {
 }
 
 /** The customer's Azure Stack Hub subscription as requested: the offer and who manages it; or billing only. */
-export function stampText(request: OnboardingRequest): string {
+export function stampText(request: Pick<OnboardingRequest, 'stamp' | 'registration'>): string {
   const stamp = request.stamp;
   if (!stamp) return `Billing only: no Azure Stack Hub stamp is configured for ${request.registration.name}`;
   if (stamp.managedBy === 'csp') return `A subscription from the offer ${stamp.offerName}, managed by the CSP (owner ${stamp.owner})`;
   const guest = stamp.guestMode === 'automatic' ? `${stamp.cspAccount} invited as a guest Owner by the bot` : `written steps for the customer to make ${stamp.cspAccount} a guest Owner`;
-  return `A subscription from the offer ${stamp.offerName}, managed by the customer (owner ${stamp.ownerName ? `${stamp.ownerName} <${stamp.owner}>` : stamp.owner}); ${guest}`;
+  return `A subscription from the offer ${stamp.offerName}, managed by the customer (owner ${stamp.ownerName ? `${stamp.ownerName}, ${stamp.owner}` : stamp.owner}); ${guest}`;
 }
 
 /** The customer's acceptance of the Microsoft Customer Agreement, as the requester attested it. */

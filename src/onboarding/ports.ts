@@ -246,6 +246,8 @@ export interface StampUsageRecord {
 export interface AzureStackStamps {
   /** Registration names that have a stamp (AZURESTACK_STAMPS), as configured. */
   readonly registrations: readonly string[];
+  /** The CSP's dedicated account (CSP_GUEST_ACCOUNT): owner, or guest Owner, of the customers' stamp subscriptions. */
+  readonly cspAccount: string;
   /** Whether the registration (its name, any case) has a stamp. */
   has(registrationName: string): boolean;
   /** Metadata, Default Provider Subscription and region; read once per stamp. */

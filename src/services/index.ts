@@ -97,6 +97,8 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
         ? new StampClient({
             ...common,
             stamps: config.AZURESTACK_STAMPS,
+            // Required with AZURESTACK_STAMPS (src/config.ts).
+            cspAccount: config.CSP_GUEST_ACCOUNT ?? '',
             simulated: config.CLOUD === 'sandbox',
             credentialFor: (authorityHost) => {
               let credential = credentials.get(authorityHost);

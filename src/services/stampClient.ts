@@ -42,6 +42,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface StampClientOptions {
   stamps: readonly StampSetting[];
+  /** CSP_GUEST_ACCOUNT. */
+  cspAccount: string;
   /** The app's credential at an authority host (the stamp's loginEndpoint). */
   credentialFor(authorityHost: string): TokenCredential;
   /** True in the simulated cloud: a consent page exists there. */
@@ -116,12 +118,14 @@ export function tenantArmOf(adminArm: string): string {
 
 export class StampClient implements AzureStackStamps {
   readonly registrations: readonly string[];
+  readonly cspAccount: string;
   private readonly discovered = new Map<string, Promise<Discovered>>();
   private readonly tenantCallers = new Map<string, ArmCaller>();
   private readonly anonymous: ServiceEndpoint;
 
   constructor(private readonly options: StampClientOptions) {
     this.registrations = options.stamps.map((s) => s.registration);
+    this.cspAccount = options.cspAccount;
     this.anonymous = {
       service: SERVICE,
       pipeline: createPipelineFromOptions({ retryOptions: options.retry, userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX } }),

@@ -139,7 +139,7 @@ describe('the Azure Stack Hub steps of the run', () => {
     const [{ links }] = notifier.results;
     expect(links.stampPortalLink).toBe(`${sandbox.url}/stamps/${STAMP}/portal/${domain}#@${domain}/resource/subscriptions/${done.results.stampSubscriptionId}/overview`);
     const result = resultCardModel(done, links, true);
-    expect(result.stampSummary).toMatch(/offer CSP Standard, managed by the customer \(owner Tess Admin <admin@.*>\); azs-operations@csp-partner\.onmicrosoft\.com invited as a guest Owner by the bot/);
+    expect(result.stampSummary).toMatch(/offer CSP Standard, managed by the customer \(owner Tess Admin, admin@.*\); azs-operations@csp-partner\.onmicrosoft\.com invited as a guest Owner by the bot/);
     expect(requestFacts(done)).toContainEqual({ title: 'Azure Stack Hub', value: result.stampSummary });
     const trail = (await store.audit.list(request.id)).map((e) => e.action);
     expect(trail).toEqual(expect.arrayContaining(['stamp-directory-onboarded', 'stamp-consent-continued', 'stamp-consent-checked', 'stamp-subscription-created', 'stamp-guest-invited', 'stamp-owner-assigned']));

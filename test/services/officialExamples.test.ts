@@ -275,7 +275,13 @@ describe('Azure Stack Hub operator examples (azurestack-admin)', () => {
     routes.set('GET /management/metadata/endpoints', { status: 200, body: METADATA });
     routes.set('GET /adminmanagement/subscriptions', { status: 200, body: { value: [{ subscriptionId: PROVIDER, displayName: 'Default Provider Subscription' }] } });
     routes.set(`GET /adminmanagement/subscriptions/${PROVIDER}/locations`, { status: 200, body: { value: [{ name: 'local' }] } });
-    return new StampClient({ ...common, stamps: [{ registration: 'testregistration', endpoint: `${origin}/adminmanagement` }], credentialFor: () => stubCredential, simulated: false });
+    return new StampClient({
+      ...common,
+      stamps: [{ registration: 'testregistration', endpoint: `${origin}/adminmanagement` }],
+      cspAccount: 'azs@csp.example.com',
+      credentialFor: () => stubCredential,
+      simulated: false,
+    });
   };
 
   it('metadata (the docs’ example) → the audience as token scope; the user portal not the admin portal (AZ-1 conflict)', async () => {
