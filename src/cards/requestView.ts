@@ -2,6 +2,7 @@
 // Built from the stored request only; never a secret (the request holds none).
 import type { AgreementAcceptance, OnboardingRequest, ServiceRequest, StepState, StepStatus, SubscriptionChoice } from '../onboarding/model';
 import { tenantChangeFacts, tenantChangeTitle } from './tenantChangeCards';
+import { offboardFacts, offboardTitle } from './offboardCards';
 
 export interface Fact {
   title: string;
@@ -37,6 +38,10 @@ const STEP_TITLES: Record<string, string> = {
   'stamp-access': 'Azure Stack Hub access',
   'stamp-check': 'Azure Stack Hub check',
   'remove-mapping': 'Remove mapping',
+  'offboard-mappings': 'Mappings removed',
+  'offboard-owner': 'CSP guest Owner removed',
+  'offboard-subscriptions': 'Azure Stack Hub subscriptions disabled',
+  'offboard-directory': 'Directory unregistered (if asked)',
   'post-result': 'Result posted',
 };
 
@@ -53,6 +58,7 @@ export function stepLabel(name: string): string {
 }
 
 export function requestTitle(request: ServiceRequest): string {
+  if (request.kind === 'offboard') return offboardTitle(request);
   if (request.kind !== 'onboard') return tenantChangeTitle(request);
   return `Onboard ${request.customer.companyName} (${request.customer.domain})`;
 }
@@ -76,6 +82,7 @@ export function header(request: ServiceRequest, simulated: boolean): RequestHead
 
 /** The whole request, as the approver needs it to decide. */
 export function requestFacts(request: ServiceRequest): Fact[] {
+  if (request.kind === 'offboard') return offboardFacts(request);
   if (request.kind !== 'onboard') return tenantChangeFacts(request);
   const c = request.customer;
   const facts: Fact[] = [];

@@ -23,7 +23,7 @@ export function parseGuid(value: string): Guid {
 
 /** Short human id of a request, e.g. ONB-7F3K (onboard), MAP-…, DEL-…. */
 export type RequestId = Brand<string, 'RequestId'>;
-export const REQUEST_ID_PATTERN = '^(ONB|MAP|DEL)-[0-9A-HJ-NP-Z]{4,8}$';
+export const REQUEST_ID_PATTERN = '^(ONB|MAP|DEL|OFF)-[0-9A-HJ-NP-Z]{4,8}$';
 export const requestIdSchema = z
   .string()
   .trim()
@@ -160,7 +160,7 @@ export interface Person {
   name: string;
 }
 
-export type RequestKind = 'onboard' | 'remap' | 'remove';
+export type RequestKind = 'onboard' | 'remap' | 'remove' | 'offboard';
 
 export type RequestStatus =
   | 'pending_approval'
@@ -187,6 +187,10 @@ export type StepName =
   | 'stamp-access'
   | 'stamp-check'
   | 'remove-mapping'
+  | 'offboard-mappings'
+  | 'offboard-owner'
+  | 'offboard-subscriptions'
+  | 'offboard-directory'
   | 'post-result';
 
 export type StepStatus = 'waiting' | 'running' | 'done' | 'skipped' | 'failed';
@@ -280,6 +284,9 @@ export interface RunResults {
   stampAccessInstructions?: string;
   /** The subscription in the stamp's user portal (set by the check). */
   stampPortalLink?: string;
+  /** Offboarding: what each step did, and what is left afterwards (plain words, for the result). */
+  offboardDone?: string[];
+  offboardLeft?: string[];
 }
 
 /** What every request has, whatever it asks for: who asked where, the decision, its cards and its run. */
@@ -341,11 +348,38 @@ export interface RemovalRequest extends RequestBase {
   customerName?: string;
 }
 
-/** Any request the bot takes in, approves and runs. Bulk changes and offboarding will add kinds. */
-export type ServiceRequest = OnboardingRequest | RemapRequest | RemovalRequest;
+/** What a customer has on one Azure Stack Hub stamp, as the approver saw it. */
+export interface OffboardStampPieces {
+  /** The stamp (= its registration's name). */
+  registration: string;
+  /** The customer's directory tenant on the stamp (its domain), when registered. */
+  directory?: string;
+  /** The customer's user subscriptions there that are not deleted. */
+  subscriptionIds: Guid[];
+  /** The CSP's account as a guest in the customer's directory, and the subscriptions it is Owner of. */
+  guest?: { objectId: Guid; account: string; ownerOf: Guid[] };
+}
+
+/** Offboard a customer: every piece the onboarding made, in reverse (mapping, Owner, subscription, directory). */
+export interface OffboardRequest extends RequestBase {
+  kind: 'offboard';
+  customer: { customerTenantId: Guid; companyName?: string; domain?: string };
+  /** Every mapping of the tenant, as the approver saw them. */
+  mappings: Array<{ registration: RegistrationRef; azureSubscriptionId: Guid }>;
+  stamps: OffboardStampPieces[];
+  /** The operator ticked it: unregister the directory on a stamp where its subscriptions hold no resources. */
+  unregisterDirectory: boolean;
+}
+
+/** Any request the bot takes in, approves and runs. Bulk changes will add kinds. */
+export type ServiceRequest = OnboardingRequest | RemapRequest | RemovalRequest | OffboardRequest;
 
 /** What a request asks for, before it is taken in (the intake adds the id, the origin, the status and the run). */
-export type RequestPlan = Omit<OnboardingRequest, keyof RequestBase> | Omit<RemapRequest, keyof RequestBase> | Omit<RemovalRequest, keyof RequestBase>;
+export type RequestPlan =
+  | Omit<OnboardingRequest, keyof RequestBase>
+  | Omit<RemapRequest, keyof RequestBase>
+  | Omit<RemovalRequest, keyof RequestBase>
+  | Omit<OffboardRequest, keyof RequestBase>;
 export type PlanOf<K extends RequestKind> = Extract<RequestPlan, { kind: K }>;
 
 /** Who asks and where: the requester, the Teams tenant and the conversation (read from the activity at the edge). */

@@ -271,6 +271,8 @@ export interface AzureStackStamps {
   /** Whether the principal holds Owner there. */
   hasOwner(registrationName: string, customerTenantId: Guid, subscriptionId: Guid, principalObjectId: Guid, options?: CallOptions): Promise<boolean>;
   removeOwner(registrationName: string, customerTenantId: Guid, subscriptionId: Guid, principalObjectId: Guid, options?: CallOptions): Promise<'deleted' | 'already-gone'>;
+  /** Resources in a user subscription (tenant ARM, a token of the customer's directory); undefined when it cannot be read. */
+  resourceCount(registrationName: string, customerTenantId: Guid, subscriptionId: Guid, options?: CallOptions): Promise<number | undefined>;
   /** Daily usage of the last `days` complete UTC days (all subscribers, or one). */
   usage(registrationName: string, query: { days: number; subscriberId?: Guid }, options?: CallOptions): Promise<StampUsageRecord[]>;
   /** The subscription in the stamp's user portal, in the customer's directory. */

@@ -259,6 +259,7 @@ export function stampRoutes(ctx: StampContext): Route[] {
     r('GET', `${TENANT}${RA}/${SEG}`, STAMP_AUTHORIZATION_API_VERSIONS, 'roleAssignments', getRoleAssignment, 'tenant'),
     r('DELETE', `${TENANT}${RA}/${SEG}`, STAMP_AUTHORIZATION_API_VERSIONS, 'roleAssignments', deleteRoleAssignment, 'tenant'),
     r('GET', `${TENANT}${RA}`, STAMP_AUTHORIZATION_API_VERSIONS, 'roleAssignments', listRoleAssignments, 'tenant'),
+    r('GET', `${TENANT}/subscriptions/${SEG}/resources`, ['2016-09-01', '2018-05-01'], 'resources', listResources, 'tenant'),
   ];
 }
 
@@ -731,6 +732,19 @@ function listRoleAssignments(ctx: StampContext, stamp: Stamp, req: ApiRequest, [
   const value = stamp.roleAssignments
     .filter((a) => a.scope === `/subscriptions/${found.subscriptionId}` && (principal === undefined || a.principalId === principal))
     .map(roleAssignmentBody);
+  return json(200, { value });
+}
+
+/** A user subscription's resources (only counted by the simulator: `resourceCount` placeholders). Readable while disabled. */
+function listResources(ctx: StampContext, stamp: Stamp, req: ApiRequest, [sub]: string[]): Reply {
+  const found = tenantSubscription(ctx, stamp, req, sub);
+  if (isReply(found)) return found;
+  const value = Array.from({ length: found.resourceCount }, (_, i) => ({
+    id: `/subscriptions/${found.subscriptionId}/resourceGroups/workloads/providers/Microsoft.Compute/virtualMachines/vm${i + 1}`,
+    name: `vm${i + 1}`,
+    type: 'Microsoft.Compute/virtualMachines',
+    location: stamp.region,
+  }));
   return json(200, { value });
 }
 

@@ -35,6 +35,8 @@ export const METADATA_API_VERSION = '2015-01-01';
 export const STAMP_RESOURCES_API_VERSION = '2016-06-01';
 /** Role assignments on a stamp (profile 2019-03-01-hybrid). */
 export const STAMP_ROLE_ASSIGNMENT_API_VERSION = '2015-07-01';
+/** Microsoft.Resources resources list in the 2019-03-01-hybrid profile. */
+export const STAMP_RESOURCES_LIST_API_VERSION = '2018-05-01';
 export const DEFAULT_PROVIDER_SUBSCRIPTION = 'Default Provider Subscription';
 const SERVICE = 'Azure Resource Manager' as const;
 const MAX_PAGES = 1000;
@@ -308,6 +310,20 @@ export class StampClient implements AzureStackStamps {
       options,
     );
     return response.status === 200 ? 'deleted' : 'already-gone';
+  }
+
+  async resourceCount(registrationName: string, customerTenantId: Guid, subscriptionId: Guid, options?: CallOptions): Promise<number | undefined> {
+    const { tenant, scope } = await this.ownerTarget(registrationName, customerTenantId, subscriptionId, subscriptionId, options);
+    let count = 0;
+    let url: string | undefined = tenant.url(`${scope}/resources`, STAMP_RESOURCES_LIST_API_VERSION);
+    for (let page = 0; url && page < MAX_PAGES; page++) {
+      const response = await tenant.raw({ operation: 'listStampResources', method: 'GET', url, accept: [200], subject: scope }, options);
+      const parsed = z.object({ value: z.array(z.unknown()).default([]), nextLink: z.string().nullish() }).safeParse(response.body);
+      if (!parsed.success) return undefined;
+      count += parsed.data.value.length;
+      url = parsed.data.nextLink ?? undefined;
+    }
+    return count;
   }
 
   async usage(registrationName: string, query: { days: number; subscriberId?: Guid }, options?: CallOptions): Promise<StampUsageRecord[]> {

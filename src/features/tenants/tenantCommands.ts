@@ -11,10 +11,12 @@ import { surveyStampUsage, USAGE_DAYS } from '../../onboarding/tenants/stampUsag
 import type { BotStore } from '../../store/types';
 import type { CommandHandler } from '../../bot/handlers';
 import type { ChangeSubmission } from './changeSubmission';
-import { reconcileReportCard, registrationChooser, tenantListCard, TENANT_VERBS, type TenantCardDeps } from './tenantCards';
+import { note, reconcileReportCard, registrationChooser, tenantListCard, TENANT_VERBS, type TenantCardDeps } from './tenantCards';
+import { offboardPreviewModel, renderOffboardPreviewCard } from '../../cards/offboardCards';
+import { OFFBOARD_USAGE, planOffboarding } from '../../onboarding/tenants/offboarding';
 
 export interface TenantCommandDeps extends TenantCardDeps {
-  cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'simulated' | 'stamps'>;
+  cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'simulated' | 'stamps' | 'directory'>;
   store: Pick<BotStore, 'requests'>;
   changes: ChangeSubmission;
 }
@@ -40,6 +42,17 @@ export function createTenantCommands(deps: TenantCommandDeps): CommandHandler[] 
       const parsed = parseRemoval(args);
       if (!parsed.ok) return void (await context.sendActivity(markdownText(parsed.message)));
       await send(context, await changes.submit(context, () => planRemoval(planDeps, parsed.value)));
+    }),
+    command('offboard', `${OFFBOARD_USAGE}: every piece a customer has (mappings, Azure Stack Hub subscriptions, the CSP guest's Owner role, the directory) and a request to take them away (with approval)`, async (context, args) => {
+      await context.sendActivity({ type: 'typing' });
+      let planned;
+      try {
+        planned = await planOffboarding({ cloud: deps.cloud }, args, false);
+      } catch (e) {
+        return send(context, note('Nothing was changed', explain(e), 'Attention'));
+      }
+      if (!planned.ok) return void (await context.sendActivity(markdownText(planned.message)));
+      await send(context, renderOffboardPreviewCard(offboardPreviewModel(planned.plan)));
     }),
     command('reconcile', 'reconcile [registration | all]: Partner Center against the registrations: unmapped customers, stale and missing mappings', async (context, args) => {
       const selection = directory.selectRegistration(args);
