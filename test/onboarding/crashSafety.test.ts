@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import type { OnboardingRequest, RequestId, StepName } from '../../src/onboarding/model';
+import { randomUUID } from 'crypto';
+import type { Guid, OffboardRequest, OnboardingRequest, RequestId, StepName } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
@@ -33,6 +34,12 @@ const WRITES: Array<{ name: string; method: string; path: RegExp }> = [
 ];
 
 const STAMP = 'azurestack-payg-east';
+const OFFBOARD_WRITES: Array<{ name: string; method: string; path: RegExp }> = [
+  { name: 'remove the mapping', method: 'DELETE', path: /\/customerSubscriptions\/[^/]+$/ },
+  { name: 'remove the Owner role', method: 'DELETE', path: /^\/stamps\/[^/]+\/management\/.*\/roleAssignments\/[^/]+$/ },
+  { name: 'disable the stamp subscription', method: 'PUT', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/Microsoft\.Subscriptions\.Admin\/subscriptions\/[^/]+$/ },
+  { name: 'unregister the directory', method: 'DELETE', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/directoryTenants\/[^/]+$/ },
+];
 const STAMP_WRITES: Array<{ name: string; method: string; path: RegExp }> = [
   { name: 'onboard directory', method: 'PUT', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/directoryTenants\/[^/]+$/ },
   { name: 'create the stamp subscription', method: 'PUT', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/Microsoft\.Subscriptions\.Admin\/subscriptions\/[^/]+$/ },
@@ -262,6 +269,67 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     await kill(child);
     expect(done.status).toBe('succeeded');
     expectOneOfEachOnTheStamp(done as OnboardingRequest);
+  });
+
+  it('offboarding: killed in the middle of every write, each restart resumes; everything taken away once', async () => {
+    // A customer with everything: mapped on east, a user subscription on its stamp, the CSP guest as its Owner.
+    const domain = `offboard${Date.now()}.onmicrosoft.com`;
+    const customer = sandbox.seedCustomer({ companyName: 'Offboard Co', domain, azurePlan: 'active', mappedOn: [sandbox.registrations.payAsYouUse] });
+    const tenant = customer.customerTenantId as Guid;
+    const sub = sandbox.seedStampSubscription({ stamp: STAMP, tenantId: tenant, domain, owner: `admin@${domain}` });
+    const guest = sandbox.seedUser({ tenantId: tenant, displayName: 'CSP', mail: sandbox.stampEnv.CSP_GUEST_ACCOUNT, userType: 'Guest' }) as Guid;
+    const stamp = sandbox.state.stamps[STAMP];
+    stamp.roleAssignments.push({ name: randomUUID(), scope: `/subscriptions/${sub.subscriptionId}`, principalId: guest, roleDefinitionId: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635' });
+    const base = newCustomerRequest(sandbox, { conversationId: CHANNEL });
+    const request: OffboardRequest = {
+      id: base.id.replace('ONB-', 'OFF-') as RequestId,
+      kind: 'offboard',
+      status: 'approved',
+      teamsTenantId: base.teamsTenantId,
+      requester: base.requester,
+      conversationId: CHANNEL,
+      approvalCard: { conversationId: CHANNEL, activityId: 'card-1' },
+      customer: { customerTenantId: tenant, companyName: 'Offboard Co', domain },
+      mappings: [{ registration: base.registration, azureSubscriptionId: customer.azureSubscriptionId as Guid }],
+      stamps: [{ registration: STAMP, directory: domain, subscriptionIds: [sub.subscriptionId as Guid], guest: { objectId: guest, account: sandbox.stampEnv.CSP_GUEST_ACCOUNT, ownerOf: [sub.subscriptionId as Guid] } }],
+      unregisterDirectory: true,
+      steps: [],
+      results: {},
+      createdAt: base.createdAt,
+      updatedAt: base.updatedAt,
+    };
+    await store.requests.create(request);
+    const before = { ...stamp.counters, mappingDeletes: sandbox.state.counters.mappingDeletes };
+    for (const write of OFFBOARD_WRITES) {
+      const hold = sandbox.holds.add({ method: write.method, path: write.path });
+      const child = await startBot();
+      await Promise.race([
+        hold.arrived,
+        waitFor(`the ${write.name} call`, async () => (['succeeded', 'failed'].includes((await stored(request.id)).status) ? true : undefined)).then(() => {
+          throw new Error(`the run stopped without calling ${write.name}`);
+        }),
+      ]);
+      await kill(child);
+      hold.release();
+    }
+    const child = await startBot();
+    const done = await waitFor('the run to finish', async () => {
+      const r = await stored(request.id);
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+    });
+    await kill(child);
+    expect(done.steps.find((s) => s.status === 'failed')).toBeUndefined();
+    expect(done.status).toBe('succeeded');
+    expect(sandbox.state.registrations[sandbox.registrations.payAsYouUse.toLowerCase()].customerSubscriptions[customer.azureSubscriptionId!]).toBeUndefined();
+    expect(stamp.subscriptions[sub.subscriptionId].state).toBe('Disabled');
+    expect(stamp.roleAssignments.filter((ra) => ra.principalId === guest)).toEqual([]);
+    expect(stamp.directoryTenants[domain]).toBeUndefined();
+    expect({
+      mappingDeletes: sandbox.state.counters.mappingDeletes - before.mappingDeletes,
+      ownerDeletes: stamp.counters.roleAssignmentDeletes - before.roleAssignmentDeletes,
+      disables: stamp.counters.subscriptionPuts - before.subscriptionPuts,
+      directoryDeletes: stamp.counters.directoryTenantDeletes - before.directoryTenantDeletes,
+    }).toEqual({ mappingDeletes: 1, ownerDeletes: 1, disables: 1, directoryDeletes: 1 });
   });
 
   it('killed right after each step is stored: each restart resumes, the run completes once', async () => {

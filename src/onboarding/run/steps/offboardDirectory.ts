@@ -19,6 +19,11 @@ export async function offboardDirectory(ctx: StepContext): Promise<StepOutcome> 
       left.push(`The directory ${s.directory} stays registered on ${s.registration}.`);
       continue;
     }
+    // Gone already (a retry after the DELETE): its subscriptions can no longer be read in its name, and need not be.
+    if (!(await stamps.getDirectoryTenant(s.registration, s.directory, options))) {
+      done.push(`The directory ${s.directory} is unregistered from ${s.registration}.`);
+      continue;
+    }
     const busy: string[] = [];
     for (const id of s.subscriptionIds) {
       const count = await stamps.resourceCount(s.registration, tenant, id, options);
