@@ -32,6 +32,9 @@ const SANDBOX_KEYS = [
   'CLOUD',
   // The simulated partner admin's delegated (App+User) token: the bot confirms customer agreements itself.
   'PARTNER_CENTER_REFRESH_TOKEN',
+  // One simulated Azure Stack Hub per PayAsYouUse registration, and the CSP's dedicated account.
+  'AZURESTACK_STAMPS',
+  'CSP_GUEST_ACCOUNT',
 ];
 
 const say = (line) => process.stdout.write(`[start] ${line}\n`);

@@ -75,6 +75,36 @@ function hours(defaultValue: number, max: number) {
   );
 }
 
+/** One `AZURESTACK_STAMPS` entry: the registration a stamp reports to, and the stamp's admin ARM endpoint. */
+export interface StampSetting {
+  /** The registration's name (the last segment of its resource id in REGISTRATIONS). */
+  registration: string;
+  /** `https://adminmanagement.<region>.<fqdn>`: its /metadata/endpoints names the authority and the audience. */
+  endpoint: string;
+}
+
+const stampPair = z
+  .string()
+  .transform((pair, ctx): StampSetting => {
+    const eq = pair.indexOf('=');
+    const registration = eq > 0 ? pair.slice(0, eq).trim() : '';
+    const endpoint = eq > 0 ? pair.slice(eq + 1).trim().replace(/\/+$/, '') : '';
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (!registration || !url || url.protocol !== 'https:' || !/adminmanagement/i.test(endpoint)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `expected <registration name>=<stamp admin ARM endpoint> such as azurestack-payg-east=https://adminmanagement.east.contoso.local, got '${pair}'`,
+      });
+      return z.NEVER;
+    }
+    return { registration, endpoint };
+  });
+
 export const CLOUDS = ['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment', 'sandbox'] as const;
 export type CloudName = (typeof CLOUDS)[number];
 
@@ -151,6 +181,18 @@ const schema = z
           'expected registration resource ids like /subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.AzureStack/registrations/<name>',
         ),
       'registration resource ids',
+    ),
+
+    // Azure Stack Hub stamps (the stamp side of onboarding): `<registration name>=<admin ARM endpoint>`
+    // pairs. A registration without one gets billing only. CSP_GUEST_ACCOUNT: the CSP's dedicated account.
+    AZURESTACK_STAMPS: list(stampPair, '<registration name>=<stamp admin ARM endpoint> pairs'),
+    CSP_GUEST_ACCOUNT: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .trim()
+        .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'expected the user principal name of the CSP’s dedicated account, such as azs-operations@contoso-csp.onmicrosoft.com')
+        .optional(),
     ),
 
     // Store.
@@ -246,6 +288,19 @@ const schema = z
     }
     if (c.POLL_MAX_INTERVAL_SECONDS < c.POLL_INTERVAL_SECONDS) {
       issue('POLL_MAX_INTERVAL_SECONDS', 'must be at least POLL_INTERVAL_SECONDS');
+    }
+    // A malformed pair was reported already (zod hands on a placeholder for it).
+    const stamps = c.AZURESTACK_STAMPS.filter((s): s is StampSetting => typeof s?.registration === 'string');
+    const stampNames = stamps.map((s) => s.registration.toLowerCase());
+    const registrationNames = c.REGISTRATIONS.map((id) => id.split('/').pop()!.toLowerCase());
+    for (const [i, name] of stampNames.entries()) {
+      if (stampNames.indexOf(name) !== i) issue('AZURESTACK_STAMPS', `names the registration ${stamps[i].registration} twice`);
+      else if (c.REGISTRATIONS.length > 0 && !registrationNames.includes(name)) {
+        issue('AZURESTACK_STAMPS', `names ${stamps[i].registration}, which is not a registration in REGISTRATIONS`);
+      }
+    }
+    if (c.AZURESTACK_STAMPS.length > 0 && !c.CSP_GUEST_ACCOUNT) {
+      issue('CSP_GUEST_ACCOUNT', 'is required with AZURESTACK_STAMPS: the CSP’s dedicated account that owns or is invited into the customers’ Azure Stack Hub subscriptions');
     }
     if (c.CLOUD && c.CLOUD !== 'sandbox' && c.REGISTRATIONS.length === 0) {
       issue('REGISTRATIONS', `is required with CLOUD=${c.CLOUD}: list the registrations the bot may change`);

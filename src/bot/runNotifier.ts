@@ -7,6 +7,7 @@ import { type Activity, MessageFactory } from 'botbuilder';
 import { markdown } from '../cards/markdown';
 import { cardAttachment } from '../cards/render';
 import { renderResultCard, resultCardModel } from '../cards/resultCard';
+import { offboardResultText } from '../cards/offboardCards';
 import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/tenantChangeCards';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
@@ -60,9 +61,11 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   const approverRoster = options.approverRoster ?? createApproverRoster({ proactive, policy, logger });
 
   async function cardSettings(request: ServiceRequest): Promise<CardSettings> {
-    const refused = await unapprovedRegistration(options.facts, request.registration);
-    const warnings = refused
-      ? `Azure refused registration ${request.registration.name} as not approved for multi-tenant billing on ${refused.date.slice(0, 10)}; the mapping step may fail again.`
+    // An offboarding spans every registration the tenant is on: nothing to warn about.
+    const registration = request.kind === 'offboard' ? undefined : request.registration;
+    const refused = registration ? await unapprovedRegistration(options.facts, registration) : undefined;
+    const warnings = refused && registration
+      ? `Azure refused registration ${registration.name} as not approved for multi-tenant billing on ${refused.date.slice(0, 10)}; the mapping step may fail again.`
       : undefined;
     return { ...options.cardSettings, warnings };
   }
@@ -288,7 +291,9 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
               cardAttachment(renderResultCard(resultCardModel(request, links, options.cardSettings.simulated))),
               `${mention} ${markdown`request ${request.id} is done: ${request.customer.companyName} is onboarded and mapped on ${request.registration.name}.`}`,
             )
-          : tenantChangeResultMessage(request, links, mention, options.cardSettings.simulated);
+          : request.kind === 'offboard'
+            ? MessageFactory.text(`${mention} ${markdown`request ${request.id} is done: ${offboardResultText(request)}`}`)
+            : tenantChangeResultMessage(request, links, mention, options.cardSettings.simulated);
       activity.entities = [{ type: 'mention', mentioned: { id: requester.teamsUserId, name: requester.name }, text: mention }];
       try {
         return await proactive.post(conversationId, activity);

@@ -33,3 +33,6 @@ export const SUBSCRIPTION_FIELDS = [
 ] as const;
 
 export const ACCESS_FIELDS = ['accessKind', 'adminEmail', 'adminName'] as const;
+
+/** The Azure Stack Hub card (step 4 when the registration has a stamp). */
+export const STAMP_FIELDS = ['stampOffer', 'managedBy', 'adminEmail', 'adminName'] as const;

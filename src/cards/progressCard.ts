@@ -4,6 +4,7 @@ import type { ServiceRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
 import { checklist, header, type ChecklistItem, type Fact, type RequestHeader } from './requestView';
 import { tenantChangeOutcome } from './tenantChangeCards';
+import { offboardOutcome } from './offboardCards';
 
 export interface ProgressCardModel extends RequestHeader {
   statusLine: string;
@@ -18,7 +19,7 @@ export function progressCardModel(request: ServiceRequest, view: { simulated: bo
   const done = request.status === 'succeeded';
   const r = request.results;
   // Re-maps and removals say what they changed (tenantChangeCards).
-  const change = done && request.kind !== 'onboard' ? tenantChangeOutcome(request) : undefined;
+  const change = !done || request.kind === 'onboard' ? undefined : request.kind === 'offboard' ? offboardOutcome(request) : tenantChangeOutcome(request);
   const onboardedFacts: Fact[] = [
     { title: 'Tenant id', value: r.customerTenantId ?? '' },
     { title: 'Azure subscription', value: r.azureSubscriptionId ?? '' },

@@ -31,9 +31,11 @@ export interface ReconcileCardModel {
   simulated: boolean;
 }
 
-export const RECONCILE_VERBS = { onboard: 'tenants.onboard', remove: 'tenants.remove' } as const;
+export const RECONCILE_VERBS = { onboard: 'tenants.onboard', remove: 'tenants.remove', none: '' } as const;
 
 const LABELS: Record<FindingKind, { label: string; color: ReconcileItemModel['color'] }> = {
+  'billed-to-you': { label: 'Usage billed to you', color: 'Attention' },
+  'no-usage': { label: 'Mapped but no usage in 30 days', color: 'Accent' },
   unmapped: { label: 'Not mapped', color: 'Attention' },
   'inactive-subscription': { label: 'Subscription not active', color: 'Warning' },
   'customer-gone': { label: 'Customer gone', color: 'Warning' },
@@ -55,6 +57,13 @@ export function reconcileCardModel(view: { scope: string; scopeName: string; rep
       { title: 'Mapped, subscription no longer active', value: String(report.counts['inactive-subscription']) },
       { title: 'Mapped, customer gone from Partner Center', value: String(report.counts['customer-gone']) },
       { title: 'Mapped on one registration but not another', value: String(report.counts['partially-mapped']) },
+      // Only when the stamps' usage was read (AZURESTACK_STAMPS): otherwise nobody knows.
+      ...(report.usageRead
+        ? [
+            { title: 'Azure Stack Hub usage billed to you (a tenant the stamp’s registration does not map)', value: String(report.counts['billed-to-you']) },
+            { title: 'Mapped, but no Azure Stack Hub usage in 30 days', value: String(report.counts['no-usage']) },
+          ]
+        : []),
     ],
     items: shown.map(itemModel),
     page,
@@ -62,7 +71,10 @@ export function reconcileCardModel(view: { scope: string; scopeName: string; rep
     total,
     firstItem: total === 0 ? 0 : (page - 1) * pageSize + 1,
     lastItem: (page - 1) * pageSize + shown.length,
-    problems: report.problems.map((p) => `Could not read ${p.registration.name}: ${p.message}`).join('\n\n'),
+    problems: [
+      ...report.problems.map((p) => `Could not read ${p.registration.name}: ${p.message}`),
+      ...(report.usageProblems ?? []).map((p) => `Could not read the Azure Stack Hub usage of ${p.registration}: ${p.message}`),
+    ].join('\n\n'),
     simulated: view.simulated,
   };
 }
@@ -74,7 +86,7 @@ function itemModel(f: Finding): ReconcileItemModel {
     color,
     customerName: f.customer ? `${f.customer.companyName} (${f.customer.domain})` : `tenant ${f.customerTenantId}`,
     detail: f.detail,
-    buttonTitle: f.action === 'onboard' ? `Onboard on ${f.registration.name}` : `Remove from ${f.registration.name}`,
+    buttonTitle: f.action === 'onboard' ? `Onboard on ${f.registration.name}` : f.action === 'remove' ? `Remove from ${f.registration.name}` : '',
     verb: RECONCILE_VERBS[f.action],
     registrationId: f.registration.resourceId,
     azureSubscriptionId: f.azureSubscriptionId,

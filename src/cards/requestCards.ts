@@ -4,6 +4,7 @@
 // decides. Cards that need no decision carry no refresh at all, so an update never starts a loop.
 import { agreementPauseCardModel, renderAgreementPauseCard } from './agreementPauseCard';
 import { approvalCardModel, renderApprovalCard } from './approvalCard';
+import { consentPauseCardModel, renderConsentPauseCard } from './consentPauseCard';
 import { decidedCardModel, renderDecidedCard } from './decidedCard';
 import { failureCardModel, renderFailureCard } from './failureCard';
 import { progressCardModel, renderProgressCard } from './progressCard';
@@ -19,6 +20,8 @@ export const REQUEST_VERBS = {
   abandon: 'request.abandon',
   continue: 'request.continue',
   resubmit: 'request.resubmit',
+  /** "The customer has consented" on the Azure Stack Hub consent pause. */
+  consented: 'request.consented',
 } as const;
 
 export interface CardSettings {
@@ -80,6 +83,9 @@ function renderFor(request: ServiceRequest, settings: CardSettings, viewer: Card
         }),
       );
     case 'paused':
+      if (request.steps.some((s) => s.name === 'stamp-consent' && s.status === 'waiting')) {
+        return renderConsentPauseCard(consentPauseCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice }));
+      }
       return renderAgreementPauseCard(agreementPauseCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice, agreementPageLink: settings.agreementPageLink }));
     case 'failed':
       return renderFailureCard(failureCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice }));

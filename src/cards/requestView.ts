@@ -1,7 +1,8 @@
 // The parts every request card shares: the request in plain facts and the run's checklist.
 // Built from the stored request only; never a secret (the request holds none).
-import type { AgreementAcceptance, ServiceRequest, StepState, StepStatus, SubscriptionChoice } from '../onboarding/model';
+import type { AgreementAcceptance, OnboardingRequest, ServiceRequest, StepState, StepStatus, SubscriptionChoice } from '../onboarding/model';
 import { tenantChangeFacts, tenantChangeTitle } from './tenantChangeCards';
+import { offboardFacts, offboardTitle } from './offboardCards';
 
 export interface Fact {
   title: string;
@@ -31,7 +32,16 @@ const STEP_TITLES: Record<string, string> = {
   'azure-subscription': 'Azure subscription',
   'customer-access': 'Customer access',
   'map-tenant': 'Tenant mapping',
+  'stamp-directory': 'Azure Stack Hub directory',
+  'stamp-consent': 'Customer consent',
+  'stamp-subscription': 'Azure Stack Hub subscription',
+  'stamp-access': 'Azure Stack Hub access',
+  'stamp-check': 'Azure Stack Hub check',
   'remove-mapping': 'Remove mapping',
+  'offboard-mappings': 'Mappings removed',
+  'offboard-owner': 'CSP guest Owner removed',
+  'offboard-subscriptions': 'Azure Stack Hub subscriptions disabled',
+  'offboard-directory': 'Directory unregistered (if asked)',
   'post-result': 'Result posted',
 };
 
@@ -48,6 +58,7 @@ export function stepLabel(name: string): string {
 }
 
 export function requestTitle(request: ServiceRequest): string {
+  if (request.kind === 'offboard') return offboardTitle(request);
   if (request.kind !== 'onboard') return tenantChangeTitle(request);
   return `Onboard ${request.customer.companyName} (${request.customer.domain})`;
 }
@@ -78,6 +89,7 @@ function deciders(request: ServiceRequest): string {
 
 /** The whole request, as the approver needs it to decide. */
 export function requestFacts(request: ServiceRequest): Fact[] {
+  if (request.kind === 'offboard') return offboardFacts(request);
   if (request.kind !== 'onboard') return tenantChangeFacts(request);
   const c = request.customer;
   const facts: Fact[] = [];
@@ -108,7 +120,17 @@ export function requestFacts(request: ServiceRequest): Fact[] {
         ? 'None'
         : `${access.displayName} <${access.email}> as guest with Owner on ${ownedSubscription(request.subscription)} (${access.mode === 'automatic' ? 'done by the bot' : 'written instructions'})`,
   });
+  facts.push({ title: 'Azure Stack Hub', value: stampText(request) });
   return facts;
+}
+
+/** The customer's Azure Stack Hub subscription as requested: the offer and who manages it; or billing only. */
+export function stampText(request: Pick<OnboardingRequest, 'stamp' | 'registration'>): string {
+  const stamp = request.stamp;
+  if (!stamp) return `Billing only: no Azure Stack Hub stamp is configured for ${request.registration.name}`;
+  if (stamp.managedBy === 'csp') return `A subscription from the offer ${stamp.offerName}, managed by the CSP (owner ${stamp.owner})`;
+  const guest = stamp.guestMode === 'automatic' ? `${stamp.cspAccount} invited as a guest Owner by the bot` : `written steps for the customer to make ${stamp.cspAccount} a guest Owner`;
+  return `A subscription from the offer ${stamp.offerName}, managed by the customer (owner ${stamp.ownerName ? `${stamp.ownerName}, ${stamp.owner}` : stamp.owner}); ${guest}`;
 }
 
 /** The customer's acceptance of the Microsoft Customer Agreement, as the requester attested it. */

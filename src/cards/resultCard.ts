@@ -3,6 +3,7 @@
 import template from './templates/runResult.json';
 import type { OnboardingRequest } from '../onboarding/model';
 import { renderCard, type AdaptiveCard } from './render';
+import { stampText } from './requestView';
 
 export interface ResultCardModel {
   requestId: string;
@@ -15,10 +16,16 @@ export interface ResultCardModel {
   mappingResourceId: string;
   portalLink: string;
   instructions: string;
+  /** The Azure Stack Hub side: what was made, or billing only. */
+  stampSummary: string;
+  stampSubscriptionId: string;
+  /** The subscription in the stamp's user portal ('' when billing only). */
+  stampPortalLink: string;
+  stampInstructions: string;
   simulated: boolean;
 }
 
-export function resultCardModel(request: OnboardingRequest, links: { portalLink: string; mappingResourceId: string }, simulated: boolean): ResultCardModel {
+export function resultCardModel(request: OnboardingRequest, links: { portalLink: string; mappingResourceId: string; stampPortalLink?: string }, simulated: boolean): ResultCardModel {
   const r = request.results;
   const access = request.access;
   return {
@@ -37,6 +44,10 @@ export function resultCardModel(request: OnboardingRequest, links: { portalLink:
     mappingResourceId: links.mappingResourceId,
     portalLink: links.portalLink,
     instructions: r.accessInstructions ?? '',
+    stampSummary: stampText(request),
+    stampSubscriptionId: r.stampSubscriptionId ?? '',
+    stampPortalLink: links.stampPortalLink ?? '',
+    stampInstructions: r.stampAccessInstructions ?? '',
     simulated,
   };
 }

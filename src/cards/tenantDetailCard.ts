@@ -3,6 +3,7 @@ import template from './templates/tenantDetail.json';
 import type { ServiceRequest } from '../onboarding/model';
 import type { CustomerSummary } from '../onboarding/ports';
 import type { TenantRow } from '../onboarding/tenants/tenantDirectory';
+import type { StampUsageSurvey } from '../onboarding/tenants/stampUsage';
 import { renderCard, type AdaptiveCard } from './render';
 import { when, type Fact } from './requestView';
 
@@ -15,10 +16,20 @@ export interface TenantMappingModel {
   facts: Fact[];
 }
 
+/** The tenant's usage on one Azure Stack Hub stamp in the last 30 days, and who pays for it. */
+export interface TenantUsageModel {
+  title: string;
+  billedBy: string;
+  days: Fact[];
+}
+
 export interface TenantDetailModel {
   title: string;
   subtitle: string;
   mappings: TenantMappingModel[];
+  usage: TenantUsageModel[];
+  /** The usage could not be read, or no stamp is configured ('' when there is nothing to say). */
+  usageNote: string;
   problems: string;
   simulated: boolean;
 }
@@ -28,9 +39,11 @@ export function tenantDetailModel(view: {
   rows: Array<{ row: TenantRow; request?: ServiceRequest; portalLink: string }>;
   problems: string;
   simulated: boolean;
+  usage?: { survey: StampUsageSurvey; days: number };
 }): TenantDetailModel {
   const customer = view.customer;
   return {
+    ...usageModel(view.usage, view.rows.map((r) => r.row)),
     title: customer ? `${customer.companyName} (${customer.domain})` : 'A tenant Partner Center no longer knows',
     subtitle: `Mapped on ${view.rows.length} registration${view.rows.length === 1 ? '' : 's'}`,
     simulated: view.simulated,
@@ -50,6 +63,23 @@ export function tenantDetailModel(view: {
       ],
     })),
   };
+}
+
+function usageModel(usage: { survey: StampUsageSurvey; days: number } | undefined, rows: TenantRow[]): Pick<TenantDetailModel, 'usage' | 'usageNote'> {
+  if (!usage) return { usage: [], usageNote: '' };
+  const unread = usage.survey.problems.map((p) => `Could not read the usage on ${p.registration}: ${p.message}`);
+  const models = usage.survey.usage.map((u) => {
+    const mapping = rows.find((r) => r.registration.name.toLowerCase() === u.registration.toLowerCase());
+    return {
+      title: `Usage on the Azure Stack Hub of ${u.registration}, last ${usage.days} days: ${u.total} (all meters)`,
+      billedBy: mapping
+        ? `Billed to the customer: ${u.registration} maps the tenant to Azure subscription ${mapping.azureSubscriptionId}.`
+        : `Billed to you: the tenant is not mapped on ${u.registration}, so its usage goes to the registration's own subscription.`,
+      days: u.days.map((d) => ({ title: d.day, value: String(d.quantity) })),
+    };
+  });
+  const none = models.length === 0 && unread.length === 0 ? [`No usage on the Azure Stack Hub stamps in the last ${usage.days} days.`] : [];
+  return { usage: models, usageNote: [...none, ...unread].join(' ') };
 }
 
 function onboardedBy(request: ServiceRequest): string {

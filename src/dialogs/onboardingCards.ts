@@ -9,12 +9,13 @@ import { fieldModels, pageOf, type Choice, type DraftRef } from '../cards/onboar
 import { renderOnboardingNoteCard } from '../cards/onboardingNoteCard';
 import { renderRegistrationCard, type RegistrationOptionModel } from '../cards/registrationCard';
 import { renderReviewCard, type ReviewSectionModel } from '../cards/reviewCard';
-import { agreementText, ownedSubscription } from '../cards/requestView';
+import { agreementText, ownedSubscription, stampText } from '../cards/requestView';
 import { renderSubscriptionCard } from '../cards/subscriptionCard';
+import { managerChoices, renderStampCard } from '../cards/stampCard';
 import type { AdaptiveCard } from '../cards/render';
 import { isDomainError } from '../onboarding/errors';
 import type { Guid, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
-import { ACCESS_FIELDS, BILLING_FIELDS, COMPANY_FIELDS, CUSTOMER_SEARCH_FIELDS, SUBSCRIPTION_FIELDS } from '../cards/onboardingFields';
+import { ACCESS_FIELDS, BILLING_FIELDS, COMPANY_FIELDS, CUSTOMER_SEARCH_FIELDS, STAMP_FIELDS, SUBSCRIPTION_FIELDS } from '../cards/onboardingFields';
 import { COUNTRIES, CULTURES, LANGUAGES } from '../onboarding/rules/customerProfile';
 import type { Cloud } from '../onboarding/ports';
 import { tenantBilling } from '../onboarding/rules/registrationBilling';
@@ -28,7 +29,7 @@ import type { Checks } from './cardChecks';
 export const PAGE_SIZE = 5;
 
 export interface CardSources {
-  cloud: Pick<Cloud, 'registrations' | 'name'>;
+  cloud: Pick<Cloud, 'registrations' | 'name' | 'stamps'>;
   store: Pick<BotStore, 'facts'>;
   /** The turn's cloud checks (bounded by the invoke's time): an unanswered one shows as "still checking". */
   checks: Checks;
@@ -96,6 +97,7 @@ export async function renderDraftCard(draft: OnboardingDraft, sources: CardSourc
     case 'registration':
       return renderRegistrations(draft, sources);
     case 'access':
+      if (draft.registration?.hasStamp && sources.cloud.stamps) return renderStamp(draft, sources);
       return renderAccessCard({ ...common, kinds: ACCESS_KIND_CHOICES, fields: fieldModels(ACCESS_FIELDS, values, errors) });
     case 'review':
       return renderReviewCard({ ...common, sections: await reviewSections(draft, sources) });
@@ -115,6 +117,30 @@ function subscriptionChoices(draft: OnboardingDraft, cloudName: string): { note:
   }
   if (isNew) return { note: 'A new customer has no Azure subscription yet: the run buys an Azure plan for it.', kinds: SUBSCRIPTION_KINDS.slice(0, 1) };
   return { note: '', kinds: SUBSCRIPTION_KINDS };
+}
+
+/** The Azure Stack Hub card: the stamp's public offers (read now) and who manages the subscription. */
+async function renderStamp(draft: OnboardingDraft, sources: CardSources): Promise<AdaptiveCard> {
+  const stamps = sources.cloud.stamps!;
+  const name = draft.registration!.ref.name;
+  let offers: Choice[] = [];
+  let cardError = draft.form.cardError;
+  try {
+    offers = (await stamps.listOffers(name)).filter((o) => o.state === 'Public').map((o) => ({ title: o.description ? `${o.displayName}: ${o.description}` : o.displayName, value: o.id }));
+  } catch (err) {
+    if (!isDomainError(err)) throw err;
+    cardError = `Could not list the offers of the Azure Stack Hub of ${name}: ${err.message} ${err.nextStep}`;
+  }
+  const values = { ...draft.form.values };
+  if (!values.stampOffer && offers.length > 0) values.stampOffer = offers[0].value;
+  return renderStampCard({
+    draft: draftRef(draft),
+    cardError,
+    stampName: name,
+    offers,
+    managers: managerChoices(stamps.cspAccount),
+    fields: fieldModels(STAMP_FIELDS, values, draft.form.errors),
+  });
 }
 
 function renderMatches(draft: OnboardingDraft): AdaptiveCard {
@@ -273,11 +299,13 @@ async function reviewSections(draft: OnboardingDraft, sources: CardSources): Pro
       facts: [
         { title: 'Registration', value: `${ref.name} (resource group ${ref.resourceGroup})` },
         { title: 'Billing model', value: draft.registration.billingModel },
+        ...(draft.registration.hasStamp ? [] : [{ title: 'Azure Stack Hub', value: `Billing only: no Azure Stack Hub stamp is configured for ${ref.name}` }]),
       ],
       warnings: warning ? [warning] : [],
     });
   }
-  sections.push({ section: 'access', title: 'Customer access', facts: accessFacts(draft), warnings: [] });
+  if (draft.registration?.hasStamp) sections.push({ section: 'access', title: 'Azure Stack Hub', facts: stampFacts(draft), warnings: [] });
+  else if (draft.access && draft.access.kind !== 'none') sections.push({ section: 'access', title: 'Customer access', facts: accessFacts(draft), warnings: [] });
   return sections;
 }
 
@@ -300,6 +328,16 @@ function withAgreementDefaults(draft: OnboardingDraft, values: Record<string, st
 function subscriptionText(subscription: SubscriptionChoice | undefined): string {
   if (!subscription) return '(not chosen)';
   return subscription.kind === 'azure-plan' ? 'Buy an Azure plan: a new Azure subscription' : `Existing: ${subscription.azureSubscriptionId}`;
+}
+
+function stampFacts(draft: OnboardingDraft): { title: string; value: string }[] {
+  const stamp = draft.stamp;
+  if (!stamp || !draft.registration) return [{ title: 'Subscription', value: '(not chosen)' }];
+  return [
+    { title: 'Offer', value: stamp.offerName },
+    { title: 'Managed by', value: stamp.managedBy === 'csp' ? `The CSP (owner ${stamp.owner})` : `The customer (owner ${stamp.ownerName}, ${stamp.owner})` },
+    { title: 'Azure Stack Hub', value: stampText({ registration: draft.registration.ref, stamp }) },
+  ];
 }
 
 function accessFacts(draft: OnboardingDraft): { title: string; value: string }[] {

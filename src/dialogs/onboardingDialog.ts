@@ -18,12 +18,12 @@ import type { BillingAddress, Guid, OnboardingRequest } from '../onboarding/mode
 import { addressVerdict } from '../onboarding/rules/addressValidation';
 import {
   dataString,
-  parseAccess,
   parseBillingProfile,
   parseCompany,
   parseCustomerSearch,
   parseDomainPrefix,
   parsePage,
+  parseStamp,
   parseSubscription,
   type BillingProfileInput,
   type CardValues,
@@ -89,7 +89,7 @@ export type OnboardingOutcome =
   | { kind: 'already-submitted' };
 
 export interface OnboardingDialogDependencies {
-  cloud: Pick<Cloud, 'partnerCenter' | 'registrations' | 'name'>;
+  cloud: Pick<Cloud, 'partnerCenter' | 'registrations' | 'name' | 'stamps'>;
   store: Pick<BotStore, 'requests' | 'audit' | 'facts'> & Partial<Pick<BotStore, 'leases'>>;
   /** Takes the submitted draft in (stores, audits, posts it for approval). */
   intake: Intake;
@@ -377,15 +377,46 @@ export class OnboardingDialog extends ComponentDialog {
     if (!ref) return withCardError(draft, 'That registration is not one this bot may change: choose one of those listed.');
     const standing = await registrationStanding(ref, { cloud: this.deps.cloud, store: this.deps.store, checks });
     if (!standing.eligible) return withCardError(draft, standing.reason);
-    const next = { ...draft, registration: { ref, billingModel: standing.billingModel } };
+    // With a stamp, step 4 asks for the Azure Stack Hub subscription; without one, billing only.
+    const hasStamp = this.deps.cloud.stamps?.has(ref.name) ?? false;
+    const same = draft.registration?.ref.resourceId === ref.resourceId && draft.registration.hasStamp === hasStamp;
+    const access = hasStamp ? (same ? { access: draft.access, stamp: draft.stamp } : { access: undefined, stamp: undefined }) : { access: { kind: 'none' as const }, stamp: undefined };
+    const next = { ...draft, registration: { ref, billingModel: standing.billingModel, hasStamp }, ...access };
     return goTo(next, nextMissingStep(next));
   }
 
-  private onAccessCard(draft: OnboardingDraft, action: CardAction): OnboardingDraft {
+  private async onAccessCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
     if (action.verb !== VERBS.accessNext) return draft;
-    const input = parseAccess(action.data);
+    const stamps = this.deps.cloud.stamps;
+    const registration = draft.registration;
+    if (!registration?.hasStamp || !stamps) {
+      // A draft from before the Azure Stack Hub card: billing only, the old guest access is no more.
+      const next = { ...draft, access: { kind: 'none' as const }, stamp: undefined };
+      return goTo(next, nextMissingStep(next));
+    }
+    // The stamp's own offers, looked up now: the card's value is only a pick among them.
+    const input = parseStamp(action.data);
     if (!input.ok) return withErrors(draft, input.values, input.errors);
-    const next = { ...accepted(draft, input.values), access: input.value };
+    let offers;
+    try {
+      offers = (await stamps.listOffers(registration.ref.name)).filter((o) => o.state === 'Public');
+    } catch (err) {
+      return withErrors(draft, input.values, { stampOffer: this.problem(err, 'Could not list the offers of the Azure Stack Hub') });
+    }
+    const offer = offers.find((o) => o.id.toLowerCase() === input.value.offerId.toLowerCase());
+    if (!offer) return withErrors(draft, input.values, { stampOffer: 'That offer is not one of the public offers on the Azure Stack Hub now: choose one of those listed.' });
+    const { managedBy, guestMode, admin } = input.value;
+    const stamp = {
+      registration: registration.ref.name,
+      offerId: offer.id,
+      offerName: offer.displayName,
+      managedBy,
+      owner: managedBy === 'csp' || !admin ? stamps.cspAccount : admin.email,
+      ownerName: admin?.name,
+      guestMode,
+      cspAccount: stamps.cspAccount,
+    };
+    const next = { ...accepted(draft, input.values), access: { kind: 'none' as const }, stamp };
     return goTo(next, nextMissingStep(next));
   }
 
@@ -393,6 +424,7 @@ export class OnboardingDialog extends ComponentDialog {
     if (action.verb !== VERBS.edit) return draft;
     const section = dataString(action.data, 'section') as DraftSection | undefined;
     if (!section || !['customer', 'billing', 'subscription', 'registration', 'access'].includes(section)) return draft;
+    if (section === 'access' && !draft.registration?.hasStamp) return draft;
     return goTo(draft, stepForSection(draft, section));
   }
 

@@ -2,7 +2,7 @@
 // card in front of them shows. It lives in dialog state (plain JSON), so it survives a restart.
 import type { CustomerSummary } from '../onboarding/ports';
 import type { BillingProfileInput, CardValues, CompanyInput, CustomerSearch, FieldErrors } from './onboardingInput';
-import type { AgreementAcceptance, BillingAddress, CustomerAccess, CustomerChoice, RegistrationRef, SubscriptionChoice } from '../onboarding/model';
+import type { AgreementAcceptance, BillingAddress, CustomerAccess, CustomerChoice, RegistrationRef, StampChoice, SubscriptionChoice } from '../onboarding/model';
 
 /** The card the operator is on. */
 export type DraftStep = 'customer' | 'matches' | 'company' | 'billing' | 'subscription' | 'registration' | 'access' | 'review';
@@ -44,8 +44,12 @@ export interface OnboardingDraft {
   subscription?: SubscriptionChoice;
   /** With a new Azure plan: the customer's acceptance of the Microsoft Customer Agreement, as attested on the subscription card. */
   agreement?: AgreementAcceptance;
-  registration?: { ref: RegistrationRef; billingModel: string };
+  /** `hasStamp`: AZURESTACK_STAMPS names a stamp for it (then the access card is the Azure Stack Hub card); else billing only. */
+  registration?: { ref: RegistrationRef; billingModel: string; hasStamp?: boolean };
+  /** Always `none` for a new draft: the Azure Stack Hub card replaced the old guest-Owner access. Set once step 4 is done. */
   access?: CustomerAccess;
+  /** The customer's Azure Stack Hub subscription (the registration has a stamp). */
+  stamp?: StampChoice;
 }
 
 /** Values a card starts with the first time. */
@@ -53,7 +57,7 @@ const FIRST_VALUES: Partial<Record<DraftStep, CardValues>> = {
   customer: { searchField: 'CompanyName' },
   billing: { culture: 'en-US', language: 'en' },
   subscription: { subscriptionKind: 'azure-plan', agreementAccepted: 'false' },
-  access: { accessKind: 'none' },
+  access: { managedBy: 'customer-automatic' },
 };
 
 export function newDraft(id: string, owner: DraftOwner, now: Date): OnboardingDraft {
@@ -89,7 +93,7 @@ export function nextMissingStep(draft: OnboardingDraft): DraftStep {
   if (!draft.customer) return 'customer';
   if (!draft.subscription || (draft.subscription.kind === 'azure-plan' && !draft.agreement)) return 'subscription';
   if (!draft.registration) return 'registration';
-  if (!draft.access) return 'access';
+  if (!draft.access || (draft.registration.hasStamp && !draft.stamp)) return 'access';
   return 'review';
 }
 

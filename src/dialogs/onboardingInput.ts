@@ -8,6 +8,7 @@ import {
   BILLING_FIELDS,
   COMPANY_FIELDS,
   CUSTOMER_SEARCH_FIELDS,
+  STAMP_FIELDS,
   SUBSCRIPTION_FIELDS,
 } from '../cards/onboardingFields';
 import { guidSchema, type AgreementAcceptance, type BillingAddress, type CustomerAccess, type Guid, type PrimaryContact } from '../onboarding/model';
@@ -59,6 +60,8 @@ export const MESSAGES = {
   accessKind: 'Customer access: choose one of the options',
   adminEmail: "Customer admin's email: an address like admin@contoso.com",
   adminName: "Customer admin's name: required, up to 100 characters",
+  stampOffer: 'Offer: choose one of the public offers listed',
+  managedBy: 'Who manages the subscription: choose one of the options',
 } as const;
 
 /** The raw inputs of a card: every value as the client sent it, kept so the card can show it again. */
@@ -306,6 +309,43 @@ const accessSchema = z
 
 export function parseAccess(data: Record<string, unknown>): CardInput<CustomerAccess> {
   return parseWith(accessSchema, ACCESS_FIELDS, data);
+}
+
+// ---- The Azure Stack Hub subscription (the registration has a stamp) -------------------------
+
+export interface StampInput {
+  /** As sent by the card: the dialog looks it up among the stamp's public offers. */
+  offerId: string;
+  managedBy: 'csp' | 'customer';
+  guestMode: 'automatic' | 'instructions';
+  /** Customer manages: their admin, the subscription's owner. */
+  admin?: { email: string; name: string };
+}
+
+const stampSchema = z
+  .object({
+    stampOffer: text(400, MESSAGES.stampOffer),
+    managedBy: z.enum(['csp', 'customer-automatic', 'customer-instructions'], { errorMap: () => ({ message: MESSAGES.managedBy }) }),
+    adminEmail: z.string().trim().optional(),
+    adminName: z.string().trim().optional(),
+  })
+  .transform((v, ctx): StampInput => {
+    if (v.managedBy === 'csp') return { offerId: v.stampOffer, managedBy: 'csp', guestMode: 'automatic' };
+    const email = z.string().email().max(100).safeParse(v.adminEmail ?? '');
+    const name = z.string().min(1).max(100).safeParse(v.adminName ?? '');
+    if (!email.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminEmail'], message: MESSAGES.adminEmail });
+    if (!name.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminName'], message: MESSAGES.adminName });
+    if (!email.success || !name.success) return z.NEVER;
+    return {
+      offerId: v.stampOffer,
+      managedBy: 'customer',
+      guestMode: v.managedBy === 'customer-automatic' ? 'automatic' : 'instructions',
+      admin: { email: email.data, name: name.data },
+    };
+  });
+
+export function parseStamp(data: Record<string, unknown>): CardInput<StampInput> {
+  return parseWith(stampSchema, STAMP_FIELDS, data);
 }
 
 // ---- Picks from a list (customer match, registration, review section) ------------------------

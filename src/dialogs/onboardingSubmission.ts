@@ -15,8 +15,8 @@ export type Submission =
   | { ok: false; alreadySubmitted: true };
 
 export async function submitOnboardingRequest(context: TurnContext, draft: OnboardingDraft, intake: Intake): Promise<Submission> {
-  const { customer, subscription, registration, access, agreement } = draft;
-  if (!customer || !subscription || !registration || !access || (subscription.kind === 'azure-plan' && !agreement)) {
+  const { customer, subscription, registration, access, agreement, stamp } = draft;
+  if (!customer || !subscription || !registration || !access || (subscription.kind === 'azure-plan' && !agreement) || (registration.hasStamp && !stamp)) {
     return { ok: false, step: nextMissingStep(draft), problem: 'This part of the draft is not filled in yet.' };
   }
   const requester = requesterFrom(context.activity);
@@ -30,7 +30,15 @@ export async function submitOnboardingRequest(context: TurnContext, draft: Onboa
   const origin = { requester, teamsTenantId: tenantIdOf(context.activity) ?? '', conversationId: conversationIdOf(context.activity) };
   // The per-conversation turn queue serialises clicks only within one instance; with several
   // instances on a shared store, two Submit clicks can both see the open draft. One key per draft.
-  const plan = { kind: 'onboard' as const, customer, subscription, registration: registration.ref, access, ...(subscription.kind === 'azure-plan' ? { agreement } : {}) };
+  const plan = {
+    kind: 'onboard' as const,
+    customer,
+    subscription,
+    registration: registration.ref,
+    access,
+    ...(subscription.kind === 'azure-plan' ? { agreement } : {}),
+    ...(registration.hasStamp && stamp ? { stamp } : {}),
+  };
   const taken = await intake.submit(plan, origin, `submit:${draft.id}`);
   if (!taken.ok) return { ok: false, alreadySubmitted: true };
   return { ok: true, request: taken.request, approvalProblem: taken.approvalProblem };

@@ -23,7 +23,7 @@ export function parseGuid(value: string): Guid {
 
 /** Short human id of a request, e.g. ONB-7F3K (onboard), MAP-…, DEL-…. */
 export type RequestId = Brand<string, 'RequestId'>;
-export const REQUEST_ID_PATTERN = '^(ONB|MAP|DEL)-[0-9A-HJ-NP-Z]{4,8}$';
+export const REQUEST_ID_PATTERN = '^(ONB|MAP|DEL|OFF)-[0-9A-HJ-NP-Z]{4,8}$';
 export const requestIdSchema = z
   .string()
   .trim()
@@ -130,6 +130,28 @@ export type CustomerAccess =
       mode: 'automatic' | 'instructions';
     };
 
+/**
+ * The customer's Azure Stack Hub subscription, when the registration has a stamp (AZURESTACK_STAMPS):
+ * the offer it comes from and who manages it. Absent: billing only (the mapping).
+ */
+export interface StampChoice {
+  /** The registration whose stamp it is (its name in AZURESTACK_STAMPS). */
+  registration: string;
+  /** The offer's full resource id on the stamp, and its display name (for the cards). */
+  offerId: string;
+  offerName: string;
+  /** `csp`: the CSP's dedicated account owns it; `customer`: the customer's admin owns it and the CSP's account is a guest Owner. */
+  managedBy: 'csp' | 'customer';
+  /** The subscription's (billing) owner: the CSP's account, or the customer admin's e-mail (their UPN). */
+  owner: string;
+  /** The customer admin's name (customer manages). */
+  ownerName?: string;
+  /** Customer manages: the bot invites the CSP's account and makes it Owner, or writes the steps for the customer's admin. */
+  guestMode: 'automatic' | 'instructions';
+  /** CSP_GUEST_ACCOUNT when the request was made. */
+  cspAccount: string;
+}
+
 export interface Person {
   /** Entra object id (activity.from.aadObjectId). */
   aadObjectId: Guid;
@@ -138,7 +160,7 @@ export interface Person {
   name: string;
 }
 
-export type RequestKind = 'onboard' | 'remap' | 'remove';
+export type RequestKind = 'onboard' | 'remap' | 'remove' | 'offboard';
 
 export type RequestStatus =
   | 'pending_approval'
@@ -160,7 +182,16 @@ export type StepName =
   | 'azure-subscription'
   | 'customer-access'
   | 'map-tenant'
+  | 'stamp-directory'
+  | 'stamp-consent'
+  | 'stamp-subscription'
+  | 'stamp-access'
+  | 'stamp-check'
   | 'remove-mapping'
+  | 'offboard-mappings'
+  | 'offboard-owner'
+  | 'offboard-subscriptions'
+  | 'offboard-directory'
   | 'post-result';
 
 export type StepStatus = 'waiting' | 'running' | 'done' | 'skipped' | 'failed';
@@ -240,6 +271,29 @@ export interface RunResults {
   agreementContinuedBy?: string;
   /** Written guest/Owner instructions when access mode is `instructions` (no secrets). */
   accessInstructions?: string;
+  /** The customer's directory is registered on the stamp (directory tenant). */
+  stampDirectoryOnboarded?: boolean;
+  /** The instructions the consent pause showed (the command with this stamp and directory). */
+  stampConsentInstructions?: string;
+  /** The simulated cloud's consent page for the customer's admin (never set in a real cloud). */
+  stampConsentPageLink?: string;
+  /** Who clicked "The customer has consented" (Entra object id). */
+  stampConsentContinuedBy?: string;
+  /** The stamp reports the customer's directory healthy (its admin registered the stamp's applications). */
+  stampConsented?: boolean;
+  /** The user subscription's id, chosen and stored before the create, so a retry finds its own. */
+  stampSubscriptionId?: Guid;
+  /** The CSP's account as a guest in the customer's directory. */
+  stampGuestObjectId?: Guid;
+  /** Owner for the CSP's guest on the stamp subscription (customer manages, automatic). */
+  stampRoleAssignmentId?: string;
+  /** Written steps for the customer's admin (customer manages, instructions). */
+  stampAccessInstructions?: string;
+  /** The subscription in the stamp's user portal (set by the check). */
+  stampPortalLink?: string;
+  /** Offboarding: what each step did, and what is left afterwards (plain words, for the result). */
+  offboardDone?: string[];
+  offboardLeft?: string[];
 }
 
 /** What every request has, whatever it asks for: who asked where, the decision, its cards and its run. */
@@ -281,6 +335,8 @@ export interface OnboardingRequest extends RequestBase {
   access: CustomerAccess;
   /** For a new Azure plan: who at the customer accepted the Microsoft Customer Agreement, and when (attested by the requester). */
   agreement?: AgreementAcceptance;
+  /** The customer's Azure Stack Hub subscription; absent: billing only (no stamp for the registration). */
+  stamp?: StampChoice;
 }
 
 /** Map an existing customer's Azure subscription to their tenant on the registration, overwriting what is there. */
@@ -310,11 +366,38 @@ export interface RemovalRequest extends RequestBase {
   customerName?: string;
 }
 
-/** Any request the bot takes in, approves and runs. Bulk changes and offboarding will add kinds. */
-export type ServiceRequest = OnboardingRequest | RemapRequest | RemovalRequest;
+/** What a customer has on one Azure Stack Hub stamp, as the approver saw it. */
+export interface OffboardStampPieces {
+  /** The stamp (= its registration's name). */
+  registration: string;
+  /** The customer's directory tenant on the stamp (its domain), when registered. */
+  directory?: string;
+  /** The customer's user subscriptions there that are not deleted. */
+  subscriptionIds: Guid[];
+  /** The CSP's account as a guest in the customer's directory, and the subscriptions it is Owner of. */
+  guest?: { objectId: Guid; account: string; ownerOf: Guid[] };
+}
+
+/** Offboard a customer: every piece the onboarding made, in reverse (mapping, Owner, subscription, directory). */
+export interface OffboardRequest extends RequestBase {
+  kind: 'offboard';
+  customer: { customerTenantId: Guid; companyName?: string; domain?: string };
+  /** Every mapping of the tenant, as the approver saw them. */
+  mappings: Array<{ registration: RegistrationRef; azureSubscriptionId: Guid }>;
+  stamps: OffboardStampPieces[];
+  /** The operator ticked it: unregister the directory on a stamp where its subscriptions hold no resources. */
+  unregisterDirectory: boolean;
+}
+
+/** Any request the bot takes in, approves and runs. Bulk changes will add kinds. */
+export type ServiceRequest = OnboardingRequest | RemapRequest | RemovalRequest | OffboardRequest;
 
 /** What a request asks for, before it is taken in (the intake adds the id, the origin, the status and the run). */
-export type RequestPlan = Omit<OnboardingRequest, keyof RequestBase> | Omit<RemapRequest, keyof RequestBase> | Omit<RemovalRequest, keyof RequestBase>;
+export type RequestPlan =
+  | Omit<OnboardingRequest, keyof RequestBase>
+  | Omit<RemapRequest, keyof RequestBase>
+  | Omit<RemovalRequest, keyof RequestBase>
+  | Omit<OffboardRequest, keyof RequestBase>;
 export type PlanOf<K extends RequestKind> = Extract<RequestPlan, { kind: K }>;
 
 /** Who asks and where: the requester, the Teams tenant and the conversation (read from the activity at the edge). */

@@ -195,6 +195,107 @@ export interface RoleAssignments {
   ): Promise<{ roleAssignmentId: string; created: boolean }>;
 }
 
+// ---- Azure Stack Hub stamps (the operator's side: docs/reference/azure-stack-hub-operator.md) ----
+
+/** What a stamp's /metadata/endpoints and its operator subscriptions say about it. */
+export interface StampInfo {
+  /** The registration the stamp reports to (its name in AZURESTACK_STAMPS). */
+  registration: string;
+  adminArm: string;
+  /** The tenant (user) ARM: role assignments on user subscriptions. */
+  tenantArm: string;
+  /** The user portal (`https://portal.<region>.<fqdn>/`). */
+  userPortal: string;
+  /** Token audience of both ARMs; authority host. */
+  audience: string;
+  loginEndpoint: string;
+  /** The operator's Default Provider Subscription and the stamp's region (directory tenants live in `system.<region>`). */
+  providerSubscriptionId: Guid;
+  region: string;
+}
+
+export interface StampOffer {
+  /** The full resource id, what a user subscription's offerId holds. */
+  id: string;
+  name: string;
+  displayName: string;
+  description?: string;
+  /** `Public` (users can see it), `Private` (operator only), `Decommissioned` (no new subscriptions). */
+  state: 'Public' | 'Private' | 'Decommissioned' | string;
+}
+
+export interface StampDirectoryTenant {
+  /** The directory's domain name (the resource's name). */
+  domain: string;
+  tenantId: Guid;
+}
+
+export interface StampSubscription {
+  subscriptionId: Guid;
+  displayName: string;
+  /** The billing owner's UPN. */
+  owner: string;
+  offerId: string;
+  tenantId?: Guid;
+  state: 'Enabled' | 'Disabled' | 'Deleting' | 'Deleted' | string;
+}
+
+export interface NewStampSubscription {
+  /** Chosen by the caller (stored before the call, so a retry finds its own). */
+  subscriptionId: Guid;
+  displayName: string;
+  owner: string;
+  offerId: string;
+  tenantId: Guid;
+}
+
+/** One usage record of the provider usage API, per day. */
+export interface StampUsageRecord {
+  subscriptionId: Guid;
+  /** The UTC day of `usageStartTime`, YYYY-MM-DD. */
+  day: string;
+  meterId: string;
+  quantity: number;
+}
+
+export interface AzureStackStamps {
+  /** Registration names that have a stamp (AZURESTACK_STAMPS), as configured. */
+  readonly registrations: readonly string[];
+  /** The CSP's dedicated account (CSP_GUEST_ACCOUNT): owner, or guest Owner, of the customers' stamp subscriptions. */
+  readonly cspAccount: string;
+  /** Whether the registration (its name, any case) has a stamp. */
+  has(registrationName: string): boolean;
+  /** Metadata, Default Provider Subscription and region; read once per stamp. */
+  describe(registrationName: string, options?: CallOptions): Promise<StampInfo>;
+  /** Every offer on the stamp (the caller filters `Public`). */
+  listOffers(registrationName: string, options?: CallOptions): Promise<StampOffer[]>;
+  getDirectoryTenant(registrationName: string, domain: string, options?: CallOptions): Promise<StampDirectoryTenant | undefined>;
+  /** PUT (add or update; idempotent). */
+  putDirectoryTenant(registrationName: string, domain: string, tenantId: Guid, options?: CallOptions): Promise<StampDirectoryTenant>;
+  deleteDirectoryTenant(registrationName: string, domain: string, options?: CallOptions): Promise<'deleted' | 'already-gone'>;
+  /** The directory's identity health: `Healthy` once its admin registered the stamp's applications. */
+  directoryHealth(registrationName: string, tenantId: Guid, options?: CallOptions): Promise<'Healthy' | 'Unhealthy' | 'Unknown' | 'NotRegistered'>;
+  getSubscription(registrationName: string, subscriptionId: Guid, options?: CallOptions): Promise<StampSubscription | undefined>;
+  listSubscriptions(registrationName: string, options?: CallOptions): Promise<StampSubscription[]>;
+  /** GET first: an existing subscription with this id is returned as is (`created: false`); else PUT. */
+  createSubscription(registrationName: string, subscription: NewStampSubscription, options?: CallOptions): Promise<{ subscription: StampSubscription; created: boolean }>;
+  /** GET, change the state, PUT the whole object back (there is no PATCH). Undefined when there is no such subscription. */
+  setSubscriptionState(registrationName: string, subscriptionId: Guid, state: 'Enabled' | 'Disabled', options?: CallOptions): Promise<StampSubscription | undefined>;
+  /** Owner at the user subscription on the stamp's tenant ARM (2015-07-01), with a token of the customer's directory. */
+  ensureOwner(registrationName: string, customerTenantId: Guid, subscriptionId: Guid, principalObjectId: Guid, options?: CallOptions): Promise<{ roleAssignmentId: string; created: boolean }>;
+  /** Whether the principal holds Owner there. */
+  hasOwner(registrationName: string, customerTenantId: Guid, subscriptionId: Guid, principalObjectId: Guid, options?: CallOptions): Promise<boolean>;
+  removeOwner(registrationName: string, customerTenantId: Guid, subscriptionId: Guid, principalObjectId: Guid, options?: CallOptions): Promise<'deleted' | 'already-gone'>;
+  /** Resources in a user subscription (tenant ARM, a token of the customer's directory); undefined when it cannot be read. */
+  resourceCount(registrationName: string, customerTenantId: Guid, subscriptionId: Guid, options?: CallOptions): Promise<number | undefined>;
+  /** Daily usage of the last `days` complete UTC days (all subscribers, or one). */
+  usage(registrationName: string, query: { days: number; subscriberId?: Guid }, options?: CallOptions): Promise<StampUsageRecord[]>;
+  /** The subscription in the stamp's user portal, in the customer's directory. */
+  userPortalLink(info: StampInfo, directoryDomain: string, subscriptionId: Guid): string;
+  /** A page where the customer's consent is simulated (the simulated cloud only). */
+  consentPageLink?(info: StampInfo, directoryDomain: string): string | undefined;
+}
+
 /** Everything cloud-facing, as the composition root builds it. */
 export interface Cloud {
   /** `sandbox` when the simulated cloud is in use: nothing real is touched. */
@@ -204,6 +305,8 @@ export interface Cloud {
   directory: Directory;
   registrations: Registrations;
   roleAssignments: RoleAssignments;
+  /** Azure Stack Hub stamps (AZURESTACK_STAMPS); absent when none is configured. */
+  stamps?: AzureStackStamps;
   /** Calls made (with correlation ids) are reported here so the run can audit them. */
   onCall?: (call: CallRecord) => void;
 }
@@ -214,6 +317,8 @@ export interface ResultLinks {
   portalLink: string;
   /** `{registration}/customerSubscriptions/{azureSubscriptionId}` */
   mappingResourceId: string;
+  /** The customer's subscription in the Azure Stack Hub's user portal (onboarding with a stamp). */
+  stampPortalLink?: string;
 }
 
 /** Where an approval card went (undefined when no approver could be reached; the requester is told). */

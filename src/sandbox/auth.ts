@@ -29,7 +29,7 @@ const MESSAGES: Record<Failure, string> = {
 
 function failure(service: Service, origin: string, reason: Failure, detail = ''): Reply {
   const message = `${MESSAGES[reason]}${detail}`;
-  if (service === 'arm') {
+  if (service === 'arm' || service === 'stamp') {
     const code = {
       missing: 'AuthenticationFailed',
       malformed: 'InvalidAuthenticationToken',
@@ -55,6 +55,8 @@ export interface AuthContext {
   port: number;
   signer: TokenSigner;
   partnerTenantId: string;
+  /** The token audience of a simulated stamp, by name. */
+  stampAudience?(name: string): string | undefined;
 }
 
 /** Sets req.token, or returns the 401 the service gives. */
@@ -62,7 +64,14 @@ export function authenticate(ctx: AuthContext, req: ApiRequest): Reply | undefin
   const check = ctx.signer.check(req.headers.authorization);
   if (!check.ok) return failure(req.service, ctx.origin, check.reason);
   const audience = normalizeAudience(check.claims.aud);
-  if (!audiencesFor(req.service, ctx.port).includes(audience)) {
+  if (req.service === 'stamp') {
+    // A stamp's two ARMs accept its own audience (its /metadata/endpoints authentication.audiences[0]) only.
+    const name = decodeURIComponent(/^\/stamps\/([^/]+)/.exec(req.path)?.[1] ?? '');
+    const own = ctx.stampAudience?.(name);
+    if (!own || normalizeAudience(own) !== audience) {
+      return failure(req.service, ctx.origin, 'audience', ` Audience '${check.claims.aud}' is not this Azure Stack Hub's.`);
+    }
+  } else if (!audiencesFor(req.service, ctx.port).includes(audience)) {
     return failure(req.service, ctx.origin, 'audience', ` Audience '${check.claims.aud}' is not one of this service's.`);
   }
   // Partner Center only serves the partner itself.

@@ -3,6 +3,7 @@
 import type { FaultRule, FaultRegistry, HoldRegistry, RecordedRequest } from './faults';
 import { json, empty, jsonBody, route, type Reply, type Route } from './http';
 import { BILLING_MODELS, type SandboxBillingModel, type SeedCustomerInput, type SeededCustomer, type SeedRegistrationInput, type ReconcileScenario } from './seed';
+import { consentDirectory, findStamp, seedStampSubscription, stampPortalData } from './stamp';
 import { findRegistration, type SandboxDelays, type SandboxState } from './state';
 
 export interface ControlContext {
@@ -143,6 +144,39 @@ export function controlRoutes(ctx: ControlContext): Route[] {
     }),
     route('GET', /^\/_sandbox\/customers\/([^/]+)\/agreement$/, (_req, [id]) => ctx.agreementPage.read(id)),
     route('POST', /^\/_sandbox\/customers\/([^/]+)\/agreement$/, (req, [id]) => ctx.agreementPage.confirm(id, body(req))),
+    route('GET', /^\/_sandbox\/stamps\/([^/]+)$/, (_req, [name]) => {
+      const data = stampPortalData(ctx.state, name);
+      return data ? json(200, data) : notFound(`No stamp ${name}.`);
+    }),
+    route('POST', /^\/_sandbox\/stamps\/([^/]+)\/consent$/, (req, [name]) => {
+      const { directory } = body(req);
+      if (typeof directory !== 'string' || directory.trim() === '') return bad('directory (the domain or tenant id) is required.');
+      if (!findStamp(ctx.state, name)) return notFound(`No stamp ${name}.`);
+      try {
+        return json(200, consentDirectory(ctx.state, name, directory.trim()));
+      } catch (e) {
+        return json(409, { error: (e as Error).message });
+      }
+    }),
+    route('PATCH', /^\/_sandbox\/stamps\/([^/]+)\/subscriptions\/([^/]+)$/, (req, [name, id]) => {
+      const sub = findStamp(ctx.state, name)?.subscriptions[id.toLowerCase()];
+      if (!sub) return notFound(`No user subscription ${id} on ${name}.`);
+      const { resourceCount } = body(req);
+      if (typeof resourceCount !== 'number' || !Number.isInteger(resourceCount) || resourceCount < 0) return bad('resourceCount must be a whole number.');
+      sub.resourceCount = resourceCount;
+      return json(200, sub);
+    }),
+    route('POST', /^\/_sandbox\/seed\/stamp-subscription$/, (req) => {
+      const input = body(req) as Parameters<typeof seedStampSubscription>[1];
+      if (typeof input.stamp !== 'string' || typeof input.tenantId !== 'string' || typeof input.domain !== 'string' || typeof input.owner !== 'string') {
+        return bad('stamp, tenantId, domain and owner are required.');
+      }
+      try {
+        return json(201, seedStampSubscription(ctx.state, input));
+      } catch (e) {
+        return bad((e as Error).message);
+      }
+    }),
     route('DELETE', /^\/_sandbox\/customers\/([^/]+)$/, (_req, [id]) => {
       if (!ctx.state.customers[id.toLowerCase()]) return notFound(`No customer ${id}.`);
       delete ctx.state.customers[id.toLowerCase()];

@@ -14,6 +14,11 @@ export interface EntraContext {
   /** The partner admin the delegated (App+User) token stands for. */
   delegatedUser: { objectId: string; upn: string };
   tokenLifetimeSeconds: number;
+  /**
+   * Whether the resource (an app id URI) has a service principal in the tenant: undefined when the
+   * resource is not one the simulated cloud knows to be tenant-bound (then it is always available).
+   */
+  resourceAvailable?(resource: string, tenantId: string): boolean | undefined;
 }
 
 const TENANT = '([^/]+)';
@@ -140,6 +145,15 @@ function appToken(ctx: EntraContext, tid: string, form: URLSearchParams): Reply 
   const scope = resourceOf(form.get('scope') ?? '');
   if (!scope || scope.permission !== '.default') {
     return entraError(400, 'invalid_scope', 1002012, `The provided value for scope ${form.get('scope') ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+  }
+  if (ctx.resourceAvailable?.(scope.resource, tid) === false) {
+    // An Azure Stack Hub's applications exist in a guest directory only after its admin registered them (consent).
+    return entraError(
+      400,
+      'invalid_resource',
+      500011,
+      `The resource principal named ${scope.resource} was not found in the tenant named ${tid}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    );
   }
   // The app's service principal has one object id per tenant; deriving it keeps it stable.
   const oid = `00000000-0000-4000-8000-${tid.replace(/-/g, '').slice(0, 12)}`;

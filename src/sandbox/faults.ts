@@ -31,7 +31,7 @@ export interface RecordedRequest {
   headers: { 'ms-requestid'?: string; 'ms-correlationid'?: string; authorization?: 'present' };
   /** 0 while in flight, and for requests that never got an answer (drop, timeout). */
   status: number;
-  service: 'entra' | 'partnercenter' | 'graph' | 'arm' | 'control';
+  service: 'entra' | 'partnercenter' | 'graph' | 'arm' | 'stamp' | 'control';
 }
 
 export interface Hold {

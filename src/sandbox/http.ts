@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'http';
 import { randomUUID } from 'crypto';
 import type { TokenClaims } from './tokens';
 
-export type Service = 'entra' | 'partnercenter' | 'graph' | 'arm' | 'control';
+export type Service = 'entra' | 'partnercenter' | 'graph' | 'arm' | 'stamp' | 'control';
 
 export interface ApiRequest {
   method: string;
@@ -116,6 +116,7 @@ function failureBody(service: Service, status: number, retry: number | undefined
         ? json(429, { statusCode: 429, message: `Rate limit is exceeded. Try again in ${retry} seconds.` })
         : pcError(status, status, `${what}. Please retry.`);
     case 'arm':
+    case 'stamp':
       return status === 429
         ? armError(429, 'TooManyRequests', 'The request is being throttled.', armRateLimitHeaders(0))
         : armError(status, ARM_FAILURE_CODES[status] ?? 'InternalServerError', `${what}. Please retry.`);

@@ -14,6 +14,7 @@ import { graphRoutes } from './graph';
 import type { Route, Service } from './http';
 import { agreementPageData, confirmAgreementByHand, partnerCenterRoutes } from './partnerCenter';
 import { createRequestHandler } from './server';
+import { consentDirectory, findStamp, seedStampSubscription, stampEndpoints, stampResourceAvailable, stampRoutes, type StampDirectoryTenant, type StampUserSubscription } from './stamp';
 import {
   addGroupMember,
   seedCustomer,
@@ -22,6 +23,7 @@ import {
   seedReconcileScenario,
   seedRegistration,
   seedUser,
+  CSP_GUEST_ACCOUNT_UPN,
   type ReconcileScenario,
   type SeedCustomerInput,
   type SeededCustomer,
@@ -34,6 +36,7 @@ import { TokenSigner } from './tokens';
 export type { FaultRule, Hold, RecordedRequest } from './faults';
 export type { SandboxDelays, SandboxState, SandboxCounts } from './state';
 export type { SeedCustomerInput, SeededCustomer, ReconcileScenario, SeededRegistrations, SeedRegistrationInput, SandboxBillingModel } from './seed';
+export type { Stamp, StampUserSubscription, StampDirectoryTenant, StampOffer, StampRoleAssignment } from './stamp';
 export { ensureSandboxCa } from './ca';
 
 export interface SandboxOptions {
@@ -57,6 +60,17 @@ export interface Sandbox {
   faults: { add(rule: FaultRule): string; remove(id: string): void; clear(): void };
   holds: { add(rule: { method?: string; path: string | RegExp }): Hold };
   requests: RecordedRequest[];
+  /**
+   * The stamp variables (`AZURESTACK_STAMPS`: one simulated Azure Stack Hub per PayAsYouUse registration;
+   * `CSP_GUEST_ACCOUNT`: the CSP's dedicated account). Not in `env`: tests add them where they want the stamp side.
+   */
+  stampEnv: { AZURESTACK_STAMPS: string; CSP_GUEST_ACCOUNT: string };
+  /** Stamp name (= its registration's name) → its admin ARM endpoint. */
+  stamps: Record<string, string>;
+  /** The customer's global admin registers the stamp's apps in the directory (domain or tenant id) registered on the stamp. */
+  consentDirectory(stamp: string, directory: string): StampDirectoryTenant;
+  /** A user subscription on a stamp made directly (its directory registered and consented). */
+  seedStampSubscription(input: Parameters<typeof seedStampSubscription>[1]): StampUserSubscription;
   /** Redeemable at the token endpoint (grant_type=refresh_token) for a delegated Partner Center token. */
   delegatedRefreshToken: string;
   partnerTenantId: string;
@@ -118,6 +132,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       seedUser(state, input.tenantId ?? PARTNER_TENANT_ID, input),
     addGroupMember: (groupId: string, memberId: string) => addGroupMember(state, groupId, memberId),
     setDelays: (patch: Partial<SandboxDelays>) => Object.assign(delays, patch),
+    consentDirectory: (stamp: string, directory: string) => consentDirectory(state, stamp, directory),
+    seedStampSubscription: (input: Parameters<typeof seedStampSubscription>[1]) => seedStampSubscription(state, input),
+  };
+  const stamps = Object.fromEntries(seeded.stampNames.map((name) => [name, stampEndpoints(origin, name).adminArm]));
+  const stampEnv = {
+    AZURESTACK_STAMPS: Object.entries(stamps).map(([name, endpoint]) => `${name}=${endpoint}`).join(','),
+    CSP_GUEST_ACCOUNT: CSP_GUEST_ACCOUNT_UPN,
   };
 
   const env: Record<string, string> = {
@@ -144,10 +165,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       delegatedRefreshToken,
       delegatedUser: { objectId: partnerAdmin, upn: 'parker@csp-partner.onmicrosoft.com' },
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+      resourceAvailable: (resource, tenantId) => stampResourceAvailable(state, resource, tenantId),
     }),
     partnercenter: partnerCenterRoutes({ state }),
     graph: graphRoutes({ origin, state }),
     arm: armRoutes({ origin, state }),
+    stamp: stampRoutes({ origin, state }),
     control: controlRoutes({
       state,
       faults,
@@ -169,6 +192,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           users: { ...seeded.users, partnerAdmin },
           delegatedRefreshToken,
           env,
+          stampEnv,
         };
       },
       ...helpers,
@@ -186,6 +210,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     holds,
     requests,
     routes,
+    stampAudience: (name) => findStamp(state, name)?.audience,
     isClosed: () => closed,
   });
   server.on('request', pipeline.handle);
@@ -208,6 +233,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     registrations: seeded.registrations,
     approverGroupId: seeded.approverGroupId,
     users: { ...seeded.users, partnerAdmin },
+    stampEnv,
+    stamps,
     ...helpers,
     close: async () => {
       if (closed) return;

@@ -1,7 +1,8 @@
 // `npm run sandbox`: the simulated cloud on its own. Prints exactly the eleven KEY=value lines a bot
 // needs, then PARTNER_CENTER_REFRESH_TOKEN (a delegated App+User refresh token standing for the
 // simulated partner admin, so the bot can confirm customer agreements; leave it out to rehearse the
-// pause) — stdout, one per line; `npm start` parses them — then a human line on stderr, and runs
+// pause), AZURESTACK_STAMPS (one simulated Azure Stack Hub per PayAsYouUse registration) and
+// CSP_GUEST_ACCOUNT — stdout, one per line; `npm start` parses them — then a human line on stderr, and runs
 // until SIGINT/SIGTERM.
 import * as path from 'path';
 import { startSandbox, type Sandbox, type SandboxDelays } from './index';
@@ -51,7 +52,7 @@ async function start(port: number | undefined, env: NodeJS.ProcessEnv): Promise<
 
 async function main(): Promise<void> {
   const sandbox = await start(portFromArgs(process.argv.slice(2), process.env), process.env);
-  const lines = { ...sandbox.env, PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken };
+  const lines = { ...sandbox.env, PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken, ...sandbox.stampEnv };
   process.stdout.write(Object.entries(lines).map(([k, v]) => `${k}=${v}\n`).join(''));
   process.stderr.write(`\nSimulated cloud ready at ${sandbox.url} (portal: ${sandbox.url}/portal/, Partner Center: ${sandbox.url}/partner-center/, control: ${sandbox.url}/_sandbox/state)\n`);
   const stop = () => {

@@ -108,3 +108,84 @@ export const PARTNER_CENTER_HTML = `<!doctype html>
 </body>
 </html>
 `;
+
+/**
+ * A stand-in for an Azure Stack Hub's user portal: `/stamps/{name}/portal/{directoryDomain}#@{domain}/resource/subscriptions/{id}`
+ * (the form a guest directory's users open). Shows the user subscription as the simulated stamp holds it.
+ */
+export const STAMP_PORTAL_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Simulated Azure Stack Hub user portal</title>
+<style>
+  body { font-family: "Segoe UI", system-ui, sans-serif; margin: 2rem; color: #201f1e; }
+  h1 { font-size: 1.3rem; } code, pre { background: #f3f2f1; padding: .2rem .4rem; }
+  pre { padding: 1rem; overflow-x: auto; } .note { color: #605e5c; }
+</style>
+</head>
+<body>
+<h1>Simulated Azure Stack Hub user portal — <span id="stamp"></span></h1>
+<p class="note">This is the CSP Onboarding Bot's simulated cloud: nothing here is real.</p>
+<p>Resource: <code id="resource-id">(none)</code></p>
+<pre id="resource">Open a link of the form /stamps/{stamp}/portal/{directory}#@{directory}/resource/subscriptions/…</pre>
+<script>
+  const stamp = decodeURIComponent(location.pathname.split('/')[2] || '');
+  document.getElementById('stamp').textContent = stamp;
+  async function show() {
+    const match = /^#@[^/]*\\/resource\\/subscriptions\\/([^/]+)/.exec(decodeURIComponent(location.hash));
+    const out = document.getElementById('resource');
+    if (!match) return;
+    document.getElementById('resource-id').textContent = '/subscriptions/' + match[1];
+    const response = await fetch('/_sandbox/stamps/' + encodeURIComponent(stamp));
+    if (!response.ok) { out.textContent = 'No such Azure Stack Hub.'; return; }
+    const data = await response.json();
+    const sub = data.subscriptions.find((s) => s.subscriptionId === match[1].toLowerCase());
+    out.textContent = sub ? JSON.stringify(sub, null, 2) : 'This subscription does not exist (any more).';
+  }
+  window.addEventListener('hashchange', show);
+  show();
+</script>
+</body>
+</html>
+`;
+
+/**
+ * A stand-in for what the customer's global administrator does (Register-AzsWithMyDirectoryTenant, or
+ * Register on the admin portal's "Copy link"): `/stamps/{name}/consent?directory={domain}`. One click
+ * registers the stamp's applications in the customer's directory (\`POST /_sandbox/stamps/{name}/consent\`).
+ */
+export const STAMP_CONSENT_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Simulated directory consent for Azure Stack Hub</title>
+<style>
+  body { font-family: "Segoe UI", system-ui, sans-serif; margin: 2rem; color: #201f1e; }
+  h1 { font-size: 1.3rem; } .note { color: #605e5c; } button { font-size: 1rem; padding: .4rem 1rem; }
+</style>
+</head>
+<body>
+<h1>Register Azure Stack Hub <span id="stamp"></span> in the directory <span id="directory"></span></h1>
+<p class="note">This is the CSP Onboarding Bot's simulated cloud: nothing here is real. On a real stamp the
+customer's global administrator runs Register-AzsWithMyDirectoryTenant (or opens the admin portal's link and presses Register).</p>
+<button id="register">Register (as the customer's global administrator)</button>
+<p id="result" role="status"></p>
+<script>
+  const stamp = decodeURIComponent(location.pathname.split('/')[2] || '');
+  const directory = new URLSearchParams(location.search).get('directory') || '';
+  document.getElementById('stamp').textContent = stamp;
+  document.getElementById('directory').textContent = directory;
+  document.getElementById('register').addEventListener('click', async () => {
+    const response = await fetch('/_sandbox/stamps/' + encodeURIComponent(stamp) + '/consent', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ directory }),
+    });
+    const body = await response.json().catch(() => ({}));
+    document.getElementById('result').textContent = response.ok
+      ? 'Registered: the directory ' + directory + ' has consented to the Azure Stack Hub applications.'
+      : 'Not registered: ' + (body.error || response.status);
+  });
+</script>
+</body>
+</html>
+`;

@@ -10,6 +10,7 @@ import {
   newGuid,
   type SandboxState,
 } from './state';
+import { addStamp, seedStampSubscription } from './stamp';
 
 export const REGISTRATION_SUBSCRIPTION_ID = '5a1e7b2c-3d4f-4a5b-8c6d-7e8f9a0b1c2d';
 export const REGISTRATION_RESOURCE_GROUP = 'azurestack';
@@ -28,8 +29,13 @@ export interface SeededRegistrations {
 export interface SeededPartner {
   registrations: SeededRegistrations;
   approverGroupId: string;
-  users: { operator: string; approver: string; nestedApprover: string };
+  users: { operator: string; approver: string; nestedApprover: string; cspGuestAccount: string };
+  /** One simulated Azure Stack Hub per PayAsYouUse registration, named after it. */
+  stampNames: string[];
 }
+
+/** The CSP's dedicated account (CSP_GUEST_ACCOUNT), invited as a guest into customer directories. */
+export const CSP_GUEST_ACCOUNT_UPN = 'azs-operations@csp-partner.onmicrosoft.com';
 
 export interface SeedCustomerInput {
   companyName: string;
@@ -193,14 +199,21 @@ export function seedPartner(state: SandboxState, demoData: boolean): SeededPartn
     operator: seedUser(state, state.partnerTenantId, { displayName: 'Olivia Operator', mail: 'olivia@csp-partner.onmicrosoft.com' }),
     approver: seedUser(state, state.partnerTenantId, { displayName: 'Adele Approver', mail: 'adele@csp-partner.onmicrosoft.com' }),
     nestedApprover: seedUser(state, state.partnerTenantId, { displayName: 'Nestor Finance', mail: 'nestor@csp-partner.onmicrosoft.com' }),
+    cspGuestAccount: seedUser(state, state.partnerTenantId, { displayName: 'CSP Azure Stack Hub operations', mail: CSP_GUEST_ACCOUNT_UPN }),
   };
+  // A stamp per PayAsYouUse registration (the region is the name's last part: azurestack-payg-east → east).
+  const stampNames = ['azurestack-payg-east', 'azurestack-payg-west', 'azurestack-payg-south'];
+  for (const name of stampNames) addStamp(state, { name, region: name.split('-').pop()! });
   addGroupMember(state, approverGroupId, users.approver);
   addGroupMember(state, approverGroupId, nestedGroupId);
   addGroupMember(state, nestedGroupId, users.nestedApprover);
   if (demoData) {
-    seedCustomer(state, { companyName: 'Contoso', domain: 'contoso.onmicrosoft.com', azurePlan: 'active', mappedOn: [registrations.payAsYouUse] });
-    seedCustomer(state, { companyName: 'Fabrikam', domain: 'fabrikam.onmicrosoft.com', azurePlan: 'active' });
+    const contoso = seedCustomer(state, { companyName: 'Contoso', domain: 'contoso.onmicrosoft.com', azurePlan: 'active', mappedOn: [registrations.payAsYouUse] });
+    const fabrikam = seedCustomer(state, { companyName: 'Fabrikam', domain: 'fabrikam.onmicrosoft.com', azurePlan: 'active' });
+    // Contoso uses the east stamp and is billed for it; Fabrikam uses it too but is mapped nowhere (usage billed to the partner).
+    seedStampSubscription(state, { stamp: 'azurestack-payg-east', tenantId: contoso.customerTenantId, domain: 'contoso.onmicrosoft.com', owner: 'admin@contoso.onmicrosoft.com', displayName: 'Contoso', usageSinceDaysAgo: 40 });
+    seedStampSubscription(state, { stamp: 'azurestack-payg-east', tenantId: fabrikam.customerTenantId, domain: 'fabrikam.onmicrosoft.com', owner: 'admin@fabrikam.onmicrosoft.com', displayName: 'Fabrikam', usageSinceDaysAgo: 12 });
     seedCustomer(state, { companyName: 'Northwind Traders', domain: 'northwindtraders.onmicrosoft.com' });
   }
-  return { registrations, approverGroupId, users };
+  return { registrations, approverGroupId, users, stampNames };
 }

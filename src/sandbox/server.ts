@@ -6,7 +6,8 @@ import { randomBytes, randomUUID } from 'crypto';
 import { authenticate } from './auth';
 import type { FaultRegistry, HoldRegistry, ActiveFault, RecordedRequest } from './faults';
 import { BadJson, armError, armRateLimitHeaders, entraError, findRoute, graphError, json, pcError, serviceFailure, type ApiRequest, type Reply, type Route, type Service } from './http';
-import { PARTNER_CENTER_HTML, PORTAL_HTML } from './portal';
+import { PARTNER_CENTER_HTML, PORTAL_HTML, STAMP_CONSENT_HTML, STAMP_PORTAL_HTML } from './portal';
+import { STAMP_ANONYMOUS_PATH } from './stamp';
 import type { SandboxDelays, SandboxState } from './state';
 import type { TokenSigner } from './tokens';
 
@@ -16,6 +17,7 @@ const PREFIXES: Array<[string, Service]> = [
   ['/partnercenter', 'partnercenter'],
   ['/graph', 'graph'],
   ['/arm', 'arm'],
+  ['/stamps', 'stamp'],
 ];
 
 export interface PipelineContext {
@@ -29,6 +31,8 @@ export interface PipelineContext {
   holds: HoldRegistry;
   requests: RecordedRequest[];
   routes: Record<Service, Route[]>;
+  /** The token audience of the stamp a `/stamps/{name}/…` path names. */
+  stampAudience(name: string): string | undefined;
   isClosed(): boolean;
 }
 
@@ -57,6 +61,7 @@ function notFoundFor(service: Service, method: string, path: string, allowed: st
   const what = status === 405 ? `The requested resource does not support http method '${method}'.` : `No route for ${method} ${path}.`;
   switch (service) {
     case 'arm':
+    case 'stamp':
       return armError(status, status === 405 ? 'MethodNotAllowed' : 'NotFound', what);
     case 'graph':
       return graphError(status, status === 405 ? 'Request_BadRequest' : 'BadRequest', `Resource not found for the segment '${path.split('/').pop()}'.`);
@@ -84,6 +89,7 @@ function serviceHeaders(service: Service, req: IncomingMessage): Record<string, 
         'MS-ServerId': '000001',
       };
     case 'arm':
+    case 'stamp':
       return {
         'x-ms-request-id': randomUUID(),
         'x-ms-correlation-request-id': h('x-ms-correlation-request-id') ?? randomUUID(),
@@ -119,8 +125,9 @@ export function createRequestHandler(ctx: PipelineContext) {
   const hanging = new Set<ServerResponse>();
 
   async function produce(req: ApiRequest, inner: string): Promise<Reply> {
-    if (req.service !== 'entra' && req.service !== 'control') {
-      const denied = authenticate({ origin, port, signer, partnerTenantId: ctx.partnerTenantId }, req);
+    const anonymous = req.service === 'stamp' && STAMP_ANONYMOUS_PATH.test(inner);
+    if (req.service !== 'entra' && req.service !== 'control' && !anonymous) {
+      const denied = authenticate({ origin, port, signer, partnerTenantId: ctx.partnerTenantId, stampAudience: ctx.stampAudience }, req);
       if (denied) return denied;
     }
     const found = findRoute(routes[req.service], req.method, inner);
@@ -187,6 +194,14 @@ export function createRequestHandler(ctx: PipelineContext) {
     }
     if (fullPath === '/partner-center' || fullPath === '/partner-center/') {
       send(res, { status: 200, body: PARTNER_CENTER_HTML, contentType: 'text/html; charset=utf-8' }, {}, 'control');
+      return;
+    }
+    if (/^\/stamps\/[^/]+\/portal(\/.*)?$/.test(fullPath)) {
+      send(res, { status: 200, body: STAMP_PORTAL_HTML, contentType: 'text/html; charset=utf-8' }, {}, 'control');
+      return;
+    }
+    if (/^\/stamps\/[^/]+\/consent\/?$/.test(fullPath)) {
+      send(res, { status: 200, body: STAMP_CONSENT_HTML, contentType: 'text/html; charset=utf-8' }, {}, 'control');
       return;
     }
     const { service, inner } = serviceOf(fullPath);

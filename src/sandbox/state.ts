@@ -2,6 +2,7 @@
 // Statuses that change with time (orders, subscriptions, entitlements) carry the instant at which
 // they change; `advance()` applies every change that is due, so a read always sees the present.
 import { randomBytes, randomUUID } from 'crypto';
+import type { Stamp } from './stamp';
 
 export interface SandboxDelays {
   /** From checkout until the order is `completed` (and the Azure plan subscription `active`). */
@@ -214,6 +215,8 @@ export interface SandboxState {
   roleAssignments: RoleAssignment[];
   /** By lower-cased resource id (`state.registrations[sandbox.registrations.payAsYouUse.toLowerCase()]`). */
   registrations: Record<string, Registration>;
+  /** Azure Stack Hub stamps by lower-cased name (the registration each reports to): see stamp.ts. */
+  stamps: Record<string, Stamp>;
   delays: SandboxDelays;
   counters: SandboxCounts;
   counts(): SandboxCounts;
@@ -277,6 +280,7 @@ export function createState(partnerTenantId: string, clientId: string, delays: S
     directories: {},
     roleAssignments: [],
     registrations: {},
+    stamps: {},
     delays,
     counters: zeroCounts(),
     counts: () => ({ ...state.counters }),

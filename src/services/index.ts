@@ -1,6 +1,6 @@
 // The cloud-facing side of the bot, as the composition root builds it: one credential per authority
-// (usually one for all), the configured cloud's endpoints and scopes, and the four clients the
-// domain core codes against.
+// (usually one for all), the configured cloud's endpoints and scopes, and the clients the domain
+// core codes against (the four, and the Azure Stack Hub stamps when AZURESTACK_STAMPS names any).
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { parseRegistrationId } from '../onboarding/model';
@@ -13,6 +13,7 @@ import { PartnerCenterClient } from './partnerCenterClient';
 import type { RetrySettings } from './pipelines';
 import { RegistrationClient } from './registrationClient';
 import { RoleAssignmentClient } from './roleAssignmentClient';
+import { StampClient } from './stampClient';
 
 export interface CreateCloudOptions {
   logger?: Logger;
@@ -90,6 +91,22 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
       credential: credentialFor('roleAssignment'),
       apiVersion: config.ROLE_ASSIGNMENT_API_VERSION,
     }),
+    // Each stamp's authority comes from its /metadata/endpoints: one credential per authority, as above.
+    stamps:
+      config.AZURESTACK_STAMPS.length > 0
+        ? new StampClient({
+            ...common,
+            stamps: config.AZURESTACK_STAMPS,
+            // Required with AZURESTACK_STAMPS (src/config.ts).
+            cspAccount: config.CSP_GUEST_ACCOUNT ?? '',
+            simulated: config.CLOUD === 'sandbox',
+            credentialFor: (authorityHost) => {
+              let credential = credentials.get(authorityHost);
+              if (!credential) credentials.set(authorityHost, (credential = createAppCredential(config, profile, authorityHost)));
+              return credential;
+            },
+          })
+        : undefined,
   };
   return cloud;
 }

@@ -82,7 +82,51 @@ const cases: Array<[string, Record<string, string>, RegExp]> = [
   ['APPROVALS_REQUIRED=0', { APPROVALS_REQUIRED: '0' }, /^ {2}APPROVALS_REQUIRED: expected a whole number from 1 to 5$/m],
   ['APPROVAL_REMIND_HOURS=-1', { APPROVAL_REMIND_HOURS: '-1' }, /^ {2}APPROVAL_REMIND_HOURS: expected a number of hours such as 24 or 0\.5, above 0 and at most 8760$/m],
   ['APPROVAL_EXPIRE_HOURS=0', { APPROVAL_EXPIRE_HOURS: '0' }, /^ {2}APPROVAL_EXPIRE_HOURS: expected a number of hours such as 24 or 0\.5, above 0 and at most 8760$/m],
+  // Azure Stack Hub stamps: <registration name>=<admin ARM endpoint>, for configured registrations, with the CSP's account.
+  ['AZURESTACK_STAMPS without a name', { AZURESTACK_STAMPS: 'https://adminmanagement.east.contoso.local' }, /^ {2}AZURESTACK_STAMPS\.0: expected <registration name>=<stamp admin ARM endpoint> such as azurestack-payg-east=https:\/\/adminmanagement\.east\.contoso\.local, got 'https:\/\/adminmanagement\.east\.contoso\.local'$/m],
+  [
+    'AZURESTACK_STAMPS naming a registration not in REGISTRATIONS',
+    {
+      AZURESTACK_STAMPS: 'azurestack-2=https://adminmanagement.east.contoso.local',
+      CSP_GUEST_ACCOUNT: 'azs@csp.example.com',
+      REGISTRATIONS: '/subscriptions/5a1e7b2c-3d4f-4a5b-8c6d-7e8f9a0b1c2d/resourceGroups/azurestack/providers/Microsoft.AzureStack/registrations/azurestack-1',
+    },
+    /^ {2}AZURESTACK_STAMPS: names azurestack-2, which is not a registration in REGISTRATIONS$/m,
+  ],
+  ['AZURESTACK_STAMPS without CSP_GUEST_ACCOUNT', { AZURESTACK_STAMPS: 'azurestack-1=https://adminmanagement.east.contoso.local' }, /^ {2}CSP_GUEST_ACCOUNT: is required with AZURESTACK_STAMPS/m],
 ];
+
+describe('AZURESTACK_STAMPS and CSP_GUEST_ACCOUNT', () => {
+  it('parse into the registration name and its admin ARM endpoint (trailing slash dropped)', () => {
+    const config = loadConfig({
+      LOCAL_MODE: 'true',
+      CLOUD: 'sandbox',
+      AZURESTACK_STAMPS: ' azurestack-1=https://adminmanagement.east.contoso.local/ , azurestack-2=https://adminmanagement.west.contoso.local',
+      CSP_GUEST_ACCOUNT: 'azs-operations@contoso-csp.onmicrosoft.com',
+    });
+    expect(config.AZURESTACK_STAMPS).toEqual([
+      { registration: 'azurestack-1', endpoint: 'https://adminmanagement.east.contoso.local' },
+      { registration: 'azurestack-2', endpoint: 'https://adminmanagement.west.contoso.local' },
+    ]);
+    expect(config.CSP_GUEST_ACCOUNT).toBe('azs-operations@contoso-csp.onmicrosoft.com');
+    expect(loadConfig({ LOCAL_MODE: 'true', CLOUD: 'sandbox' }).AZURESTACK_STAMPS).toEqual([]);
+  });
+
+  it('refuse an http endpoint, a tenant ARM endpoint, a name twice and an account that is not a UPN', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ LOCAL_MODE: 'true', CLOUD: 'sandbox', CSP_GUEST_ACCOUNT: 'azs@csp.example.com', ...env });
+        return [];
+      } catch (e) {
+        return (e as { problems: string[] }).problems;
+      }
+    };
+    expect(problems({ AZURESTACK_STAMPS: 'a=http://adminmanagement.east.contoso.local' })[0]).toMatch(/^AZURESTACK_STAMPS\.0: expected <registration name>=/);
+    expect(problems({ AZURESTACK_STAMPS: 'a=https://management.east.contoso.local' })[0]).toMatch(/^AZURESTACK_STAMPS\.0: expected/);
+    expect(problems({ AZURESTACK_STAMPS: 'a=https://adminmanagement.e.contoso.local,A=https://adminmanagement.w.contoso.local' })).toEqual(['AZURESTACK_STAMPS: names the registration A twice']);
+    expect(problems({ CSP_GUEST_ACCOUNT: 'not an account' })[0]).toMatch(/^CSP_GUEST_ACCOUNT: expected the user principal name/);
+  });
+});
 
 describe('configuration checks at start-up', () => {
   it.each(cases)('%s: exits 1 with the variable named, before listening', async (_name, env, line) => {

@@ -29,7 +29,7 @@ const enabled = process.env.CARD_SCREENSHOTS === '1';
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, delays: { latencyMs: 0 } });
-    const config = testConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
+    const config = testConfig({ ...sandbox.env, ...sandbox.stampEnv, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
     bot = await startBot(config, { logger: pino({ level: 'silent' }) });
     pg = await startTestPlayground(bot.url);
     browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'cards-chromium-')), {
@@ -116,8 +116,8 @@ const enabled = process.env.CARD_SCREENSHOTS === '1';
     const registration = await click(subscription, 'Next', { ...MCA_ATTESTED });
     await shoot('registration', 'Registrations this bot may change');
     const access = await click(registration, 'Use azurestack-payg-east');
-    await shoot('access', 'Onboard a customer: customer access');
-    const review = await click(access, 'Next', { accessKind: 'guest-instructions', adminEmail: 'it@proseware.hu', adminName: 'Proseware IT' });
+    await shoot('access', 'Onboard a customer: Azure Stack Hub subscription');
+    const review = await click(access, 'Next', { managedBy: 'customer-instructions', adminEmail: 'it@proseware.hu', adminName: 'Proseware IT' });
     await shoot('review', 'Onboard a customer: review');
     const submitted = await click(review, 'Submit');
     expect(title(submitted.card)).toMatch(/^Request ONB-\S+ submitted — waiting for approval$/);

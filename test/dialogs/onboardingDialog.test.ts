@@ -62,7 +62,7 @@ async function existingCustomerUpToSubscription(operator: Operator, companyName:
 }
 
 describe('onboarding a new customer with an Azure plan', () => {
-  it('goes customer → company → billing → subscription → registration → access → review → submitted, pending approval', async () => {
+  it('goes customer → company → billing → subscription → registration → Azure Stack Hub → review → submitted, pending approval', async () => {
     const before = (await requestsNow()).length;
     const customer = await alex.sayForCard('onboard');
     expect(title(customer)).toBe('Onboard a customer: customer');
@@ -106,8 +106,12 @@ describe('onboarding a new customer with an Azure plan', () => {
     expect(buttonTitles(registration)).not.toContain('Use azurestack-capacity-north');
 
     const access = await alex.click(registration, 'Use azurestack-payg-east');
-    expect(title(access)).toBe('Onboard a customer: customer access');
-    const review = await alex.click(access, 'Next', { accessKind: 'guest-instructions', adminEmail: 'admin@tailspintoys.com', adminName: 'Ari Admin' });
+    expect(title(access)).toBe('Onboard a customer: Azure Stack Hub subscription');
+    // The stamp's public offers only, listed from the stamp; the CSP's account named in the choices.
+    const offerChoices = ((access.body ?? []).find((e) => e.id === 'stampOffer') as { choices?: Array<{ title: string }> }).choices!.map((c) => c.title);
+    expect(offerChoices).toEqual([expect.stringMatching(/^CSP Standard: /), expect.stringMatching(/^CSP Large: /)]);
+    expect(JSON.stringify(access)).toContain('azs-operations@csp-partner.onmicrosoft.com');
+    const review = await alex.click(access, 'Next', { managedBy: 'customer-instructions', adminEmail: 'admin@tailspintoys.com', adminName: 'Ari Admin' });
     expect(title(review)).toBe('Onboard a customer: review');
     expect(texts(review)).toEqual(
       expect.arrayContaining([
@@ -119,10 +123,11 @@ describe('onboarding a new customer with an Azure plan', () => {
         'Customer agreement: Accepted by Cora Signer (cora@customer.example) on 2026-11-27, as attested by Alex Wilber',
         'Registration: azurestack-payg-east (resource group azurestack)',
         'Billing model: PayAsYouUse',
-        'Customer admin: Ari Admin (admin@tailspintoys.com)',
+        'Offer: CSP Standard',
+        'Managed by: The customer (owner Ari Admin, admin@tailspintoys.com)',
       ]),
     );
-    expect(buttonTitles(review)).toEqual(['Edit Customer', 'Edit Billing profile', 'Edit Subscription', 'Edit Registration', 'Edit Customer access', 'Submit', 'Cancel']);
+    expect(buttonTitles(review)).toEqual(['Edit Customer', 'Edit Billing profile', 'Edit Subscription', 'Edit Registration', 'Edit Azure Stack Hub', 'Submit', 'Cancel']);
     expect(await requestsNow()).toHaveLength(before);
 
     const note = await alex.click(review, 'Submit');
@@ -149,7 +154,17 @@ describe('onboarding a new customer with an Azure plan', () => {
       // The customer's acceptance as attested: not the billing contact, not today.
       agreement: { acceptedBy: { firstName: 'Cora', lastName: 'Signer', email: 'cora@customer.example' }, dateAccepted: '2026-11-27' },
       registration: { name: 'azurestack-payg-east', resourceGroup: 'azurestack' },
-      access: { kind: 'guest-owner', email: 'admin@tailspintoys.com', displayName: 'Ari Admin', mode: 'instructions' },
+      access: { kind: 'none' },
+      stamp: {
+        registration: 'azurestack-payg-east',
+        offerId: expect.stringMatching(/\/offers\/csp-standard$/),
+        offerName: 'CSP Standard',
+        managedBy: 'customer',
+        owner: 'admin@tailspintoys.com',
+        ownerName: 'Ari Admin',
+        guestMode: 'instructions',
+        cspAccount: 'azs-operations@csp-partner.onmicrosoft.com',
+      },
       steps: [],
       results: {},
     });
@@ -176,7 +191,7 @@ describe('onboarding a new customer with an Azure plan', () => {
     const subscription = await newCustomerUpToSubscription(operator, { companyName: 'Hooky', domainPrefix: 'hooky' });
     const registration = await operator.click(subscription, 'Next', { ...MCA_ATTESTED });
     const access = await operator.click(registration, 'Use azurestack-payg-east');
-    const review = await operator.click(access, 'Next', { accessKind: 'none' });
+    const review = await operator.click(access, 'Next', { managedBy: 'csp' });
     const note = await operator.click(review, 'Submit');
     const id = /^Request (\S+) submitted — waiting for approval$/.exec(title(note))?.[1] as OnboardingRequest['id'];
     expect(texts(note).join(' ')).toContain(`The request is stored, but posting it for approval failed; type status ${id} and tell an administrator.`);
@@ -254,14 +269,14 @@ describe('onboarding an existing customer with an existing Azure subscription', 
     expect(title(subscription)).toBe('Onboard a customer: subscription for Litware');
     const registration = await alex.click(subscription, 'Next', { subscriptionKind: 'existing', azureSubscriptionId: ` ${litware.azureSubscriptionId!.toUpperCase()} ` });
     expect(title(registration)).toBe('Onboard a customer: Azure Stack Hub registration');
-    const access = await alex.click(registration, 'Use azurestack-payg-west');
-    const review = await alex.click(access, 'Next', { accessKind: 'none' });
+    // payg-west has no stamp here: billing only, straight to the review.
+    const review = await alex.click(registration, 'Use azurestack-payg-west');
     expect(texts(review)).toEqual(
       expect.arrayContaining([
         'Customer: Litware (existing)',
         `Tenant id: ${litware.customerTenantId}`,
         `Azure subscription: Existing: ${litware.azureSubscriptionId}`,
-        'Access: None: the CSP manages the subscription',
+        'Azure Stack Hub: Billing only: no Azure Stack Hub stamp is configured for azurestack-payg-west',
       ]),
     );
     const note = await alex.click(review, 'Submit');
@@ -281,7 +296,7 @@ describe('onboarding an existing customer with an existing Azure subscription', 
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^Woodgrove is already mapped here to subscription [0-9a-f-]{36}: adding it overwrites that mapping\.$/);
     const access = await alex.click(registration, 'Use azurestack-payg-east');
-    const review = await alex.click(access, 'Next', { accessKind: 'none' });
+    const review = await alex.click(access, 'Next', { managedBy: 'csp' });
     expect(texts(review).some((t) => t.startsWith('Woodgrove is already mapped here to subscription'))).toBe(true);
   });
 });
@@ -427,15 +442,19 @@ describe('bad input comes back on the same card, values kept, the error beside t
     expect(all.filter((t) => /approved/i.test(t))).toHaveLength(2); // that reason, and the summary saying approval shows only later
   });
 
-  it('access: a guest needs the admin email and name', async () => {
+  it('Azure Stack Hub: the customer managing it needs the admin email and name; an offer that is not a public one is refused', async () => {
     const subscription = await newCustomerUpToSubscription(alex);
     const registration = await alex.click(subscription, 'Next', { ...MCA_ATTESTED });
     const access = await alex.click(registration, 'Use azurestack-payg-east');
-    const missing = await alex.click(access, 'Next', { accessKind: 'guest-automatic', adminEmail: 'admin-at-tailspin', adminName: '' });
-    expect(title(missing)).toBe('Onboard a customer: customer access');
+    const missing = await alex.click(access, 'Next', { managedBy: 'customer-automatic', adminEmail: 'admin-at-tailspin', adminName: '' });
+    expect(title(missing)).toBe('Onboard a customer: Azure Stack Hub subscription');
     expect(errorBeside(missing, 'adminEmail')).toBe("Customer admin's email: an address like admin@contoso.com");
     expect(errorBeside(missing, 'adminName')).toBe("Customer admin's name: required, up to 100 characters");
-    expect(inputValues(missing)).toEqual({ accessKind: 'guest-automatic', adminEmail: 'admin-at-tailspin', adminName: '' });
+    expect(inputValues(missing)).toMatchObject({ managedBy: 'customer-automatic', adminEmail: 'admin-at-tailspin', adminName: '' });
+    const privateOffer = (await world.cloud.stamps!.listOffers('azurestack-payg-east')).find((o) => o.state === 'Private')!;
+    const forged = await alex.click(missing, 'Next', { stampOffer: privateOffer.id, managedBy: 'csp' });
+    expect(title(forged)).toBe('Onboard a customer: Azure Stack Hub subscription');
+    expect(errorBeside(forged, 'stampOffer')).toBe('That offer is not one of the public offers on the Azure Stack Hub now: choose one of those listed.');
   });
 });
 
@@ -444,19 +463,22 @@ describe('editing from the review', () => {
     const subscription = await existingCustomerUpToSubscription(alex, 'Fabrikam');
     const registration = await alex.click(subscription, 'Next', { subscriptionKind: 'azure-plan', ...MCA_ATTESTED });
     const access = await alex.click(registration, 'Use azurestack-payg-east');
-    const review = await alex.click(access, 'Next', { accessKind: 'guest-automatic', adminEmail: 'it@fabrikam.com', adminName: 'Fab Admin' });
+    const review = await alex.click(access, 'Next', { managedBy: 'customer-automatic', adminEmail: 'it@fabrikam.com', adminName: 'Fab Admin' });
 
-    const editAccess = await alex.click(review, 'Edit Customer access');
-    expect(title(editAccess)).toBe('Onboard a customer: customer access');
-    expect(inputValues(editAccess)).toEqual({ accessKind: 'guest-automatic', adminEmail: 'it@fabrikam.com', adminName: 'Fab Admin' });
-    const reviewed = await alex.click(editAccess, 'Next', { accessKind: 'none' });
+    const editAccess = await alex.click(review, 'Edit Azure Stack Hub');
+    expect(title(editAccess)).toBe('Onboard a customer: Azure Stack Hub subscription');
+    expect(inputValues(editAccess)).toMatchObject({ managedBy: 'customer-automatic', adminEmail: 'it@fabrikam.com', adminName: 'Fab Admin' });
+    const reviewed = await alex.click(editAccess, 'Next', { managedBy: 'csp' });
     expect(title(reviewed)).toBe('Onboard a customer: review');
-    expect(texts(reviewed)).toContain('Access: None: the CSP manages the subscription');
+    expect(texts(reviewed)).toContain('Managed by: The CSP (owner azs-operations@csp-partner.onmicrosoft.com)');
 
+    // Another registration without a stamp: billing only, the Azure Stack Hub choice is dropped.
     const editRegistration = await alex.click(reviewed, 'Edit Registration');
     const again = await alex.click(editRegistration, 'Use azurestack-payg-west');
     expect(title(again)).toBe('Onboard a customer: review');
     expect(texts(again)).toContain('Registration: azurestack-payg-west (resource group azurestack)');
+    expect(texts(again)).toContain('Azure Stack Hub: Billing only: no Azure Stack Hub stamp is configured for azurestack-payg-west');
+    expect(buttonTitles(again)).not.toContain('Edit Azure Stack Hub');
 
     // Changing the customer keeps an Azure-plan choice and returns to the review.
     const editCustomer = await alex.click(again, 'Edit Customer');

@@ -17,7 +17,7 @@ describe('onboarding in the local Teams client', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, delays: { latencyMs: 0 } });
-    const config = testConfig({ ...sandbox.env, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
+    const config = testConfig({ ...sandbox.env, ...sandbox.stampEnv, CLOUD: 'sandbox', STORE_PATH: ':memory:', ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID });
     bot = await startBot(config, { logger: pino({ level: 'silent' }) });
     pg = await startTestPlayground(bot.url);
   });
@@ -38,7 +38,7 @@ describe('onboarding in the local Teams client', () => {
     return response.value as Card;
   }
 
-  it('onboard → customer, company, billing, subscription, registration, access, review → Request ONB-… submitted', async () => {
+  it('onboard → customer, company, billing, subscription, registration, Azure Stack Hub, review → Request ONB-… submitted', async () => {
     const chat = pg.conversations.personalChat;
     const sent = await pg.client.sendText(chat, 'onboard');
     const message = await pg.client.waitForMessage((m) => JSON.stringify(adaptiveCardOf(m) ?? {}).includes('Onboard a customer: customer'), { after: sent });
@@ -64,9 +64,10 @@ describe('onboarding in the local Teams client', () => {
     });
     expect(title(subscription)).toBe('Onboard a customer: subscription for Proseware');
     const registration = await click(chat, message.messageId, subscription, 'Next', { ...MCA_ATTESTED });
-    const access = await click(chat, message.messageId, registration, 'Use azurestack-payg-east');
-    const review = await click(chat, message.messageId, access, 'Next', { accessKind: 'guest-automatic', adminEmail: 'it@proseware.co.uk', adminName: 'Proseware IT' });
-    expect(texts(review)).toEqual(expect.arrayContaining(['Customer: Proseware (new)', 'Address: 1 Parliament Street, London, SW1A 1AA, United Kingdom']));
+    const stampCard = await click(chat, message.messageId, registration, 'Use azurestack-payg-east');
+    expect(title(stampCard)).toBe('Onboard a customer: Azure Stack Hub subscription');
+    const review = await click(chat, message.messageId, stampCard, 'Next', { managedBy: 'customer-automatic', adminEmail: 'it@proseware.co.uk', adminName: 'Proseware IT' });
+    expect(texts(review)).toEqual(expect.arrayContaining(['Customer: Proseware (new)', 'Address: 1 Parliament Street, London, SW1A 1AA, United Kingdom', 'Offer: CSP Standard'])); 
 
     const submitted = await click(chat, message.messageId, review, 'Submit');
     const id = /^Request (ONB-[0-9A-HJ-NP-Z]{4,8}) submitted — waiting for approval$/.exec(title(submitted))?.[1] as RequestId;
@@ -77,7 +78,8 @@ describe('onboarding in the local Teams client', () => {
       requester: { teamsUserId: PLAYGROUND_USERS[0].id, aadObjectId: PLAYGROUND_USERS[0].aadObjectId.toLowerCase() },
       customer: { kind: 'new', companyName: 'Proseware', domain: 'proseware.onmicrosoft.com', address: { country: 'GB' } },
       registration: { resourceId: sandbox.registrations.payAsYouUse },
-      access: { kind: 'guest-owner', mode: 'automatic', email: 'it@proseware.co.uk' },
+      access: { kind: 'none' },
+      stamp: { registration: 'azurestack-payg-east', offerName: 'CSP Standard', managedBy: 'customer', owner: 'it@proseware.co.uk', guestMode: 'automatic', cspAccount: sandbox.stampEnv.CSP_GUEST_ACCOUNT },
     });
     // Nothing was created in Partner Center: approval comes first.
     expect(sandbox.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/partnercenter/v1/customers'))).toHaveLength(0);

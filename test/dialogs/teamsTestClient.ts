@@ -88,7 +88,9 @@ export function drainReplies(bot: BotUnderTest): Partial<Activity>[] {
 /** One simulated cloud, the real clients on it, and an in-memory SQLite store. */
 export async function startWorld(): Promise<{ sandbox: Sandbox; cloud: Cloud; store: BotStore; close(): Promise<void> }> {
   const sandbox = await startSandbox({ port: 0, delays: { orderCompleteMs: 30, entitlementActiveMs: 30, latencyMs: 0 } });
-  const cloud = createCloud(testConfig({ ...sandbox.env, CLOUD: 'sandbox' }), {
+  // One stamp (payg-east's): its onboardings get the Azure Stack Hub card; payg-west's are billing only.
+  const stampEnv = { AZURESTACK_STAMPS: sandbox.stampEnv.AZURESTACK_STAMPS.split(',').filter((pair) => pair.startsWith('azurestack-payg-east=')).join(','), CSP_GUEST_ACCOUNT: sandbox.stampEnv.CSP_GUEST_ACCOUNT };
+  const cloud = createCloud(testConfig({ ...sandbox.env, ...stampEnv, CLOUD: 'sandbox' }), {
     retry: { maxRetries: 1, retryDelayInMs: 5, maxRetryDelayInMs: 20 },
     timeoutInMs: 3000,
   });

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import type { RequestId, StepName } from '../../src/onboarding/model';
+import { randomUUID } from 'crypto';
+import type { Guid, OffboardRequest, OnboardingRequest, RequestId, StepName } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
@@ -30,6 +31,20 @@ const WRITES: Array<{ name: string; method: string; path: RegExp }> = [
   { name: 'invite guest', method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ },
   { name: 'assign Owner', method: 'PUT', path: /\/roleAssignments\/[^/]+$/ },
   { name: 'map tenant', method: 'PUT', path: /\/customerSubscriptions\/[^/]+$/ },
+];
+
+const STAMP = 'azurestack-payg-east';
+const OFFBOARD_WRITES: Array<{ name: string; method: string; path: RegExp }> = [
+  { name: 'remove the mapping', method: 'DELETE', path: /\/customerSubscriptions\/[^/]+$/ },
+  { name: 'remove the Owner role', method: 'DELETE', path: /^\/stamps\/[^/]+\/management\/.*\/roleAssignments\/[^/]+$/ },
+  { name: 'disable the stamp subscription', method: 'PUT', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/Microsoft\.Subscriptions\.Admin\/subscriptions\/[^/]+$/ },
+  { name: 'unregister the directory', method: 'DELETE', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/directoryTenants\/[^/]+$/ },
+];
+const STAMP_WRITES: Array<{ name: string; method: string; path: RegExp }> = [
+  { name: 'onboard directory', method: 'PUT', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/directoryTenants\/[^/]+$/ },
+  { name: 'create the stamp subscription', method: 'PUT', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/Microsoft\.Subscriptions\.Admin\/subscriptions\/[^/]+$/ },
+  { name: 'invite the CSP guest', method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ },
+  { name: 'Owner on the stamp', method: 'PUT', path: /^\/stamps\/[^/]+\/management\/.*\/roleAssignments\/[^/]+$/ },
 ];
 
 async function freePort(): Promise<number> {
@@ -73,6 +88,8 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
       env: {
         PATH: process.env.PATH,
         ...sandbox.env,
+        // The stamps: requests that choose an Azure Stack Hub subscription get the stamp steps; the others are billing only.
+        ...sandbox.stampEnv,
         CLOUD: 'sandbox',
         LOCAL_MODE: 'true',
         PORT: String(port),
@@ -155,11 +172,164 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     await kill(child);
     expect(done.status).toBe('succeeded');
     expectOneOfEach(before);
-    const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === done.registration.resourceId.toLowerCase())!;
+    const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === (done as OnboardingRequest).registration.resourceId.toLowerCase())!;
     expect(registration.customerSubscriptions[done.results.azureSubscriptionId!]).toEqual({ tenantId: done.results.customerTenantId });
     // The result was posted (to the approval thread) exactly once the run knew of.
     expect(connector.sent.filter((s) => s.method === 'POST' && JSON.stringify(s.activity).includes(`request ${id} is done`)).length).toBeGreaterThanOrEqual(1);
     expect((await store.audit.list(id)).filter((e) => e.action === 'run-resumed').length).toBeGreaterThanOrEqual(WRITES.length);
+  });
+
+  /** An approved onboarding whose customer manages an Azure Stack Hub subscription (the bot makes the CSP's account its guest Owner). */
+  async function approvedWithStamp(): Promise<{ id: RequestId; domain: string }> {
+    const offer = Object.values(sandbox.state.stamps[STAMP].offers).find((o) => o.state === 'Public')!;
+    const stamp = sandbox.state.stamps[STAMP];
+    const base = newCustomerRequest(sandbox, { conversationId: CHANNEL, access: { kind: 'none' } });
+    const request = {
+      ...base,
+      stamp: {
+        registration: STAMP,
+        offerId: `/subscriptions/${stamp.providerSubscriptionId}/resourceGroups/${offer.resourceGroup}/providers/Microsoft.Subscriptions.Admin/offers/${offer.name}`,
+        offerName: offer.displayName,
+        managedBy: 'customer' as const,
+        owner: `admin@${base.customer.domain}`,
+        ownerName: 'Tess Admin',
+        guestMode: 'automatic' as const,
+        cspAccount: sandbox.stampEnv.CSP_GUEST_ACCOUNT,
+      },
+    };
+    await store.requests.create({ ...request, status: 'approved', approvalCard: { conversationId: CHANNEL, activityId: 'card-1' } });
+    return { id: request.id, domain: base.customer.domain };
+  }
+
+  /** One directory, one user subscription (the chosen owner and offer), one CSP guest, Owner once. */
+  function expectOneOfEachOnTheStamp(done: OnboardingRequest) {
+    const stamp = sandbox.state.stamps[STAMP];
+    const tenant = done.results.customerTenantId!;
+    expect(Object.values(stamp.directoryTenants).filter((d) => d.tenantId === tenant)).toHaveLength(1);
+    const subs = Object.values(stamp.subscriptions).filter((s) => s.tenantId === tenant);
+    expect(subs).toEqual([expect.objectContaining({ subscriptionId: done.results.stampSubscriptionId, owner: done.stamp!.owner, offerId: done.stamp!.offerId, state: 'Enabled' })]);
+    const guests = Object.values(sandbox.state.directories[tenant].users).filter((u) => u.mail === sandbox.stampEnv.CSP_GUEST_ACCOUNT);
+    expect(guests).toHaveLength(1);
+    expect(stamp.roleAssignments.filter((ra) => ra.scope === `/subscriptions/${done.results.stampSubscriptionId}`)).toEqual([expect.objectContaining({ principalId: guests[0].id })]);
+  }
+
+  it('Azure Stack Hub steps: killed in the middle of every stamp write, each restart resumes, one of everything on the stamp', async () => {
+    const { id, domain } = await approvedWithStamp();
+    for (const write of STAMP_WRITES) {
+      const hold = sandbox.holds.add({ method: write.method, path: write.path });
+      const child = await startBot();
+      await Promise.race([
+        hold.arrived,
+        waitFor(`the ${write.name} call`, async () => (['succeeded', 'paused', 'failed'].includes((await stored(id)).status) ? true : undefined)).then(() => {
+          throw new Error(`the run stopped without calling ${write.name}`);
+        }),
+      ]);
+      await kill(child);
+      hold.release();
+      // The customer's admin consents as soon as the directory is on the stamp: the consent step then finds it healthy.
+      if (write.name === 'onboard directory') await waitFor('the directory on the stamp', async () => (sandbox.state.stamps[STAMP].directoryTenants[domain] ? sandbox.consentDirectory(STAMP, domain) : undefined));
+    }
+    const child = await startBot();
+    const done = await waitFor('the run to finish', async () => {
+      const r = await stored(id);
+      return r.status === 'succeeded' || r.status === 'failed' || r.status === 'paused' ? r : undefined;
+    });
+    await kill(child);
+    expect(done.status).toBe('succeeded');
+    expectOneOfEachOnTheStamp(done as OnboardingRequest);
+  });
+
+  it('Azure Stack Hub steps: killed right after each stamp step is stored, and at the consent pause: one of everything on the stamp', async () => {
+    const { id, domain } = await approvedWithStamp();
+    // The pause: the run stops, waiting for the customer; the admin consents; an operator clicks (stored as the lifecycle does).
+    let child = await startBot();
+    const paused = await waitFor('the consent pause', async () => {
+      const r = await stored(id);
+      return r.status === 'paused' ? r : undefined;
+    });
+    await kill(child);
+    expect(paused.steps.find((s) => s.name === 'stamp-consent')?.status).toBe('waiting');
+    sandbox.consentDirectory(STAMP, domain);
+    const current = (await store.requests.get(id))!;
+    await store.requests.replace({ ...current.value, status: 'running', results: { ...current.value.results, stampConsentContinuedBy: sandbox.users.approver } }, current.etag);
+    const boundaries: StepName[] = ['stamp-consent', 'stamp-subscription', 'stamp-access', 'stamp-check'];
+    for (const step of boundaries) {
+      child = await startBot();
+      await waitFor(`step ${step} to be stored as done`, async () => {
+        const r = await stored(id);
+        return r.steps.find((s) => s.name === step)?.status === 'done' ? true : undefined;
+      });
+      await kill(child);
+    }
+    child = await startBot();
+    const done = await waitFor('the run to finish', async () => {
+      const r = await stored(id);
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+    });
+    await kill(child);
+    expect(done.status).toBe('succeeded');
+    expectOneOfEachOnTheStamp(done as OnboardingRequest);
+  });
+
+  it('offboarding: killed in the middle of every write, each restart resumes; everything taken away once', async () => {
+    // A customer with everything: mapped on east, a user subscription on its stamp, the CSP guest as its Owner.
+    const domain = `offboard${Date.now()}.onmicrosoft.com`;
+    const customer = sandbox.seedCustomer({ companyName: 'Offboard Co', domain, azurePlan: 'active', mappedOn: [sandbox.registrations.payAsYouUse] });
+    const tenant = customer.customerTenantId as Guid;
+    const sub = sandbox.seedStampSubscription({ stamp: STAMP, tenantId: tenant, domain, owner: `admin@${domain}` });
+    const guest = sandbox.seedUser({ tenantId: tenant, displayName: 'CSP', mail: sandbox.stampEnv.CSP_GUEST_ACCOUNT, userType: 'Guest' }) as Guid;
+    const stamp = sandbox.state.stamps[STAMP];
+    stamp.roleAssignments.push({ name: randomUUID(), scope: `/subscriptions/${sub.subscriptionId}`, principalId: guest, roleDefinitionId: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635' });
+    const base = newCustomerRequest(sandbox, { conversationId: CHANNEL });
+    const request: OffboardRequest = {
+      id: base.id.replace('ONB-', 'OFF-') as RequestId,
+      kind: 'offboard',
+      status: 'approved',
+      teamsTenantId: base.teamsTenantId,
+      requester: base.requester,
+      conversationId: CHANNEL,
+      approvalCard: { conversationId: CHANNEL, activityId: 'card-1' },
+      customer: { customerTenantId: tenant, companyName: 'Offboard Co', domain },
+      mappings: [{ registration: base.registration, azureSubscriptionId: customer.azureSubscriptionId as Guid }],
+      stamps: [{ registration: STAMP, directory: domain, subscriptionIds: [sub.subscriptionId as Guid], guest: { objectId: guest, account: sandbox.stampEnv.CSP_GUEST_ACCOUNT, ownerOf: [sub.subscriptionId as Guid] } }],
+      unregisterDirectory: true,
+      steps: [],
+      results: {},
+      createdAt: base.createdAt,
+      updatedAt: base.updatedAt,
+    };
+    await store.requests.create(request);
+    const before = { ...stamp.counters, mappingDeletes: sandbox.state.counters.mappingDeletes };
+    for (const write of OFFBOARD_WRITES) {
+      const hold = sandbox.holds.add({ method: write.method, path: write.path });
+      const child = await startBot();
+      await Promise.race([
+        hold.arrived,
+        waitFor(`the ${write.name} call`, async () => (['succeeded', 'failed'].includes((await stored(request.id)).status) ? true : undefined)).then(() => {
+          throw new Error(`the run stopped without calling ${write.name}`);
+        }),
+      ]);
+      await kill(child);
+      hold.release();
+    }
+    const child = await startBot();
+    const done = await waitFor('the run to finish', async () => {
+      const r = await stored(request.id);
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+    });
+    await kill(child);
+    expect(done.steps.find((s) => s.status === 'failed')).toBeUndefined();
+    expect(done.status).toBe('succeeded');
+    expect(sandbox.state.registrations[sandbox.registrations.payAsYouUse.toLowerCase()].customerSubscriptions[customer.azureSubscriptionId!]).toBeUndefined();
+    expect(stamp.subscriptions[sub.subscriptionId].state).toBe('Disabled');
+    expect(stamp.roleAssignments.filter((ra) => ra.principalId === guest)).toEqual([]);
+    expect(stamp.directoryTenants[domain]).toBeUndefined();
+    expect({
+      mappingDeletes: sandbox.state.counters.mappingDeletes - before.mappingDeletes,
+      ownerDeletes: stamp.counters.roleAssignmentDeletes - before.roleAssignmentDeletes,
+      disables: stamp.counters.subscriptionPuts - before.subscriptionPuts,
+      directoryDeletes: stamp.counters.directoryTenantDeletes - before.directoryTenantDeletes,
+    }).toEqual({ mappingDeletes: 1, ownerDeletes: 1, disables: 1, directoryDeletes: 1 });
   });
 
   it('killed right after each step is stored: each restart resumes, the run completes once', async () => {

@@ -79,3 +79,85 @@ describe('approval and the run in the local Teams client', () => {
     expect(cardJson(resultCard)).toContain('Open the registration link in the Azure portal');
   });
 });
+
+describe('an onboarding with an Azure Stack Hub subscription in the local Teams client', () => {
+  let sandbox: Sandbox;
+  let bot: BotDriver;
+  let pg: Playground;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await pg?.close();
+    await bot?.close();
+    await sandbox?.close();
+  });
+
+  it('approve, the consent pause with the simulated page, "The customer has consented", the result with the stamp portal link; the stamp holds one of everything', async () => {
+    const approver = PLAYGROUND_USERS[0];
+    const requesterUser = PLAYGROUND_USERS[1];
+    bot = await startBot(
+      testConfig({
+        ...sandbox.env,
+        ...sandbox.stampEnv,
+        CLOUD: 'sandbox',
+        STORE_PATH: ':memory:',
+        LOG_LEVEL: 'silent',
+        PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
+        ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID,
+        APPROVER_IDS: approver.aadObjectId!,
+        POLL_INTERVAL_SECONDS: '0',
+        POLL_MAX_INTERVAL_SECONDS: '0',
+      }),
+    );
+    pg = await startTestPlayground(bot.url);
+    const channel = pg.conversations.channel;
+    const hello = await pg.client.sendText(channel, `<at>${pg.bot.name}</at> help`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
+    await pg.client.waitForMessage((m) => m.fromId === pg.bot.id, { after: hello });
+
+    const offer = (await bot.app.cloud.stamps!.listOffers('azurestack-payg-east')).find((o) => o.state === 'Public')!;
+    const base = newCustomerRequest(sandbox, {
+      teamsTenantId: PLAYGROUND_TENANT_ID,
+      conversationId: channel,
+      requester: { aadObjectId: requesterUser.aadObjectId as Guid, teamsUserId: requesterUser.id, name: requesterUser.name },
+      access: { kind: 'none' },
+    });
+    const owner = `admin@${base.customer.domain}`;
+    const request = {
+      ...base,
+      stamp: { registration: 'azurestack-payg-east', offerId: offer.id, offerName: offer.displayName, managedBy: 'customer' as const, owner, ownerName: 'Tess Admin', guestMode: 'automatic' as const, cspAccount: sandbox.stampEnv.CSP_GUEST_ACCOUNT },
+    };
+    await bot.app.store.requests.create(request);
+    await bot.app.approvals.onSubmitted(request);
+    const card = await pg.client.waitForMessage((m) => m.action === 'createMessage' && cardJson(m).includes('Approval needed') && cardJson(m).includes(request.id), { after: hello });
+    expect(cardJson(card)).toContain('managed by the customer');
+    const thread = `${card.conversationId};messageid=${card.messageId}`;
+    await pg.client.invoke(thread, card.messageId, { verb: 'request.approve', data: { requestId: request.id } });
+
+    // The run pauses after the mapping: the card says what the customer's admin does, and links to the simulated page.
+    const paused = await pg.client.waitForMessage((m) => m.action === 'updateMessage' && m.messageId === card.messageId && cardJson(m).includes('Paused: the customer must consent'), { after: card.seq });
+    expect(cardJson(paused)).toContain('Register-AzsWithMyDirectoryTenant');
+    const link = /"url":"([^"]*\/consent\?directory=[^"]*)"/.exec(cardJson(paused))?.[1];
+    expect(link).toBeDefined();
+    const page = await fetch(link!);
+    expect(await page.text()).toContain('Register (as the customer');
+    const consent = await fetch(`${sandbox.url}/_sandbox/stamps/azurestack-payg-east/consent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ directory: base.customer.domain }) });
+    expect(consent.status).toBe(200);
+    const clicked = await pg.client.invoke(thread, card.messageId, { verb: 'request.consented', data: { requestId: request.id } });
+    expect(clicked.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(JSON.stringify(clicked.value)).not.toContain('Paused: the customer must consent');
+
+    await pg.client.waitForMessage((m) => m.action === 'updateMessage' && m.messageId === card.messageId && cardJson(m).includes('Done: the customer is onboarded.'), { after: paused.seq });
+    const stored = (await bot.app.store.requests.get(request.id))!.value;
+    const resultCard = await pg.client.waitForMessage((m) => cardJson(m).includes(`Onboarded ${request.customer.companyName}`), { after: card.seq });
+    expect(cardJson(resultCard)).toContain('Open the subscription in the Azure Stack Hub portal');
+    expect(cardJson(resultCard)).toContain(stored.results.stampSubscriptionId!);
+
+    const stamp = sandbox.state.stamps['azurestack-payg-east'];
+    const tenant = stored.results.customerTenantId!;
+    expect(stamp.directoryTenants[base.customer.domain]).toMatchObject({ tenantId: tenant, consented: true });
+    expect(Object.values(stamp.subscriptions).filter((s) => s.tenantId === tenant)).toEqual([expect.objectContaining({ owner, offerId: offer.id, state: 'Enabled' })]);
+    expect(stamp.roleAssignments.filter((ra) => ra.scope === `/subscriptions/${stored.results.stampSubscriptionId}`)).toHaveLength(1);
+  });
+});

@@ -1,5 +1,5 @@
-// `npm run sandbox` (scripts/sandbox.js → lib/sandbox/main.js): exactly the eleven KEY=value lines and
-// the delegated PARTNER_CENTER_REFRESH_TOKEN on stdout, a working cloud behind them, and a clean exit on SIGTERM.
+// `npm run sandbox` (scripts/sandbox.js → lib/sandbox/main.js): exactly the eleven KEY=value lines,
+// the delegated PARTNER_CENTER_REFRESH_TOKEN, AZURESTACK_STAMPS and CSP_GUEST_ACCOUNT on stdout, a working cloud behind them, and a clean exit on SIGTERM.
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import * as path from 'path';
 import { call } from './support';
@@ -18,6 +18,8 @@ const KEYS = [
   'NODE_EXTRA_CA_CERTS',
   'CLOUD',
   'PARTNER_CENTER_REFRESH_TOKEN',
+  'AZURESTACK_STAMPS',
+  'CSP_GUEST_ACCOUNT',
 ];
 
 function readLines(child: ChildProcessWithoutNullStreams, count: number): Promise<string[]> {
@@ -87,6 +89,15 @@ test('prints exactly the eleven contract lines and the delegated token, serves t
     const metadata = `${env.PARTNER_CENTER_ENDPOINT}/v1/agreements?agreementType=MicrosoftCustomerAgreement`;
     expect((await call(metadata, { token: (delegated.body as { access_token: string }).access_token })).status).toBe(200);
     expect((await call(metadata, { token: (appOnly.body as { access_token: string }).access_token })).status).toBe(403);
+
+    // One simulated stamp per PayAsYouUse registration, named after it; each answers its metadata.
+    const stamps = env.AZURESTACK_STAMPS.split(',').map((pair) => pair.split('='));
+    expect(stamps.map(([name]) => name).sort()).toEqual(['azurestack-payg-east', 'azurestack-payg-south', 'azurestack-payg-west']);
+    for (const [name, endpoint] of stamps) {
+      expect(env.REGISTRATIONS).toContain(`/registrations/${name}`);
+      expect((await call(`${endpoint}/metadata/endpoints?api-version=2015-01-01`)).status).toBe(200);
+    }
+    expect(env.CSP_GUEST_ACCOUNT).toMatch(/^[^@]+@csp-partner\.onmicrosoft\.com$/);
 
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

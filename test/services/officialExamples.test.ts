@@ -16,6 +16,7 @@ import { GraphDirectoryClient } from '../../src/services/graphClient';
 import { PartnerCenterClient } from '../../src/services/partnerCenterClient';
 import { RegistrationClient } from '../../src/services/registrationClient';
 import { OWNER_ROLE_DEFINITION_GUID, RoleAssignmentClient, roleAssignmentName } from '../../src/services/roleAssignmentClient';
+import { StampClient } from '../../src/services/stampClient';
 
 /** Copies of the official examples (see test/fixtures/README.md). */
 const SPECS = path.join(__dirname, '..', 'fixtures', 'specs');
@@ -304,5 +305,107 @@ describe('role assignment and Graph examples', () => {
     routes.set('POST /graph/v1.0/invitations', { status: 416, body: JSON.parse(read('graph/error-response.example.json')) });
     const directory = new GraphDirectoryClient({ ...common, endpoint: `${origin}/graph` });
     await expect(directory.inviteGuest(CUSTOMER, { email: 'a@b.example', displayName: 'A', redirectUrl: 'https://x.example' })).rejects.toMatchObject({ code: 'invalidRange', statusCode: 416 });
+  });
+});
+
+describe('Azure Stack Hub operator examples (azurestack-admin)', () => {
+  const PROVIDER = '20ff7fc3-e762-44dd-bd96-b71116dcdc23';
+  const SUBS = `/adminmanagement/subscriptions/${PROVIDER}/providers/Microsoft.Subscriptions.Admin`;
+  const DIRS = `/adminmanagement/subscriptions/${PROVIDER}/resourcegroups/system.local/providers/Microsoft.Subscriptions.Admin/directoryTenants`;
+  /** The docs' development-kit metadata (AZ-1), verbatim; the operator's subscriptions and locations have no example. */
+  const METADATA = JSON.parse(
+    '{"galleryEndpoint":"https://adminportal.local.azurestack.external:30015/","graphEndpoint":"https://graph.windows.net/","portalEndpoint":"https://adminportal.local.azurestack.external/","authentication":{"loginEndpoint":"https://login.windows.net/","audiences":["https://contoso.onmicrosoft.com/4de154de-f8a8-4017-af41-df619da68155"]}}',
+  );
+  const stamp = () => {
+    routes.set('GET /adminmanagement/metadata/endpoints', { status: 200, body: METADATA });
+    routes.set('GET /management/metadata/endpoints', { status: 200, body: METADATA });
+    routes.set('GET /adminmanagement/subscriptions', { status: 200, body: { value: [{ subscriptionId: PROVIDER, displayName: 'Default Provider Subscription' }] } });
+    routes.set(`GET /adminmanagement/subscriptions/${PROVIDER}/locations`, { status: 200, body: { value: [{ name: 'local' }] } });
+    return new StampClient({
+      ...common,
+      stamps: [{ registration: 'testregistration', endpoint: `${origin}/adminmanagement` }],
+      cspAccount: 'azs@csp.example.com',
+      credentialFor: () => stubCredential,
+      simulated: false,
+    });
+  };
+
+  it('metadata (the docs’ example) → the audience as token scope; the user portal not the admin portal (AZ-1 conflict)', async () => {
+    tokenRequests.length = 0;
+    const info = await stamp().describe('testregistration');
+    expect(info).toMatchObject({ audience: 'https://contoso.onmicrosoft.com/4de154de-f8a8-4017-af41-df619da68155', loginEndpoint: 'https://login.windows.net/', region: 'local', userPortal: 'https://portal.local.azurestack.external/', providerSubscriptionId: PROVIDER });
+    expect(tokenRequests[0].scopes).toEqual(['https://contoso.onmicrosoft.com/4de154de-f8a8-4017-af41-df619da68155/.default']);
+    expect(seen.find((r) => r.url.startsWith('/adminmanagement/metadata'))?.authorization).toBeUndefined();
+  });
+
+  it('Offer List → offers with ids and states', async () => {
+    const client = stamp();
+    routes.set(`GET ${SUBS}/offers`, { status: 200, body: example('azurestack-admin/Offer-List.json', '200') });
+    const offers = await client.listOffers('testregistration');
+    expect(offers.map((o) => [o.name, o.displayName, o.state])).toEqual([['sampleoffer1', 'SampleOffer1', 'Public'], ['sampleoffer2', 'sampleoffer2', 'Public']]);
+    expect(offers[0].id).toMatch(/\/offers\/sampleoffer1$/);
+  });
+
+  it('DirectoryTenant Get and Create (201) → domain and tenant; the body sent is the swagger’s object, not the example’s bare GUID', async () => {
+    const client = stamp();
+    routes.set(`GET ${DIRS}/azurestackci07.onmicrosoft.com`, { status: 200, body: example('azurestack-admin/DirectoryTenant-Get.json', '200') });
+    await expect(client.getDirectoryTenant('testregistration', 'azurestackci07.onmicrosoft.com')).resolves.toEqual({ domain: 'azurestackci07.onmicrosoft.com', tenantId: '2b3697e6-a7a2-4cdd-a3d4-f4ef6505cd4f' });
+    routes.set(`PUT ${DIRS}/azurestackci05.onmicrosoft.in`, { status: 201, body: example('azurestack-admin/DirectoryTenant-Create.json', '201') });
+    await expect(client.putDirectoryTenant('testregistration', 'azurestackci05.onmicrosoft.in', 'eb90516e-65d7-4bf6-8537-8322e9172832' as Guid)).resolves.toEqual({
+      domain: 'azurestackci05.onmicrosoft.in',
+      tenantId: 'eb90516e-65d7-4bf6-8537-8322e9172832',
+    });
+    const put = seen.find((r) => r.method === 'PUT')!;
+    expect(JSON.parse(put.body)).toEqual({ location: 'local', properties: { tenantId: 'eb90516e-65d7-4bf6-8537-8322e9172832' } });
+  });
+
+  it('Subscriptions Get → the subscription; a create after the recorded 404 sends the flat body and takes the recorded 201', async () => {
+    const client = stamp();
+    routes.set(`GET ${SUBS}/subscriptions/c79389af-4480-48cc-8fa2-ee8ced8e843d`, { status: 200, body: example('azurestack-admin/Subscriptions-Get.json', '200') });
+    await expect(client.getSubscription('testregistration', 'c79389af-4480-48cc-8fa2-ee8ced8e843d' as Guid)).resolves.toEqual({
+      subscriptionId: 'c79389af-4480-48cc-8fa2-ee8ced8e843d',
+      displayName: 'Test Subscription',
+      owner: 'tenantadmin1@msazurestack.onmicrosoft.com',
+      offerId: '/subscriptions/d16dfcf0-44cc-4498-9937-08b94159d27b/resourceGroups/planrg/providers/Microsoft.Subscriptions.Admin/offers/testoffer',
+      tenantId: '104edf09-7fc1-459f-8c4e-b062db480b90',
+      state: 'Enabled',
+    });
+    // The recording's id holds a non-hex 'g' (sanitised); the client sends whatever id it was given.
+    const id = 'eb377774-8d90-4f4b-bc76-0211g8bfbf86';
+    routes.set(`GET ${SUBS}/subscriptions/${id}`, { status: 404, body: JSON.parse(read('azurestack-admin/recorded/Subscriptions-get.response-404.json')) });
+    routes.set(`PUT ${SUBS}/subscriptions/${id}`, { status: 201, body: JSON.parse(read('azurestack-admin/recorded/Subscriptions-put-create.response-201.json')) });
+    const request = JSON.parse(read('azurestack-admin/recorded/Subscriptions-put-create.request.json'));
+    const created = await client.createSubscription('testregistration', { subscriptionId: id as Guid, displayName: request.displayName, owner: request.owner, offerId: request.offerId, tenantId: '0a9c9a9e-2774-489f-8560-bae5824f8b46' as Guid });
+    expect(created).toMatchObject({ created: true, subscription: { subscriptionId: id, owner: 'user@microsoft.com', state: 'Enabled' } });
+    const sent = JSON.parse(seen.find((r) => r.method === 'PUT')!.body);
+    expect(Object.keys(sent).sort()).toEqual([...Object.keys(request), 'tenantId'].sort());
+    expect(sent).not.toHaveProperty('properties');
+  });
+
+  it('CheckIdentityHealth (the example’s empty strings) → not registered; SubscriberUsageAggregates List (empty) → no usage; the recorded 504 → a transient GatewayTimeout', async () => {
+    const client = stamp();
+    routes.set(`POST ${SUBS}/checkIdentityHealth`, { status: 200, body: example('azurestack-admin/Subscriptions-CheckIdentityHealth.json', '200') });
+    await expect(client.directoryHealth('testregistration', CUSTOMER)).resolves.toBe('NotRegistered');
+    const usagePath = `/adminmanagement/subscriptions/${PROVIDER}/providers/Microsoft.Commerce.Admin/subscriberUsageAggregates`;
+    routes.set(`GET ${usagePath}`, { status: 200, body: example('azurestack-admin/SubscriberUsageAggregates-List.json', '200') });
+    await expect(client.usage('testregistration', { days: 30 })).resolves.toEqual([]);
+    routes.set(`GET ${usagePath}`, { status: 504, body: JSON.parse(read('azurestack-admin/recorded/SubscriberUsageAggregates-list.response-504.json')) });
+    await expect(client.usage('testregistration', { days: 30 })).rejects.toMatchObject({ code: 'GatewayTimeout', transient: true });
+  });
+
+  it('PutRoleAssignment 2015-07-01 (201) on the tenant ARM → the assignment id, created, with a token of the customer’s directory', async () => {
+    const client = stamp();
+    tokenRequests.length = 0;
+    const sub = 'a925f2f7-5c63-4b7b-8799-25a5f97bc3b2';
+    const principal = 'ce2ce14e-85d7-4629-bdbc-454d0519d987';
+    const name = roleAssignmentName(`/subscriptions/${sub}`, principal, OWNER_ROLE_DEFINITION_GUID);
+    const body = example('authorization/2015-07-01/examples/PutRoleAssignment.json', '201');
+    routes.set(`GET /management/subscriptions/${sub}/providers/Microsoft.Authorization/roleAssignments`, { status: 200, body: { value: [] } });
+    routes.set(`PUT /management/subscriptions/${sub}/providers/Microsoft.Authorization/roleAssignments/${name}`, { status: 201, body });
+    await expect(client.ensureOwner('testregistration', CUSTOMER, sub as Guid, principal as Guid)).resolves.toEqual({ roleAssignmentId: body.id, created: true });
+    const put = seen.find((r) => r.method === 'PUT')!;
+    expect(put.url).toContain('api-version=2015-07-01');
+    expect(JSON.parse(put.body)).toEqual({ properties: { roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${OWNER_ROLE_DEFINITION_GUID}`, principalId: principal } });
+    expect(tokenRequests.some((r) => r.tenantId === CUSTOMER)).toBe(true);
   });
 });

@@ -62,6 +62,8 @@ export class ApprovalActions implements CardActionHandler {
         return this.answer(actor, await lifecycle.continueAfterAgreement(id, actor));
       case REQUEST_VERBS.resubmit:
         return this.answer(actor, await lifecycle.resubmit(id, actor));
+      case REQUEST_VERBS.consented:
+        return this.answer(actor, await lifecycle.continueAfterConsent(id, actor));
       default:
         return message('This button is not one I know.');
     }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'crypto';
 import type { TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../../cards/render';
-import { tenantChangeFacts } from '../../cards/tenantChangeCards';
+import { requestFacts } from '../../cards/requestView';
 import type { PlanOf, RequestOrigin } from '../../onboarding/model';
 import type { Intake } from '../../onboarding/requests/intake';
 import type { Planned } from '../../onboarding/tenants/tenantChanges';
@@ -22,12 +22,12 @@ export class ChangeSubmission {
   constructor(private readonly options: ChangeSubmissionOptions) {}
 
   /** Plans the change and hands it to the intake (which refuses a duplicate, stores it and posts it for approval). */
-  async submit(context: TurnContext, plan: () => Promise<Planned<PlanOf<'remap' | 'remove'>>>, hint = ''): Promise<AdaptiveCard> {
+  async submit(context: TurnContext, plan: () => Promise<Planned<PlanOf<'remap' | 'remove' | 'offboard'>>>, hint = ''): Promise<AdaptiveCard> {
     const origin = originOf(context);
     if (!origin) {
       return note('Nothing was changed', 'I cannot tell who you are: Teams sent no Entra object id with your message, and approvals need it. Try again from Teams.', 'Attention');
     }
-    let planned: Planned<PlanOf<'remap' | 'remove'>>;
+    let planned: Planned<PlanOf<'remap' | 'remove' | 'offboard'>>;
     try {
       planned = await plan();
     } catch (e) {
@@ -53,7 +53,7 @@ export class ChangeSubmission {
       `Request ${request.id} submitted — waiting for approval`,
       `Nothing changes in Azure until an approver approves it. Type status ${request.id} to follow it.${problem}${hint ? ` ${hint}` : ''}`,
       problem ? 'Warning' : 'Good',
-      tenantChangeFacts(request),
+      requestFacts(request),
     );
   }
 }

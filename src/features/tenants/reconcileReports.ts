@@ -20,7 +20,7 @@ interface ReportEntry {
 export class ReconcileReports {
   private readonly reports = new Map<string, ReportEntry>();
 
-  constructor(private readonly deps: { cloud: Pick<Cloud, 'registrations' | 'partnerCenter'>; directory: TenantDirectory }) {}
+  constructor(private readonly deps: { cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'stamps'>; directory: TenantDirectory }) {}
 
   /**
    * The report of a scope: the cached one, or a new check when there is none, it expired, or

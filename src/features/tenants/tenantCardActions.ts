@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { guidSchema } from '../../onboarding/model';
 import type { Cloud } from '../../onboarding/ports';
 import { planRemap, planRemoval, type TenantChangeDependencies } from '../../onboarding/tenants/tenantChanges';
+import { planOffboarding } from '../../onboarding/tenants/offboarding';
 import type { RegistrationSelection } from '../../onboarding/tenants/tenantDirectory';
 import type { BotStore } from '../../store/types';
 import type { CardActionHandler } from '../../bot/handlers';
@@ -29,8 +30,10 @@ const changeData = z.object({
   customerTenantId: guidSchema.optional(),
 });
 
+const offboardData = z.object({ tenant: guidSchema, unregisterDirectory: z.enum(['true', 'false']).optional().catch('false') });
+
 export interface TenantCardActionDeps extends TenantCardDeps {
-  cloud: Pick<Cloud, 'registrations' | 'partnerCenter'>;
+  cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'directory' | 'stamps'>;
   store: Pick<BotStore, 'requests'>;
   changes: ChangeSubmission;
   invokeWaitMs?: number;
@@ -58,6 +61,13 @@ export class TenantCardActions implements CardActionHandler {
           ? await tenantListCard(deps, selection, parsed.data.page, search)
           : await reconcileReportCard(deps, selection, parsed.data.page, parsed.data.fresh ?? false, deps.invokeWaitMs ?? INVOKE_WAIT_MS);
       return cardResponse(card);
+    }
+    if (verb === TENANT_VERBS.offboard) {
+      const offboard = offboardData.safeParse(data);
+      if (!offboard.success) return cardResponse(note('Nothing was changed', 'This card does not name a valid tenant. Type `offboard <domain or tenant id>` again.', 'Attention'));
+      // Read afresh: the request carries what is there now, with the operator's tick.
+      const { tenant, unregisterDirectory } = offboard.data;
+      return cardResponse(await deps.changes.submit(context, () => planOffboarding({ cloud: deps.cloud }, tenant, unregisterDirectory === 'true')));
     }
     const parsed = changeData.safeParse(data);
     if (!parsed.success) return cardResponse(note('Nothing was changed', 'This button does not name a valid subscription. Type `reconcile` again.', 'Attention'));

@@ -16,6 +16,7 @@ export const TENANT_VERBS = {
   reconcile: 'tenants.reconcile',
   onboard: 'tenants.onboard',
   remove: 'tenants.remove',
+  offboard: 'tenants.offboard',
 } as const;
 
 /** A registration, or all of them: what a list or a report covers. */

@@ -7,13 +7,16 @@ import { renderTenantDetailCard, tenantDetailModel } from '../../cards/tenantDet
 import type { Cloud } from '../../onboarding/ports';
 import { REMAP_USAGE, REMOVE_USAGE, parseRemap, parseRemoval, planRemap, planRemoval, type TenantChangeDependencies } from '../../onboarding/tenants/tenantChanges';
 import { describeProblems, explain, findTenant, parseTenantQuery, requestThatMapped } from '../../onboarding/tenants/tenantDirectory';
+import { surveyStampUsage, USAGE_DAYS } from '../../onboarding/tenants/stampUsage';
 import type { BotStore } from '../../store/types';
 import type { CommandHandler } from '../../bot/handlers';
 import type { ChangeSubmission } from './changeSubmission';
-import { reconcileReportCard, registrationChooser, tenantListCard, TENANT_VERBS, type TenantCardDeps } from './tenantCards';
+import { note, reconcileReportCard, registrationChooser, tenantListCard, TENANT_VERBS, type TenantCardDeps } from './tenantCards';
+import { offboardPreviewModel, renderOffboardPreviewCard } from '../../cards/offboardCards';
+import { OFFBOARD_USAGE, planOffboarding } from '../../onboarding/tenants/offboarding';
 
 export interface TenantCommandDeps extends TenantCardDeps {
-  cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'simulated'>;
+  cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'simulated' | 'stamps' | 'directory'>;
   store: Pick<BotStore, 'requests'>;
   changes: ChangeSubmission;
 }
@@ -29,7 +32,7 @@ export function createTenantCommands(deps: TenantCommandDeps): CommandHandler[] 
       // A typed command reads the registrations afresh; page and search clicks reuse that listing briefly.
       await send(context, await tenantListCard(deps, selection, 1, '', true));
     }),
-    command('tenant', 'tenant <subscription id or domain>: one mapping, who onboarded it and the portal link', (context, args) => inspect(deps, context, args)),
+    command('tenant', 'tenant <subscription id or domain>: one mapping, who onboarded it, the portal link and its Azure Stack Hub usage', (context, args) => inspect(deps, context, args)),
     command('remap', `${REMAP_USAGE}: map a customer's subscription on a registration, overwriting (with approval)`, async (context, args) => {
       const parsed = parseRemap(args);
       if (!parsed.ok) return void (await context.sendActivity(markdownText(parsed.message)));
@@ -39,6 +42,17 @@ export function createTenantCommands(deps: TenantCommandDeps): CommandHandler[] 
       const parsed = parseRemoval(args);
       if (!parsed.ok) return void (await context.sendActivity(markdownText(parsed.message)));
       await send(context, await changes.submit(context, () => planRemoval(planDeps, parsed.value)));
+    }),
+    command('offboard', `${OFFBOARD_USAGE}: every piece a customer has (mappings, Azure Stack Hub subscriptions, the CSP guest's Owner role, the directory) and a request to take them away (with approval)`, async (context, args) => {
+      await context.sendActivity({ type: 'typing' });
+      let planned;
+      try {
+        planned = await planOffboarding({ cloud: deps.cloud }, args, false);
+      } catch (e) {
+        return send(context, note('Nothing was changed', explain(e), 'Attention'));
+      }
+      if (!planned.ok) return void (await context.sendActivity(markdownText(planned.message)));
+      await send(context, renderOffboardPreviewCard(offboardPreviewModel(planned.plan)));
     }),
     command('reconcile', 'reconcile [registration | all]: Partner Center against the registrations: unmapped customers, stale and missing mappings', async (context, args) => {
       const selection = directory.selectRegistration(args);
@@ -64,10 +78,14 @@ async function inspect(deps: TenantCommandDeps, context: TurnContext, args: stri
       return;
     }
     const requests = (await deps.store.requests.list({ status: ['succeeded'] })).map((v) => v.value);
+    // The stamps' own usage of this directory (provider usage API), when stamps are configured.
+    const stamps = deps.cloud.stamps;
+    const usage = stamps ? { survey: await surveyStampUsage(stamps, { tenantId: rows[0].customerTenantId }), days: USAGE_DAYS } : undefined;
     const model = tenantDetailModel({
       customer,
       simulated: deps.simulated,
       problems: describeProblems(problems),
+      usage,
       rows: rows.map((row) => ({ row, request: requestThatMapped(requests, row), portalLink: deps.cloud.registrations.portalLink(row.resourceId) })),
     });
     await send(context, renderTenantDetailCard(model));

@@ -15,7 +15,7 @@ import { createTenantCommands } from './tenantCommands';
 export { RECONCILE_PAGE_SIZE, TENANT_PAGE_SIZE, TENANT_VERBS } from './tenantCards';
 
 export interface TenantFeatureOptions {
-  cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'simulated'>;
+  cloud: Pick<Cloud, 'registrations' | 'partnerCenter' | 'simulated' | 'stamps' | 'directory'>;
   store: Pick<BotStore, 'requests' | 'leases'>;
   /** Where a change request comes in (stored, audited, posted for approval), like an onboarding. */
   intake: Intake;

@@ -21,7 +21,7 @@ export interface ApproverSettings {
 
 /**
  * Requests that change whose tenant is billed for usage already flowing: a re-map overwrites a
- * mapping, a removal deletes one. Offboarding joins this list when it exists. Any other kind
+ * mapping, a removal deletes one, an offboarding removes them all. Any other kind
  * (an onboarding, a bulk onboarding) needs APPROVALS_REQUIRED.
  */
 export const BILLING_CHANGE_KINDS: ReadonlySet<string> = new Set(['remap', 'remove', 'offboard']);

@@ -37,6 +37,8 @@ export interface RequestLifecycle {
    * request is handled under a lease and written by compare-and-set. Returns what it did.
    */
   sweepWaitingApprovals(): Promise<{ reminded: RequestId[]; expired: RequestId[] }>;
+  /** An operator clicked "The customer has consented": the run checks the directory on the stamp again. */
+  continueAfterConsent(id: RequestId, actor: Actor): Promise<TransitionResult>;
 }
 
 /** APPROVAL_REMIND_HOURS and APPROVAL_EXPIRE_HOURS, in milliseconds. */
@@ -349,6 +351,24 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
         }
       }
       return done;
+    },
+    continueAfterConsent(id, actor) {
+      return transition(id, actor, {
+        action: 'stamp-consent-continued',
+        from: ['paused'],
+        authorize: async (r) => {
+          const waiting = r.steps.find((s) => s.name === 'stamp-consent' && s.status === 'waiting');
+          if (!waiting || r.kind !== 'onboard' || !r.stamp) return { allowed: false, reason: 'wrong-state', message: `${r.id} is not waiting for the customer's consent.` };
+          return asOperator(actor, 'card')(r);
+        },
+        apply: (r) => ({
+          ...r,
+          status: 'running',
+          results: { ...r.results, stampConsentContinuedBy: actor.aadObjectId },
+        }),
+        detail: () => `${actor.name} said the customer has consented; the run checks the directory on the Azure Stack Hub.`,
+        startsRun: true,
+      });
     },
   };
 

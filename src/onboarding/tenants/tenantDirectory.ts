@@ -185,6 +185,7 @@ export function requestThatMapped(requests: readonly ServiceRequest[], mapping: 
       (r) =>
         r.status === 'succeeded' &&
         r.kind !== 'remove' &&
+        r.kind !== 'offboard' &&
         r.registration.resourceId.toLowerCase() === mapping.registration.resourceId.toLowerCase() &&
         mappedSubscriptionOf(r) === mapping.azureSubscriptionId,
     )
@@ -193,7 +194,7 @@ export function requestThatMapped(requests: readonly ServiceRequest[], mapping: 
 
 function mappedSubscriptionOf(request: ServiceRequest): Guid | undefined {
   if (request.kind === 'remap') return request.azureSubscriptionId;
-  if (request.kind === 'remove') return undefined;
+  if (request.kind === 'remove' || request.kind === 'offboard') return undefined;
   return request.results.azureSubscriptionId ?? (request.subscription.kind === 'existing' ? request.subscription.azureSubscriptionId : undefined);
 }
 

@@ -9,6 +9,7 @@ import { unapprovedRegistration } from '../../rules/unapprovedRegistration';
 import type { StepContext, StepOutcome } from './step';
 
 export async function checkRegistration(ctx: StepContext): Promise<StepOutcome> {
+  if (ctx.request.kind === 'offboard') throw new Error(`An offboarding (${ctx.request.id}) has no one registration to check.`);
   const ref = ctx.request.registration;
   const registrations = ctx.cloud.registrations;
   if (!registrations.allowed.some((r) => r.resourceId.toLowerCase() === ref.resourceId.toLowerCase())) {

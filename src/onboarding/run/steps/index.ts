@@ -10,6 +10,15 @@ import { mapTenant } from './mapTenant';
 import { postResult } from './postResult';
 import { remapTenant } from './remapTenant';
 import { removeMapping } from './removeMapping';
+import { offboardDirectory } from './offboardDirectory';
+import { offboardMappings } from './offboardMappings';
+import { offboardOwner } from './offboardOwner';
+import { offboardSubscriptions } from './offboardSubscriptions';
+import { stampAccess } from './stampAccess';
+import { stampCheck } from './stampCheck';
+import { stampConsent } from './stampConsent';
+import { stampDirectory } from './stampDirectory';
+import { stampSubscription } from './stampSubscription';
 import type { StepDefinition } from './step';
 
 export const ONBOARDING_STEPS: readonly StepDefinition[] = [
@@ -20,6 +29,12 @@ export const ONBOARDING_STEPS: readonly StepDefinition[] = [
   { name: 'azure-subscription', title: 'Azure subscription active', run: waitForAzureSubscription },
   { name: 'customer-access', title: 'Customer access (guest + Owner)', run: customerAccess },
   { name: 'map-tenant', title: 'Map the tenant on the registration', run: mapTenant },
+  // The Azure Stack Hub side (skipped, billing only, when the registration has no stamp).
+  { name: 'stamp-directory', title: 'Onboard the directory on the Azure Stack Hub', run: stampDirectory },
+  { name: 'stamp-consent', title: 'The customer’s consent', run: stampConsent },
+  { name: 'stamp-subscription', title: 'Create the Azure Stack Hub subscription', run: stampSubscription },
+  { name: 'stamp-access', title: 'Azure Stack Hub access (CSP guest)', run: stampAccess },
+  { name: 'stamp-check', title: 'Check the Azure Stack Hub subscription', run: stampCheck },
   { name: 'post-result', title: 'Post the result', run: postResult },
 ];
 
@@ -37,6 +52,15 @@ export const REMOVE_STEPS: readonly StepDefinition[] = [
   ONBOARDING_STEPS[ONBOARDING_STEPS.length - 1],
 ];
 
+/** Offboarding: the onboarding's pieces in reverse (the Owner role goes before the subscription is disabled, which makes it read-only). */
+export const OFFBOARD_STEPS: readonly StepDefinition[] = [
+  { name: 'offboard-mappings', title: 'Remove the mappings', run: offboardMappings },
+  { name: 'offboard-owner', title: 'Remove the CSP guest’s Owner role', run: offboardOwner },
+  { name: 'offboard-subscriptions', title: 'Disable the Azure Stack Hub subscriptions', run: offboardSubscriptions },
+  { name: 'offboard-directory', title: 'Unregister the directory (if asked)', run: offboardDirectory },
+  ONBOARDING_STEPS[ONBOARDING_STEPS.length - 1],
+];
+
 /** The steps of a request's run, by kind. */
 export function onboardingSteps(kind: RequestKind): StepDefinition[] {
   switch (kind) {
@@ -46,11 +70,13 @@ export function onboardingSteps(kind: RequestKind): StepDefinition[] {
       return [...REMAP_STEPS];
     case 'remove':
       return [...REMOVE_STEPS];
+    case 'offboard':
+      return [...OFFBOARD_STEPS];
     default:
       throw new Error(`The runner does not run ${String(kind)} requests.`);
   }
 }
 
 export function stepTitle(name: string): string {
-  return [...ONBOARDING_STEPS, ...REMOVE_STEPS].find((s) => s.name === name)?.title ?? name;
+  return [...ONBOARDING_STEPS, ...REMOVE_STEPS, ...OFFBOARD_STEPS].find((s) => s.name === name)?.title ?? name;
 }

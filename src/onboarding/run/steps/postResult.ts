@@ -5,8 +5,9 @@ import type { StepContext, StepOutcome } from './step';
 export async function postResult(ctx: StepContext): Promise<StepOutcome> {
   const { results } = ctx.request;
   if (results.resultPostedActivityId) return { status: 'done', detail: 'The result was posted.' };
-  const mappingResourceId = results.mappingResourceId as string;
-  const links = { mappingResourceId, portalLink: ctx.cloud.registrations.portalLink(mappingResourceId) };
+  // An offboarding removes mappings: there is no one resource to link to.
+  const mappingResourceId = results.mappingResourceId ?? '';
+  const links = { mappingResourceId, portalLink: mappingResourceId ? ctx.cloud.registrations.portalLink(mappingResourceId) : '', stampPortalLink: results.stampPortalLink };
   const activityId = await ctx.notifier.resultReady(ctx.request, links);
   return {
     status: 'done',

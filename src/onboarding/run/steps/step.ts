@@ -1,7 +1,8 @@
 // What one step of the run is: a small function that first looks for its own earlier result, then
 // acts, and hands back what it got. The runner stores that before the next step starts.
-import type { RequestKind, RunResults, ServiceRequest, StepName } from '../../model';
-import type { Cloud, FactStore, RunNotifier } from '../../ports';
+import { DomainError } from '../../errors';
+import type { Guid, OnboardingRequest, RequestKind, RunResults, ServiceRequest, StampChoice, StepName } from '../../model';
+import type { AzureStackStamps, Cloud, FactStore, RunNotifier } from '../../ports';
 
 export interface StepContext {
   /** The request as stored right now (results of earlier steps included). */
@@ -44,4 +45,33 @@ export function requestOf<K extends RequestKind>(ctx: StepContext, kind: K): Ext
   const request = ctx.request;
   if (request.kind !== kind) throw new Error(`A ${kind} step ran on request ${request.id}, a ${request.kind} request.`);
   return request as Extract<ServiceRequest, { kind: K }>;
+}
+
+/**
+ * What every Azure Stack Hub step works with: the onboarding's stamp choice, the stamp client, the
+ * customer's directory (tenant id and domain). Undefined when the request is billing only; a throw
+ * when the stamp it names is no longer configured.
+ */
+export function stampOf(ctx: StepContext):
+  | { request: OnboardingRequest; stamp: StampChoice; stamps: AzureStackStamps; tenantId: Guid; domain: string }
+  | undefined {
+  const request = requestOf(ctx, 'onboard');
+  const stamp = request.stamp;
+  if (!stamp) return undefined;
+  const stamps = ctx.cloud.stamps;
+  if (!stamps?.has(stamp.registration)) {
+    throw new DomainError({
+      message: `The registration ${stamp.registration} has no Azure Stack Hub stamp configured any more.`,
+      nextStep: 'Put it back in AZURESTACK_STAMPS and restart the bot, then Retry; or Abandon (the mapping is made).',
+      code: 'StampNotConfigured',
+      transient: false,
+    });
+  }
+  return { request, stamp, stamps, tenantId: request.results.customerTenantId as Guid, domain: request.customer.domain.toLowerCase() };
+}
+
+/** Why a step has nothing to do when the registration has no stamp. */
+export function billingOnly(ctx: StepContext): StepOutcome {
+  const request = requestOf(ctx, 'onboard');
+  return { status: 'skipped', detail: `Billing only: no Azure Stack Hub stamp is configured for ${request.registration.name}.` };
 }
