@@ -72,8 +72,8 @@ describe("a new customer's address is validated with Partner Center when the bil
     const subscription = await alex.click(suggested, 'Use this address');
     expect(title(subscription)).toMatch(/^Onboard a customer: subscription for/);
     const registration = await alex.click(subscription, 'Next', { ...MCA_ATTESTED });
-    const access = await alex.click(registration, 'Use azurestack-payg-east');
-    const review = await alex.click(access, 'Next', { accessKind: 'none' });
+    const stamp = await alex.click(registration, 'Use azurestack-payg-east');
+    const review = await alex.click(stamp, 'Next', { managedBy: 'csp' });
     expect(texts(review)).toContain('Address: Herengracht 1, Amsterdam, 1015 BA, Netherlands');
   });
 
@@ -83,8 +83,8 @@ describe("a new customer's address is validated with Partner Center when the bil
     const subscription = await alex.click(suggested, 'Keep the address as entered');
     expect(title(subscription)).toMatch(/^Onboard a customer: subscription for/);
     const registration = await alex.click(subscription, 'Next', { ...MCA_ATTESTED });
-    const access = await alex.click(registration, 'Use azurestack-payg-east');
-    const review = await alex.click(access, 'Next', { accessKind: 'none' });
+    const stamp = await alex.click(registration, 'Use azurestack-payg-east');
+    const review = await alex.click(stamp, 'Next', { managedBy: 'csp' });
     expect(texts(review)).toContain('Address: Herengracht 1, Amsterdam, 1015 ba, Netherlands');
   });
 

@@ -60,7 +60,8 @@ export async function onboardAndApprove(client: PlaygroundClient, suffix: string
   });
   card = await click(client, id, card, 'Next', { ...MCA_ATTESTED });
   card = await click(client, id, card, 'Use azurestack-payg-east');
-  card = await click(client, id, card, 'Next', { accessKind: 'none' });
+  // The Azure Stack Hub subscription: the stamp's first public offer, managed by the CSP.
+  card = await click(client, id, card, 'Next', { managedBy: 'csp' });
   const before = client.messages.length ? client.messages[client.messages.length - 1].seq : 0;
   card = await click(client, id, card, 'Submit');
   const requestId = /^Request (ONB-[0-9A-Z]+) submitted/.exec(title(card))?.[1];
@@ -74,4 +75,31 @@ export async function onboardAndApprove(client: PlaygroundClient, suffix: string
   const answer = await client.invoke(approval.conversationId, approval.messageId, { verb: String(action.verb), data: action.data as Record<string, unknown>, title: 'Approve' });
   if (answer.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`Approve answered ${JSON.stringify(answer).slice(0, 300)}`);
   return { requestId, company, afterApproval };
+}
+
+/**
+ * The run pauses for the customer's consent on the stamp: what the customer's administrator does on
+ * the simulated consent page linked from the card (its Register button), then "The customer has
+ * consented" on the card. Returns the seq after which the run's next cards arrive.
+ */
+export async function consentOnStamp(client: PlaygroundClient, after: number): Promise<number> {
+  const paused = await cardSaying(client, 'Paused: the customer must consent', after);
+  const card = await asSeenByMe(client, paused);
+  const link = new URL(String(findAction(card, 'Open the simulated consent page').url));
+  const stamp = /\/stamps\/([^/]+)\/consent/.exec(link.pathname)?.[1];
+  const directory = link.searchParams.get('directory');
+  if (!stamp || !directory) throw new Error(`not a consent page link: ${link.toString()}`);
+  const page = await fetch(link);
+  if (!(await page.text()).includes('Register')) throw new Error('the simulated consent page did not load');
+  const registered = await fetch(`${link.origin}/_sandbox/stamps/${stamp}/consent`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ directory }),
+  });
+  if (!registered.ok) throw new Error(`the consent page's Register answered ${registered.status}`);
+  const before = client.messages[client.messages.length - 1].seq;
+  const action = findAction(card, 'The customer has consented');
+  const answer = await client.invoke(paused.conversationId, paused.messageId, { verb: String(action.verb), data: action.data as Record<string, unknown>, title: 'The customer has consented' });
+  if (answer.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`"The customer has consented" answered ${JSON.stringify(answer).slice(0, 300)}`);
+  return before;
 }

@@ -6,7 +6,7 @@ import { PlaygroundClient } from '../support/playground';
 import { findAction, type Card } from '../support/cardQueries';
 import { adaptiveCardOf } from '../support/playground';
 import { startNpmStart, type NpmStart } from '../support/npmStart';
-import { asSeenByMe, cardSaying, cardText, onboardAndApprove } from './demoOnboarding';
+import { asSeenByMe, cardSaying, cardText, consentOnStamp, onboardAndApprove } from './demoOnboarding';
 
 describe('START_AGREEMENT_PAUSE=1 npm start: the agreement pause, confirmed on the simulated Partner Center', () => {
   let start: NpmStart | undefined;
@@ -47,7 +47,8 @@ describe('START_AGREEMENT_PAUSE=1 npm start: the agreement pause, confirmed on t
     const action = findAction(await asSeenByMe(client, paused), 'Continue');
     const answer = await client.invoke(paused.conversationId, paused.messageId, { verb: String(action.verb), data: action.data as Record<string, unknown>, title: 'Continue' });
     expect(answer.type).toBe('application/vnd.microsoft.card.adaptive');
-    const result = await cardSaying(client, `Onboarded ${company}`, beforeContinue);
+    const afterConsent = await consentOnStamp(client, beforeContinue);
+    const result = await cardSaying(client, `Onboarded ${company}`, afterConsent);
     expect(cardText(result)).toContain('Open the registration link in the Azure portal');
   }, 180_000);
 });

@@ -22,7 +22,7 @@ function memoryFacts(): FactStore {
 
 function contextFor(request: Partial<OnboardingRequest> | Partial<RemapRequest>, facts = memoryFacts()): StepContext {
   return {
-    request: { id: 'ONB-TEST', registration: payg, results: {}, ...request } as ServiceRequest,
+    request: { id: 'ONB-TEST', kind: 'onboard', registration: payg, results: {}, ...request } as ServiceRequest,
     cloud: t.cloud,
     notifier: {} as StepContext['notifier'],
     facts,
