@@ -1,5 +1,5 @@
 // Teams @mentions in a bot's message: `<at>Name</at>` in the text and one `mention` entity per person
-// with the same text (docs/reference/teams-platform.md §TP-9). A mention is what puts a message in a
+// with the same text (docs/reference/teams-platform.md §TP-13). A mention is what puts a message in a
 // person's activity feed; a long list of them is noise, so at most MAX_MENTIONS are named and the
 // rest are counted in a summary line.
 import type { Entity } from 'botbuilder';

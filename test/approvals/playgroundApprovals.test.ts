@@ -52,7 +52,7 @@ describe('mentions and the inbox in the local Teams client', () => {
     await bot.app.store.requests.create(request);
     await bot.app.approvals.onSubmitted(request);
 
-    // The playground shows the message's text (with its mentions) and its card as separate items.
+    // The reply under the card mentions the approvers, as the playground shows it.
     const mention = await pg.client.waitForMessage((m) => (m.text ?? '').includes(`request ${request.id} from ${megan.name} waits for your approval`), { after: hello });
     expect(mention.text).toContain(`<at>${alex.name}</at>`);
     expect(mention.text).toContain(`<at>${adele.name}</at>`);

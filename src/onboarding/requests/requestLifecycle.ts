@@ -343,6 +343,9 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       if (!timers) return done;
       for (const id of await deps.requests.ids({ status: ['pending_approval'] })) {
         try {
+          // Most sweeps find nothing due: a read, and no lease write, for those.
+          const listed = (await deps.requests.get(id))?.value;
+          if (!listed || !dueAction(listed, timers)) continue;
           const acted = await withLease(`approval-wait:${id}`, () => remindOrExpire(id, timers), APPROVAL_WAIT_LEASE_MS);
           if (acted === 'reminded') done.reminded.push(id);
           if (acted === 'expired') done.expired.push(id);
@@ -372,6 +375,14 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
     },
   };
 
+  /** What the sweep owes a waiting request now, if anything. */
+  function dueAction(request: ServiceRequest, timers: ApprovalTimers): 'remind' | 'expire' | undefined {
+    if (request.status !== 'pending_approval') return undefined;
+    const waited = now().getTime() - Date.parse(request.waitingSince ?? request.createdAt);
+    if (waited >= timers.expireAfterMs) return 'expire';
+    return Math.floor(waited / timers.remindAfterMs) > (request.remindersSent ?? 0) ? 'remind' : undefined;
+  }
+
   /**
    * One waiting request, under its lease: expire it when its time is up, else post the reminder that
    * is due (one, however many periods passed while no instance ran). The count is written before the
@@ -380,11 +391,12 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
   async function remindOrExpire(id: RequestId, timers: ApprovalTimers): Promise<'reminded' | 'expired' | undefined> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await deps.requests.get(id);
-      if (!current || current.value.status !== 'pending_approval') return undefined;
+      const action = current && dueAction(current.value, timers);
+      if (!current || !action) return undefined;
       const request = current.value;
       const waited = now().getTime() - Date.parse(request.waitingSince ?? request.createdAt);
       const at = now().toISOString();
-      if (waited >= timers.expireAfterMs) {
+      if (action === 'expire') {
         let written: Versioned<ServiceRequest>;
         try {
           written = await deps.requests.replace({ ...request, status: 'expired', updatedAt: at }, current.etag);
@@ -398,7 +410,6 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
         return 'expired';
       }
       const due = Math.floor(waited / timers.remindAfterMs);
-      if (due <= (request.remindersSent ?? 0)) return undefined;
       let written: Versioned<ServiceRequest>;
       try {
         written = await deps.requests.replace({ ...request, remindersSent: due }, current.etag);
