@@ -10,8 +10,9 @@ import { renderResultCard, resultCardModel } from '../cards/resultCard';
 import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/tenantChangeCards';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
-import type { CardRef, RemapRequest, RemovalRequest, ServiceRequest } from '../onboarding/model';
-import type { ApprovalPosting, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
+import type { BulkRequest, CardRef, RemapRequest, RemovalRequest, ServiceRequest } from '../onboarding/model';
+import type { ApprovalPosting, BulkRowResult, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
+import { bulkResultsCsv, bulkSummaryText, csvBlock } from '../cards/bulkSummary';
 import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
 import type { ConversationReferenceStore } from '../store/types';
 import type { Proactive } from './proactive';
@@ -59,6 +60,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   const approverRoster = options.approverRoster ?? createApproverRoster({ proactive, policy, logger });
 
   async function cardSettings(request: ServiceRequest): Promise<CardSettings> {
+    if (request.kind === 'bulk') return { ...options.cardSettings };
     const refused = await unapprovedRegistration(options.facts, request.registration);
     const warnings = refused
       ? `Azure refused registration ${request.registration.name} as not approved for multi-tenant billing on ${refused.date.slice(0, 10)}; the mapping step may fail again.`
@@ -207,6 +209,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
 
     /** Undefined when Teams would not take it: the step records that, and the result stays on the card and in `status`. */
     async resultReady(request, links: ResultLinks) {
+      if (request.kind === 'bulk') return undefined; // a bulk onboarding posts its summary (batchFinished)
       const card = request.approvalCard;
       const conversationId = card ? await threadOf(card) : request.conversationId;
       const requester = request.requester;
@@ -223,6 +226,25 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
         return await proactive.post(conversationId, activity);
       } catch (e) {
         logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the result');
+        return undefined;
+      }
+    },
+
+    /** One reply in the approval thread: the summary, mentioning the requester, and the results CSV as text. */
+    async batchFinished(request: BulkRequest, rows: BulkRowResult[]) {
+      const card = request.approvalCard;
+      const conversationId = card ? await threadOf(card) : request.conversationId;
+      const requester = request.requester;
+      const mention = `<at>${escapeAt(requester.name)}</at>`;
+      const { csv, truncated } = bulkResultsCsv(rows);
+      const cut = truncated ? `\n\n${truncated} more row(s) did not fit in this message: type \`status ${request.id}\`.` : '';
+      const activity: Partial<Activity> = MessageFactory.text(`${mention} ${bulkSummaryText(request, rows)}\n\nResults (CSV):\n\n${csvBlock(csv)}${cut}`);
+      activity.textFormat = 'markdown';
+      activity.entities = [{ type: 'mention', mentioned: { id: requester.teamsUserId, name: requester.name }, text: mention }];
+      try {
+        return await proactive.post(conversationId, activity);
+      } catch (e) {
+        logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the bulk summary');
         return undefined;
       }
     },

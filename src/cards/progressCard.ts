@@ -18,7 +18,7 @@ export function progressCardModel(request: ServiceRequest, view: { simulated: bo
   const done = request.status === 'succeeded';
   const r = request.results;
   // Re-maps and removals say what they changed (tenantChangeCards).
-  const change = done && request.kind !== 'onboard' ? tenantChangeOutcome(request) : undefined;
+  const change = done && (request.kind === 'remap' || request.kind === 'remove') ? tenantChangeOutcome(request) : undefined;
   const onboardedFacts: Fact[] = [
     { title: 'Tenant id', value: r.customerTenantId ?? '' },
     { title: 'Azure subscription', value: r.azureSubscriptionId ?? '' },

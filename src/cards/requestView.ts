@@ -33,6 +33,8 @@ const STEP_TITLES: Record<string, string> = {
   'map-tenant': 'Tenant mapping',
   'remove-mapping': 'Remove mapping',
   'post-result': 'Result posted',
+  'bulk-rows': 'Rows',
+  'bulk-result': 'Summary posted',
 };
 
 const MARKS: Record<StepStatus, string> = {
@@ -48,6 +50,7 @@ export function stepLabel(name: string): string {
 }
 
 export function requestTitle(request: ServiceRequest): string {
+  if (request.kind === 'bulk') return `Onboard ${request.rows.length} customers (bulk)`;
   if (request.kind !== 'onboard') return tenantChangeTitle(request);
   return `Onboard ${request.customer.companyName} (${request.customer.domain})`;
 }
@@ -71,6 +74,7 @@ export function header(request: ServiceRequest, simulated: boolean): RequestHead
 
 /** The whole request, as the approver needs it to decide. */
 export function requestFacts(request: ServiceRequest): Fact[] {
+  if (request.kind === 'bulk') return [{ title: 'Rows', value: `${request.rows.length} customer(s) to onboard` }];
   if (request.kind !== 'onboard') return tenantChangeFacts(request);
   const c = request.customer;
   const facts: Fact[] = [];

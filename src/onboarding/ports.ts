@@ -4,6 +4,7 @@
 import type {
   AuditEntry,
   BillingModel,
+  BulkRequest,
   CardRef,
   Guid,
   NewCustomer,
@@ -201,6 +202,20 @@ export interface ResultLinks {
   mappingResourceId: string;
 }
 
+/** One row of a finished bulk onboarding, for its summary and results CSV. */
+export interface BulkRowResult {
+  line: number;
+  requestId: RequestId;
+  companyName: string;
+  registrationName: string;
+  customerTenantId?: string;
+  azureSubscriptionId?: string;
+  /** The row request's final status (succeeded or abandoned). */
+  status: RequestStatus | 'not-started';
+  /** Why an abandoned row stopped, in plain words. */
+  error?: string;
+}
+
 /** Where an approval card went (undefined when no approver could be reached; the requester is told). */
 export interface ApprovalPosting {
   card: CardRef;
@@ -221,6 +236,8 @@ export interface RunNotifier {
   requestChanged(request: ServiceRequest): Promise<void>;
   /** Posts the result in the approval thread, mentioning the requester; returns the posted activity id. */
   resultReady(request: ServiceRequest, links: ResultLinks): Promise<string | undefined>;
+  /** Posts a finished bulk onboarding's one summary (with its results CSV) in the approval thread; returns the posted activity id. */
+  batchFinished?(request: BulkRequest, rows: BulkRowResult[]): Promise<string | undefined>;
 }
 
 // ---- Persistence ------------------------------------------------------------------------------

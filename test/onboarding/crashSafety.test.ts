@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import type { RequestId, StepName } from '../../src/onboarding/model';
+import type { OnboardingRequest, RequestId, StepName } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
@@ -155,7 +155,7 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     await kill(child);
     expect(done.status).toBe('succeeded');
     expectOneOfEach(before);
-    const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === done.registration.resourceId.toLowerCase())!;
+    const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === (done as OnboardingRequest).registration.resourceId.toLowerCase())!;
     expect(registration.customerSubscriptions[done.results.azureSubscriptionId!]).toEqual({ tenantId: done.results.customerTenantId });
     // The result was posted (to the approval thread) exactly once the run knew of.
     expect(connector.sent.filter((s) => s.method === 'POST' && JSON.stringify(s.activity).includes(`request ${id} is done`)).length).toBeGreaterThanOrEqual(1);

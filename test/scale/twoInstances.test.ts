@@ -176,7 +176,7 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
   }
 
   function expectMapped(request: ServiceRequest) {
-    const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === request.registration.resourceId.toLowerCase())!;
+    const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === (request as OnboardingRequest).registration.resourceId.toLowerCase())!;
     expect(registration.customerSubscriptions[request.results.azureSubscriptionId!]).toEqual({ tenantId: request.results.customerTenantId });
   }
 

@@ -177,7 +177,7 @@ describe('tenant commands in a Teams chat', () => {
       expect(request).not.toHaveProperty('customer');
       expect(request).not.toHaveProperty('access');
       expect(request).not.toHaveProperty('target');
-      expect(request.registration.resourceId).toBe(sandbox.registrations.payAsYouUse);
+      expect(request.kind === 'remove' && request.registration.resourceId).toBe(sandbox.registrations.payAsYouUse);
       expect((await store.requests.get(request.id))?.value.status).toBe('pending_approval');
       expect(eastMappings()[target.azureSubscriptionId!]).toEqual({ tenantId: target.customerTenantId });
 

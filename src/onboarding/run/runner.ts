@@ -28,6 +28,8 @@ export interface RunnerOptions {
   transientWindowMs?: number;
   workerId?: string;
   now?: () => Date;
+  /** How many rows of a bulk onboarding run at a time (BULK_CONCURRENCY). Default 4. */
+  bulkConcurrency?: number;
 }
 
 export interface RunnerLogger {
@@ -54,6 +56,7 @@ const DEFAULT_MAX_TRANSIENT_ATTEMPTS = 8;
 /** A step polling Partner Center longer than this (POLL_TIMEOUT_MINUTES) fails the run with Retry. */
 const DEFAULT_POLL_TIMEOUT_MS = 60 * 60_000;
 const DEFAULT_TRANSIENT_WINDOW_MS = 15 * 60_000;
+const DEFAULT_BULK_CONCURRENCY = 4;
 
 class RunStopped extends Error {}
 
@@ -253,7 +256,8 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         if (outcome.status === 'poll') {
           const since = this.stepState(step.name).pollingSince;
-          if (!since) {
+          if (outcome.progress) polls = 0;
+          if (!since || outcome.progress) {
             await this.save((r) => withStep(r, step.name, (s) => ({ ...s, pollingSince: now().toISOString() })));
           } else if (now().getTime() - Date.parse(since) >= pollTimeoutMs) {
             await this.fail(step, pollTimedOut(step, outcome.detail, pollTimeoutMs));
@@ -303,6 +307,9 @@ export function createRunner(options: RunnerOptions): Runner {
         record: (results: Partial<RunResults>) => this.save((r) => ({ ...r, results: { ...r.results, ...results } })),
         audit: (action, detail, data) => this.audit(action, detail, data),
         now,
+        startRun: schedule,
+        store,
+        bulkConcurrency: options.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY,
       };
     }
 

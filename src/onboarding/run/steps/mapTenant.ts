@@ -6,10 +6,11 @@ import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
 import { mappingDecision } from '../../rules/tenantMapping';
 import { recordUnapprovedRegistration } from '../../rules/unapprovedRegistration';
-import type { StepContext, StepOutcome } from './step';
+import { registrationOf, type StepContext, type StepOutcome } from './step';
 
 export async function mapTenant(ctx: StepContext): Promise<StepOutcome> {
-  const { registration, results } = ctx.request;
+  const { results } = ctx.request;
+  const registration = registrationOf(ctx);
   const customerTenantId = results.customerTenantId as Guid;
   const azureSubscriptionId = results.azureSubscriptionId as Guid;
   const registrations = ctx.cloud.registrations;
@@ -48,6 +49,6 @@ export async function mapTenant(ctx: StepContext): Promise<StepOutcome> {
 /** A PUT refused with UnauthorizedCspRegistration: the registration is not approved for multi-tenant billing. */
 export async function rememberUnapproved(ctx: StepContext, error: unknown): Promise<void> {
   if (error instanceof DomainError && error.code === 'UnauthorizedCspRegistration') {
-    await recordUnapprovedRegistration(ctx.facts, ctx.request.registration, { date: ctx.now().toISOString(), requestId: ctx.request.id });
+    await recordUnapprovedRegistration(ctx.facts, registrationOf(ctx), { date: ctx.now().toISOString(), requestId: ctx.request.id });
   }
 }

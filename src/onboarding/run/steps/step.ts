@@ -1,7 +1,7 @@
 // What one step of the run is: a small function that first looks for its own earlier result, then
 // acts, and hands back what it got. The runner stores that before the next step starts.
-import type { RequestKind, RunResults, ServiceRequest, StepName } from '../../model';
-import type { Cloud, FactStore, RunNotifier } from '../../ports';
+import type { RegistrationRef, RequestId, RequestKind, RunResults, ServiceRequest, StepName } from '../../model';
+import type { Cloud, CoreStore, FactStore, RunNotifier } from '../../ports';
 
 export interface StepContext {
   /** The request as stored right now (results of earlier steps included). */
@@ -15,6 +15,12 @@ export interface StepContext {
   /** One audit entry for a call that changed something, or a fact worth keeping. */
   audit(action: string, detail: string, data?: Record<string, string | number | boolean | undefined>): Promise<void>;
   now(): Date;
+  /** Starts (or resumes) another request's run in the background: a bulk onboarding starts its rows. */
+  startRun?(id: RequestId): void;
+  /** The requests and their trails, for a step that starts other requests (a bulk onboarding's rows). */
+  readonly store?: Pick<CoreStore, 'requests' | 'audit'>;
+  /** How many rows of a bulk onboarding run at a time (BULK_CONCURRENCY). */
+  readonly bulkConcurrency?: number;
 }
 
 export type StepOutcome =
@@ -23,7 +29,13 @@ export type StepOutcome =
   /** Not needed for this request. */
   | { status: 'skipped'; detail: string }
   /** Waiting for something outside (an order, an entitlement): the runner polls again with backoff. */
-  | { status: 'poll'; detail: string; retryAfterMs?: number }
+  | {
+      status: 'poll';
+      detail: string;
+      retryAfterMs?: number;
+      /** Something moved since the last poll (a bulk onboarding's row finished): the wait and the poll window start afresh. */
+      progress?: boolean;
+    }
   /** Waiting for a person (the customer agreement): the run stops until an approver clicks Continue. */
   | { status: 'paused'; detail: string };
 
@@ -44,4 +56,11 @@ export function requestOf<K extends RequestKind>(ctx: StepContext, kind: K): Ext
   const request = ctx.request;
   if (request.kind !== kind) throw new Error(`A ${kind} step ran on request ${request.id}, a ${request.kind} request.`);
   return request as Extract<ServiceRequest, { kind: K }>;
+}
+
+/** The registration a request changes; a bulk onboarding has none of its own (each row names one). */
+export function registrationOf(ctx: StepContext): RegistrationRef {
+  const request = ctx.request;
+  if (request.kind === 'bulk') throw new Error(`A registration step ran on request ${request.id}, a bulk onboarding.`);
+  return request.registration;
 }
