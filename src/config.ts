@@ -171,6 +171,8 @@ const schema = z
     POLL_MAX_INTERVAL_SECONDS: int(120, 0, 86400),
     POLL_TIMEOUT_MINUTES: int(60, 1, 10080),
     LEASE_SECONDS: int(60, 1, 3600),
+    // Bulk onboarding (docs/bulk.md): how many rows of a list run at a time.
+    BULK_CONCURRENCY: int(4, 1, 50),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });

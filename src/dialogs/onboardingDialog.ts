@@ -13,8 +13,7 @@ import {
 } from 'botbuilder-dialogs';
 import type { TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/render';
-import { isDomainError } from '../onboarding/errors';
-import type { Guid, OnboardingRequest } from '../onboarding/model';
+import type { OnboardingRequest } from '../onboarding/model';
 import {
   dataString,
   parseAccess,
@@ -26,7 +25,7 @@ import {
   parseSubscription,
 } from './onboardingInput';
 import type { Cloud } from '../onboarding/ports';
-import { customerAzureSubscriptions, subscriptionStanding } from '../onboarding/rules/customerSubscriptions';
+import { cloudProblem, domainStanding, entitlementProblem, NEW_CUSTOMER_NEEDS_AZURE_PLAN } from './onboardingChecks';
 import type { Intake } from '../onboarding/requests/intake';
 import { azurePlanPurchase, NEW_CUSTOMER_WITHOUT_PURCHASE } from '../onboarding/rules/azurePlanPurchase';
 import type { BotStore } from '../store/types';
@@ -220,16 +219,8 @@ export class OnboardingDialog extends ComponentDialog {
 
   /** Why the domain cannot be used ('' when it is free). Says so when it is already one of ours. */
   private async domainProblem(domain: string): Promise<string> {
-    const partnerCenter = this.deps.cloud.partnerCenter;
-    try {
-      if (await partnerCenter.isDomainAvailable(domain)) return '';
-      const ours = await partnerCenter.findCustomerByDomain(domain);
-      return ours
-        ? `${domain} already belongs to your customer ${ours.companyName}: go Back and choose Existing customer.`
-        : `${domain} is already taken: choose another prefix.`;
-    } catch (err) {
-      return this.problem(err, `Could not check ${domain}`);
-    }
+    const standing = await domainStanding(this.deps.cloud.partnerCenter, domain);
+    return standing.kind === 'free' ? '' : standing.text;
   }
 
   private onBillingCard(draft: OnboardingDraft, action: CardAction): OnboardingDraft {
@@ -265,10 +256,10 @@ export class OnboardingDialog extends ComponentDialog {
     if (subscription.kind === 'existing') {
       const customer = draft.customer;
       if (customer?.kind !== 'existing') {
-        const words = purchase.available ? 'A new customer has no Azure subscription yet: choose Buy an Azure plan.' : NEW_CUSTOMER_WITHOUT_PURCHASE;
+        const words = purchase.available ? NEW_CUSTOMER_NEEDS_AZURE_PLAN : NEW_CUSTOMER_WITHOUT_PURCHASE;
         return withErrors(draft, input.values, { subscriptionKind: words });
       }
-      const problem = await this.entitlementProblem(customer.customerTenantId, customer.companyName, subscription.azureSubscriptionId);
+      const problem = await entitlementProblem(this.deps.cloud, customer.customerTenantId, customer.companyName, subscription.azureSubscriptionId);
       if (problem) return withErrors(draft, input.values, { azureSubscriptionId: problem });
     }
     const next =
@@ -276,22 +267,6 @@ export class OnboardingDialog extends ComponentDialog {
         ? { ...accepted(draft, input.values), subscription: { kind: 'azure-plan' as const }, agreement: subscription.agreement }
         : { ...accepted(draft, input.values), subscription, agreement: undefined };
     return goTo(next, nextMissingStep(next));
-  }
-
-  /** The subscription must be one of the customer's active Azure subscriptions in Partner Center (rules/customerSubscriptions). */
-  private async entitlementProblem(tenant: Guid, company: string, azureSubscriptionId: Guid): Promise<string> {
-    try {
-      const subscriptions = await customerAzureSubscriptions(this.deps.cloud.partnerCenter, tenant);
-      const standing = subscriptionStanding(subscriptions, azureSubscriptionId);
-      if (standing.kind === 'active') return '';
-      const orBuy = azurePlanPurchase(this.deps.cloud.name).available ? ', or choose Buy an Azure plan' : '';
-      if (standing.kind === 'inactive') {
-        return `${azureSubscriptionId} is one of ${company}'s Azure subscriptions, but Partner Center says it is ${standing.subscription.status}: only an active one can be billed to the customer. Use an active one${orBuy}.`;
-      }
-      return `${azureSubscriptionId} is not one of ${company}'s Azure subscriptions in Partner Center (checked ${subscriptions.length} Azure subscription(s)). Check the id${orBuy}.`;
-    } catch (err) {
-      return this.problem(err, `Could not read ${company}'s subscriptions from Partner Center`);
-    }
   }
 
   private async onRegistrationCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
@@ -324,8 +299,7 @@ export class OnboardingDialog extends ComponentDialog {
 
   /** A cloud failure as words for the card; anything that is not a DomainError is a bug and propagates. */
   private problem(err: unknown, what: string): string {
-    if (!isDomainError(err)) throw err;
-    return `${what}: ${err.message} ${err.nextStep}`;
+    return cloudProblem(err, what);
   }
 }
 

@@ -69,6 +69,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     pollMaxIntervalMs: config.POLL_MAX_INTERVAL_SECONDS * 1000,
     pollTimeoutMs: config.POLL_TIMEOUT_MINUTES * 60_000,
     leaseMs: config.LEASE_SECONDS * 1000,
+    bulkConcurrency: config.BULK_CONCURRENCY,
   });
   const lifecycle = createRequestLifecycle({ requests: store.requests, audit: store.audit, leases: store.leases, policy, notifier, runs: runner, logger });
 

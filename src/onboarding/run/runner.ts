@@ -69,6 +69,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const transientWindowMs = options.transientWindowMs ?? DEFAULT_TRANSIENT_WINDOW_MS;
   const active = new Map<RequestId, Promise<void>>();
   const again = new Set<RequestId>();
+  /** Runs waiting between polls here, by id: a bulk onboarding is woken when one of its rows stops, so the next row starts at once. */
+  const sleepers = new Map<RequestId, () => void>();
   const stopController = new AbortController();
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
@@ -219,6 +221,7 @@ export function createRunner(options: RunnerOptions): Runner {
         await this.save((r) => ({ ...r, status: 'succeeded' }));
         await this.audit('run-succeeded', 'Every step is done.');
         this.notify();
+        this.wakeBatch();
       } catch (e) {
         if (e instanceof RunStopped) return;
         throw e;
@@ -271,6 +274,7 @@ export function createRunner(options: RunnerOptions): Runner {
           await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'waiting', detail: outcome.detail })), status: 'paused' }));
           await this.audit('run-paused', outcome.detail);
           this.notify();
+          this.wakeBatch();
           return 'paused';
         }
         const results = outcome.status === 'done' ? outcome.results : undefined;
@@ -291,6 +295,13 @@ export function createRunner(options: RunnerOptions): Runner {
       await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'failed', error: info, detail: info.message, endedAt, pollingSince: undefined })), status: 'failed' }));
       await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, errorData(error));
       this.notify();
+      this.wakeBatch();
+    }
+
+    /** A row of a bulk onboarding stopped: its batch, if it waits here, looks at its rows now. */
+    private wakeBatch() {
+      const request = this.current.value;
+      if (request.kind === 'onboard' && request.batch) sleepers.get(request.batch.id)?.();
     }
 
     private context(): StepContext {
@@ -354,12 +365,15 @@ export function createRunner(options: RunnerOptions): Runner {
       if (ms <= 0 || this.stopping) return Promise.resolve();
       return new Promise((resolve) => {
         const timer = setTimeout(done, ms);
+        const id = this.id;
         function done() {
           clearTimeout(timer);
           for (const signal of signals) signal.removeEventListener('abort', done);
+          if (sleepers.get(id) === done) sleepers.delete(id);
           resolve();
         }
         for (const signal of signals) signal.addEventListener('abort', done);
+        sleepers.set(id, done);
       });
     }
   }
