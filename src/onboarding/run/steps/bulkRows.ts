@@ -8,6 +8,8 @@ import type { BulkRequest, BulkRowState, OnboardingRequest, RequestStatus, Servi
 import { newRequestId } from '../../requests/requestIds';
 import { requestOf, type StepContext, type StepOutcome } from './step';
 
+/** How often the batch looks at its rows when none told it (a row running on another instance). */
+const BULK_LOOK_AGAIN_MS = 2_000;
 /** A row in these states holds one of the BULK_CONCURRENCY places. */
 const IN_FLIGHT: readonly BulkRowState['status'][] = ['not-started', 'approved', 'running'];
 /** A row in these states is finished for good; the batch ends when every row is. */
@@ -38,7 +40,8 @@ export async function runBulkRows(ctx: StepContext): Promise<StepOutcome> {
   if (rows.length === batch.rows.length && rows.every((r) => SETTLED.includes(r.status))) {
     return { status: 'done', detail: countsText(rows, batch.rows.length) };
   }
-  return { status: 'poll', detail: countsText(rows, batch.rows.length), progress: changed };
+  // A row that stops on this instance wakes the batch at once (the runner's sleepers); this bounds the wait otherwise.
+  return { status: 'poll', detail: countsText(rows, batch.rows.length), progress: changed, retryAfterMs: BULK_LOOK_AGAIN_MS };
 }
 
 /** The row as its request stands now; a row recorded but never created (a crash in between) is created here. */
