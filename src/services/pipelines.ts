@@ -8,6 +8,7 @@ import {
   throttlingRetryPolicy,
   type Pipeline,
 } from '@azure/core-rest-pipeline';
+import { sharedThrottlePolicy, type ThrottleGate } from './throttleGate';
 
 export interface RetrySettings {
   /** Retries after the first attempt (SDK default 3). */
@@ -32,6 +33,7 @@ export function createServicePipeline(
   scope: string,
   retry: RetrySettings,
   retryOn: 'all' | 'throttling' = 'all',
+  gate?: ThrottleGate,
 ): Pipeline {
   const pipeline = createPipelineFromOptions({ retryOptions: retry, userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX } });
   if (retryOn === 'throttling') {
@@ -39,5 +41,7 @@ export function createServicePipeline(
     pipeline.addPolicy(throttlingRetryPolicy({ maxRetries: retry.maxRetries }), { phase: 'Retry' });
   }
   pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: [scope] }), { phase: 'Sign' });
+  // Every attempt, retries included, waits out the service's last Retry-After (src/services/throttleGate.ts).
+  if (gate) pipeline.addPolicy(sharedThrottlePolicy(gate), { afterPhase: 'Retry' });
   return pipeline;
 }
