@@ -134,5 +134,11 @@ describe('onboard bulk in a Teams chat', () => {
     expect(summary.activity.text).toMatch(new RegExp(`3,refused${t} Ltd,${failedRow.requestId},[0-9a-f-]{36},[0-9a-f-]{36},[^,]+,abandoned,.*not approved for multi-tenant billing`));
     const rows = (await bot.app.store.requests.list()).map((v) => v.value).filter((r): r is OnboardingRequest => r.kind === 'onboard' && r.batch?.id === id);
     expect(rows.map((r) => r.status).sort()).toEqual(['abandoned', 'succeeded']);
+
+    // `status BAT-…`: the batch and every row with its own request id.
+    const status = await alex.reply(`status ${id}`);
+    expect(status.activity.text).toContain(`Onboard 2 customers (bulk)`);
+    expect(status.activity.text).toContain(`line 3, refused${t} Ltd: ${failedRow.requestId}: abandoned`);
+    expect(status.activity.text).toMatch(new RegExp(`line 2, good${t} Ltd: ONB-[0-9A-Z]+: succeeded`));
   });
 });
