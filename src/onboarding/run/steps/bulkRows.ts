@@ -41,7 +41,9 @@ export async function runBulkRows(ctx: StepContext): Promise<StepOutcome> {
     return { status: 'done', detail: countsText(rows, batch.rows.length) };
   }
   // A row that stops on this instance wakes the batch at once (the runner's sleepers); this bounds the wait otherwise.
-  return { status: 'poll', detail: countsText(rows, batch.rows.length), progress: changed, retryAfterMs: BULK_LOOK_AGAIN_MS };
+  // Rows in flight have their own POLL_TIMEOUT_MINUTES: the batch itself times out only while it waits on people (failed or paused rows).
+  const moving = changed || rows.some((r) => IN_FLIGHT.includes(r.status));
+  return { status: 'poll', detail: countsText(rows, batch.rows.length), progress: moving, retryAfterMs: BULK_LOOK_AGAIN_MS };
 }
 
 /** The row as its request stands now; a row recorded but never created (a crash in between) is created here. */
