@@ -104,6 +104,11 @@ describe('bulk onboarding in the local Teams client', () => {
       [3, 'succeeded'],
       [5, 'succeeded'],
     ]);
+    // BULK_CONCURRENCY=2: the third row started only once one of the first two had finished.
+    const started = (await bot.app.store.audit.list(batchId as BulkRequest['id'])).filter((e) => e.action === 'row-started').map((e) => e.at);
+    expect(started).toHaveLength(3);
+    const finished = await Promise.all(rows.map(async (r) => (await bot.app.store.audit.list(r.id)).find((e) => e.action === 'run-succeeded')!.at));
+    expect(started[2] >= [...finished].sort()[0]).toBe(true);
     // Each row has its own trail.
     for (const row of rows) expect((await bot.app.store.audit.list(row.id)).map((e) => e.action)).toEqual(expect.arrayContaining(['submitted', 'run-started', 'run-succeeded']));
 
