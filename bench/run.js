@@ -8,7 +8,7 @@
 // (cold starts to time, default 7), BENCH_SKIP_BUILD=1.
 // Adding a scenario: a module in bench/scenarios/ exporting { name, description, bots, concurrency,
 // botEnv?, activity(ids), checkReply(bot, body) } and listed in SCENARIOS below. `approval-invoke`
-// (bench/approvalInvoke.js) and `blob-vs-sqlite` (bench/blobVsSqlite.js) have their own harness and
+// (bench/approvalInvoke.js), `blob-vs-sqlite` (bench/blobVsSqlite.js) and `bulk-onboarding` (bench/bulkOnboarding.js) have their own harness and
 // run after the turn scenarios; name scenarios to run only those (`npm run bench help-turn`).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -25,6 +25,7 @@ const SCENARIOS = { 'help-turn': require('./scenarios/helpTurn') };
 const SCRIPTS = {
   'approval-invoke': path.join(__dirname, 'approvalInvoke.js'),
   'blob-vs-sqlite': path.join(__dirname, 'blobVsSqlite.js'),
+  'bulk-onboarding': path.join(__dirname, 'bulkOnboarding.js'),
 };
 const settings = {
   warmupTurns: Number(process.env.BENCH_WARMUP_TURNS || 500),
