@@ -17,6 +17,7 @@
 // BENCH_CPU_PROF=<dir> (our bot runs with --cpu-prof, profiles written there; for short runs).
 // Adding a scenario: a module in bench/scenarios/ exporting { name, description, bots, concurrency,
 // botEnv?, activity(ids), checkReply(bot, body, conversation), finalReply?(bot, body) } and listed in SCENARIOS.
+// `bulk-onboarding` (bench/bulkOnboarding.js) has its own harness and runs after the turn scenarios.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const net = require('net');
@@ -41,6 +42,7 @@ const SCRIPTS = {
   'approval-invoke': path.join(__dirname, 'approvalInvoke.js'),
   'blob-vs-sqlite': path.join(__dirname, 'blobVsSqlite.js'),
   takeover: path.join(__dirname, 'takeover.js'),
+  'bulk-onboarding': path.join(__dirname, 'bulkOnboarding.js'),
 };
 const BOTS = { bare: path.join(__dirname, 'bareBot.js'), bareDialog: path.join(__dirname, 'bareDialogBot.js') };
 const settings = {

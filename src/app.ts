@@ -5,6 +5,7 @@ import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import { createAdapter, type ChannelAuthSettings } from './bot/adapter';
 import { createApprovalFeature, type ApprovalFeature } from './features/approvals/approvalFeature';
 import { createOnboardingFeature } from './features/onboarding/onboardingFeature';
+import { createBulkFeature } from './features/bulk/bulkFeature';
 import { ConcurrentConversationState, ConcurrentUserState } from './bot/concurrentState';
 import { CspBot } from './bot/cspBot';
 import { createTenantFeature } from './features/tenants/tenantFeature';
@@ -185,5 +186,9 @@ function buildFeatures(deps: FeatureDependencies, approvals: ApprovalFeature): F
   commands.push(...onboarding.commands);
   cardActions.push(...onboarding.cardActions);
   services.push(...onboarding.services);
+  // Bulk onboarding (issue 16): `onboard bulk`, the bulk.* buttons; a submitted list goes through the intake as one BAT- request.
+  const bulk = createBulkFeature({ cloud: deps.cloud, store: deps.store, intake: approvals.intake });
+  commands.push(...bulk.commands);
+  cardActions.push(...bulk.cardActions);
   return { commands, cardActions, services };
 }

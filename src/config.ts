@@ -242,6 +242,8 @@ const schema = z
     POLL_TIMEOUT_MINUTES: int(60, 1, 10080),
     // 30: a killed instance's runs are taken over within 30 s (docs/operations.md, `LEASE_SECONDS`).
     LEASE_SECONDS: int(30, 1, 3600),
+    // Bulk onboarding (docs/bulk.md): how many rows of a list run at a time.
+    BULK_CONCURRENCY: int(4, 1, 50),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });

@@ -11,8 +11,9 @@ import { offboardResultText } from '../cards/offboardCards';
 import { renderTenantChangeResultCard, tenantChangeResultModel } from '../cards/tenantChangeCards';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../onboarding/requests/approvalPolicy';
-import type { CardRef, RemapRequest, RemovalRequest, ServiceRequest } from '../onboarding/model';
-import type { ApprovalPosting, AttentionReason, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
+import type { BulkRequest, CardRef, RemapRequest, RemovalRequest, ServiceRequest } from '../onboarding/model';
+import type { ApprovalPosting, AttentionReason, BulkRowResult, FactStore, ResultLinks, RunNotifier } from '../onboarding/ports';
+import { bulkResultsCsv, bulkSummaryText, csvBlock } from '../cards/bulkSummary';
 import { unapprovedRegistration } from '../onboarding/rules/unapprovedRegistration';
 import type { ConversationReferenceStore } from '../store/types';
 import type { Proactive } from './proactive';
@@ -61,6 +62,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
   const approverRoster = options.approverRoster ?? createApproverRoster({ proactive, policy, logger });
 
   async function cardSettings(request: ServiceRequest): Promise<CardSettings> {
+    if (request.kind === 'bulk') return { ...options.cardSettings };
     // An offboarding spans every registration the tenant is on: nothing to warn about.
     const registration = request.kind === 'offboard' ? undefined : request.registration;
     const refused = registration ? await unapprovedRegistration(options.facts, registration) : undefined;
@@ -281,6 +283,7 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
 
     /** Undefined when Teams would not take it: the step records that, and the result stays on the card and in `status`. */
     async resultReady(request, links: ResultLinks) {
+      if (request.kind === 'bulk') return undefined; // a bulk onboarding posts its summary (batchFinished)
       const card = request.approvalCard;
       const conversationId = card ? await threadOf(card) : request.conversationId;
       const requester = request.requester;
@@ -299,6 +302,25 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
         return await proactive.post(conversationId, activity);
       } catch (e) {
         logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the result');
+        return undefined;
+      }
+    },
+
+    /** One reply in the approval thread: the summary, mentioning the requester, and the results CSV as text. */
+    async batchFinished(request: BulkRequest, rows: BulkRowResult[]) {
+      const card = request.approvalCard;
+      const conversationId = card ? await threadOf(card) : request.conversationId;
+      const requester = request.requester;
+      const mention = `<at>${escapeAt(requester.name)}</at>`;
+      const { csv, truncated } = bulkResultsCsv(rows);
+      const cut = truncated ? `\n\n${truncated} more row(s) did not fit in this message: type \`status ${request.id}\`.` : '';
+      const activity: Partial<Activity> = MessageFactory.text(`${mention} ${bulkSummaryText(request, rows)}\n\nResults (CSV):\n\n${csvBlock(csv)}${cut}`);
+      activity.textFormat = 'markdown';
+      activity.entities = [{ type: 'mention', mentioned: { id: requester.teamsUserId, name: requester.name }, text: mention }];
+      try {
+        return await proactive.post(conversationId, activity);
+      } catch (e) {
+        logger.warn({ requestId: request.id, conversationId, err: (e as Error).message }, 'could not post the bulk summary');
         return undefined;
       }
     },

@@ -19,7 +19,7 @@ export function progressCardModel(request: ServiceRequest, view: { simulated: bo
   const done = request.status === 'succeeded';
   const r = request.results;
   // Re-maps and removals say what they changed (tenantChangeCards).
-  const change = !done || request.kind === 'onboard' ? undefined : request.kind === 'offboard' ? offboardOutcome(request) : tenantChangeOutcome(request);
+  const change = !done || request.kind === 'onboard' || request.kind === 'bulk' ? undefined : request.kind === 'offboard' ? offboardOutcome(request) : tenantChangeOutcome(request);
   const onboardedFacts: Fact[] = [
     { title: 'Tenant id', value: r.customerTenantId ?? '' },
     { title: 'Azure subscription', value: r.azureSubscriptionId ?? '' },

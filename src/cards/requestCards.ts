@@ -5,6 +5,7 @@
 import { agreementPauseCardModel, renderAgreementPauseCard } from './agreementPauseCard';
 import { approvalCardModel, renderApprovalCard } from './approvalCard';
 import { consentPauseCardModel, renderConsentPauseCard } from './consentPauseCard';
+import { bulkBatchCardModel, renderBulkBatchCard } from './bulkBatchCard';
 import { decidedCardModel, renderDecidedCard } from './decidedCard';
 import { failureCardModel, renderFailureCard } from './failureCard';
 import { progressCardModel, renderProgressCard } from './progressCard';
@@ -22,6 +23,9 @@ export const REQUEST_VERBS = {
   resubmit: 'request.resubmit',
   /** "The customer has consented" on the Azure Stack Hub consent pause. */
   consented: 'request.consented',
+  /** A row of a bulk onboarding, from the batch's card: `requestId` is the batch, `rowRequestId` the row. */
+  retryRow: 'request.retryRow',
+  abandonRow: 'request.abandonRow',
 } as const;
 
 export interface CardSettings {
@@ -51,7 +55,9 @@ export interface CardViewer {
 
 /** True while approvers have something to click. */
 export function awaitsApprover(request: ServiceRequest): boolean {
-  return request.status === 'pending_approval' || request.status === 'paused' || request.status === 'failed';
+  if (request.status === 'pending_approval' || request.status === 'paused' || request.status === 'failed') return true;
+  // A bulk onboarding while one of its rows failed or waits for the customer agreement.
+  return request.kind === 'bulk' && (request.results.bulkRows ?? []).some((r) => r.status === 'failed' || r.status === 'paused');
 }
 
 export function requestCard(request: ServiceRequest, settings: CardSettings, viewer: CardViewer): AdaptiveCard {
@@ -69,6 +75,10 @@ export function requestCard(request: ServiceRequest, settings: CardSettings, vie
 
 function renderFor(request: ServiceRequest, settings: CardSettings, viewer: CardViewer): AdaptiveCard {
   const simulated = settings.simulated;
+  if (request.kind === 'bulk') {
+    const view = { simulated, noApprovers: settings.noApprovers, showButtons: viewer.showButtons, askReason: viewer.askReason, notice: viewer.notice, warnings: settings.warnings };
+    return renderBulkBatchCard(bulkBatchCardModel(request, view));
+  }
   switch (request.status) {
     case 'pending_approval':
       return renderApprovalCard(

@@ -43,6 +43,8 @@ const STEP_TITLES: Record<string, string> = {
   'offboard-subscriptions': 'Azure Stack Hub subscriptions disabled',
   'offboard-directory': 'Directory unregistered (if asked)',
   'post-result': 'Result posted',
+  'bulk-rows': 'Rows',
+  'bulk-result': 'Summary posted',
 };
 
 const MARKS: Record<StepStatus, string> = {
@@ -59,6 +61,7 @@ export function stepLabel(name: string): string {
 
 export function requestTitle(request: ServiceRequest): string {
   if (request.kind === 'offboard') return offboardTitle(request);
+  if (request.kind === 'bulk') return `Onboard ${request.rows.length} customers (bulk)`;
   if (request.kind !== 'onboard') return tenantChangeTitle(request);
   return `Onboard ${request.customer.companyName} (${request.customer.domain})`;
 }
@@ -90,6 +93,7 @@ function deciders(request: ServiceRequest): string {
 /** The whole request, as the approver needs it to decide. */
 export function requestFacts(request: ServiceRequest): Fact[] {
   if (request.kind === 'offboard') return offboardFacts(request);
+  if (request.kind === 'bulk') return [{ title: 'Rows', value: `${request.rows.length} customer(s) to onboard` }];
   if (request.kind !== 'onboard') return tenantChangeFacts(request);
   const c = request.customer;
   const facts: Fact[] = [];

@@ -13,9 +13,7 @@ import { WaterfallDialog } from 'botbuilder-dialogs/lib/waterfallDialog';
 import type { WaterfallStepContext } from 'botbuilder-dialogs/lib/waterfallStepContext';
 import type { TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/render';
-import { isDomainError } from '../onboarding/errors';
-import type { BillingAddress, Guid, OnboardingRequest } from '../onboarding/model';
-import { addressVerdict } from '../onboarding/rules/addressValidation';
+import type { BillingAddress, OnboardingRequest } from '../onboarding/model';
 import {
   dataString,
   parseBillingProfile,
@@ -28,8 +26,8 @@ import {
   type BillingProfileInput,
   type CardValues,
 } from './onboardingInput';
-import type { AddressValidation, Cloud } from '../onboarding/ports';
-import { customerAzureSubscriptions, subscriptionStanding } from '../onboarding/rules/customerSubscriptions';
+import type { Cloud } from '../onboarding/ports';
+import { addressStanding, cloudProblem, domainStanding, entitlementProblem, NEW_CUSTOMER_NEEDS_AZURE_PLAN } from './onboardingChecks';
 import type { Intake } from '../onboarding/requests/intake';
 import { azurePlanPurchase, NEW_CUSTOMER_WITHOUT_PURCHASE } from '../onboarding/rules/azurePlanPurchase';
 import type { BotStore } from '../store/types';
@@ -252,20 +250,9 @@ export class OnboardingDialog extends ComponentDialog {
 
   /** Why the domain cannot be used ('' when it is free; undefined while Partner Center has not answered). Says so when it is already one of ours. */
   private async domainProblem(domain: string, checks: Checks): Promise<string | undefined> {
-    const partnerCenter = this.deps.cloud.partnerCenter;
-    try {
-      const answer = await checks.answer(`domain:${domain.toLowerCase()}`, async () =>
-        (await partnerCenter.isDomainAvailable(domain)) ? { available: true as const } : { available: false as const, ours: await partnerCenter.findCustomerByDomain(domain) },
-      );
-      if (!answer.done) return undefined;
-      if (answer.value.available) return '';
-      const ours = answer.value.ours;
-      return ours
-        ? `${domain} already belongs to your customer ${ours.companyName}: go Back and choose Existing customer.`
-        : `${domain} is already taken: choose another prefix.`;
-    } catch (err) {
-      return this.problem(err, `Could not check ${domain}`);
-    }
+    const answer = await checks.answer(`domain:${domain.toLowerCase()}`, () => domainStanding(this.deps.cloud.partnerCenter, domain));
+    if (!answer.done) return undefined;
+    return answer.value.kind === 'free' ? '' : answer.value.text;
   }
 
   /**
@@ -280,15 +267,9 @@ export class OnboardingDialog extends ComponentDialog {
     if (!input.ok) return { ...withErrors(draft, input.values, input.errors), addressCheck: undefined };
     if (!draft.company) return goTo(draft, 'company');
     const address = input.value.address;
-    let validation: AddressValidation;
-    try {
-      const answer = await checks.answer(`address:${JSON.stringify(address)}`, () => this.deps.cloud.partnerCenter.validateAddress(address));
-      if (!answer.done) return { ...withErrors(draft, input.values, {}, stillChecking('validating the address with Partner Center', 'Next')), addressCheck: undefined };
-      validation = answer.value;
-    } catch (err) {
-      return { ...withErrors(draft, input.values, {}, this.problem(err, 'Could not validate the address with Partner Center')), addressCheck: undefined };
-    }
-    const verdict = addressVerdict(validation, address);
+    const answer = await checks.answer(`address:${JSON.stringify(address)}`, () => addressStanding(this.deps.cloud.partnerCenter, address));
+    if (!answer.done) return { ...withErrors(draft, input.values, {}, stillChecking('validating the address with Partner Center', 'Next')), addressCheck: undefined };
+    const verdict = answer.value;
     if (verdict.kind === 'correct') return { ...withErrors(draft, input.values, {}, verdict.reason), addressCheck: undefined };
     if (verdict.kind === 'choose') {
       return { ...withErrors(draft, input.values, {}), addressCheck: { entered: input.value, values: input.values, reason: verdict.reason, suggestions: verdict.suggestions } };
@@ -337,10 +318,13 @@ export class OnboardingDialog extends ComponentDialog {
     if (subscription.kind === 'existing') {
       const customer = draft.customer;
       if (customer?.kind !== 'existing') {
-        const words = purchase.available ? 'A new customer has no Azure subscription yet: choose Buy an Azure plan.' : NEW_CUSTOMER_WITHOUT_PURCHASE;
+        const words = purchase.available ? NEW_CUSTOMER_NEEDS_AZURE_PLAN : NEW_CUSTOMER_WITHOUT_PURCHASE;
         return withErrors(draft, input.values, { subscriptionKind: words });
       }
-      const problem = await this.entitlementProblem(customer.customerTenantId, customer.companyName, subscription.azureSubscriptionId, checks);
+      const answer = await checks.answer(`subscriptions:${customer.customerTenantId.toLowerCase()}:${subscription.azureSubscriptionId}`, () =>
+        entitlementProblem(this.deps.cloud, customer.customerTenantId, customer.companyName, subscription.azureSubscriptionId),
+      );
+      const problem = answer.done ? answer.value : stillChecking(`reading ${customer.companyName}'s Azure subscriptions from Partner Center`, 'Next');
       if (problem) return withErrors(draft, input.values, { azureSubscriptionId: problem });
     }
     const next =
@@ -348,24 +332,6 @@ export class OnboardingDialog extends ComponentDialog {
         ? { ...accepted(draft, input.values), subscription: { kind: 'azure-plan' as const }, agreement: subscription.agreement }
         : { ...accepted(draft, input.values), subscription, agreement: undefined };
     return goTo(next, nextMissingStep(next));
-  }
-
-  /** The subscription must be one of the customer's active Azure subscriptions in Partner Center (rules/customerSubscriptions). */
-  private async entitlementProblem(tenant: Guid, company: string, azureSubscriptionId: Guid, checks: Checks): Promise<string> {
-    try {
-      const answer = await checks.answer(`subscriptions:${tenant.toLowerCase()}`, () => customerAzureSubscriptions(this.deps.cloud.partnerCenter, tenant));
-      if (!answer.done) return stillChecking(`reading ${company}'s Azure subscriptions from Partner Center`, 'Next');
-      const subscriptions = answer.value;
-      const standing = subscriptionStanding(subscriptions, azureSubscriptionId);
-      if (standing.kind === 'active') return '';
-      const orBuy = azurePlanPurchase(this.deps.cloud.name).available ? ', or choose Buy an Azure plan' : '';
-      if (standing.kind === 'inactive') {
-        return `${azureSubscriptionId} is one of ${company}'s Azure subscriptions, but Partner Center says it is ${standing.subscription.status}: only an active one can be billed to the customer. Use an active one${orBuy}.`;
-      }
-      return `${azureSubscriptionId} is not one of ${company}'s Azure subscriptions in Partner Center (checked ${subscriptions.length} Azure subscription(s)). Check the id${orBuy}.`;
-    } catch (err) {
-      return this.problem(err, `Could not read ${company}'s subscriptions from Partner Center`);
-    }
   }
 
   private async onRegistrationCard(draft: OnboardingDraft, action: CardAction, checks: Checks): Promise<OnboardingDraft> {
@@ -430,8 +396,7 @@ export class OnboardingDialog extends ComponentDialog {
 
   /** A cloud failure as words for the card; anything that is not a DomainError is a bug and propagates. */
   private problem(err: unknown, what: string): string {
-    if (!isDomainError(err)) throw err;
-    return `${what}: ${err.message} ${err.nextStep}`;
+    return cloudProblem(err, what);
   }
 }
 

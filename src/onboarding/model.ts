@@ -21,9 +21,9 @@ export function parseGuid(value: string): Guid {
   return guidSchema.parse(value);
 }
 
-/** Short human id of a request, e.g. ONB-7F3K (onboard), MAP-…, DEL-…. */
+/** Short human id of a request, e.g. ONB-7F3K (onboard), MAP-…, DEL-…, BAT-… (a bulk onboarding). */
 export type RequestId = Brand<string, 'RequestId'>;
-export const REQUEST_ID_PATTERN = '^(ONB|MAP|DEL|OFF)-[0-9A-HJ-NP-Z]{4,8}$';
+export const REQUEST_ID_PATTERN = '^(ONB|MAP|DEL|OFF|BAT)-[0-9A-HJ-NP-Z]{4,8}$';
 export const requestIdSchema = z
   .string()
   .trim()
@@ -160,7 +160,7 @@ export interface Person {
   name: string;
 }
 
-export type RequestKind = 'onboard' | 'remap' | 'remove' | 'offboard';
+export type RequestKind = 'onboard' | 'remap' | 'remove' | 'offboard' | 'bulk';
 
 export type RequestStatus =
   | 'pending_approval'
@@ -192,7 +192,9 @@ export type StepName =
   | 'offboard-owner'
   | 'offboard-subscriptions'
   | 'offboard-directory'
-  | 'post-result';
+  | 'post-result'
+  | 'bulk-rows'
+  | 'bulk-result';
 
 export type StepStatus = 'waiting' | 'running' | 'done' | 'skipped' | 'failed';
 
@@ -294,6 +296,19 @@ export interface RunResults {
   /** Offboarding: what each step did, and what is left afterwards (plain words, for the result). */
   offboardDone?: string[];
   offboardLeft?: string[];
+  /** A bulk onboarding: each row's onboarding request (its id is recorded before it is created) and where it stands. */
+  bulkRows?: BulkRowState[];
+}
+
+/** Where one row of a bulk onboarding stands, as the batch last saw its onboarding request. */
+export interface BulkRowState {
+  /** The row's line in the pasted list (the header is line 1). */
+  line: number;
+  /** The row's onboarding request, recorded before it is created. */
+  requestId: RequestId;
+  status: RequestStatus | 'not-started';
+  /** The row's failure (or the last one of an abandoned row), in plain words. */
+  error?: string;
 }
 
 /** What every request has, whatever it asks for: who asked where, the decision, its cards and its run. */
@@ -337,6 +352,35 @@ export interface OnboardingRequest extends RequestBase {
   agreement?: AgreementAcceptance;
   /** The customer's Azure Stack Hub subscription; absent: billing only (no stamp for the registration). */
   stamp?: StampChoice;
+  /** A row of a bulk onboarding: the batch approved it, and its Retry / Abandon live on the batch's cards. */
+  batch?: BatchOrigin;
+}
+
+/** The bulk onboarding a row belongs to. */
+export interface BatchOrigin {
+  id: RequestId;
+  /** The row's line in the pasted list (the header is line 1). */
+  line: number;
+  /** The batch's cards (approval card and copies): clicks on the row's buttons come from there. */
+  cards: CardRef[];
+}
+
+/** One ready row of a bulk onboarding: an onboarding's plan and its line in the pasted list. */
+export interface BulkRow {
+  /** The header is line 1. */
+  line: number;
+  plan: Omit<OnboardingRequest, keyof RequestBase | 'batch'>;
+}
+
+/**
+ * Onboard many customers at once (docs/bulk.md): one approval for every row; each row then runs as
+ * an ordinary onboarding request, a few at a time.
+ */
+export interface BulkRequest extends RequestBase {
+  kind: 'bulk';
+  rows: BulkRow[];
+  /** The rows of the list that were not ready when it was submitted (only the ready ones are run). */
+  skippedRows: number;
 }
 
 /** Map an existing customer's Azure subscription to their tenant on the registration, overwriting what is there. */
@@ -389,15 +433,16 @@ export interface OffboardRequest extends RequestBase {
   unregisterDirectory: boolean;
 }
 
-/** Any request the bot takes in, approves and runs. Bulk changes will add kinds. */
-export type ServiceRequest = OnboardingRequest | RemapRequest | RemovalRequest | OffboardRequest;
+/** Any request the bot takes in, approves and runs. */
+export type ServiceRequest = OnboardingRequest | RemapRequest | RemovalRequest | OffboardRequest | BulkRequest;
 
 /** What a request asks for, before it is taken in (the intake adds the id, the origin, the status and the run). */
 export type RequestPlan =
   | Omit<OnboardingRequest, keyof RequestBase>
   | Omit<RemapRequest, keyof RequestBase>
   | Omit<RemovalRequest, keyof RequestBase>
-  | Omit<OffboardRequest, keyof RequestBase>;
+  | Omit<OffboardRequest, keyof RequestBase>
+  | Omit<BulkRequest, keyof RequestBase>;
 export type PlanOf<K extends RequestKind> = Extract<RequestPlan, { kind: K }>;
 
 /** Who asks and where: the requester, the Teams tenant and the conversation (read from the activity at the edge). */

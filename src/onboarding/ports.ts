@@ -5,6 +5,7 @@ import type {
   AuditEntry,
   BillingAddress,
   BillingModel,
+  BulkRequest,
   CardRef,
   Guid,
   NewCustomer,
@@ -321,6 +322,20 @@ export interface ResultLinks {
   stampPortalLink?: string;
 }
 
+/** One row of a finished bulk onboarding, for its summary and results CSV. */
+export interface BulkRowResult {
+  line: number;
+  requestId: RequestId;
+  companyName: string;
+  registrationName: string;
+  customerTenantId?: string;
+  azureSubscriptionId?: string;
+  /** The row request's final status (succeeded or abandoned). */
+  status: RequestStatus | 'not-started';
+  /** Why an abandoned row stopped, in plain words. */
+  error?: string;
+}
+
 /** Where an approval card went (undefined when no approver could be reached; the requester is told). */
 export interface ApprovalPosting {
   card: CardRef;
@@ -347,6 +362,8 @@ export interface RunNotifier {
    * Retry, a pause's Continue, a reminder, a resubmitted request). Never throws.
    */
   attentionNeeded?(request: ServiceRequest, reason: AttentionReason): Promise<void>;
+  /** Posts a finished bulk onboarding's one summary (with its results CSV) in the approval thread; returns the posted activity id. */
+  batchFinished?(request: BulkRequest, rows: BulkRowResult[]): Promise<string | undefined>;
 }
 
 /** Why a request's thread gets a reply that mentions people. */

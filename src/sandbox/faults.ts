@@ -8,7 +8,10 @@ export interface FaultRule {
   method?: string;
   /** Matched against the full request path incl. the service prefix, e.g. /partnercenter/v1/customers. */
   path: PathMatcher;
-  kind: 'status' | 'latency' | 'drop' | 'timeout';
+  /** `rate`: at most `perSecond` matching requests in any second; the others get 429 with the Retry-After until a place frees (a service's throttling). */
+  kind: 'status' | 'latency' | 'drop' | 'timeout' | 'rate';
+  /** For `rate`: how many matching requests a second go through. */
+  perSecond?: number;
   status?: 429 | 500 | 502 | 503 | 504;
   retryAfterSeconds?: number;
   latencyMs?: number;
@@ -21,6 +24,8 @@ export interface FaultRule {
 export interface ActiveFault extends FaultRule {
   id: string;
   remaining: number;
+  /** For `rate`: when the requests of the last second went through. */
+  passed?: number[];
 }
 
 export interface RecordedRequest {
@@ -52,6 +57,7 @@ export class FaultRegistry {
 
   add(rule: FaultRule): string {
     if (rule.kind === 'status' && !rule.status) throw new Error("A 'status' fault needs a status (429, 500, 502, 503 or 504).");
+    if (rule.kind === 'rate' && !(Number(rule.perSecond) >= 1)) throw new Error("A 'rate' fault needs perSecond (1 or more).");
     const id = randomUUID();
     this.rules.push({ ...rule, id, remaining: rule.times ?? 1 });
     return id;
@@ -69,9 +75,18 @@ export class FaultRegistry {
     return this.rules.map((r) => ({ ...r }));
   }
 
-  /** The first matching fault, consumed once. */
-  take(method: string, path: string): ActiveFault | undefined {
-    const rule = this.rules.find((r) => r.remaining > 0 && matches(r, method, path));
+  /** The first matching fault, consumed once; a `rate` rule lets a request through or answers it 429 (never consumed). */
+  take(method: string, path: string, now = Date.now()): ActiveFault | undefined {
+    for (const rate of this.rules.filter((r) => r.kind === 'rate' && matches(r, method, path))) {
+      const passed = (rate.passed = (rate.passed ?? []).filter((at) => at > now - 1000));
+      if (passed.length < rate.perSecond!) {
+        passed.push(now);
+        continue;
+      }
+      const retryAfterSeconds = Math.max(1, Math.ceil((passed[0] + 1000 - now) / 1000));
+      return { ...rate, kind: 'status', status: 429, retryAfterSeconds };
+    }
+    const rule = this.rules.find((r) => r.kind !== 'rate' && r.remaining > 0 && matches(r, method, path));
     if (!rule) return undefined;
     rule.remaining -= 1;
     if (rule.remaining <= 0) this.remove(rule.id);

@@ -158,6 +158,8 @@ export function createRequestHandler(ctx: PipelineContext) {
       case 'status':
         send(res, serviceFailure(service, fault.status ?? 500, fault.retryAfterSeconds), serviceHeaders(service, req), service);
         return true;
+      case 'rate':
+        return false; // FaultRegistry.take answers an over-the-rate request as a 429 'status' fault
     }
   }
 

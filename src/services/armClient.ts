@@ -12,6 +12,7 @@ import { joinUrl, scopeFor } from './clouds';
 import { fromThrown, type ServiceFailure } from './errors';
 import { addCallTelemetry, USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
 import { callService, recordCall, refused, type ServiceEndpoint } from './serviceCall';
+import { createThrottleGate, sharedThrottlePolicy } from './throttleGate';
 
 const SERVICE = 'Azure Resource Manager' as const;
 
@@ -59,6 +60,8 @@ export class ArmCaller {
       userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
     });
     addCallTelemetry(this.client.pipeline, SERVICE);
+    // One gate for every call of this client (the registrations, or the role assignments): a 429 slows every run down.
+    this.client.pipeline.addPolicy(sharedThrottlePolicy(createThrottleGate()), { afterPhase: 'Retry' });
     this.endpoint = {
       service: SERVICE,
       // The SDK client's own pipeline: its token, retries and Retry-After handling.

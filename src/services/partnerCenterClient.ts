@@ -24,6 +24,7 @@ import type {
 import { joinUrl, scopeFor } from './clouds';
 import { isKnownPartnerCenterCode, toDomainError, unexpectedResponse } from './errors';
 import { createServicePipeline, type RetrySettings } from './pipelines';
+import { createThrottleGate } from './throttleGate';
 import { callService, type ServiceEndpoint } from './serviceCall';
 
 const SERVICE = 'Partner Center' as const;
@@ -246,9 +247,11 @@ export class PartnerCenterClient implements PartnerCenter {
   constructor(private readonly options: PartnerCenterClientOptions) {
     const scope = options.scope ?? scopeFor(options.endpoint);
     const retry = options.retry ?? {};
+    // One gate for every Partner Center call of this process: a 429 slows everyone down, not one run.
+    const gate = createThrottleGate();
     this.endpoint = {
       service: SERVICE,
-      pipeline: createServicePipeline(options.credential, scope, retry),
+      pipeline: createServicePipeline(options.credential, scope, retry, 'all', gate),
       httpClient: options.httpClient ?? createDefaultHttpClient(),
       timeoutInMs: options.timeoutInMs,
       report: options.report,
@@ -258,9 +261,9 @@ export class PartnerCenterClient implements PartnerCenter {
         return error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
       },
     };
-    this.throttlingOnlyPipeline = createServicePipeline(options.credential, scope, retry, 'throttling');
+    this.throttlingOnlyPipeline = createServicePipeline(options.credential, scope, retry, 'throttling', gate);
     if (options.delegatedCredential) {
-      this.delegatedPipeline = createServicePipeline(options.delegatedCredential, delegatedScopeFor(scope), retry);
+      this.delegatedPipeline = createServicePipeline(options.delegatedCredential, delegatedScopeFor(scope), retry, 'all', gate);
     }
     this.canConfirmCustomerAgreement = Boolean(this.delegatedPipeline);
   }

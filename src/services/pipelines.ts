@@ -12,6 +12,7 @@ import {
 } from '@azure/core-rest-pipeline';
 import { telemetry } from '../telemetry/telemetry';
 import type { ServiceName } from './errors';
+import { sharedThrottlePolicy, type ThrottleGate } from './throttleGate';
 
 export interface RetrySettings {
   /** Retries after the first attempt (SDK default 3). */
@@ -36,6 +37,7 @@ export function createServicePipeline(
   scope: string,
   retry: RetrySettings,
   retryOn: 'all' | 'throttling' = 'all',
+  gate?: ThrottleGate,
   service: ServiceName = 'Partner Center',
 ): Pipeline {
   const pipeline = createPipelineFromOptions({ retryOptions: retry, userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX } });
@@ -45,6 +47,8 @@ export function createServicePipeline(
   }
   pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: [scope] }), { phase: 'Sign' });
   addCallTelemetry(pipeline, service);
+  // Every attempt, retries included, waits out the service's last Retry-After (src/services/throttleGate.ts).
+  if (gate) pipeline.addPolicy(sharedThrottlePolicy(gate), { afterPhase: 'Retry' });
   return pipeline;
 }
 

@@ -9,14 +9,15 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { randomUUID } from 'crypto';
-import type { Guid, OffboardRequest, OnboardingRequest, RequestId, StepName } from '../../src/onboarding/model';
+import type { BulkRequest, Guid, OffboardRequest, OnboardingRequest, RequestId, StepName } from '../../src/onboarding/model';
+import { newRequestId } from '../../src/onboarding/requests/requestIds';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
 import { waitFor as waitForCondition } from '../support/waitFor';
 import { channel, conversationReference } from '../support/activities';
-import { newCustomerRequest, startTestSandbox } from './support';
+import { newCustomerRequest, REQUESTER, startTestSandbox, TEAMS_TENANT } from './support';
 
 jest.setTimeout(240_000);
 
@@ -101,6 +102,7 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
         POLL_INTERVAL_SECONDS: '0',
         POLL_MAX_INTERVAL_SECONDS: '0',
         LEASE_SECONDS: '1',
+        BULK_CONCURRENCY: '2',
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -351,5 +353,73 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     await kill(child);
     expect(done.status).toBe('succeeded');
     expectOneOfEach(before);
+  });
+
+  it('a bulk onboarding killed mid-batch (inside a row\'s calls, three times): every row runs once, exactly three of everything, one summary', async () => {
+    const before = sandbox.state.counts();
+    const now = new Date().toISOString();
+    const rows = [2, 3, 4].map((line) => {
+      const { kind, customer, subscription, registration, access, agreement } = newCustomerRequest(sandbox, { conversationId: CHANNEL });
+      return { line, plan: { kind, customer, subscription, registration, access, agreement } };
+    });
+    const batch: BulkRequest = {
+      id: newRequestId('bulk'),
+      kind: 'bulk',
+      status: 'approved',
+      teamsTenantId: TEAMS_TENANT,
+      requester: REQUESTER,
+      conversationId: CHANNEL,
+      decision: { outcome: 'approved', by: { ...REQUESTER, name: 'Adele Approver' }, at: now },
+      approvalCard: { conversationId: CHANNEL, activityId: 'card-bulk' },
+      rows,
+      skippedRows: 0,
+      steps: [],
+      results: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    await store.requests.create(batch);
+    // BULK_CONCURRENCY=2: two rows start, the third waits for a place.
+    for (const write of [WRITES[0], WRITES[3], WRITES[6]]) {
+      const hold = sandbox.holds.add({ method: write.method, path: write.path });
+      const child = await startBot();
+      await Promise.race([
+        hold.arrived,
+        waitFor(`a row's ${write.name} call`, async () => ((await stored(batch.id)).status === 'succeeded' ? true : undefined)).then(() => {
+          throw new Error(`the batch finished without calling ${write.name}`);
+        }),
+      ]);
+      await kill(child);
+      hold.release();
+    }
+    const child = await startBot();
+    const done = await waitFor('the batch to finish', async () => {
+      const r = await stored(batch.id);
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+    });
+    // The summary is posted before the batch's last step is stored as done.
+    await kill(child);
+    expect(done.status).toBe('succeeded');
+    const rowRequests = (await store.requests.list()).map((v) => v.value).filter((r): r is OnboardingRequest => r.kind === 'onboard' && r.batch?.id === batch.id);
+    expect(rowRequests.map((r) => r.batch!.line).sort()).toEqual([2, 3, 4]);
+    expect(rowRequests.every((r) => r.status === 'succeeded')).toBe(true);
+    const after = sandbox.state.counts();
+    expect({
+      customers: after.customersCreated - before.customersCreated,
+      agreements: after.agreementsCreated - before.agreementsCreated,
+      orders: after.ordersCreated - before.ordersCreated,
+      checkouts: after.checkouts - before.checkouts,
+      guests: after.guestUsersCreated - before.guestUsersCreated,
+      owners: after.roleAssignmentsCreated - before.roleAssignmentsCreated,
+    }).toEqual({ customers: 3, agreements: 3, orders: 3, checkouts: 3, guests: 3, owners: 3 });
+    for (const row of rowRequests) {
+      const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === row.registration.resourceId.toLowerCase())!;
+      expect(registration.customerSubscriptions[row.results.azureSubscriptionId!]).toEqual({ tenantId: row.results.customerTenantId });
+    }
+    // One summary in the thread, never a result per row.
+    const posts = connector.sent.filter((s) => s.method === 'POST').map((s) => JSON.stringify(s.activity));
+    expect(posts.filter((p) => p.includes(`bulk onboarding ${batch.id} is done: 3 of 3`))).toHaveLength(1);
+    expect(posts.filter((p) => rowRequests.some((r) => p.includes(`request ${r.id} is done`)))).toEqual([]);
+    expect((await store.audit.list(batch.id)).filter((e) => e.action === 'run-resumed').length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -38,6 +38,16 @@ test('a Partner Center 429 has the throttling body of the docs and a Retry-After
   expect((await call(`${sandbox.url}${CUSTOMERS}`, { token: pcToken })).status).toBe(200);
 });
 
+test('a rate: at most N matching requests in a second go through, the rest get 429 with the Retry-After until a place frees', async () => {
+  sandbox.faults.add({ method: 'GET', path: CUSTOMERS, kind: 'rate', perSecond: 3 });
+  const answers = await Promise.all(Array.from({ length: 5 }, () => call(`${sandbox.url}${CUSTOMERS}`, { token: pcToken })));
+  expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 429, 429]);
+  expect(answers.filter((a) => a.status === 429).map((a) => a.headers.get('retry-after'))).toEqual(['1', '1']);
+  // Other requests are not counted.
+  expect((await call(`${sandbox.url}/partnercenter/v1/domains/contoso.onmicrosoft.com`, { method: 'HEAD', token: pcToken })).status).toBe(200);
+  expect(() => sandbox.faults.add({ path: CUSTOMERS, kind: 'rate' })).toThrow(/perSecond/);
+});
+
 test('an ARM 429 carries Retry-After and the remaining-quota headers; 503 has the ARM error body', async () => {
   const url = `${sandbox.env.ARM_ENDPOINT}${sandbox.registrations.payAsYouUse}?api-version=2017-06-01`;
   sandbox.faults.add({ path: /\/registrations\/azurestack-payg-east$/, kind: 'status', status: 429, retryAfterSeconds: 3 });

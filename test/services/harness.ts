@@ -17,12 +17,16 @@ export const FAST_RETRY = { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs:
 export async function startTestCloud(env: Record<string, string> = {}): Promise<TestCloud> {
   const sandbox = await startSandbox({ port: 0, delays: { orderCompleteMs: 30, entitlementActiveMs: 30, latencyMs: 0 } });
   const calls: CallRecord[] = [];
-  const cloud = createCloud(testConfig({ ...sandbox.env, CLOUD: 'sandbox', ...env }), {
+  return { sandbox, cloud: cloudOn(sandbox, env, calls), calls };
+}
+
+/** The clients as the bot builds them. A fresh set starts with no throttling remembered (a service's 429 slows every later call of its client). */
+function cloudOn(sandbox: Sandbox, env: Record<string, string>, calls: CallRecord[]): Cloud {
+  return createCloud(testConfig({ ...sandbox.env, CLOUD: 'sandbox', ...env }), {
     retry: FAST_RETRY,
     timeoutInMs: 1500,
     onCall: (call) => calls.push(call),
   });
-  return { sandbox, cloud, calls };
 }
 
 /** Requests the simulated cloud received for one service path, e.g. `/partnercenter/v1/customers`. */
@@ -63,6 +67,8 @@ export function useTestCloud(env: Record<string, string> = {}): TestCloud {
   afterEach(() => {
     t.sandbox.faults.clear();
     jest.useRealTimers();
+    // A test's 429 (in fake time) must not hold the next test's calls.
+    t.cloud = cloudOn(t.sandbox, env, t.calls);
   });
   return t;
 }

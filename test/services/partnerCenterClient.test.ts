@@ -8,7 +8,7 @@ import { testConfig } from '../support/testConfig';
 import { DomainError } from '../../src/onboarding/errors';
 import type { Guid, NewCustomer } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
-import { FAST_RETRY, requestsTo, until, useRetryClock, useTestCloud } from './harness';
+import { FAST_RETRY, ioTurn, requestsTo, until, useRetryClock, useTestCloud } from './harness';
 
 const AZURE_PLAN_CATALOG_ITEM = 'DZH318Z0BPS6:0001:DZH318Z0BML6';
 const CUSTOMERS = '/partnercenter/v1/customers';
@@ -145,6 +145,29 @@ describe('create customer', () => {
     expect(attempts()[1].headers['ms-requestid']).toBe(attempts()[0].headers['ms-requestid']);
     expect(attempts()[1].headers['ms-correlationid']).toBe(attempts()[0].headers['ms-correlationid']);
     expect(created.customerTenantId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a 429 slows every Partner Center call down, not only the throttled one: no call goes out before its Retry-After (shared backoff)', async () => {
+    await t.cloud.partnerCenter.isDomainAvailable('contoso.onmicrosoft.com');
+    useRetryClock();
+    t.sandbox.faults.add({ method: 'POST', path: CUSTOMERS, kind: 'status', status: 429, retryAfterSeconds: 30 });
+    const domain = `${unique('other')}.onmicrosoft.com`;
+    const heads = () => requestsTo(t.sandbox, 'HEAD', `/partnercenter/v1/domains/${domain}`);
+    const creating = t.cloud.partnerCenter.createCustomer(newCustomer(unique('first')), uuidv4());
+    const sent = requestsTo(t.sandbox, 'POST', CUSTOMERS).length;
+    await until(() => requestsTo(t.sandbox, 'POST', CUSTOMERS).some((r) => r.status === 429), 'the throttled answer');
+    // The answer reaches the client a few I/O turns after the simulator sent it.
+    for (let turn = 0; turn < 50; turn++) await ioTurn();
+    // Another run's call, made while the service asked everyone to wait: it waits too.
+    const checking = t.cloud.partnerCenter.isDomainAvailable(domain);
+    await jest.advanceTimersByTimeAsync(29_000);
+    expect(heads()).toHaveLength(0);
+    // Past the Retry-After, and no further: both calls are then on the wire.
+    await jest.advanceTimersByTimeAsync(1_001);
+    await expect(checking).resolves.toBe(true);
+    await creating;
+    expect(heads()).toHaveLength(1);
+    expect(requestsTo(t.sandbox, 'POST', CUSTOMERS).length - sent).toBeLessThanOrEqual(2);
   });
 
   it('throttled beyond its retries: a transient error carrying the service’s Retry-After', async () => {

@@ -7,7 +7,7 @@ import { testConfig } from '../support/testConfig';
 import { DomainError } from '../../src/onboarding/errors';
 import { parseRegistrationId, type Guid, type RegistrationRef } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
-import { FAST_RETRY, requestsTo, until, useRetryClock, useTestCloud } from './harness';
+import { FAST_RETRY, ioTurn, requestsTo, until, useRetryClock, useTestCloud } from './harness';
 
 const t = useTestCloud();
 let payg: RegistrationRef;
@@ -154,6 +154,29 @@ describe('tenant mappings: read', () => {
     expect(t.calls.slice(from)).toEqual([
       { operation: 'listMappings', statusCode: 200, correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/), requestId: expect.any(String) },
     ]);
+  });
+});
+
+describe('throttling for everyone', () => {
+  it("one throttled ARM call holds the client's other calls until its Retry-After (a bulk onboarding's rows slow down together)", async () => {
+    await t.cloud.registrations.getRegistration(payg);
+    useRetryClock();
+    const listPath = armPath(`${payg.resourceId}/customerSubscriptions`);
+    const regPath = armPath(payg2.resourceId);
+    t.sandbox.faults.add({ method: 'GET', path: listPath, kind: 'status', status: 429, retryAfterSeconds: 20 });
+    const reads = () => requestsTo(t.sandbox, 'GET', regPath).length;
+    const before = reads();
+    const listing = t.cloud.registrations.listMappings(payg);
+    await until(() => requestsTo(t.sandbox, 'GET', listPath).some((r) => r.status === 429), 'the throttled answer');
+    // The answer reaches the client a few I/O turns after the simulator sent it.
+    for (let turn = 0; turn < 50; turn++) await ioTurn();
+    const other = t.cloud.registrations.getRegistration(payg2);
+    await jest.advanceTimersByTimeAsync(19_000);
+    expect(reads()).toBe(before);
+    await jest.advanceTimersByTimeAsync(1_001);
+    await expect(other).resolves.toMatchObject({ billingModel: expect.any(String) });
+    await listing;
+    expect(reads()).toBe(before + 1);
   });
 });
 

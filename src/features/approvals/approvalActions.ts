@@ -64,9 +64,30 @@ export class ApprovalActions implements CardActionHandler {
         return this.answer(actor, await lifecycle.resubmit(id, actor));
       case REQUEST_VERBS.consented:
         return this.answer(actor, await lifecycle.continueAfterConsent(id, actor));
+      case REQUEST_VERBS.retryRow:
+      case REQUEST_VERBS.abandonRow:
+        return this.rowAction(id, actor, verb, data.rowRequestId);
       default:
         return message('This button is not one I know.');
     }
+  }
+
+  /**
+   * Retry or Abandon one row of a bulk onboarding from the batch's card: the row must be one of this
+   * batch's (the ids come from the card); the lifecycle authorises the click on the row as on any
+   * request. The answer is the batch's card, which the batch's run keeps up to date.
+   */
+  private async rowAction(batchId: RequestId, actor: Actor, verb: string, rowData: unknown): Promise<AdaptiveCardInvokeResponse> {
+    const rowId = requestIdSchema.safeParse(rowData);
+    const batch = await this.options.requests.get(batchId);
+    if (!batch || !readableBy(batch.value, actor)) return message(`There is no request ${batchId}.`);
+    const isRow = batch.value.kind === 'bulk' && rowId.success && (batch.value.results.bulkRows ?? []).some((r) => r.requestId === rowId.data);
+    if (!rowId.success || !isRow) return this.cardFor(batch.value, actor, { notice: 'That row is not one of this bulk onboarding.' });
+    const { lifecycle } = this.options;
+    const result = verb === REQUEST_VERBS.retryRow ? await lifecycle.retry(rowId.data, actor, 'card') : await lifecycle.abandon(rowId.data, actor, 'card');
+    const fresh = (await this.options.requests.get(batchId))?.value ?? batch.value;
+    const done = verb === REQUEST_VERBS.retryRow ? `${rowId.data} runs again from where it stopped.` : `${rowId.data} is abandoned.`;
+    return this.cardFor(fresh, actor, { notice: result.ok ? done : result.message });
   }
 
   /** The refresh answer: the card as this viewer should see it. Changes nothing, updates nothing. */
@@ -85,7 +106,8 @@ export class ApprovalActions implements CardActionHandler {
   private async cardFor(request: ServiceRequest, actor: Actor, view: { askReason?: boolean; notice?: string }): Promise<AdaptiveCardInvokeResponse> {
     // A failed run's card offers Retry / Abandon; every other card, the decision.
     const { policy } = this.options;
-    const authorization = request.status === 'failed' ? await policy.authorizeRunControl(request, actor) : await policy.authorizeDecision(request, actor);
+    const runControl = request.status === 'failed' || (request.kind === 'bulk' && request.status !== 'pending_approval');
+    const authorization = runControl ? await policy.authorizeRunControl(request, actor) : await policy.authorizeDecision(request, actor);
     const showButtons = authorization.allowed;
     const card = requestCard(request, this.options.cardSettings, { showButtons, askReason: view.askReason, notice: view.notice });
     return cardResponse(card);

@@ -79,6 +79,7 @@ export function createApprovalFeature(deps: FeatureDependencies): ApprovalFeatur
     pollTimeoutMs: config.POLL_TIMEOUT_MINUTES * 60_000,
     leaseMs: config.LEASE_SECONDS * 1000,
     observer: deps.runObserver,
+    bulkConcurrency: config.BULK_CONCURRENCY,
   });
   const lifecycle = createRequestLifecycle({
     requests: store.requests,

@@ -1,7 +1,7 @@
 // The `status` answer in chat: the request, where it is, its steps and its whole audit trail, one
 // page of it per message (Teams markdown), oldest first; the last line says how to read the next page.
 import { describeState } from '../../onboarding/requests/requestLifecycle';
-import type { ServiceRequest } from '../../onboarding/model';
+import type { BulkRequest, ServiceRequest } from '../../onboarding/model';
 import { markdown, markdownText } from '../../cards/markdown';
 import { requestTitle, stepLabel, when } from '../../cards/requestView';
 
@@ -19,6 +19,7 @@ export function statusText(request: ServiceRequest, trail: { at: string; actorNa
       : markdown`**${request.id}**: ${requestTitle(request)}`,
     markdown`Requested by ${request.requester.name} on ${when(request.createdAt)}. ${describeState(request)}`,
   ];
+  if (request.kind === 'bulk') lines.push(...bulkRowLines(request));
   if (request.steps.length > 0) {
     lines.push('', '**Steps**');
     for (const s of request.steps) lines.push(`- ${MARK[s.status] ?? ''} ${stepLabel(s.name)}: ${markdownText(s.detail ?? s.status)}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}`);
@@ -35,4 +36,16 @@ export function statusText(request: ServiceRequest, trail: { at: string; actorNa
   }
   if (shownPage < pageCount) lines.push('', `Type \`status ${request.id} ${shownPage + 1}\` for the next page.`);
   return lines.join('\n');
+}
+
+/** A bulk onboarding's rows: each row's line, company, own request id (with its own trail) and where it stands. */
+function bulkRowLines(request: BulkRequest): string[] {
+  const states = new Map((request.results.bulkRows ?? []).map((r) => [r.line, r]));
+  const lines = ['', markdown`**Rows** (${String(request.rows.length)}; type status and a row's request id for its own trail)`];
+  for (const row of request.rows) {
+    const state = states.get(row.line);
+    const where = state ? `${state.requestId}: ${state.status}` : 'not started';
+    lines.push(`- ${markdown`line ${String(row.line)}, ${row.plan.customer.companyName}: ${where}${state?.error ? ` (${state.error})` : ''}`}`);
+  }
+  return lines;
 }

@@ -191,6 +191,8 @@ function cardConversations(request: ServiceRequest): Set<string> {
   const ids = new Set<string>();
   if (request.approvalCard) ids.add(baseConversationId(request.approvalCard.conversationId));
   for (const copy of request.approvalCopies ?? []) ids.add(baseConversationId(copy.conversationId));
+  // A row of a bulk onboarding has no card of its own: its buttons are on the batch's cards.
+  if (request.kind === 'onboard') for (const card of request.batch?.cards ?? []) ids.add(baseConversationId(card.conversationId));
   return ids;
 }
 

@@ -58,8 +58,8 @@ export function createIntake(deps: IntakeDependencies): Intake {
     if (earlier.request) return earlier;
     let outcome: IntakeResult;
     try {
-      // An onboarding or an offboarding is its own request; a re-map or removal must not be open twice.
-      outcome = plan.kind === 'onboard' || plan.kind === 'offboard' ? { ok: true, request: await store(plan, origin, idempotencyKey) } : await storeChange(plan, origin, idempotencyKey);
+      // An onboarding, an offboarding or a bulk onboarding is its own request; a re-map or removal must not be open twice.
+      outcome = plan.kind === 'onboard' || plan.kind === 'offboard' || plan.kind === 'bulk' ? { ok: true, request: await store(plan, origin, idempotencyKey) } : await storeChange(plan, origin, idempotencyKey);
     } catch (err) {
       // The store failed: the same submission may be tried again.
       await leases.release(idempotencyKey, owner).catch(() => undefined);
@@ -89,7 +89,7 @@ export function createIntake(deps: IntakeDependencies): Intake {
    * instances, or Teams retrying an invoke) both pass the check, so the check and the create run
    * under a short lease in the shared store: exactly one request is made; the other sees it.
    */
-  async function storeChange(plan: Exclude<RequestPlan, { kind: 'onboard' | 'offboard' }>, origin: RequestOrigin, idempotencyKey: string): Promise<IntakeResult> {
+  async function storeChange(plan: TenantChangePlan, origin: RequestOrigin, idempotencyKey: string): Promise<IntakeResult> {
     const lease = `tenant-change:${plan.kind}:${plan.registration.resourceId.toLowerCase()}:${changedSubscription(plan)}`;
     const owner = randomUUID();
     for (let attempt = 0; !(await leases.acquire(lease, owner, CHANGE_LEASE_MS)); attempt++) {
@@ -109,11 +109,11 @@ export function createIntake(deps: IntakeDependencies): Intake {
   }
 
   /** A request still open for the same change (a double click, the same command twice). */
-  async function openRequestFor(plan: Exclude<RequestPlan, { kind: 'onboard' | 'offboard' }>): Promise<ServiceRequest | undefined> {
+  async function openRequestFor(plan: TenantChangePlan): Promise<ServiceRequest | undefined> {
     const registration = plan.registration.resourceId.toLowerCase();
     return (await requests.list({ status: OPEN }))
       .map((v) => v.value)
-      .find((r) => r.kind !== 'offboard' && r.kind === plan.kind && changedSubscription(r) === changedSubscription(plan) && r.registration.resourceId.toLowerCase() === registration);
+      .find((r) => (r.kind === 'remap' || r.kind === 'remove') && r.kind === plan.kind && changedSubscription(r) === changedSubscription(plan) && r.registration.resourceId.toLowerCase() === registration);
   }
 
   async function store(plan: RequestPlan, origin: RequestOrigin, idempotencyKey: string): Promise<ServiceRequest> {
@@ -146,15 +146,17 @@ export function createIntake(deps: IntakeDependencies): Intake {
   return { submit: submit as Intake['submit'] };
 }
 
+/** A re-map or a removal: the plans that change one mapping. */
+type TenantChangePlan = Extract<RequestPlan, { kind: 'remap' | 'remove' }>;
+
 function factKey(idempotencyKey: string): string {
   return `intake:${idempotencyKey}`;
 }
 
 /** The subscription whose mapping a re-map or removal changes. */
-function changedSubscription(change: { kind: 'remap'; azureSubscriptionId: string } | { kind: 'remove'; mapping: { azureSubscriptionId: string } } | { kind: 'onboard' | 'offboard' }): string | undefined {
+function changedSubscription(change: { kind: 'remap'; azureSubscriptionId: string } | { kind: 'remove'; mapping: { azureSubscriptionId: string } }): string | undefined {
   if (change.kind === 'remap') return change.azureSubscriptionId;
-  if (change.kind === 'remove') return change.mapping.azureSubscriptionId;
-  return undefined;
+  return change.mapping.azureSubscriptionId;
 }
 
 /** The audit trail's first words: what was asked for. */
@@ -168,5 +170,7 @@ function describe(request: ServiceRequest): string {
       return `Removal of subscription ${request.mapping.azureSubscriptionId} (tenant ${request.mapping.customerTenantId}) from ${request.registration.name}`;
     case 'offboard':
       return `Offboarding of ${request.customer.companyName ?? `tenant ${request.customer.customerTenantId}`} (${request.mappings.length} mapping(s), ${request.stamps.length} Azure Stack Hub stamp(s))`;
+    case 'bulk':
+      return `Bulk onboarding of ${request.rows.length} customer(s)`;
   }
 }

@@ -5,7 +5,7 @@ import { randomInt } from 'crypto';
 import { REQUEST_ID_PATTERN, type RequestId, type RequestKind } from '../model';
 
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
-const PREFIX: Record<RequestKind, string> = { onboard: 'ONB', remap: 'MAP', remove: 'DEL', offboard: 'OFF' };
+const PREFIX: Record<RequestKind, string> = { onboard: 'ONB', remap: 'MAP', remove: 'DEL', offboard: 'OFF', bulk: 'BAT' };
 const REQUEST_ID_RE = new RegExp(REQUEST_ID_PATTERN);
 
 /** A new random id; `length` (4–8) grows when collisions show the short space is getting crowded. */

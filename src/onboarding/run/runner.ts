@@ -31,6 +31,8 @@ export interface RunnerOptions {
   now?: () => Date;
   /** Telemetry (spans per run and step, run metrics); absent: nothing is observed. */
   observer?: RunObserver;
+  /** How many rows of a bulk onboarding run at a time (BULK_CONCURRENCY). Default 4. */
+  bulkConcurrency?: number;
 }
 
 export interface RunnerLogger {
@@ -58,6 +60,7 @@ const DEFAULT_MAX_TRANSIENT_ATTEMPTS = 8;
 const DEFAULT_POLL_TIMEOUT_MS = 60 * 60_000;
 const DEFAULT_TRANSIENT_WINDOW_MS = 15 * 60_000;
 const LEASE_EXPIRY_MARGIN_MS = 100;
+const DEFAULT_BULK_CONCURRENCY = 4;
 
 class RunStopped extends Error {}
 
@@ -83,6 +86,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const transientWindowMs = options.transientWindowMs ?? DEFAULT_TRANSIENT_WINDOW_MS;
   const active = new Map<RequestId, Promise<void>>();
   const again = new Set<RequestId>();
+  /** Runs waiting between polls here, by id: a bulk onboarding is woken when one of its rows stops, so the next row starts at once. */
+  const sleepers = new Map<RequestId, () => void>();
   const stopController = new AbortController();
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
@@ -266,6 +271,7 @@ export function createRunner(options: RunnerOptions): Runner {
         await this.audit('run-succeeded', 'Every step is done.');
         observer.runChanged(this.current.value, 'succeeded');
         this.notify();
+        this.wakeBatch();
       } catch (e) {
         if (e instanceof RunStopped) return;
         throw e;
@@ -303,7 +309,8 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         if (outcome.status === 'poll') {
           const since = this.stepState(step.name).pollingSince;
-          if (!since) {
+          if (outcome.progress) polls = 0;
+          if (!since || outcome.progress) {
             await this.save((r) => withStep(r, step.name, (s) => ({ ...s, pollingSince: now().toISOString() })));
           } else if (now().getTime() - Date.parse(since) >= pollTimeoutMs) {
             await this.fail(step, pollTimedOut(step, outcome.detail, pollTimeoutMs));
@@ -318,6 +325,7 @@ export function createRunner(options: RunnerOptions): Runner {
           await this.audit('run-paused', outcome.detail, this.takeCalls(step.name));
           this.notify();
           this.callAttention('paused');
+          this.wakeBatch();
           return 'paused';
         }
         const results = outcome.status === 'done' ? outcome.results : undefined;
@@ -339,6 +347,7 @@ export function createRunner(options: RunnerOptions): Runner {
       await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, { ...errorData(error), ...this.takeCalls(step.name) });
       this.notify();
       this.callAttention('failed');
+      this.wakeBatch();
     }
 
     /**
@@ -351,6 +360,12 @@ export function createRunner(options: RunnerOptions): Runner {
       if (calls.length === 0) return {};
       const kept = calls.slice(-MAX_CALLS_PER_ENTRY).map((c) => ({ operation: c.operation, statusCode: c.statusCode, correlationId: c.correlationId, requestId: c.requestId }));
       return { step, calls: JSON.stringify(kept), ...(calls.length > kept.length ? { callsLeftOut: calls.length - kept.length } : {}) };
+    }
+
+    /** A row of a bulk onboarding stopped: its batch, if it waits here, looks at its rows now. */
+    private wakeBatch() {
+      const request = this.current.value;
+      if (request.kind === 'onboard' && request.batch) sleepers.get(request.batch.id)?.();
     }
 
     private context(): StepContext {
@@ -367,6 +382,9 @@ export function createRunner(options: RunnerOptions): Runner {
         record: (results: Partial<RunResults>) => this.save((r) => ({ ...r, results: { ...r.results, ...results } })),
         audit: (action, detail, data) => this.audit(action, detail, data),
         now,
+        startRun: schedule,
+        store,
+        bulkConcurrency: options.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY,
       };
     }
 
@@ -416,12 +434,15 @@ export function createRunner(options: RunnerOptions): Runner {
       if (ms <= 0 || this.stopping) return Promise.resolve();
       return new Promise((resolve) => {
         const timer = setTimeout(done, ms);
+        const id = this.id;
         function done() {
           clearTimeout(timer);
           for (const signal of signals) signal.removeEventListener('abort', done);
+          if (sleepers.get(id) === done) sleepers.delete(id);
           resolve();
         }
         for (const signal of signals) signal.addEventListener('abort', done);
+        sleepers.set(id, done);
       });
     }
   }

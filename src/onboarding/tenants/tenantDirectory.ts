@@ -184,8 +184,7 @@ export function requestThatMapped(requests: readonly ServiceRequest[], mapping: 
     .filter(
       (r) =>
         r.status === 'succeeded' &&
-        r.kind !== 'remove' &&
-        r.kind !== 'offboard' &&
+        (r.kind === 'onboard' || r.kind === 'remap') &&
         r.registration.resourceId.toLowerCase() === mapping.registration.resourceId.toLowerCase() &&
         mappedSubscriptionOf(r) === mapping.azureSubscriptionId,
     )
@@ -194,7 +193,7 @@ export function requestThatMapped(requests: readonly ServiceRequest[], mapping: 
 
 function mappedSubscriptionOf(request: ServiceRequest): Guid | undefined {
   if (request.kind === 'remap') return request.azureSubscriptionId;
-  if (request.kind === 'remove' || request.kind === 'offboard') return undefined;
+  if (request.kind !== 'onboard') return undefined;
   return request.results.azureSubscriptionId ?? (request.subscription.kind === 'existing' ? request.subscription.azureSubscriptionId : undefined);
 }
 

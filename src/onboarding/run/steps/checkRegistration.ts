@@ -6,11 +6,10 @@ import { DomainError } from '../../errors';
 import { azurePlanPurchase } from '../../rules/azurePlanPurchase';
 import { tenantBilling } from '../../rules/registrationBilling';
 import { unapprovedRegistration } from '../../rules/unapprovedRegistration';
-import type { StepContext, StepOutcome } from './step';
+import { registrationOf, type StepContext, type StepOutcome } from './step';
 
 export async function checkRegistration(ctx: StepContext): Promise<StepOutcome> {
-  if (ctx.request.kind === 'offboard') throw new Error(`An offboarding (${ctx.request.id}) has no one registration to check.`);
-  const ref = ctx.request.registration;
+  const ref = registrationOf(ctx);
   const registrations = ctx.cloud.registrations;
   if (!registrations.allowed.some((r) => r.resourceId.toLowerCase() === ref.resourceId.toLowerCase())) {
     throw new DomainError({

@@ -2,6 +2,8 @@
 import type { RequestKind } from '../../model';
 import { findOrBuyAzurePlan } from './azurePlan';
 import { waitForAzureSubscription } from './azureSubscription';
+import { runBulkRows } from './bulkRows';
+import { postBulkResult } from './bulkResult';
 import { checkRegistration } from './checkRegistration';
 import { customerAccess } from './customerAccess';
 import { customerAgreement } from './customerAgreement';
@@ -61,6 +63,12 @@ export const OFFBOARD_STEPS: readonly StepDefinition[] = [
   ONBOARDING_STEPS[ONBOARDING_STEPS.length - 1],
 ];
 
+/** A bulk onboarding: its rows run as onboarding requests, a few at a time; then one summary. */
+export const BULK_STEPS: readonly StepDefinition[] = [
+  { name: 'bulk-rows', title: 'Onboard the rows', run: runBulkRows },
+  { name: 'bulk-result', title: 'Post the summary', run: postBulkResult },
+];
+
 /** The steps of a request's run, by kind. */
 export function onboardingSteps(kind: RequestKind): StepDefinition[] {
   switch (kind) {
@@ -72,11 +80,13 @@ export function onboardingSteps(kind: RequestKind): StepDefinition[] {
       return [...REMOVE_STEPS];
     case 'offboard':
       return [...OFFBOARD_STEPS];
+    case 'bulk':
+      return [...BULK_STEPS];
     default:
       throw new Error(`The runner does not run ${String(kind)} requests.`);
   }
 }
 
 export function stepTitle(name: string): string {
-  return [...ONBOARDING_STEPS, ...REMOVE_STEPS, ...OFFBOARD_STEPS].find((s) => s.name === name)?.title ?? name;
+  return [...ONBOARDING_STEPS, ...REMOVE_STEPS, ...OFFBOARD_STEPS, ...BULK_STEPS].find((s) => s.name === name)?.title ?? name;
 }

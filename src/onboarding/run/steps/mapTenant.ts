@@ -6,7 +6,7 @@ import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
 import { mappingDecision } from '../../rules/tenantMapping';
 import { recordUnapprovedRegistration } from '../../rules/unapprovedRegistration';
-import { requestOf, type StepContext, type StepOutcome } from './step';
+import { registrationOf, requestOf, type StepContext, type StepOutcome } from './step';
 
 export async function mapTenant(ctx: StepContext): Promise<StepOutcome> {
   const { registration, results } = requestOf(ctx, 'onboard');
@@ -48,6 +48,6 @@ export async function mapTenant(ctx: StepContext): Promise<StepOutcome> {
 /** A PUT refused with UnauthorizedCspRegistration: the registration is not approved for multi-tenant billing. */
 export async function rememberUnapproved(ctx: StepContext, error: unknown): Promise<void> {
   if (error instanceof DomainError && error.code === 'UnauthorizedCspRegistration' && ctx.request.kind !== 'offboard') {
-    await recordUnapprovedRegistration(ctx.facts, ctx.request.registration, { date: ctx.now().toISOString(), requestId: ctx.request.id });
+    await recordUnapprovedRegistration(ctx.facts, registrationOf(ctx), { date: ctx.now().toISOString(), requestId: ctx.request.id });
   }
 }

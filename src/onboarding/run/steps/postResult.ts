@@ -5,6 +5,8 @@ import type { StepContext, StepOutcome } from './step';
 export async function postResult(ctx: StepContext): Promise<StepOutcome> {
   const { results } = ctx.request;
   if (results.resultPostedActivityId) return { status: 'done', detail: 'The result was posted.' };
+  // A row of a bulk onboarding: its batch posts one summary for every row, not a message per row.
+  if (ctx.request.kind === 'onboard' && ctx.request.batch) return { status: 'skipped', detail: `The result goes into the summary of ${ctx.request.batch.id}.` };
   // An offboarding removes mappings: there is no one resource to link to.
   const mappingResourceId = results.mappingResourceId ?? '';
   const links = { mappingResourceId, portalLink: mappingResourceId ? ctx.cloud.registrations.portalLink(mappingResourceId) : '', stampPortalLink: results.stampPortalLink };

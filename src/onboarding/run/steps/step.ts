@@ -1,8 +1,8 @@
 // What one step of the run is: a small function that first looks for its own earlier result, then
 // acts, and hands back what it got. The runner stores that before the next step starts.
 import { DomainError } from '../../errors';
-import type { Guid, OnboardingRequest, RequestKind, RunResults, ServiceRequest, StampChoice, StepName } from '../../model';
-import type { AzureStackStamps, Cloud, FactStore, RunNotifier } from '../../ports';
+import type { Guid, OnboardingRequest, RegistrationRef, RequestId, RequestKind, RunResults, ServiceRequest, StampChoice, StepName } from '../../model';
+import type { AzureStackStamps, Cloud, CoreStore, FactStore, RunNotifier } from '../../ports';
 
 export interface StepContext {
   /** The request as stored right now (results of earlier steps included). */
@@ -16,6 +16,12 @@ export interface StepContext {
   /** One audit entry for a call that changed something, or a fact worth keeping. */
   audit(action: string, detail: string, data?: Record<string, string | number | boolean | undefined>): Promise<void>;
   now(): Date;
+  /** Starts (or resumes) another request's run in the background: a bulk onboarding starts its rows. */
+  startRun?(id: RequestId): void;
+  /** The requests and their trails, for a step that starts other requests (a bulk onboarding's rows). */
+  readonly store?: Pick<CoreStore, 'requests' | 'audit'>;
+  /** How many rows of a bulk onboarding run at a time (BULK_CONCURRENCY). */
+  readonly bulkConcurrency?: number;
 }
 
 export type StepOutcome =
@@ -24,7 +30,13 @@ export type StepOutcome =
   /** Not needed for this request. */
   | { status: 'skipped'; detail: string }
   /** Waiting for something outside (an order, an entitlement): the runner polls again with backoff. */
-  | { status: 'poll'; detail: string; retryAfterMs?: number }
+  | {
+      status: 'poll';
+      detail: string;
+      retryAfterMs?: number;
+      /** Something moved since the last poll (a bulk onboarding's row finished): the wait and the poll window start afresh. */
+      progress?: boolean;
+    }
   /** Waiting for a person (the customer agreement): the run stops until an approver clicks Continue. */
   | { status: 'paused'; detail: string };
 
@@ -74,4 +86,11 @@ export function stampOf(ctx: StepContext):
 export function billingOnly(ctx: StepContext): StepOutcome {
   const request = requestOf(ctx, 'onboard');
   return { status: 'skipped', detail: `Billing only: no Azure Stack Hub stamp is configured for ${request.registration.name}.` };
+}
+
+/** The registration a request changes; a bulk onboarding (each row names one) and an offboarding (every mapping) have none of their own. */
+export function registrationOf(ctx: StepContext): RegistrationRef {
+  const request = ctx.request;
+  if (request.kind === 'bulk' || request.kind === 'offboard') throw new Error(`A registration step ran on request ${request.id}, a ${request.kind} request.`);
+  return request.registration;
 }
