@@ -6,10 +6,12 @@ import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
 import { mappingDecision } from '../../rules/tenantMapping';
 import { recordUnapprovedRegistration } from '../../rules/unapprovedRegistration';
-import { requestOf, type StepContext, type StepOutcome } from './step';
+import type { StepContext, StepOutcome } from './step';
 
 export async function mapTenant(ctx: StepContext): Promise<StepOutcome> {
-  const { registration, results } = requestOf(ctx, 'onboard');
+  const request = ctx.request;
+  if (request.kind === 'offboard') throw new Error(`The map-tenant step ran on an offboarding (${request.id}).`);
+  const { registration, results } = request;
   const customerTenantId = results.customerTenantId as Guid;
   const azureSubscriptionId = results.azureSubscriptionId as Guid;
   const registrations = ctx.cloud.registrations;
