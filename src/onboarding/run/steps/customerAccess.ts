@@ -7,7 +7,10 @@ import { requestOf, type StepContext, type StepOutcome } from './step';
 export async function customerAccess(ctx: StepContext): Promise<StepOutcome> {
   const request = requestOf(ctx, 'onboard');
   const { access, results } = request;
-  if (access.kind === 'none') return { status: 'skipped', detail: 'No customer access was requested.' };
+  if (access.kind === 'none') {
+    // Requests since the Azure Stack Hub card: the CSP's access is given on the stamp subscription instead.
+    return { status: 'skipped', detail: request.stamp ? 'Not used: the CSP’s access is on the Azure Stack Hub subscription (below).' : 'No customer access was requested.' };
+  }
   if (access.mode === 'instructions') {
     const accessInstructions = instructionsFor(request);
     return { status: 'done', detail: `Instructions for ${access.email} are in the result message.`, results: { accessInstructions } };

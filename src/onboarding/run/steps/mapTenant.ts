@@ -6,10 +6,12 @@ import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
 import { mappingDecision } from '../../rules/tenantMapping';
 import { recordUnapprovedRegistration } from '../../rules/unapprovedRegistration';
-import { registrationOf, requestOf, type StepContext, type StepOutcome } from './step';
+import { registrationOf, type StepContext, type StepOutcome } from './step';
 
 export async function mapTenant(ctx: StepContext): Promise<StepOutcome> {
-  const { registration, results } = requestOf(ctx, 'onboard');
+  // Also on a request without a kind (the step's unit test): anything with a registration.
+  const registration = registrationOf(ctx);
+  const results = ctx.request.results;
   const customerTenantId = results.customerTenantId as Guid;
   const azureSubscriptionId = results.azureSubscriptionId as Guid;
   const registrations = ctx.cloud.registrations;

@@ -37,6 +37,7 @@ export async function offboardDirectory(ctx: StepContext): Promise<StepOutcome> 
     const line = outcome === 'deleted' ? `Unregistered the directory ${s.directory} from ${s.registration}.` : `The directory ${s.directory} was already unregistered from ${s.registration}.`;
     if (outcome === 'deleted') await ctx.audit('stamp-directory-unregistered', line, { domain: s.directory });
     done.push(line);
+    left.push(`The stamp's applications stay in the customer's directory until its administrator removes them (Unregister-AzsWithMyDirectoryTenant).`);
   }
   const detail = [...done, ...(request.unregisterDirectory ? [] : ['Not asked to unregister the directory.'])].join(' ') || 'Nothing to unregister.';
   return { status: 'done', detail, results: { offboardDone: [...(request.results.offboardDone ?? []).filter((l) => !done.includes(l)), ...done], offboardLeft: left } };
