@@ -10,7 +10,7 @@ import { decidedCardModel, renderDecidedCard } from './decidedCard';
 import { failureCardModel, renderFailureCard } from './failureCard';
 import { progressCardModel, renderProgressCard } from './progressCard';
 import type { AdaptiveCard } from './render';
-import type { ServiceRequest } from '../onboarding/model';
+import { pausedStep, type ServiceRequest } from '../onboarding/model';
 
 export const REQUEST_VERBS = {
   refresh: 'request.refresh',
@@ -93,7 +93,7 @@ function renderFor(request: ServiceRequest, settings: CardSettings, viewer: Card
         }),
       );
     case 'paused':
-      if (request.steps.some((s) => s.name === 'stamp-consent' && s.status === 'waiting')) {
+      if (pausedStep(request) === 'stamp-consent') {
         return renderConsentPauseCard(consentPauseCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice }));
       }
       return renderAgreementPauseCard(agreementPauseCardModel(request, { simulated, showButtons: viewer.showButtons, notice: viewer.notice, agreementPageLink: settings.agreementPageLink }));

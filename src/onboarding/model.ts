@@ -211,6 +211,15 @@ export interface StepState {
   error?: DomainErrorInfo;
 }
 
+/**
+ * The step a paused run waits at: the first one neither done nor skipped. (`waiting` is also the
+ * status of every step not reached yet, so the status alone does not say which step paused.)
+ */
+export function pausedStep(request: { status: string; steps: readonly StepState[] }): StepName | undefined {
+  if (request.status !== 'paused') return undefined;
+  return request.steps.find((s) => s.status !== 'done' && s.status !== 'skipped')?.name;
+}
+
 /** What a failure tells the user, plus what the audit trail keeps. */
 export interface DomainErrorInfo {
   /** Plain sentence: what went wrong. */

@@ -4,7 +4,7 @@
 // refusals included.
 import { randomUUID } from 'crypto';
 import type { Actor, ApprovalPolicy, Authorization, DecisionOrigin, RefusalReason } from './approvalPolicy';
-import type { ServiceRequest, RequestId, RequestStatus } from '../model';
+import { pausedStep, type ServiceRequest, type RequestId, type RequestStatus } from '../model';
 import { ConcurrencyError, type AttentionReason, type AuditLog, type LeaseStore, type RequestStore, type RunNotifier, type Versioned } from '../ports';
 
 export type TransitionResult =
@@ -311,7 +311,8 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       return transition(id, actor, {
         action: 'agreement-continued',
         from: ['paused'],
-        authorize: asApprover(actor),
+        authorize: async (r) =>
+          pausedStep(r) === 'customer-agreement' ? asApprover(actor)(r) : { allowed: false, reason: 'wrong-state', message: `${r.id} is not waiting for the customer agreement.` },
         apply: (r) => ({
           ...r,
           status: 'running',
@@ -360,8 +361,7 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
         action: 'stamp-consent-continued',
         from: ['paused'],
         authorize: async (r) => {
-          const waiting = r.steps.find((s) => s.name === 'stamp-consent' && s.status === 'waiting');
-          if (!waiting || r.kind !== 'onboard' || !r.stamp) return { allowed: false, reason: 'wrong-state', message: `${r.id} is not waiting for the customer's consent.` };
+          if (pausedStep(r) !== 'stamp-consent' || r.kind !== 'onboard' || !r.stamp) return { allowed: false, reason: 'wrong-state', message: `${r.id} is not waiting for the customer's consent.` };
           return asOperator(actor, 'card')(r);
         },
         apply: (r) => ({
