@@ -126,7 +126,9 @@ async function renderStamp(draft: OnboardingDraft, sources: CardSources): Promis
   let offers: Choice[] = [];
   let cardError = draft.form.cardError;
   try {
-    offers = (await stamps.listOffers(name)).filter((o) => o.state === 'Public').map((o) => ({ title: o.description ? `${o.displayName}: ${o.description}` : o.displayName, value: o.id }));
+    const answer = await sources.checks.answer(`offers:${name.toLowerCase()}`, () => stamps.listOffers(name));
+    if (!answer.done) cardError = `Still reading the offers of the Azure Stack Hub of ${name}: no answer yet. Click Next in a few seconds to see them.`;
+    else offers = answer.value.filter((o) => o.state === 'Public').map((o) => ({ title: o.description ? `${o.displayName}: ${o.description}` : o.displayName, value: o.id }));
   } catch (err) {
     if (!isDomainError(err)) throw err;
     cardError = `Could not list the offers of the Azure Stack Hub of ${name}: ${err.message} ${err.nextStep}`;

@@ -175,7 +175,7 @@ export class OnboardingDialog extends ComponentDialog {
       case 'registration':
         return this.onRegistrationCard(draft, action, checks);
       case 'access':
-        return this.onAccessCard(draft, action);
+        return this.onAccessCard(draft, action, checks);
       case 'review':
         return this.onReviewCard(draft, action);
     }
@@ -351,7 +351,7 @@ export class OnboardingDialog extends ComponentDialog {
     return goTo(next, nextMissingStep(next));
   }
 
-  private async onAccessCard(draft: OnboardingDraft, action: CardAction): Promise<OnboardingDraft> {
+  private async onAccessCard(draft: OnboardingDraft, action: CardAction, checks: Checks): Promise<OnboardingDraft> {
     if (action.verb !== VERBS.accessNext) return draft;
     const stamps = this.deps.cloud.stamps;
     const registration = draft.registration;
@@ -365,7 +365,9 @@ export class OnboardingDialog extends ComponentDialog {
     if (!input.ok) return withErrors(draft, input.values, input.errors);
     let offers;
     try {
-      offers = (await stamps.listOffers(registration.ref.name)).filter((o) => o.state === 'Public');
+      const answer = await checks.answer(`offers:${registration.ref.name.toLowerCase()}`, () => stamps.listOffers(registration.ref.name));
+      if (!answer.done) return withErrors(draft, input.values, { stampOffer: stillChecking('reading the offers of the Azure Stack Hub', 'Next') });
+      offers = answer.value.filter((o) => o.state === 'Public');
     } catch (err) {
       return withErrors(draft, input.values, { stampOffer: this.problem(err, 'Could not list the offers of the Azure Stack Hub') });
     }
