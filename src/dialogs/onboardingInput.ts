@@ -286,6 +286,15 @@ export function parseSubscription(data: Record<string, unknown>, now = new Date(
 
 // ---- Customer access -------------------------------------------------------------------------
 
+/** The customer's admin on the access and Azure Stack Hub cards: an e-mail and a name, each with its own error. */
+function customerAdmin(v: { adminEmail?: string; adminName?: string }, ctx: z.RefinementCtx): { email: string; name: string } | undefined {
+  const email = z.string().email().max(100).safeParse(v.adminEmail ?? '');
+  const name = z.string().min(1).max(100).safeParse(v.adminName ?? '');
+  if (!email.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminEmail'], message: MESSAGES.adminEmail });
+  if (!name.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminName'], message: MESSAGES.adminName });
+  return email.success && name.success ? { email: email.data, name: name.data } : undefined;
+}
+
 const accessSchema = z
   .object({
     accessKind: z.enum(['none', 'guest-automatic', 'guest-instructions'], { errorMap: () => ({ message: MESSAGES.accessKind }) }),
@@ -294,15 +303,12 @@ const accessSchema = z
   })
   .transform((v, ctx): CustomerAccess => {
     if (v.accessKind === 'none') return { kind: 'none' };
-    const email = z.string().email().max(100).safeParse(v.adminEmail ?? '');
-    const name = z.string().min(1).max(100).safeParse(v.adminName ?? '');
-    if (!email.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminEmail'], message: MESSAGES.adminEmail });
-    if (!name.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminName'], message: MESSAGES.adminName });
-    if (!email.success || !name.success) return z.NEVER;
+    const admin = customerAdmin(v, ctx);
+    if (!admin) return z.NEVER;
     return {
       kind: 'guest-owner',
-      email: email.data,
-      displayName: name.data,
+      email: admin.email,
+      displayName: admin.name,
       mode: v.accessKind === 'guest-automatic' ? 'automatic' : 'instructions',
     };
   });
@@ -331,16 +337,13 @@ const stampSchema = z
   })
   .transform((v, ctx): StampInput => {
     if (v.managedBy === 'csp') return { offerId: v.stampOffer, managedBy: 'csp', guestMode: 'automatic' };
-    const email = z.string().email().max(100).safeParse(v.adminEmail ?? '');
-    const name = z.string().min(1).max(100).safeParse(v.adminName ?? '');
-    if (!email.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminEmail'], message: MESSAGES.adminEmail });
-    if (!name.success) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['adminName'], message: MESSAGES.adminName });
-    if (!email.success || !name.success) return z.NEVER;
+    const admin = customerAdmin(v, ctx);
+    if (!admin) return z.NEVER;
     return {
       offerId: v.stampOffer,
       managedBy: 'customer',
       guestMode: v.managedBy === 'customer-automatic' ? 'automatic' : 'instructions',
-      admin: { email: email.data, name: name.data },
+      admin,
     };
   });
 

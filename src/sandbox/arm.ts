@@ -351,16 +351,23 @@ function deleteRoleAssignment(ctx: ArmContext, req: ApiRequest, [sub, name]: str
   return json(200, roleAssignmentBody(removed, req.query.get('api-version')!));
 }
 
+/**
+ * A role-assignment list's `$filter`: `atScope()` or none (every assignment, undefined), or
+ * `principalId eq {id}` (that principal); anything else is refused as ARM does.
+ */
+export function principalFilter(req: ApiRequest): string | undefined | Reply {
+  const filter = req.query.get('$filter');
+  if (!filter || /^atScope\(\)$/i.test(filter.trim())) return undefined;
+  const m = /^principalId\s+eq\s+'?([0-9a-fA-F-]{36})'?$/i.exec(filter.trim());
+  if (!m) return armError(400, 'InvalidFilterInQueryString', `The filter '${filter}' is not supported. Supported filters are atScope() and principalId eq {id}.`);
+  return m[1].toLowerCase();
+}
+
 function listRoleAssignments(ctx: ArmContext, req: ApiRequest, sub: string): Reply {
   const problem = subscriptionProblem(ctx, req, sub);
   if (problem) return problem;
-  const filter = req.query.get('$filter');
-  let principal: string | undefined;
-  if (filter && !/^atScope\(\)$/i.test(filter.trim())) {
-    const m = /^principalId\s+eq\s+'?([0-9a-fA-F-]{36})'?$/i.exec(filter.trim());
-    if (!m) return armError(400, 'InvalidFilterInQueryString', `The filter '${filter}' is not supported. Supported filters are atScope() and principalId eq {id}.`);
-    principal = m[1].toLowerCase();
-  }
+  const principal = principalFilter(req);
+  if (typeof principal === 'object') return principal;
   const scope = `/subscriptions/${sub.toLowerCase()}`;
   const apiVersion = req.query.get('api-version')!;
   const value = ctx.state.roleAssignments

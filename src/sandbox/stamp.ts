@@ -7,6 +7,7 @@
 // are in README.md.
 import { createHash, randomUUID } from 'crypto';
 import { OWNER_ROLE_ID, type SandboxState } from './state';
+import { principalFilter } from './arm';
 import { BadJson, armError, empty, json, jsonBody, route, type ApiRequest, type Reply, type Route } from './http';
 
 export const SUBSCRIPTIONS_ADMIN_API_VERSION = '2015-11-01';
@@ -722,13 +723,8 @@ function deleteRoleAssignment(ctx: StampContext, stamp: Stamp, req: ApiRequest, 
 function listRoleAssignments(ctx: StampContext, stamp: Stamp, req: ApiRequest, [sub]: string[]): Reply {
   const found = tenantSubscription(ctx, stamp, req, sub);
   if (isReply(found)) return found;
-  const filter = req.query.get('$filter');
-  let principal: string | undefined;
-  if (filter && !/^atScope\(\)$/i.test(filter.trim())) {
-    const m = /^principalId\s+eq\s+'?([0-9a-fA-F-]{36})'?$/i.exec(filter.trim());
-    if (!m) return armError(400, 'InvalidFilterInQueryString', `The filter '${filter}' is not supported. Supported filters are atScope() and principalId eq {id}.`);
-    principal = m[1].toLowerCase();
-  }
+  const principal = principalFilter(req);
+  if (typeof principal === 'object') return principal;
   const value = stamp.roleAssignments
     .filter((a) => a.scope === `/subscriptions/${found.subscriptionId}` && (principal === undefined || a.principalId === principal))
     .map(roleAssignmentBody);
