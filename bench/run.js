@@ -309,6 +309,10 @@ function runScript(name, workDir) {
     process.stderr.write(`bench: ${name} failed (exit ${result.status})\n`);
     return undefined;
   }
+  if (!fs.existsSync(file)) {
+    process.stderr.write(`bench: ${name} wrote no results to BENCH_RESULT_FILE\n`);
+    return undefined;
+  }
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
