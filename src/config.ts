@@ -291,7 +291,7 @@ const schema = z
     if (c.POLL_MAX_INTERVAL_SECONDS < c.POLL_INTERVAL_SECONDS) {
       issue('POLL_MAX_INTERVAL_SECONDS', 'must be at least POLL_INTERVAL_SECONDS');
     }
-    // A malformed pair was reported already (zod hands on a placeholder for it).
+    // A malformed pair was reported already (zod passes z.NEVER on in its place).
     const stamps = c.AZURESTACK_STAMPS.filter((s): s is StampSetting => typeof s?.registration === 'string');
     const stampNames = stamps.map((s) => s.registration.toLowerCase());
     const registrationNames = c.REGISTRATIONS.map((id) => id.split('/').pop()!.toLowerCase());

@@ -731,7 +731,7 @@ function listRoleAssignments(ctx: StampContext, stamp: Stamp, req: ApiRequest, [
   return json(200, { value });
 }
 
-/** A user subscription's resources (only counted by the simulator: `resourceCount` placeholders). Readable while disabled. */
+/** A user subscription's resources (the simulator keeps only their number, `resourceCount`). Readable while disabled. */
 function listResources(ctx: StampContext, stamp: Stamp, req: ApiRequest, [sub]: string[]): Reply {
   const found = tenantSubscription(ctx, stamp, req, sub);
   if (isReply(found)) return found;
