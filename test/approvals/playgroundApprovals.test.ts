@@ -1,15 +1,14 @@
 // Mentions and the `pending` inbox as the local Teams client (Agents Playground) shows them: the bot
 // runs in-process with the real adapter, store and cloud clients; the playground is the Teams side.
-import { startBot, type BotDriver } from '../support/botDriver';
-import { testConfig } from '../support/testConfig';
+import type { BotDriver } from '../support/botDriver';
+import { cardJson, startPlaygroundBot } from '../support/playgroundBot';
 import type { Guid } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
-import { adaptiveCardOf, PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, startTestPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
+import { PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, type Playground } from '../support/playground';
 import { newCustomerRequest, startTestSandbox } from '../onboarding/support';
 
 jest.setTimeout(60_000);
 
-const cardJson = (m: PlaygroundMessage) => JSON.stringify(adaptiveCardOf(m) ?? {});
 
 describe('mentions and the inbox in the local Teams client', () => {
   let sandbox: Sandbox;
@@ -28,19 +27,7 @@ describe('mentions and the inbox in the local Teams client', () => {
   it('the approval card reaches the approvers by mention; the inbox in a personal chat approves it', async () => {
     // The playground's current user (Alex) and Adele approve; Megan asks.
     const [alex, megan, adele] = PLAYGROUND_USERS;
-    const config = testConfig({
-      ...sandbox.env,
-      CLOUD: 'sandbox',
-      STORE_PATH: ':memory:',
-      LOG_LEVEL: 'silent',
-      PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
-      ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID,
-      APPROVER_IDS: `${alex.aadObjectId},${adele.aadObjectId}`,
-      POLL_INTERVAL_SECONDS: '0',
-      POLL_MAX_INTERVAL_SECONDS: '0',
-    });
-    bot = await startBot(config);
-    pg = await startTestPlayground(bot.url);
+    ({ bot, pg } = await startPlaygroundBot(sandbox, `${alex.aadObjectId},${adele.aadObjectId}`));
     const channel = pg.conversations.channel;
     const hello = await pg.client.sendText(channel, `<at>${pg.bot.name}</at> help`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
     await pg.client.waitForMessage((m) => m.fromId === pg.bot.id, { after: hello });

@@ -2,17 +2,16 @@
 // the real adapter, store and cloud clients against the simulated cloud: a list of three good rows
 // and one bad one gives a plan naming the bad row; submitting the ready rows and one approval runs
 // exactly three onboardings: three new customers and three mappings, one summary with the results.
-import { startBot, type BotDriver } from '../support/botDriver';
-import { testConfig } from '../support/testConfig';
+import type { BotDriver } from '../support/botDriver';
+import { cardJson, startPlaygroundBot } from '../support/playgroundBot';
 import { parseRegistrationId, type BulkRequest, type OnboardingRequest } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
-import { adaptiveCardOf, PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, startTestPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
+import { PLAYGROUND_USERS, type Playground } from '../support/playground';
 import { waitFor } from '../support/waitFor';
 import { startTestSandbox } from './support';
 
 jest.setTimeout(120_000);
 
-const cardJson = (m: PlaygroundMessage) => JSON.stringify(adaptiveCardOf(m) ?? {});
 
 describe('bulk onboarding in the local Teams client', () => {
   let sandbox: Sandbox;
@@ -31,21 +30,7 @@ describe('bulk onboarding in the local Teams client', () => {
   it('3 good rows and 1 bad: the plan names the bad row; one approval onboards exactly the 3, one summary with the results CSV', async () => {
     const approver = PLAYGROUND_USERS[0];
     const requester = PLAYGROUND_USERS[1];
-    bot = await startBot(
-      testConfig({
-        ...sandbox.env,
-        CLOUD: 'sandbox',
-        STORE_PATH: ':memory:',
-        LOG_LEVEL: 'silent',
-        PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
-        ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID,
-        APPROVER_IDS: approver.aadObjectId!,
-        POLL_INTERVAL_SECONDS: '0',
-        POLL_MAX_INTERVAL_SECONDS: '0',
-        BULK_CONCURRENCY: '2',
-      }),
-    );
-    pg = await startTestPlayground(bot.url);
+    ({ bot, pg } = await startPlaygroundBot(sandbox, approver.aadObjectId!, { BULK_CONCURRENCY: '2' }));
     const channel = pg.conversations.channel;
     const registration = parseRegistrationId(sandbox.registrations.payAsYouUse);
     const before = sandbox.state.counts();

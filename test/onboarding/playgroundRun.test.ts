@@ -1,15 +1,14 @@
 // The approval card, the live checklist and the result post, as the local Teams client (Agents
 // Playground) shows them: the bot runs in-process with the real adapter, store and cloud clients.
-import { startBot, type BotDriver } from '../support/botDriver';
-import { testConfig } from '../support/testConfig';
+import type { BotDriver } from '../support/botDriver';
+import { cardJson, startPlaygroundBot } from '../support/playgroundBot';
 import type { Guid } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
-import { adaptiveCardOf, PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, startTestPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
+import { PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, type Playground } from '../support/playground';
 import { newCustomerRequest, startTestSandbox } from './support';
 
 jest.setTimeout(60_000);
 
-const cardJson = (m: PlaygroundMessage) => JSON.stringify(adaptiveCardOf(m) ?? {});
 
 describe('approval and the run in the local Teams client', () => {
   let sandbox: Sandbox;
@@ -30,19 +29,7 @@ describe('approval and the run in the local Teams client', () => {
     const approver = PLAYGROUND_USERS[0];
     const requesterUser = PLAYGROUND_USERS[1];
 
-    const config = testConfig({
-      ...sandbox.env,
-      CLOUD: 'sandbox',
-      STORE_PATH: ':memory:',
-      LOG_LEVEL: 'silent',
-      PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
-      ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID,
-      APPROVER_IDS: approver.aadObjectId!,
-      POLL_INTERVAL_SECONDS: '0',
-      POLL_MAX_INTERVAL_SECONDS: '0',
-    });
-    bot = await startBot(config);
-    pg = await startTestPlayground(bot.url);
+    ({ bot, pg } = await startPlaygroundBot(sandbox, approver.aadObjectId!));
     const channel = pg.conversations.channel;
 
     // The bot hears from the channel (so it has a reference), then a request made there is submitted.
@@ -97,21 +84,7 @@ describe('an onboarding with an Azure Stack Hub subscription in the local Teams 
   it('approve, the consent pause with the simulated page, "The customer has consented", the result with the stamp portal link; the stamp holds one of everything', async () => {
     const approver = PLAYGROUND_USERS[0];
     const requesterUser = PLAYGROUND_USERS[1];
-    bot = await startBot(
-      testConfig({
-        ...sandbox.env,
-        ...sandbox.stampEnv,
-        CLOUD: 'sandbox',
-        STORE_PATH: ':memory:',
-        LOG_LEVEL: 'silent',
-        PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
-        ALLOWED_TENANT_IDS: PLAYGROUND_TENANT_ID,
-        APPROVER_IDS: approver.aadObjectId!,
-        POLL_INTERVAL_SECONDS: '0',
-        POLL_MAX_INTERVAL_SECONDS: '0',
-      }),
-    );
-    pg = await startTestPlayground(bot.url);
+    ({ bot, pg } = await startPlaygroundBot(sandbox, approver.aadObjectId!, { ...sandbox.stampEnv }));
     const channel = pg.conversations.channel;
     const hello = await pg.client.sendText(channel, `<at>${pg.bot.name}</at> help`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
     await pg.client.waitForMessage((m) => m.fromId === pg.bot.id, { after: hello });
