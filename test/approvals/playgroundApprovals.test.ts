@@ -1,36 +1,23 @@
 // Mentions and the `pending` inbox as the local Teams client (Agents Playground) shows them: the bot
 // runs in-process with the real adapter, store and cloud clients; the playground is the Teams side.
-import type { BotDriver } from '../support/botDriver';
-import { cardJson, startPlaygroundBot } from '../support/playgroundBot';
+import { cardJson, playgroundStory } from '../support/playgroundBot';
 import type { Guid } from '../../src/onboarding/model';
-import type { Sandbox } from '../../src/sandbox';
-import { PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, type Playground } from '../support/playground';
-import { newCustomerRequest, startTestSandbox } from '../onboarding/support';
+import { PLAYGROUND_TENANT_ID, PLAYGROUND_USERS } from '../support/playground';
+import { newCustomerRequest } from '../onboarding/support';
 
 jest.setTimeout(60_000);
 
 
 describe('mentions and the inbox in the local Teams client', () => {
-  let sandbox: Sandbox;
-  let bot: BotDriver;
-  let pg: Playground;
-
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await pg?.close();
-    await bot?.close();
-    await sandbox?.close();
-  });
+  const story = playgroundStory();
 
   it('the approval card reaches the approvers by mention; the inbox in a personal chat approves it', async () => {
+    const { sandbox } = story;
     // The playground's current user (Alex) and Adele approve; Megan asks.
     const [alex, megan, adele] = PLAYGROUND_USERS;
-    ({ bot, pg } = await startPlaygroundBot(sandbox, `${alex.aadObjectId},${adele.aadObjectId}`));
+    const { bot, pg } = await story.start(`${alex.aadObjectId},${adele.aadObjectId}`);
     const channel = pg.conversations.channel;
-    const hello = await pg.client.sendText(channel, `<at>${pg.bot.name}</at> help`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
-    await pg.client.waitForMessage((m) => m.fromId === pg.bot.id, { after: hello });
+    const hello = await story.greetChannel();
     const request = newCustomerRequest(sandbox, {
       teamsTenantId: PLAYGROUND_TENANT_ID,
       conversationId: channel,

@@ -2,35 +2,22 @@
 // the real adapter, store and cloud clients against the simulated cloud: a list of three good rows
 // and one bad one gives a plan naming the bad row; submitting the ready rows and one approval runs
 // exactly three onboardings: three new customers and three mappings, one summary with the results.
-import type { BotDriver } from '../support/botDriver';
-import { cardJson, startPlaygroundBot } from '../support/playgroundBot';
+import { cardJson, playgroundStory } from '../support/playgroundBot';
 import { parseRegistrationId, type BulkRequest, type OnboardingRequest } from '../../src/onboarding/model';
-import type { Sandbox } from '../../src/sandbox';
-import { PLAYGROUND_USERS, type Playground } from '../support/playground';
+import { PLAYGROUND_USERS } from '../support/playground';
 import { waitFor } from '../support/waitFor';
-import { startTestSandbox } from './support';
 
 jest.setTimeout(120_000);
 
 
 describe('bulk onboarding in the local Teams client', () => {
-  let sandbox: Sandbox;
-  let bot: BotDriver;
-  let pg: Playground;
-
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await pg?.close();
-    await bot?.close();
-    await sandbox?.close();
-  });
+  const story = playgroundStory();
 
   it('3 good rows and 1 bad: the plan names the bad row; one approval onboards exactly the 3, one summary with the results CSV', async () => {
+    const { sandbox } = story;
     const approver = PLAYGROUND_USERS[0];
     const requester = PLAYGROUND_USERS[1];
-    ({ bot, pg } = await startPlaygroundBot(sandbox, approver.aadObjectId!, { BULK_CONCURRENCY: '2' }));
+    const { bot, pg } = await story.start(approver.aadObjectId!, { BULK_CONCURRENCY: '2' });
     const channel = pg.conversations.channel;
     const registration = parseRegistrationId(sandbox.registrations.payAsYouUse);
     const before = sandbox.state.counts();

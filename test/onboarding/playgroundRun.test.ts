@@ -1,40 +1,27 @@
 // The approval card, the live checklist and the result post, as the local Teams client (Agents
 // Playground) shows them: the bot runs in-process with the real adapter, store and cloud clients.
-import type { BotDriver } from '../support/botDriver';
-import { cardJson, startPlaygroundBot } from '../support/playgroundBot';
+import { cardJson, playgroundStory } from '../support/playgroundBot';
 import type { Guid } from '../../src/onboarding/model';
-import type { Sandbox } from '../../src/sandbox';
-import { PLAYGROUND_TENANT_ID, PLAYGROUND_USERS, type Playground } from '../support/playground';
-import { newCustomerRequest, startTestSandbox } from './support';
+import { PLAYGROUND_TENANT_ID, PLAYGROUND_USERS } from '../support/playground';
+import { newCustomerRequest } from './support';
 
 jest.setTimeout(60_000);
 
 
 describe('approval and the run in the local Teams client', () => {
-  let sandbox: Sandbox;
-  let bot: BotDriver;
-  let pg: Playground;
-
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await pg?.close();
-    await bot?.close();
-    await sandbox?.close();
-  });
+  const story = playgroundStory();
 
   it('posts the approval card in the channel, turns it into a live checklist on Approve, and posts the result mentioning the requester', async () => {
+    const { sandbox } = story;
     // The playground's current user approves; another user made the request.
     const approver = PLAYGROUND_USERS[0];
     const requesterUser = PLAYGROUND_USERS[1];
 
-    ({ bot, pg } = await startPlaygroundBot(sandbox, approver.aadObjectId!));
+    const { bot, pg } = await story.start(approver.aadObjectId!);
     const channel = pg.conversations.channel;
 
     // The bot hears from the channel (so it has a reference), then a request made there is submitted.
-    const hello = await pg.client.sendText(channel, `<at>${pg.bot.name}</at> help`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
-    await pg.client.waitForMessage((m) => m.fromId === pg.bot.id, { after: hello });
+    const hello = await story.greetChannel();
     const request = newCustomerRequest(sandbox, {
       teamsTenantId: PLAYGROUND_TENANT_ID,
       conversationId: channel,
@@ -68,26 +55,15 @@ describe('approval and the run in the local Teams client', () => {
 });
 
 describe('an onboarding with an Azure Stack Hub subscription in the local Teams client', () => {
-  let sandbox: Sandbox;
-  let bot: BotDriver;
-  let pg: Playground;
-
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await pg?.close();
-    await bot?.close();
-    await sandbox?.close();
-  });
+  const story = playgroundStory();
 
   it('approve, the consent pause with the simulated page, "The customer has consented", the result with the stamp portal link; the stamp holds one of everything', async () => {
+    const { sandbox } = story;
     const approver = PLAYGROUND_USERS[0];
     const requesterUser = PLAYGROUND_USERS[1];
-    ({ bot, pg } = await startPlaygroundBot(sandbox, approver.aadObjectId!, { ...sandbox.stampEnv }));
+    const { bot, pg } = await story.start(approver.aadObjectId!, { ...sandbox.stampEnv });
     const channel = pg.conversations.channel;
-    const hello = await pg.client.sendText(channel, `<at>${pg.bot.name}</at> help`, { mentions: [{ id: pg.bot.id, name: pg.bot.name }] });
-    await pg.client.waitForMessage((m) => m.fromId === pg.bot.id, { after: hello });
+    const hello = await story.greetChannel();
 
     const offer = (await bot.app.cloud.stamps!.listOffers('azurestack-payg-east')).find((o) => o.state === 'Public')!;
     const base = newCustomerRequest(sandbox, {
