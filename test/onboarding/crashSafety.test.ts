@@ -9,7 +9,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { randomUUID } from 'crypto';
-import type { BulkRequest, Guid, OffboardRequest, OnboardingRequest, RequestId, StepName } from '../../src/onboarding/model';
+import type { BulkRequest, Guid, OffboardRequest, OnboardingRequest, RequestId, ServiceRequest, StepName } from '../../src/onboarding/model';
 import { newRequestId } from '../../src/onboarding/requests/requestIds';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
@@ -24,7 +24,14 @@ jest.setTimeout(240_000);
 const ROOT = path.join(__dirname, '..', '..');
 const CHANNEL = '19:crash-approvals@thread.tacv2';
 
-const WRITES: Array<{ name: string; method: string; path: RegExp }> = [
+/** A write call of the run, as the simulated service sees it (held there while the bot is killed). */
+interface Write {
+  name: string;
+  method: string;
+  path: RegExp;
+}
+
+const WRITES: Write[] = [
   { name: 'create customer', method: 'POST', path: /^\/partnercenter\/v1\/customers$/ },
   { name: 'confirm agreement', method: 'POST', path: /\/agreements$/ },
   { name: 'create cart', method: 'POST', path: /\/carts$/ },
@@ -35,13 +42,13 @@ const WRITES: Array<{ name: string; method: string; path: RegExp }> = [
 ];
 
 const STAMP = 'azurestack-payg-east';
-const OFFBOARD_WRITES: Array<{ name: string; method: string; path: RegExp }> = [
+const OFFBOARD_WRITES: Write[] = [
   { name: 'remove the mapping', method: 'DELETE', path: /\/customerSubscriptions\/[^/]+$/ },
   { name: 'remove the Owner role', method: 'DELETE', path: /^\/stamps\/[^/]+\/management\/.*\/roleAssignments\/[^/]+$/ },
   { name: 'disable the stamp subscription', method: 'PUT', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/Microsoft\.Subscriptions\.Admin\/subscriptions\/[^/]+$/ },
   { name: 'unregister the directory', method: 'DELETE', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/directoryTenants\/[^/]+$/ },
 ];
-const STAMP_WRITES: Array<{ name: string; method: string; path: RegExp }> = [
+const STAMP_WRITES: Write[] = [
   { name: 'onboard directory', method: 'PUT', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/directoryTenants\/[^/]+$/ },
   { name: 'create the stamp subscription', method: 'PUT', path: /^\/stamps\/[^/]+\/adminmanagement\/.*\/Microsoft\.Subscriptions\.Admin\/subscriptions\/[^/]+$/ },
   { name: 'invite the CSP guest', method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ },
@@ -133,6 +140,47 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
 
   const stored = async (id: RequestId) => (await store.requests.get(id))!.value;
 
+  /**
+   * For each write: a bot started with that call held at the simulated service, killed once the call
+   * has arrived, then the call let through (the service finishes what the dead bot asked). Fails if
+   * the request ends without making the call.
+   */
+  async function killInsideEach(writes: readonly Write[], id: RequestId, options: { ended: (r: ServiceRequest) => boolean; afterEach?: (write: Write) => Promise<void> }) {
+    for (const write of writes) {
+      const hold = sandbox.holds.add({ method: write.method, path: write.path });
+      const child = await startBot();
+      await Promise.race([
+        hold.arrived,
+        waitFor(`the ${write.name} call`, async () => (options.ended(await stored(id)) ? true : undefined)).then(() => {
+          throw new Error(`the request ${id} ended without calling ${write.name}`);
+        }),
+      ]);
+      await kill(child);
+      hold.release();
+      await options.afterEach?.(write);
+    }
+  }
+
+  /** For each step: a bot started and killed as soon as the step is stored as done. */
+  async function killAfterEachStep(steps: readonly StepName[], id: RequestId) {
+    for (const step of steps) {
+      const child = await startBot();
+      await waitFor(`step ${step} to be stored as done`, async () => ((await stored(id)).steps.find((s) => s.name === step)?.status === 'done' ? true : undefined));
+      await kill(child);
+    }
+  }
+
+  /** One more start, left to run until the request reaches one of the statuses (succeeded or failed); then killed. */
+  async function finishWithOneMoreStart(id: RequestId, ends: readonly string[] = ['succeeded', 'failed']): Promise<ServiceRequest> {
+    const child = await startBot();
+    const done = await waitFor(`request ${id} to finish`, async () => {
+      const r = await stored(id);
+      return ends.includes(r.status) ? r : undefined;
+    });
+    await kill(child);
+    return done;
+  }
+
   async function approved(): Promise<{ id: RequestId; before: ReturnType<Sandbox['state']['counts']> }> {
     const before = sandbox.state.counts();
     const request = newCustomerRequest(sandbox, { conversationId: CHANNEL });
@@ -154,24 +202,8 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
 
   it('killed in the middle of every write call: each restart resumes, the run completes once', async () => {
     const { id, before } = await approved();
-    for (const write of WRITES) {
-      const hold = sandbox.holds.add({ method: write.method, path: write.path });
-      const child = await startBot();
-      await Promise.race([
-        hold.arrived,
-        waitFor(`the ${write.name} call`, async () => ((await stored(id)).status === 'succeeded' ? true : undefined)).then(() => {
-          throw new Error(`the run finished without calling ${write.name}`);
-        }),
-      ]);
-      await kill(child);
-      hold.release(); // the service finishes the call the dead bot made
-    }
-    const child = await startBot();
-    const done = await waitFor('the run to finish', async () => {
-      const r = await stored(id);
-      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-    });
-    await kill(child);
+    await killInsideEach(WRITES, id, { ended: (r) => r.status === 'succeeded' });
+    const done = await finishWithOneMoreStart(id);
     expect(done.status).toBe('succeeded');
     expectOneOfEach(before);
     const registration = Object.values(sandbox.state.registrations).find((r) => r.id.toLowerCase() === (done as OnboardingRequest).registration.resourceId.toLowerCase())!;
@@ -217,26 +249,14 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
 
   it('Azure Stack Hub steps: killed in the middle of every stamp write, each restart resumes, one of everything on the stamp', async () => {
     const { id, domain } = await approvedWithStamp();
-    for (const write of STAMP_WRITES) {
-      const hold = sandbox.holds.add({ method: write.method, path: write.path });
-      const child = await startBot();
-      await Promise.race([
-        hold.arrived,
-        waitFor(`the ${write.name} call`, async () => (['succeeded', 'paused', 'failed'].includes((await stored(id)).status) ? true : undefined)).then(() => {
-          throw new Error(`the run stopped without calling ${write.name}`);
-        }),
-      ]);
-      await kill(child);
-      hold.release();
+    await killInsideEach(STAMP_WRITES, id, {
+      ended: (r) => ['succeeded', 'paused', 'failed'].includes(r.status),
       // The customer's admin consents as soon as the directory is on the stamp: the consent step then finds it healthy.
-      if (write.name === 'onboard directory') await waitFor('the directory on the stamp', async () => (sandbox.state.stamps[STAMP].directoryTenants[domain] ? sandbox.consentDirectory(STAMP, domain) : undefined));
-    }
-    const child = await startBot();
-    const done = await waitFor('the run to finish', async () => {
-      const r = await stored(id);
-      return r.status === 'succeeded' || r.status === 'failed' || r.status === 'paused' ? r : undefined;
+      afterEach: async (write) => {
+        if (write.name === 'onboard directory') await waitFor('the directory on the stamp', async () => (sandbox.state.stamps[STAMP].directoryTenants[domain] ? sandbox.consentDirectory(STAMP, domain) : undefined));
+      },
     });
-    await kill(child);
+    const done = await finishWithOneMoreStart(id, ['succeeded', 'failed', 'paused']);
     expect(done.status).toBe('succeeded');
     expectOneOfEachOnTheStamp(done as OnboardingRequest);
   });
@@ -244,7 +264,7 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
   it('Azure Stack Hub steps: killed right after each stamp step is stored, and at the consent pause: one of everything on the stamp', async () => {
     const { id, domain } = await approvedWithStamp();
     // The pause: the run stops, waiting for the customer; the admin consents; an operator clicks (stored as the lifecycle does).
-    let child = await startBot();
+    const child = await startBot();
     const paused = await waitFor('the consent pause', async () => {
       const r = await stored(id);
       return r.status === 'paused' ? r : undefined;
@@ -255,20 +275,8 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     const current = (await store.requests.get(id))!;
     await store.requests.replace({ ...current.value, status: 'running', results: { ...current.value.results, stampConsentContinuedBy: sandbox.users.approver } }, current.etag);
     const boundaries: StepName[] = ['stamp-consent', 'stamp-subscription', 'stamp-access', 'stamp-check'];
-    for (const step of boundaries) {
-      child = await startBot();
-      await waitFor(`step ${step} to be stored as done`, async () => {
-        const r = await stored(id);
-        return r.steps.find((s) => s.name === step)?.status === 'done' ? true : undefined;
-      });
-      await kill(child);
-    }
-    child = await startBot();
-    const done = await waitFor('the run to finish', async () => {
-      const r = await stored(id);
-      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-    });
-    await kill(child);
+    await killAfterEachStep(boundaries, id);
+    const done = await finishWithOneMoreStart(id);
     expect(done.status).toBe('succeeded');
     expectOneOfEachOnTheStamp(done as OnboardingRequest);
   });
@@ -302,24 +310,8 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     };
     await store.requests.create(request);
     const before = { ...stamp.counters, mappingDeletes: sandbox.state.counters.mappingDeletes };
-    for (const write of OFFBOARD_WRITES) {
-      const hold = sandbox.holds.add({ method: write.method, path: write.path });
-      const child = await startBot();
-      await Promise.race([
-        hold.arrived,
-        waitFor(`the ${write.name} call`, async () => (['succeeded', 'failed'].includes((await stored(request.id)).status) ? true : undefined)).then(() => {
-          throw new Error(`the run stopped without calling ${write.name}`);
-        }),
-      ]);
-      await kill(child);
-      hold.release();
-    }
-    const child = await startBot();
-    const done = await waitFor('the run to finish', async () => {
-      const r = await stored(request.id);
-      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-    });
-    await kill(child);
+    await killInsideEach(OFFBOARD_WRITES, request.id, { ended: (r) => r.status === 'succeeded' || r.status === 'failed' });
+    const done = await finishWithOneMoreStart(request.id);
     expect(done.steps.find((s) => s.status === 'failed')).toBeUndefined();
     expect(done.status).toBe('succeeded');
     expect(sandbox.state.registrations[sandbox.registrations.payAsYouUse.toLowerCase()].customerSubscriptions[customer.azureSubscriptionId!]).toBeUndefined();
@@ -337,20 +329,8 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
   it('killed right after each step is stored: each restart resumes, the run completes once', async () => {
     const { id, before } = await approved();
     const boundaries: StepName[] = ['check-registration', 'customer', 'customer-agreement', 'azure-plan', 'azure-subscription', 'customer-access', 'map-tenant'];
-    for (const step of boundaries) {
-      const child = await startBot();
-      await waitFor(`step ${step} to be stored as done`, async () => {
-        const r = await stored(id);
-        return r.steps.find((s) => s.name === step)?.status === 'done' ? true : undefined;
-      });
-      await kill(child);
-    }
-    const child = await startBot();
-    const done = await waitFor('the run to finish', async () => {
-      const r = await stored(id);
-      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-    });
-    await kill(child);
+    await killAfterEachStep(boundaries, id);
+    const done = await finishWithOneMoreStart(id);
     expect(done.status).toBe('succeeded');
     expectOneOfEach(before);
   });
@@ -380,25 +360,9 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     };
     await store.requests.create(batch);
     // BULK_CONCURRENCY=2: two rows start, the third waits for a place.
-    for (const write of [WRITES[0], WRITES[3], WRITES[6]]) {
-      const hold = sandbox.holds.add({ method: write.method, path: write.path });
-      const child = await startBot();
-      await Promise.race([
-        hold.arrived,
-        waitFor(`a row's ${write.name} call`, async () => ((await stored(batch.id)).status === 'succeeded' ? true : undefined)).then(() => {
-          throw new Error(`the batch finished without calling ${write.name}`);
-        }),
-      ]);
-      await kill(child);
-      hold.release();
-    }
-    const child = await startBot();
-    const done = await waitFor('the batch to finish', async () => {
-      const r = await stored(batch.id);
-      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-    });
+    await killInsideEach([WRITES[0], WRITES[3], WRITES[6]], batch.id, { ended: (r) => r.status === 'succeeded' });
     // The summary is posted before the batch's last step is stored as done.
-    await kill(child);
+    const done = await finishWithOneMoreStart(batch.id);
     expect(done.status).toBe('succeeded');
     const rowRequests = (await store.requests.list()).map((v) => v.value).filter((r): r is OnboardingRequest => r.kind === 'onboard' && r.batch?.id === batch.id);
     expect(rowRequests.map((r) => r.batch!.line).sort()).toEqual([2, 3, 4]);
