@@ -23,7 +23,7 @@ const path = require('path');
 const { randomUUID } = require('crypto');
 const { startSandboxProcess, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
-const { bulkRow, throttleRules, ruleAsJson, earlyCalls, throttleBoundMs, footprints, onceEach } = require('./harness/bulk');
+const { bulkRow, throttleRules, ruleAsJson, earlyCallList, throttleBoundMs, footprints, onceEach } = require('./harness/bulk');
 const { startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity, TENANT, CHANNEL } = require('./harness/instances');
 
 const root = path.join(__dirname, '..');
@@ -247,6 +247,7 @@ async function main() {
     const rowRequests = (await store.requests.list()).map((v) => v.value).filter((r) => r.kind === 'onboard' && r.batch && r.batch.id === batch.id);
     const final = await batchNow();
     const boundMs = throttleBoundMs(settings.rows, settings.armWritesPerSecond);
+    const early = earlyCallList(requests, settings.latencyMs);
     const takeoverMs = batchTakenAt ? batchTakenAt - killedAt : undefined;
     const result = {
       settings,
@@ -262,7 +263,12 @@ async function main() {
       },
       kill: { doneAtKill, inFlightAtKill: inFlightAtKill.length, atMs: killedAt - t0 },
       once: onceEach(prints),
-      throttling: { answered429: requests.filter((r) => r.status === 429).length, resentBeforeRetryAfter: earlyCalls(requests, settings.latencyMs) },
+      throttling: {
+        answered429: requests.filter((r) => r.status === 429).length,
+        resentBeforeRetryAfter: early.length,
+        // Which, when (seconds after the click, and whether before the kill) and how long after the 429.
+        early: early.slice(0, 20).map((e) => ({ ...e, at: undefined, atSeconds: (Date.parse(e.at) - t0) / 1000, beforeKill: Date.parse(e.at) < killedAt })),
+      },
       takeover: {
         batchSeconds: takeoverMs === undefined ? null : takeoverMs / 1000,
         rowsInFlightSeconds: rowsTakenAt ? (rowsTakenAt - killedAt) / 1000 : null,

@@ -53,8 +53,13 @@ function ruleAsJson(rule) {
  * Retry-After passed. Calls already on the wire when the 429 was answered do not count.
  */
 function earlyCalls(requests, latencyMs) {
+  return earlyCallList(requests, latencyMs).length;
+}
+
+/** The calls earlyCalls counts, each with the 429 it came after: `afterMs` from that 429's arrival, and its Retry-After. */
+function earlyCallList(requests, latencyMs) {
   const margin = latencyMs + 50;
-  let early = 0;
+  const early = [];
   requests.forEach((throttled, i) => {
     if (throttled.status !== 429) return;
     const at = Date.parse(throttled.at);
@@ -62,7 +67,7 @@ function earlyCalls(requests, latencyMs) {
     const sameGate = (r) => (throttled.service === 'partnercenter' ? r.service === 'partnercenter' : r.method === throttled.method && r.path === throttled.path);
     for (const later of requests.slice(i + 1)) {
       const gap = Date.parse(later.at) - at;
-      if (sameGate(later) && gap > margin && gap + latencyMs < retryAfterMs) early++;
+      if (sameGate(later) && gap > margin && gap + latencyMs < retryAfterMs) early.push({ method: later.method, path: later.path, at: later.at, afterMs: gap, retryAfterMs });
     }
   });
   return early;
@@ -111,4 +116,4 @@ function onceEach(prints) {
   };
 }
 
-module.exports = { PC_RETRY_AFTER_SECONDS, bulkRow, throttleRules, ruleAsJson, earlyCalls, throttleBoundMs, footprints, onceEach };
+module.exports = { PC_RETRY_AFTER_SECONDS, bulkRow, throttleRules, ruleAsJson, earlyCalls, earlyCallList, throttleBoundMs, footprints, onceEach };
