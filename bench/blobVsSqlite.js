@@ -11,17 +11,15 @@
 // Settings (environment): BENCH_WARMUP_TURNS (200), BENCH_TURNS (3000), BENCH_SECONDS (10),
 // BENCH_CONCURRENCY (16, message turns), BENCH_INVOKE_CONCURRENCY (4, approvers clicking at once),
 // BENCH_APPROVALS (200), BENCH_RUNS (40).
-const { spawn, spawnSync } = require('child_process');
+const { spawnSync } = require('child_process');
 const fs = require('fs');
-const https = require('https');
-const http = require('http');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 const { randomUUID } = require('crypto');
 const { createConnector } = require('./harness/connector');
 const { runLoad, percentile } = require('./harness/load');
-const { cpuMs, machineBusyCores, spawnNode, waitReady, stop } = require('./harness/processes');
+const { cpuMs, machineBusyCores, spawnNode, stop } = require('./harness/processes');
+const { TENANT, CHANNEL, startAzurite, requestJson, postActivity, activity, botEnv, startBot, greet, approveClick } = require('./harness/instances');
 
 const root = path.join(__dirname, '..');
 // BENCH_QUICK=1: short runs (a check of the harness); BENCH_RESULT_FILE: also write the results there.
@@ -35,24 +33,8 @@ const settings = {
   approvals: Number(process.env.BENCH_APPROVALS || (quick ? 40 : 200)),
   runs: Number(process.env.BENCH_RUNS || (quick ? 20 : 40)),
 };
-const TENANT = '11111111-2222-4333-8444-555555555555';
-const CHANNEL = '19:approvals@thread.tacv2';
-const AZURITE = path.join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js');
-/** Azurite's fixed development account key (public, documented by Microsoft). */
-const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const f = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Lines KEY=value printed by a child, as an object. */
 function envLines(output) {
@@ -82,101 +64,6 @@ async function startSandbox() {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the simulated cloud did not start:\n${child.output()}`);
     await sleep(20);
   }
-}
-
-async function startAzurite() {
-  const child = spawn(process.execPath, [AZURITE, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const m = /successfully listens on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-    if (m) {
-      const endpoint = `${m[1]}/devstoreaccount1`;
-      return { child, connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};` };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`Azurite did not start:\n${output}`);
-    await sleep(20);
-  }
-}
-
-function requestJson(url, method, body, ca) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const lib = url.startsWith('https:') ? https : http;
-    const req = lib.request(url, { method, ca, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined });
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 256 });
-function postActivity(url, activity) {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(JSON.stringify(activity));
-    const t0 = process.hrtime.bigint();
-    const req = http.request(url, { method: 'POST', agent: keepAlive, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8'), ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-function activity({ type, id, conversationId, serviceUrl, from, text, value, name }) {
-  return {
-    type,
-    name,
-    id: id ?? `a-${randomUUID()}`,
-    channelId: 'msteams',
-    serviceUrl,
-    timestamp: new Date().toISOString(),
-    from,
-    recipient: { id: '28:csp-onboarding-bot', name: 'CSP Onboarding Bot' },
-    conversation: { id: conversationId, conversationType: conversationId.startsWith('19:') ? 'channel' : 'personal', tenantId: TENANT },
-    channelData: { tenant: { id: TENANT } },
-    text,
-    value,
-  };
-}
-
-/** The environment of one bot instance on the given store. */
-function botEnv(cloud, store) {
-  return {
-    ...cloud.env,
-    CLOUD: 'sandbox',
-    LOCAL_MODE: 'true',
-    PARTNER_CENTER_REFRESH_TOKEN: cloud.state.delegatedRefreshToken,
-    MicrosoftAppId: '',
-    MicrosoftAppPassword: '',
-    LOG_LEVEL: 'warn',
-    ALLOWED_TENANT_IDS: TENANT,
-    APPROVAL_CHANNEL_ID: CHANNEL,
-    APPROVER_IDS: cloud.state.users.approver,
-    POLL_INTERVAL_SECONDS: '0',
-    POLL_MAX_INTERVAL_SECONDS: '0',
-    LEASE_SECONDS: '10',
-    ...store.env,
-  };
-}
-
-async function startBot(env) {
-  const port = await freePort();
-  const child = spawnNode([path.join(root, 'lib', 'index.js')], { ...env, PORT: String(port) });
-  await waitReady(`http://127.0.0.1:${port}/readyz`, child);
-  return { child, port, url: `http://127.0.0.1:${port}/api/messages` };
 }
 
 /** A request as the onboarding dialog stores it once its approval card is in the approvals channel. */
@@ -233,24 +120,6 @@ async function inBatches(items, limit, work) {
     }),
   );
   return results;
-}
-
-/** Turns the approvers' channel into a known conversation for each instance (as after an install). */
-async function greet(bots, cloud, connectorUrl) {
-  const approver = { id: '29:adele', name: 'Adele Approver', aadObjectId: cloud.state.users.approver };
-  for (const bot of bots) await postActivity(bot.url, activity({ type: 'message', conversationId: CHANNEL, serviceUrl: connectorUrl, from: approver, text: 'help' }));
-  return approver;
-}
-
-function approveClick(approver, id, serviceUrl) {
-  return activity({
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    conversationId: CHANNEL,
-    serviceUrl,
-    from: approver,
-    value: { action: { type: 'Action.Execute', verb: 'request.approve', data: { requestId: id } }, trigger: 'manual' },
-  });
 }
 
 /** What a message turn costs: `help` touches no state; `onboard` reads and writes the operator's dialog state every turn. */
@@ -445,4 +314,4 @@ if (require.main === module) {
 }
 
 // Pieces bench/takeover.js reuses.
-module.exports = { main, startAzurite, requestJson, botEnv, startBot, greet, approveClick, seed, postActivity };
+module.exports = { main, seed };

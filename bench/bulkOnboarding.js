@@ -13,6 +13,7 @@ const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
+const { bulkRow, throttleRules, earlyCalls, throttleBoundMs: throttleBound } = require('./harness/bulk');
 
 const root = path.join(__dirname, '..');
 const lib = (p) => require(path.join(root, 'lib', p));
@@ -38,7 +39,6 @@ const TENANT = '6f1c2b8e-3d4a-4c5b-9e7f-0a1b2c3d4e5f';
 const APPROVER = { teamsUserId: '29:bench-approver', name: 'Bench Approver', aadObjectId: 'a1e0c0de-0000-4000-8000-0000000000aa' };
 const REQUESTER = { teamsUserId: '29:bench-requester', name: 'Bench Requester', aadObjectId: 'a1e0c0de-0000-4000-8000-0000000000bb' };
 const CHANNEL = '19:bench-approvals@thread.tacv2';
-const PC_RETRY_AFTER_SECONDS = 2;
 
 /** Takes every post and update the bot sends to Teams; answers at once. */
 function startConnector() {
@@ -51,51 +51,6 @@ function startConnector() {
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, serviceUrl: `http://127.0.0.1:${server.address().port}/` })));
-}
-
-function row(line, registration) {
-  const prefix = `bulk${line}x${process.pid}`;
-  return {
-    line,
-    plan: {
-      kind: 'onboard',
-      customer: {
-        kind: 'new',
-        companyName: `Bulk ${line}`,
-        domain: `${prefix}.onmicrosoft.com`,
-        address: { country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052', addressLine1: 'One Microsoft Way' },
-        contact: { firstName: 'Bea', lastName: 'Admin', email: `bea@${prefix}.example` },
-        culture: 'en-US',
-        language: 'en',
-      },
-      subscription: { kind: 'azure-plan' },
-      agreement: { acceptedBy: { firstName: 'Bea', lastName: 'Admin', email: `bea@${prefix}.example` }, dateAccepted: '2026-11-27' },
-      registration,
-      access: { kind: 'guest-owner', email: `ops-${prefix}@csp.example`, displayName: 'CSP Ops', mode: 'automatic' },
-    },
-  };
-}
-
-/**
- * Calls sent although the client already knew it had to wait: after a 429 reached the bot (its
- * arrival plus the simulated latency, plus a little for the answer to travel), a Partner Center
- * call of any row (the gate is per service) or the same ARM call again (per client) before the
- * Retry-After passed. Calls already on the wire when the 429 was answered do not count.
- */
-function earlyCalls(requests) {
-  const margin = settings.latencyMs + 50;
-  let early = 0;
-  requests.forEach((throttled, i) => {
-    if (throttled.status !== 429) return;
-    const at = Date.parse(throttled.at);
-    const retryAfterMs = throttled.service === 'partnercenter' ? PC_RETRY_AFTER_SECONDS * 1000 : 1000;
-    const sameGate = (r) => (throttled.service === 'partnercenter' ? r.service === 'partnercenter' : r.method === throttled.method && r.path === throttled.path);
-    for (const later of requests.slice(i + 1)) {
-      const gap = Date.parse(later.at) - at;
-      if (sameGate(later) && gap > margin && gap + settings.latencyMs < retryAfterMs) early++;
-    }
-  });
-  return early;
 }
 
 async function main() {
@@ -137,8 +92,7 @@ async function main() {
   });
 
   // The throttled cloud.
-  sandbox.faults.add({ method: 'PUT', path: /^\/arm\//, kind: 'rate', perSecond: settings.armWritesPerSecond });
-  sandbox.faults.add({ method: 'POST', path: '/partnercenter/v1/customers', kind: 'status', status: 429, retryAfterSeconds: PC_RETRY_AFTER_SECONDS, times: settings.pcThrottles });
+  for (const rule of throttleRules(settings)) sandbox.faults.add(rule);
 
   const registration = parseRegistrationId(sandbox.env.REGISTRATIONS.split(',')[0]);
   const now = new Date().toISOString();
@@ -151,7 +105,7 @@ async function main() {
     conversationId: CHANNEL,
     decision: { outcome: 'approved', by: APPROVER, at: now },
     approvalCard: { conversationId: CHANNEL, activityId: 'bench-card' },
-    rows: Array.from({ length: settings.rows }, (_, i) => row(i + 2, registration)),
+    rows: Array.from({ length: settings.rows }, (_, i) => bulkRow(i + 2, registration)),
     skippedRows: 0,
     steps: [],
     results: {},
@@ -176,9 +130,9 @@ async function main() {
   const rowRequests = (await app.store.requests.list()).map((v) => v.value).filter((r) => r.kind === 'onboard' && r.batch && r.batch.id === batch.id);
   const requests = sandbox.requests.slice(sentBefore);
   const throttled = requests.filter((r) => r.status === 429);
-  const early = earlyCalls(requests);
+  const early = earlyCalls(requests, settings.latencyMs);
   // The throttle-bound minimum: every row makes two ARM writes (Owner, mapping) at the rate.
-  const throttleBoundMs = ((2 * settings.rows) / settings.armWritesPerSecond) * 1000;
+  const throttleBoundMs = throttleBound(settings.rows, settings.armWritesPerSecond);
   const result = {
     settings,
     batch: { status: final.status, elapsedMs, rows: settings.rows, rowRequests: rowRequests.length, rowsSucceeded: rowRequests.filter((r) => r.status === 'succeeded').length },

@@ -17,7 +17,8 @@
 // BENCH_CPU_PROF=<dir> (our bot runs with --cpu-prof, profiles written there; for short runs).
 // Adding a scenario: a module in bench/scenarios/ exporting { name, description, bots, concurrency,
 // botEnv?, activity(ids), checkReply(bot, body, conversation), finalReply?(bot, body) } and listed in SCENARIOS.
-// `bulk-onboarding` (bench/bulkOnboarding.js) has its own harness and runs after the turn scenarios.
+// `bulk-onboarding` (bench/bulkOnboarding.js) and `bulk-two-instances` (bench/bulkTwoInstances.js, the
+// same on two instances on Blob storage, one killed half-way) have their own harness and run after the turn scenarios.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const net = require('net');
@@ -43,6 +44,7 @@ const SCRIPTS = {
   'blob-vs-sqlite': path.join(__dirname, 'blobVsSqlite.js'),
   takeover: path.join(__dirname, 'takeover.js'),
   'bulk-onboarding': path.join(__dirname, 'bulkOnboarding.js'),
+  'bulk-two-instances': path.join(__dirname, 'bulkTwoInstances.js'),
 };
 const BOTS = { bare: path.join(__dirname, 'bareBot.js'), bareDialog: path.join(__dirname, 'bareDialogBot.js') };
 const settings = {
@@ -284,7 +286,27 @@ function targets(turns, scripts) {
     measured: blob ? `CPU ${f(blob.cpu)}×, p99 ${f(blob.p99)}×; runs/min ${f(blob.scale)}×` : '',
     ok: blob ? blob.cpu <= 1.3 && blob.p99 <= 1.3 && blob.scale >= 1.8 : undefined,
   });
+  rows.push(bulkTarget('issue 16, bulk: 200 rows on a throttled cloud', scripts['bulk-onboarding']));
+  const two = scripts['bulk-two-instances'];
+  const twoRow = bulkTarget('issue 16, bulk: the same with two instances on Blob, one killed half-way', two);
+  if (two) {
+    twoRow.measured += `; takeover ${f(two.takeover.batchSeconds, 1)} s (LEASE_SECONDS ${two.settings.leaseSeconds}); summary posted ${two.summary.posted}×`;
+    twoRow.ok = twoRow.ok && two.summary.posted === 1 && two.batch.linesWithTwoRequests.length === 0;
+  }
+  rows.push(twoRow);
   return rows;
+}
+
+/** A bulk bench's line: every row succeeded, once each in the simulated cloud, none re-sent before its Retry-After, ≤ 1.2× the throttle bound. */
+function bulkTarget(label, r) {
+  const target = `${label}: every row once, 0 calls before their Retry-After, ≤ 1.2 × the throttle-bound minimum`;
+  if (!r) return { target, measured: '', ok: undefined };
+  const allOnce = r.once.rowsOnce !== undefined ? r.once.rowsOnce === r.batch.rows : ['customersCreated', 'mappings'].every((k) => r.once[k] === r.batch.rows);
+  return {
+    target,
+    measured: `${r.batch.rowsSucceeded}/${r.batch.rows} rows succeeded, ${r.once.customersCreated} customers and ${r.once.mappings} mappings; ${r.throttling.resentBeforeRetryAfter} early of ${r.throttling.answered429} 429s; ${f(r.batch.elapsedMs / 1000, 1)} s = ${f(r.time.ratio)}× the bound`,
+    ok: r.batch.rowsSucceeded === r.batch.rows && allOnce && r.throttling.resentBeforeRetryAfter === 0 && r.time.ratio <= 1.2,
+  };
 }
 
 function targetsMarkdown(rows, results) {

@@ -14,7 +14,8 @@ const path = require('path');
 const { randomUUID } = require('crypto');
 const { startSandboxProcess, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
-const { startAzurite, requestJson, botEnv, startBot, greet, approveClick, seed, postActivity } = require('./blobVsSqlite');
+const { startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity } = require('./harness/instances');
+const { seed } = require('./blobVsSqlite');
 
 const root = path.join(__dirname, '..');
 const quick = process.env.BENCH_QUICK === '1';

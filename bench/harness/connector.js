@@ -1,8 +1,9 @@
 // A loopback Bot Connector: receives the bots' replies (POST /v3/conversations/{id}/activities/{replyToId})
-// and resolves whoever waits for the reply to a given activity id.
+// and resolves whoever waits for the reply to a given activity id. `onActivity(method, url, body)`, when
+// given, sees every request the bots send (a bench that checks what was posted, and how often).
 const http = require('http');
 
-function createConnector() {
+function createConnector({ onActivity } = {}) {
   const waiting = new Map();
   let received = 0;
   const server = http.createServer((req, res) => {
@@ -10,6 +11,7 @@ function createConnector() {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       received++;
+      if (onActivity) onActivity(req.method, req.url || '', Buffer.concat(chunks).toString());
       const m = /\/activities\/([^/?]+)/.exec(req.url || '');
       const replyToId = m ? decodeURIComponent(m[1]) : undefined;
       const waiter = replyToId && waiting.get(replyToId);

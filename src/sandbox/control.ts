@@ -37,7 +37,7 @@ function faultFromJson(body: unknown): FaultRule | string {
     const { regex, flags } = raw.path as { regex: string; flags?: string };
     path = new RegExp(regex, typeof flags === 'string' ? flags : '');
   } else return 'path must be a string or {"regex": "…"}.';
-  if (!['status', 'latency', 'drop', 'timeout'].includes(String(raw.kind))) return 'kind must be status, latency, drop or timeout.';
+  if (!['status', 'latency', 'drop', 'timeout', 'rate'].includes(String(raw.kind))) return 'kind must be status, latency, drop, timeout or rate.';
   const times = raw.times === null || raw.times === 'Infinity' ? Infinity : (raw.times as number | undefined);
   return { ...(raw as unknown as FaultRule), path, times };
 }

@@ -383,6 +383,15 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
     // One summary in the thread, never a result per row.
     const posts = connector.sent.filter((s) => s.method === 'POST').map((s) => JSON.stringify(s.activity));
     expect(posts.filter((p) => p.includes(`bulk onboarding ${batch.id} is done: 3 of 3`))).toHaveLength(1);
+    // That one summary carries the results CSV, a line per row, each succeeded (nothing else posted a CSV).
+    const csvPosts = connector.sent.filter((s) => s.method === 'POST' && String(s.activity.text ?? '').includes('Results (CSV):'));
+    expect(csvPosts).toHaveLength(1);
+    const csvLines = String(csvPosts[0].activity.text).split('\n').filter((l) => /^\d+,/.test(l));
+    expect(csvLines.map((l) => [l.split(',')[0], rowRequests.some((r) => l.includes(`,${r.id},`)), l.includes(',succeeded')])).toEqual([
+      ['2', true, true],
+      ['3', true, true],
+      ['4', true, true],
+    ]);
     expect(posts.filter((p) => rowRequests.some((r) => p.includes(`request ${r.id} is done`)))).toEqual([]);
     expect((await store.audit.list(batch.id)).filter((e) => e.action === 'run-resumed').length).toBeGreaterThanOrEqual(3);
   });

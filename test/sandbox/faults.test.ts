@@ -192,6 +192,17 @@ describe('the HTTP control surface', () => {
     expect(notJson.status).toBe(400);
   });
 
+  test('a rate from JSON (a service throttled from another process, as README.md says): perSecond required', async () => {
+    const missing = await control('/faults', { method: 'POST', body: { path: CUSTOMERS, method: 'GET', kind: 'rate' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual({ error: expect.stringMatching(/perSecond/) });
+    const added = await control('/faults', { method: 'POST', body: { path: { regex: '^/partnercenter/v1/customers$' }, method: 'GET', kind: 'rate', perSecond: 2 } });
+    expect(added.status).toBe(201);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => call(`${sandbox.url}${CUSTOMERS}`, { token: pcToken })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 429, 429]);
+    expect(answers.filter((a) => a.status === 429).map((a) => a.headers.get('retry-after'))).toEqual(['1', '1']);
+  });
+
   test('holds: create, long-poll arrival, release', async () => {
     const created = await control('/holds', { method: 'POST', body: { method: 'PUT', path: { regex: 'customerSubscriptions/' } } });
     const { id } = created.body as { id: string };

@@ -5,12 +5,13 @@
 // other takes the run over once its lease expires and finishes it.
 import { randomUUID } from 'crypto';
 import { ContainerClient } from '@azure/storage-blob';
-import type { AuditEntry, OnboardingRequest, RequestId, RequestStatus, ServiceRequest } from '../../src/onboarding/model';
+import type { AuditEntry, BulkRequest, OnboardingRequest, RequestId, RequestStatus, ServiceRequest } from '../../src/onboarding/model';
+import { newRequestId } from '../../src/onboarding/requests/requestIds';
 import type { Sandbox, SandboxCounts } from '../../src/sandbox';
 import { openBlobStore } from '../../src/store';
 import type { BotStore } from '../../src/store/types';
 import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
-import { newCustomerRequest, startTestSandbox } from '../onboarding/support';
+import { newCustomerRequest, REQUESTER, startTestSandbox } from '../onboarding/support';
 import { startAzurite, type AzuriteBlob } from '../support/azurite';
 import { title, type Card } from '../dialogs/teamsTestClient';
 import { startBotProcess, records, type BotProcess } from './botProcess';
@@ -360,6 +361,78 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
       guestUsersCreated: 3,
       roleAssignmentsCreated: 3,
     });
+    expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
+  it('a bulk onboarding whose instance is killed mid-batch: the other takes the batch and its rows over, each row once, one summary with the results CSV', async () => {
+    const container = `bulk-kill-${randomUUID()}`;
+    const [a, b] = await startInstances(container);
+    store = await openBlobStore({ connectionString: azurite.connectionString, container });
+    const before = sandbox.state.counts();
+    const now = new Date().toISOString();
+    const rows = [2, 3, 4].map((line) => {
+      const { kind, customer, subscription, registration, access, agreement } = newCustomerRequest(sandbox);
+      return { line, plan: { kind, customer, subscription, registration, access, agreement } };
+    });
+    const batch: BulkRequest = {
+      id: newRequestId('bulk'),
+      kind: 'bulk',
+      status: 'pending_approval',
+      teamsTenantId: TEAMS_TENANT,
+      requester: REQUESTER,
+      conversationId: APPROVALS_CHANNEL,
+      approvalCard: { conversationId: APPROVALS_CHANNEL, activityId: `bulk-card-${randomUUID()}` },
+      rows,
+      skippedRows: 0,
+      steps: [],
+      results: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    await store.requests.create(batch);
+    // Each row stops at its guest invitation (the three run at once: BULK_CONCURRENCY is 4).
+    const holds = rows.map(() => sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ }));
+    const answer = await postActivity(a.messagesUrl, cardAction('request.approve', { requestId: batch.id }, { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
+    expect(JSON.stringify(answer.body)).toContain('approved by Adele Approver');
+    await Promise.all(holds.map((h) => h.arrived));
+
+    // The instance running the batch is killed while its rows wait on the service.
+    const runStarted = (await store.audit.list(batch.id)).find((e) => e.action === 'run-started')!;
+    const victim = runStarted.detail === `Run started by ${a.workerId}.` ? a : b;
+    const survivor = victim === a ? b : a;
+    await victim.kill('SIGKILL');
+    const killedAt = Date.now();
+    for (const h of holds) h.release();
+
+    const rowIds = async () => ((await store!.requests.get(batch.id))!.value.results.bulkRows ?? []).map((r) => r.requestId);
+    await waitForRuns([batch.id, ...(await rowIds())], 120_000, [a, b]);
+    const done = (await store.requests.get(batch.id))!.value as BulkRequest;
+    expect(done.status).toBe('succeeded');
+    const resumed = (await store.audit.list(batch.id)).find((e) => e.action === 'run-resumed');
+    expect(resumed?.detail).toBe(`Run resumed by ${survivor.workerId}.`);
+    expect(Date.parse(resumed!.at)).toBeGreaterThanOrEqual(killedAt);
+    const rowRequests = (await store.requests.list()).map((v) => v.value).filter((r): r is OnboardingRequest => r.kind === 'onboard' && r.batch?.id === batch.id);
+    expect(rowRequests.map((r) => [r.batch!.line, r.status]).sort()).toEqual([
+      [2, 'succeeded'],
+      [3, 'succeeded'],
+      [4, 'succeeded'],
+    ]);
+    rowRequests.forEach(expectMapped);
+    expect(delta(before)).toEqual({ customersCreated: 3, agreementsCreated: 3, checkouts: 3, ordersCreated: 3, guestUsersCreated: 3, roleAssignmentsCreated: 3 });
+    // One summary in the thread, by the survivor, with a CSV line per row; no result per row.
+    const summaries = connector.sent.filter((s) => s.method === 'POST' && (s.activity.text ?? '').includes(`bulk onboarding ${batch.id} is done`));
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0].at).toBeGreaterThanOrEqual(killedAt);
+    const text = summaries[0].activity.text!;
+    expect(text).toContain('3 of 3 customer(s) onboarded');
+    const csvLines = text.split('\n').filter((l) => /^\d+,/.test(l));
+    expect(csvLines.map((l) => [l.split(',')[0], rowRequests.some((r) => l.includes(`,${r.id},`) && l.includes(`,${r.results.customerTenantId},`)), l.includes(',succeeded')])).toEqual([
+      ['2', true, true],
+      ['3', true, true],
+      ['4', true, true],
+    ]);
+    expect(connector.sent.filter((s) => s.method === 'POST' && (s.activity.text ?? '').includes('Results (CSV):') && s.activity.text!.includes(batch.id))).toHaveLength(1);
+    for (const r of rowRequests) expect(resultPosts(r.id)).toEqual([]);
     expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
   });
 });

@@ -1,0 +1,119 @@
+// What the bulk onboarding benches (bench/bulkOnboarding.js, bench/bulkTwoInstances.js) share: the
+// rows they submit, the throttled cloud, the check that no call went out before its Retry-After,
+// every row's own footprint in the simulated cloud, and the throttle-bound minimum time.
+
+/** Partner Center's Retry-After on the throttled customer creations, in seconds. */
+const PC_RETRY_AFTER_SECONDS = 2;
+
+/** One ready row of a bulk list (a new customer, an Azure plan, guest access), as the plan check hands it to Submit. */
+function bulkRow(line, registration) {
+  const prefix = `bulk${line}x${process.pid}`;
+  return {
+    line,
+    plan: {
+      kind: 'onboard',
+      customer: {
+        kind: 'new',
+        companyName: `Bulk ${line}`,
+        domain: `${prefix}.onmicrosoft.com`,
+        address: { country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052', addressLine1: 'One Microsoft Way' },
+        contact: { firstName: 'Bea', lastName: 'Admin', email: `bea@${prefix}.example` },
+        culture: 'en-US',
+        language: 'en',
+      },
+      subscription: { kind: 'azure-plan' },
+      agreement: { acceptedBy: { firstName: 'Bea', lastName: 'Admin', email: `bea@${prefix}.example` }, dateAccepted: '2026-11-27' },
+      registration,
+      access: { kind: 'guest-owner', email: `ops-${prefix}@csp.example`, displayName: 'CSP Ops', mode: 'automatic' },
+    },
+  };
+}
+
+/**
+ * The throttled cloud as FaultRules (the simulator's `faults.add`, or POST /_sandbox/faults): ARM
+ * writes limited to `armWritesPerSecond` (the rest 429 with Retry-After), and the first
+ * `pcThrottles` Partner Center customer creations answered 429 with Retry-After.
+ */
+function throttleRules({ armWritesPerSecond, pcThrottles }) {
+  return [
+    { method: 'PUT', path: /^\/arm\//, kind: 'rate', perSecond: armWritesPerSecond },
+    { method: 'POST', path: '/partnercenter/v1/customers', kind: 'status', status: 429, retryAfterSeconds: PC_RETRY_AFTER_SECONDS, times: pcThrottles },
+  ];
+}
+
+/** A FaultRule as the control surface takes it in JSON (a RegExp path as `{ regex, flags }`). */
+function ruleAsJson(rule) {
+  return rule.path instanceof RegExp ? { ...rule, path: { regex: rule.path.source, flags: rule.path.flags } } : rule;
+}
+
+/**
+ * Calls sent although the client already knew it had to wait: after a 429 reached the bot (its
+ * arrival plus the simulated latency, plus a little for the answer to travel), a Partner Center
+ * call of any row (the gate is per service) or the same ARM call again (per client) before the
+ * Retry-After passed. Calls already on the wire when the 429 was answered do not count.
+ */
+function earlyCalls(requests, latencyMs) {
+  return earlyCallList(requests, latencyMs).length;
+}
+
+/** The calls earlyCalls counts, each with the 429 it came after: `afterMs` from that 429's arrival, and its Retry-After. */
+function earlyCallList(requests, latencyMs) {
+  const margin = latencyMs + 50;
+  const early = [];
+  requests.forEach((throttled, i) => {
+    if (throttled.status !== 429) return;
+    const at = Date.parse(throttled.at);
+    const retryAfterMs = throttled.service === 'partnercenter' ? PC_RETRY_AFTER_SECONDS * 1000 : 1000;
+    const sameGate = (r) => (throttled.service === 'partnercenter' ? r.service === 'partnercenter' : r.method === throttled.method && r.path === throttled.path);
+    for (const later of requests.slice(i + 1)) {
+      const gap = Date.parse(later.at) - at;
+      if (sameGate(later) && gap > margin && gap + latencyMs < retryAfterMs) early.push({ method: later.method, path: later.path, at: later.at, afterMs: gap, retryAfterMs });
+    }
+  });
+  return early;
+}
+
+/** The throttle-bound minimum: every row makes two ARM writes (Owner, mapping) at the rate. */
+function throttleBoundMs(rows, armWritesPerSecond) {
+  return ((2 * rows) / armWritesPerSecond) * 1000;
+}
+
+/**
+ * Each row's footprint in the simulated cloud's state (GET /_sandbox/state, or the in-process
+ * state): customers created with its domain, orders, mappings on the registration and Owner role
+ * assignments on its subscriptions. A row done once has exactly one of each.
+ */
+function footprints(state, rows, registration) {
+  const mapped = Object.values(state.registrations[registration.resourceId.toLowerCase()].customerSubscriptions);
+  const customers = Object.values(state.customers);
+  const orders = Object.values(state.orders);
+  const entitlements = Object.values(state.entitlements);
+  return rows.map((row) => {
+    const mine = customers.filter((c) => c.domain.toLowerCase() === row.plan.customer.domain.toLowerCase());
+    const tenants = new Set(mine.map((c) => c.id));
+    const subscriptions = new Set(entitlements.filter((e) => tenants.has(e.customerTenantId)).map((e) => e.id.toLowerCase()));
+    return {
+      line: row.line,
+      customers: mine.length,
+      orders: orders.filter((o) => tenants.has(o.customerTenantId)).length,
+      mappings: mapped.filter((m) => tenants.has(m.tenantId)).length,
+      roleAssignments: state.roleAssignments.filter((a) => subscriptions.has(String(a.subscriptionId).toLowerCase())).length,
+    };
+  });
+}
+
+/** Footprints summed up: rows with exactly one of each, and the rows that are not (with what they have). */
+function onceEach(prints) {
+  const once = (p) => p.customers === 1 && p.orders === 1 && p.mappings === 1 && p.roleAssignments === 1;
+  const sum = (key) => prints.reduce((n, p) => n + p[key], 0);
+  return {
+    rowsOnce: prints.filter(once).length,
+    customersCreated: sum('customers'),
+    orders: sum('orders'),
+    mappings: sum('mappings'),
+    roleAssignments: sum('roleAssignments'),
+    notOnce: prints.filter((p) => !once(p)),
+  };
+}
+
+module.exports = { PC_RETRY_AFTER_SECONDS, bulkRow, throttleRules, ruleAsJson, earlyCalls, earlyCallList, throttleBoundMs, footprints, onceEach };
