@@ -85,6 +85,7 @@ function row(line, registration) {
 function earlyCalls(requests) {
   const margin = settings.latencyMs + 50;
   let early = 0;
+  const examples = [];
   requests.forEach((throttled, i) => {
     if (throttled.status !== 429) return;
     const at = Date.parse(throttled.at);
@@ -92,10 +93,49 @@ function earlyCalls(requests) {
     const sameGate = (r) => (throttled.service === 'partnercenter' ? r.service === 'partnercenter' : r.method === throttled.method && r.path === throttled.path);
     for (const later of requests.slice(i + 1)) {
       const gap = Date.parse(later.at) - at;
-      if (sameGate(later) && gap > margin && gap + settings.latencyMs < retryAfterMs) early++;
+      if (sameGate(later) && gap > margin && gap + settings.latencyMs < retryAfterMs) {
+        early++;
+        if (examples.length < 5) examples.push({ throttled: `${throttled.at} ${throttled.method} ${throttled.path}`, sent: `${later.at} ${later.method} ${later.path} → ${later.status}`, gapMs: gap, retryAfterMs });
+      }
     }
   });
-  return early;
+  return { early, examples };
+}
+
+/**
+ * Where a row's time goes, from the rows' own records: each step's startedAt → endedAt (median and
+ * p90 over the rows), a row's whole run (created → last step ended), and how busy the
+ * BULK_CONCURRENCY places were (the rows' run time over places × the batch's time: below 1 means a
+ * freed place waited before the next row started).
+ */
+function rowTimes(rowRequests, elapsedMs) {
+  const q = (list, p) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  };
+  const steps = {};
+  const runs = [];
+  for (const r of rowRequests) {
+    const ends = r.steps.map((s) => Date.parse(s.endedAt)).filter(Number.isFinite);
+    if (ends.length > 0) runs.push(Math.max(...ends) - Date.parse(r.createdAt));
+    for (const s of r.steps) {
+      if (!s.startedAt || !s.endedAt) continue;
+      (steps[s.name] ??= []).push(Date.parse(s.endedAt) - Date.parse(s.startedAt));
+    }
+  }
+  const stepMs = Object.fromEntries(Object.entries(steps).map(([name, list]) => [name, { p50: q(list, 0.5), p90: q(list, 0.9) }]));
+  const busyMs = runs.reduce((a, b) => a + b, 0);
+  // A freed place and the row that took it: the k-th row to start after the first BULK_CONCURRENCY
+  // took the place of the k-th row to end.
+  const starts = rowRequests.map((r) => Date.parse(r.createdAt)).sort((a, b) => a - b);
+  const ends = rowRequests.map((r) => Math.max(...r.steps.map((s) => Date.parse(s.endedAt)).filter(Number.isFinite))).sort((a, b) => a - b);
+  const refill = starts.slice(settings.concurrency).map((start, k) => start - ends[k]);
+  return {
+    rowMs: { p50: q(runs, 0.5), p90: q(runs, 0.9) },
+    stepMs,
+    placesBusy: +(busyMs / (settings.concurrency * elapsedMs)).toFixed(3),
+    nextRowStartMs: { p50: q(refill, 0.5), p90: q(refill, 0.9), max: q(refill, 1) },
+  };
 }
 
 async function main() {
@@ -176,7 +216,7 @@ async function main() {
   const rowRequests = (await app.store.requests.list()).map((v) => v.value).filter((r) => r.kind === 'onboard' && r.batch && r.batch.id === batch.id);
   const requests = sandbox.requests.slice(sentBefore);
   const throttled = requests.filter((r) => r.status === 429);
-  const early = earlyCalls(requests);
+  const { early, examples: earlyExamples } = earlyCalls(requests);
   // The throttle-bound minimum: every row makes two ARM writes (Owner, mapping) at the rate.
   const throttleBoundMs = ((2 * settings.rows) / settings.armWritesPerSecond) * 1000;
   const result = {
@@ -189,7 +229,8 @@ async function main() {
       roleAssignmentsCreated: after.roleAssignmentsCreated - before.roleAssignmentsCreated,
       mappings: mapped,
     },
-    throttling: { answered429: throttled.length, resentBeforeRetryAfter: early },
+    throttling: { answered429: throttled.length, resentBeforeRetryAfter: early, ...(early > 0 ? { earlyExamples } : {}) },
+    rows: rowTimes(rowRequests, elapsedMs),
     time: { throttleBoundMs, ratio: +(elapsedMs / throttleBoundMs).toFixed(3), target: 1.2 },
   };
   console.log(JSON.stringify(result, null, 2));
