@@ -4,6 +4,7 @@
 // stops the run (approvers may Retry or Abandon).
 import { AsyncLocalStorage } from 'async_hooks';
 import { randomUUID } from 'crypto';
+import { setMaxListeners } from 'events';
 import { DomainError, isDomainError } from '../errors';
 import type { DomainErrorInfo, ServiceRequest, RequestId, RunResults, StepName, StepState } from '../model';
 import { ConcurrencyError, type CallRecord, type Cloud, type CoreStore, type RunNotifier, type RunObserver, type Versioned } from '../ports';
@@ -94,6 +95,8 @@ export function createRunner(options: RunnerOptions): Runner {
    */
   const woken = new Set<RequestId>();
   const stopController = new AbortController();
+  // Every run waiting between polls listens on it (a bulk onboarding: BULK_CONCURRENCY rows at once), each until its wait ends: not a leak.
+  setMaxListeners(0, stopController.signal);
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
   /** Runs another worker held when this one tried: a timer each, due when that holder's lease runs out. */
