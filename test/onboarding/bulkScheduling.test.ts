@@ -122,4 +122,42 @@ describe('a bulk onboarding hands a freed place on at once', () => {
     expect(trail).toEqual([2, 3]);
     expect(Date.parse(second.createdAt)).toBeGreaterThanOrEqual(Date.parse((await store.requests.get(first.id))!.value.updatedAt));
   });
+
+  it('the rows a batch starts together are all recorded in one write before the first is created, and each runs once', async () => {
+    const batch = batchOf([2, 3, 4]);
+    const before = sandbox.state.counts();
+    const requests = store.requests;
+    const recorded: number[] = [];
+    const watched: typeof requests = Object.create(requests);
+    watched.create = async (request) => {
+      if (request.kind === 'onboard') recorded.push((await requests.get(batch.id))?.value.results.bulkRows?.length ?? 0);
+      return requests.create(request);
+    };
+    runner = createRunner({
+      store: { ...store, requests: watched },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier: new RecordingNotifier(),
+      logger: silentLogger,
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs: 5_000,
+      bulkConcurrency: 3,
+    });
+    await store.requests.create(batch);
+    runner.schedule(batch.id);
+    await runner.idle();
+
+    // Three places: every row's id was in the stored batch before the first row existed.
+    expect(recorded).toEqual([3, 3, 3]);
+    const rows = await rowsOf(batch);
+    expect(rows.map((r) => [r.batch!.line, r.status]).sort()).toEqual([
+      [2, 'succeeded'],
+      [3, 'succeeded'],
+      [4, 'succeeded'],
+    ]);
+    expect((await store.requests.get(batch.id))?.value.status).toBe('succeeded');
+    const after = sandbox.state.counts();
+    expect(after.customersCreated - before.customersCreated).toBe(3);
+    expect(after.checkouts - before.checkouts).toBe(3);
+  });
 });
