@@ -14,7 +14,8 @@
 // target at 4), BENCH_MEASURED_CONCURRENCY (default 24) rows at a time, so that the throttle binds.
 // BENCH_CONCURRENCY=<n> runs that one concurrency only.
 // The bot and the simulated cloud run in one process (real clients over HTTPS, SQLite file store,
-// a loopback connector). Settings: BENCH_ROWS (default 200), BENCH_LATENCY_MS (default 20),
+// a loopback connector). Settings: BENCH_ROWS (default 200; 40 with BENCH_QUICK=1, as `npm run bench -- --quick`
+// sets it: a check of the harness), BENCH_LATENCY_MS (default 20),
 // BENCH_ORDER_MS / BENCH_ENTITLEMENT_MS (default 500). The runs poll with POLL_INTERVAL_SECONDS=1,
 // POLL_MAX_INTERVAL_SECONDS=2. Not part of `npm test`; a full run takes minutes on a quiet machine.
 const { spawnSync } = require('child_process');
@@ -42,7 +43,7 @@ const SEQUENTIAL_CALLS_PER_ROW = 16;
 const ARM_WRITES_PER_ROW = 2;
 
 const settings = {
-  rows: Number(process.env.BENCH_ROWS || 200),
+  rows: Number(process.env.BENCH_ROWS || (process.env.BENCH_QUICK === '1' ? 40 : 200)),
   concurrency: Number(process.env.BENCH_CONCURRENCY || DEFAULT_CONCURRENCY),
   armWritesPerSecond: Number(process.env.BENCH_ARM_WRITES_PER_SECOND || 10),
   pcThrottles: Number(process.env.BENCH_PC_THROTTLES || 10),
