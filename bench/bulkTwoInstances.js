@@ -23,7 +23,7 @@ const path = require('path');
 const { randomUUID } = require('crypto');
 const { startSandboxProcess, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
-const { bulkRow, throttleRules, ruleAsJson, earlyCallList, throttleBoundMs, footprints, onceEach } = require('./harness/bulk');
+const { bulkRow, throttleRules, ruleAsJson, earlyCallList, bulkBounds, footprints, onceEach } = require('./harness/bulk');
 const { startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity, TENANT, CHANNEL } = require('./harness/instances');
 
 const root = path.join(__dirname, '..');
@@ -246,7 +246,7 @@ async function main() {
     const prints = footprints(state, batch.rows, registration);
     const rowRequests = (await store.requests.list()).map((v) => v.value).filter((r) => r.kind === 'onboard' && r.batch && r.batch.id === batch.id);
     const final = await batchNow();
-    const boundMs = throttleBoundMs(settings.rows, settings.armWritesPerSecond);
+    const boundMs = bulkBounds(settings).throttleMs;
     const early = earlyCallList(requests, settings.latencyMs);
     const takeoverMs = batchTakenAt ? batchTakenAt - killedAt : undefined;
     const result = {

@@ -359,6 +359,8 @@ async function main() {
   fs.writeFileSync(file, JSON.stringify(results, null, 2));
   if (turns.runs.length > 0 || turns.coldStart.length > 0 || turns.drafts) console.log(`\n${markdown(results)}`);
   console.log(`\n${targetsMarkdown(results.targets, results)}`);
+  const bulk = scripts['bulk-onboarding'];
+  if (bulk?.summary) console.log(`\n## Bulk onboarding (issue 16)\n\n${bulk.summary.join('\n\n')}`);
   console.log(`\n(raw results: ${path.relative(root, file)})`);
   fs.rmSync(workDir, { recursive: true, force: true });
 }

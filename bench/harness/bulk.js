@@ -1,6 +1,6 @@
 // What the bulk onboarding benches (bench/bulkOnboarding.js, bench/bulkTwoInstances.js) share: the
 // rows they submit, the throttled cloud, the check that no call went out before its Retry-After,
-// every row's own footprint in the simulated cloud, and the throttle-bound minimum time.
+// every row's own footprint in the simulated cloud, and the bounds on the batch's time.
 
 /** Partner Center's Retry-After on the throttled customer creations, in seconds. */
 const PC_RETRY_AFTER_SECONDS = 2;
@@ -73,9 +73,35 @@ function earlyCallList(requests, latencyMs) {
   return early;
 }
 
-/** The throttle-bound minimum: every row makes two ARM writes (Owner, mapping) at the rate. */
-function throttleBoundMs(rows, armWritesPerSecond) {
-  return ((2 * rows) / armWritesPerSecond) * 1000;
+/**
+ * The calls a new-customer row makes one after another, none before the previous one's answer
+ * (tokens left out): the registration; find and create the customer; the agreement (read, its
+ * metadata, confirm); the Azure plan (subscriptions, catalog item, cart, checkout); then, after the
+ * order's and the subscription's delays, the entitlement; the guest (find, invite) and its Owner
+ * role; the mappings and the mapping. The order's poll overlaps the subscription's delay.
+ */
+const SEQUENTIAL_CALLS_PER_ROW = 16;
+/** ARM writes per row: the guest's Owner role assignment and the tenant mapping. */
+const ARM_WRITES_PER_ROW = 2;
+
+/**
+ * The lower bounds on a batch's wall time (ms): the throttle-bound minimum, the larger of the ARM
+ * write bound (2 writes per row at the rate) and the Partner Center Retry-After bound (each round of
+ * 429s holds every call for its Retry-After; a round throttles at most one creation per row in
+ * flight); and, apart, the concurrency bound: rows / concurrency × a row's unavoidable sequential
+ * time (the order's and the subscription's delays and the calls one after another at the latency).
+ */
+function bulkBounds({ rows, concurrency, armWritesPerSecond, pcThrottles, orderMs, entitlementMs, latencyMs }) {
+  const armWriteMs = ((ARM_WRITES_PER_ROW * rows) / armWritesPerSecond) * 1000;
+  const pcRetryAfterMs = Math.ceil(pcThrottles / concurrency) * PC_RETRY_AFTER_SECONDS * 1000;
+  const rowSequentialMs = orderMs + entitlementMs + SEQUENTIAL_CALLS_PER_ROW * latencyMs;
+  return {
+    armWriteMs,
+    pcRetryAfterMs,
+    throttleMs: Math.max(armWriteMs, pcRetryAfterMs),
+    rowSequentialMs,
+    concurrencyMs: Math.round((rows / concurrency) * rowSequentialMs),
+  };
 }
 
 /**
@@ -116,4 +142,4 @@ function onceEach(prints) {
   };
 }
 
-module.exports = { PC_RETRY_AFTER_SECONDS, bulkRow, throttleRules, ruleAsJson, earlyCalls, earlyCallList, throttleBoundMs, footprints, onceEach };
+module.exports = { PC_RETRY_AFTER_SECONDS, ARM_WRITES_PER_ROW, bulkRow, throttleRules, ruleAsJson, earlyCalls, earlyCallList, bulkBounds, footprints, onceEach };

@@ -12,7 +12,7 @@ import { joinUrl, scopeFor } from './clouds';
 import { fromThrown, type ServiceFailure } from './errors';
 import { addCallTelemetry, USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
 import { callService, recordCall, refused, type ServiceEndpoint } from './serviceCall';
-import { createThrottleGate, sharedThrottlePolicy } from './throttleGate';
+import { createArmThrottleGates, sharedThrottlePolicy } from './throttleGate';
 
 const SERVICE = 'Azure Resource Manager' as const;
 
@@ -60,8 +60,9 @@ export class ArmCaller {
       userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
     });
     addCallTelemetry(this.client.pipeline, SERVICE);
-    // One gate for every call of this client (the registrations, or the role assignments): a 429 slows every run down.
-    this.client.pipeline.addPolicy(sharedThrottlePolicy(createThrottleGate()), { afterPhase: 'Retry' });
+    // One gate per kind of call (reads, writes, deletes) for every call of this client (the registrations, or one
+    // customer tenant's role assignments): a 429 slows every run's calls of that kind down.
+    this.client.pipeline.addPolicy(sharedThrottlePolicy(createArmThrottleGates()), { afterPhase: 'Retry' });
     this.endpoint = {
       service: SERVICE,
       // The SDK client's own pipeline: its token, retries and Retry-After handling.

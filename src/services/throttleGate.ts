@@ -4,7 +4,7 @@
 // time) would each learn of the limit by being throttled themselves, and keep the service throttling.
 // The policy sits inside the SDK's retry policy, so the SDK's own retry of the throttled call waits
 // on the gate too; a Retry-After is never cut short.
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy, PipelineRequest } from '@azure/core-rest-pipeline';
 import { parseRetryAfter } from '../http/retryAfter';
 
 /** What a wait needs of an abort signal (the DOM's AbortSignal and the Azure SDK's AbortSignalLike both have it). */
@@ -51,13 +51,34 @@ export function createThrottleGate(now: () => number = () => Date.now()): Thrott
   };
 }
 
+/** Which gate a request waits on, when a service throttles some kinds of calls apart from others. */
+export type ThrottleGateFor = (request: Pick<PipelineRequest, 'method'>) => ThrottleGate;
+
+/**
+ * ARM's limits are a token bucket per subscription, principal and operation type: reads, writes and
+ * deletes each have their own (docs/reference/arm-and-azure-stack.md, ARM-0). A throttled PUT says
+ * nothing about a GET, so a 429 closes only the gate of its own kind; a read waiting on a write's
+ * Retry-After would be held longer than the service asked.
+ */
+export function createArmThrottleGates(now?: () => number): ThrottleGateFor {
+  const reads = createThrottleGate(now);
+  const writes = createThrottleGate(now);
+  const deletes = createThrottleGate(now);
+  return (request) => {
+    const method = request.method.toUpperCase();
+    if (method === 'GET' || method === 'HEAD') return reads;
+    return method === 'DELETE' ? deletes : writes;
+  };
+}
+
 export const SHARED_THROTTLE_POLICY = 'sharedThrottlePolicy';
 
 /** Waits on the gate before each attempt and closes it on a throttled answer. Add it after the Retry phase. */
-export function sharedThrottlePolicy(gate: ThrottleGate): PipelinePolicy {
+export function sharedThrottlePolicy(gates: ThrottleGate | ThrottleGateFor): PipelinePolicy {
   return {
     name: SHARED_THROTTLE_POLICY,
     async sendRequest(request, next) {
+      const gate = typeof gates === 'function' ? gates(request) : gates;
       await gate.wait(request.abortSignal);
       const response = await next(request);
       if (response.status === 429 || response.status === 503) {

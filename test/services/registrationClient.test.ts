@@ -178,6 +178,35 @@ describe('throttling for everyone', () => {
     await listing;
     expect(reads()).toBe(before + 1);
   });
+
+  it('a throttled write holds the next write but not a read: ARM throttles reads and writes in buckets of their own', async () => {
+    await t.cloud.registrations.getRegistration(payg);
+    useRetryClock();
+    const first = unmappedCustomer();
+    const second = unmappedCustomer();
+    const putPath = (subscription: Guid) => armPath(`${payg.resourceId}/customerSubscriptions/${subscription}`);
+    t.sandbox.faults.add({ method: 'PUT', path: putPath(first.subscription), kind: 'status', status: 429, retryAfterSeconds: 20 });
+    const regPath = armPath(payg2.resourceId);
+    const reads = () => requestsTo(t.sandbox, 'GET', regPath).length;
+    const readsBefore = reads();
+    const mapping = t.cloud.registrations.putMapping(payg, first.subscription, first.tenant);
+    await until(() => requestsTo(t.sandbox, 'PUT', putPath(first.subscription)).some((r) => r.status === 429), 'the throttled answer');
+    // The answer reaches the client a few I/O turns after the simulator sent it.
+    for (let turn = 0; turn < 50; turn++) await ioTurn();
+    // A read goes out at once, within the write's Retry-After.
+    await expect(t.cloud.registrations.getRegistration(payg2)).resolves.toMatchObject({ billingModel: expect.any(String) });
+    expect(reads()).toBe(readsBefore + 1);
+    // Another write waits for it.
+    const other = t.cloud.registrations.putMapping(payg, second.subscription, second.tenant);
+    await jest.advanceTimersByTimeAsync(19_000);
+    expect(requestsTo(t.sandbox, 'PUT', putPath(second.subscription))).toHaveLength(0);
+    expect(requestsTo(t.sandbox, 'PUT', putPath(first.subscription))).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1_001);
+    await expect(other).resolves.toMatchObject({ azureSubscriptionId: second.subscription });
+    await expect(mapping).resolves.toMatchObject({ azureSubscriptionId: first.subscription });
+    expect(requestsTo(t.sandbox, 'PUT', putPath(second.subscription))).toHaveLength(1);
+    expect(requestsTo(t.sandbox, 'PUT', putPath(first.subscription))).toHaveLength(2);
+  });
 });
 
 describe('tenant mappings: write', () => {

@@ -4,6 +4,7 @@
 // stops the run (approvers may Retry or Abandon).
 import { AsyncLocalStorage } from 'async_hooks';
 import { randomUUID } from 'crypto';
+import { setMaxListeners } from 'events';
 import { DomainError, isDomainError } from '../errors';
 import type { DomainErrorInfo, ServiceRequest, RequestId, RunResults, StepName, StepState } from '../model';
 import { ConcurrencyError, type CallRecord, type Cloud, type CoreStore, type RunNotifier, type RunObserver, type Versioned } from '../ports';
@@ -88,7 +89,14 @@ export function createRunner(options: RunnerOptions): Runner {
   const again = new Set<RequestId>();
   /** Runs waiting between polls here, by id: a bulk onboarding is woken when one of its rows stops, so the next row starts at once. */
   const sleepers = new Map<RequestId, () => void>();
+  /**
+   * Runs active here that were woken while not waiting (a bulk onboarding busy starting rows when
+   * another row stopped): their next wait ends at once, so no stopped row waits for the look-again timer.
+   */
+  const woken = new Set<RequestId>();
   const stopController = new AbortController();
+  // Every run waiting between polls listens on it (a bulk onboarding: BULK_CONCURRENCY rows at once), each until its wait ends: not a leak.
+  setMaxListeners(0, stopController.signal);
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
   /** Runs another worker held when this one tried: a timer each, due when that holder's lease runs out. */
@@ -151,6 +159,7 @@ export function createRunner(options: RunnerOptions): Runner {
     try {
       await run.execute();
     } finally {
+      woken.delete(id);
       await run.dispose();
       await store.leases.release(lease, workerId).catch(() => undefined);
     }
@@ -362,10 +371,10 @@ export function createRunner(options: RunnerOptions): Runner {
       return { step, calls: JSON.stringify(kept), ...(calls.length > kept.length ? { callsLeftOut: calls.length - kept.length } : {}) };
     }
 
-    /** A row of a bulk onboarding stopped: its batch, if it waits here, looks at its rows now. */
+    /** A row of a bulk onboarding stopped: its batch, if it runs here, looks at its rows now (or as soon as it next waits). */
     private wakeBatch() {
       const request = this.current.value;
-      if (request.kind === 'onboard' && request.batch) sleepers.get(request.batch.id)?.();
+      if (request.kind === 'onboard' && request.batch) wake(request.batch.id);
     }
 
     private context(): StepContext {
@@ -431,7 +440,7 @@ export function createRunner(options: RunnerOptions): Runner {
 
     private wait(ms: number): Promise<void> {
       const signals = [this.abort.signal, stopController.signal];
-      if (ms <= 0 || this.stopping) return Promise.resolve();
+      if (woken.delete(this.id) || ms <= 0 || this.stopping) return Promise.resolve();
       return new Promise((resolve) => {
         const timer = setTimeout(done, ms);
         const id = this.id;
@@ -445,6 +454,13 @@ export function createRunner(options: RunnerOptions): Runner {
         sleepers.set(id, done);
       });
     }
+  }
+
+  /** Ends the wait of a run waiting here; a run active here but busy ends its next wait at once. */
+  function wake(id: RequestId): void {
+    const sleeper = sleepers.get(id);
+    if (sleeper) sleeper();
+    else if (active.has(id)) woken.add(id);
   }
 
   /** Polite polling: the interval doubles from POLL_INTERVAL_SECONDS to the cap; the service's Retry-After wins. */

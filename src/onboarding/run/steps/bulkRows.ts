@@ -23,17 +23,22 @@ export async function runBulkRows(ctx: StepContext): Promise<StepOutcome> {
   const before = batch.results.bulkRows ?? [];
   let rows: BulkRowState[] = [];
   for (const row of before) rows.push(await observe(ctx, batch, row));
-  let inFlight = rows.filter((r) => IN_FLIGHT.includes(r.status)).length;
+  const inFlight = rows.filter((r) => IN_FLIGHT.includes(r.status)).length;
+  const fresh: BulkRowState[] = [];
   for (const planned of batch.rows) {
-    if (inFlight >= limit || ctx.signal.aborted) break;
+    if (inFlight + fresh.length >= limit) break;
     if (rows.some((r) => r.line === planned.line)) continue;
-    // Recorded first: a crash before the create finds this id and creates the row then.
-    const row: BulkRowState = { line: planned.line, requestId: newRequestId('onboard'), status: 'not-started' };
-    rows = [...rows, row];
+    fresh.push({ line: planned.line, requestId: newRequestId('onboard'), status: 'not-started' });
+  }
+  if (fresh.length > 0 && !ctx.signal.aborted) {
+    // Recorded first, every new row in one write of the batch: a crash before a row's create finds its id and creates the row then.
+    rows = [...rows, ...fresh];
     await ctx.record({ bulkRows: rows });
-    const started = await observe(ctx, requestOf(ctx, 'bulk'), row);
-    rows = rows.map((r) => (r.line === started.line ? started : r));
-    inFlight++;
+    for (const row of fresh) {
+      if (ctx.signal.aborted) break;
+      const started = await observe(ctx, requestOf(ctx, 'bulk'), row);
+      rows = rows.map((r) => (r.line === started.line ? started : r));
+    }
   }
   const changed = JSON.stringify(rows) !== JSON.stringify(before);
   if (changed) await ctx.record({ bulkRows: rows });

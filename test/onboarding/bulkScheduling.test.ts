@@ -1,0 +1,163 @@
+// How a bulk onboarding hands a freed place to its next row: the moment a row stops, not when the
+// batch next looks on its own (a timer). The runner and the real clients run in this process against
+// the simulated cloud, on a SQLite store; the timers are fake and never moved, so the batch's own
+// look-again timer cannot be what starts the next row.
+import type { BulkRequest, OnboardingRequest, RequestId, ServiceRequest } from '../../src/onboarding/model';
+import { newRequestId } from '../../src/onboarding/requests/requestIds';
+import { createRunner, type Runner } from '../../src/onboarding/run/runner';
+import type { Sandbox } from '../../src/sandbox';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore } from '../../src/store/types';
+import { until } from '../services/harness';
+import { RecordingNotifier, REQUESTER, TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
+
+/** Tells the test when Teams would be told a request changed (the runner does it right after storing the change). */
+class WatchingNotifier extends RecordingNotifier {
+  constructor(private readonly onChange: (request: ServiceRequest) => void) {
+    super();
+  }
+  override async requestChanged(request: OnboardingRequest): Promise<void> {
+    this.onChange(request);
+  }
+}
+
+describe('a bulk onboarding hands a freed place on at once', () => {
+  let sandbox: Sandbox;
+  let store: BotStore;
+  let runner: Runner | undefined;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+  beforeEach(async () => {
+    store = await openSqliteStore(':memory:');
+  });
+  afterEach(async () => {
+    await runner?.stop();
+    jest.useRealTimers();
+    await store.close();
+  });
+
+  function batchOf(lines: number[]): BulkRequest {
+    const now = new Date().toISOString();
+    return {
+      id: newRequestId('bulk'),
+      kind: 'bulk',
+      status: 'approved',
+      teamsTenantId: TEAMS_TENANT,
+      requester: REQUESTER,
+      conversationId: 'approvals',
+      decision: { outcome: 'approved', by: { ...REQUESTER, name: 'Adele Approver' }, at: now },
+      approvalCard: { conversationId: 'approvals', activityId: 'card-bulk' },
+      rows: lines.map((line) => {
+        const { kind, customer, subscription, registration, access, agreement } = newCustomerRequest(sandbox);
+        return { line, plan: { kind, customer, subscription, registration, access, agreement } };
+      }),
+      skippedRows: 0,
+      steps: [],
+      results: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  const rowsOf = async (batch: BulkRequest) =>
+    (await store.requests.list()).map((v) => v.value).filter((r): r is OnboardingRequest => r.kind === 'onboard' && r.batch?.id === batch.id);
+
+  it('a row that ends while its batch is busy writing still starts the next row at once (BULK_CONCURRENCY 1)', async () => {
+    // Only the timers the runner sleeps with are fake; I/O, the heartbeat and the clock are real.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'setInterval', 'clearInterval', 'hrtime', 'performance', 'Date'] });
+    const batch = batchOf([2, 3]);
+    const started: RequestId[] = [];
+    let firstRow: RequestId | undefined;
+    let releaseBatch: (() => void) | undefined;
+    let batchHeld: Promise<void> | undefined;
+    // The batch's writes are held from the moment its first row exists until the runner has told
+    // Teams that row succeeded, which it does right before waking the batch: the wake comes while
+    // the batch is in the middle of a write, not while it waits.
+    const requests = store.requests;
+    const held: typeof requests = Object.create(requests);
+    held.create = async (request) => {
+      const created = await requests.create(request);
+      started.push(request.id);
+      if (request.kind === 'onboard' && request.batch?.id === batch.id && !firstRow) {
+        firstRow = request.id;
+        batchHeld = new Promise((resolve) => (releaseBatch = resolve));
+      }
+      return created;
+    };
+    held.replace = async (request, etag) => {
+      if (request.id === batch.id && batchHeld) await batchHeld;
+      return requests.replace(request, etag);
+    };
+    const running = new Set<RequestId>();
+    const notifier = new WatchingNotifier((request) => {
+      if (request.kind === 'onboard') running.add(request.id);
+      if (request.id === firstRow && request.status === 'succeeded') releaseBatch?.();
+    });
+    runner = createRunner({
+      store: { ...store, requests: held },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier,
+      logger: silentLogger,
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs: 5_000,
+      bulkConcurrency: 1,
+    });
+    await store.requests.create(batch);
+    runner.schedule(batch.id);
+
+    // `until` looks between I/O turns: the fake clock never moves while the test waits.
+    await until(() => started.length === 2 && running.has(started[1]), 'the second row to start');
+    const [first, second] = (await rowsOf(batch)).sort((a, b) => a.batch!.line - b.batch!.line);
+    expect(first.id).toBe(firstRow);
+    expect((await store.requests.get(first.id))?.value.status).toBe('succeeded');
+    expect(second.batch!.line).toBe(3);
+    // One place: the second row was started after the first one ended, never beside it.
+    const trail = (await store.audit.list(batch.id)).filter((e) => e.action === 'row-started').map((e) => e.data?.line);
+    expect(trail).toEqual([2, 3]);
+    expect(Date.parse(second.createdAt)).toBeGreaterThanOrEqual(Date.parse((await store.requests.get(first.id))!.value.updatedAt));
+  });
+
+  it('the rows a batch starts together are all recorded in one write before the first is created, and each runs once', async () => {
+    const batch = batchOf([2, 3, 4]);
+    const before = sandbox.state.counts();
+    const requests = store.requests;
+    const recorded: number[] = [];
+    const watched: typeof requests = Object.create(requests);
+    watched.create = async (request) => {
+      if (request.kind === 'onboard') recorded.push((await requests.get(batch.id))?.value.results.bulkRows?.length ?? 0);
+      return requests.create(request);
+    };
+    runner = createRunner({
+      store: { ...store, requests: watched },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier: new RecordingNotifier(),
+      logger: silentLogger,
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs: 5_000,
+      bulkConcurrency: 3,
+    });
+    await store.requests.create(batch);
+    runner.schedule(batch.id);
+    await runner.idle();
+
+    // Three places: every row's id was in the stored batch before the first row existed.
+    expect(recorded).toEqual([3, 3, 3]);
+    const rows = await rowsOf(batch);
+    expect(rows.map((r) => [r.batch!.line, r.status]).sort()).toEqual([
+      [2, 'succeeded'],
+      [3, 'succeeded'],
+      [4, 'succeeded'],
+    ]);
+    expect((await store.requests.get(batch.id))?.value.status).toBe('succeeded');
+    const after = sandbox.state.counts();
+    expect(after.customersCreated - before.customersCreated).toBe(3);
+    expect(after.checkouts - before.checkouts).toBe(3);
+  });
+});
