@@ -23,7 +23,7 @@ import type { CardActionHandler, CommandHandler, HandlerRequirement } from './ha
 import { nameTurn } from './turnSpan';
 import { isStateConflict } from './concurrentState';
 import { TurnQueue } from './turnQueue';
-import { attachTurnLogger } from './turnLogger';
+import { attachTurnLogger, turnLogger } from './turnLogger';
 import { actorFrom, conversationIdOf, tenantIdOf } from './activity';
 import { ADAPTIVE_CARD_TYPE, asInvokeResponse, errorResponse, messageText } from './invokeResponses';
 
@@ -78,10 +78,10 @@ export class CspBot extends TeamsActivityHandler {
 
   /** Every turn: tenant check, then one turn at a time per conversation, state saved once at the end. */
   override async run(context: TurnContext): Promise<void> {
-    const log = attachTurnLogger(context, this.options.logger);
+    attachTurnLogger(context, this.options.logger);
     const tenantId = tenantIdOf(context.activity);
     if (!this.isTenantAllowed(tenantId)) {
-      log.warn({ from: actorFrom(context.activity).aadObjectId }, 'activity from a tenant not in ALLOWED_TENANT_IDS ignored');
+      turnLogger(context).warn({ from: actorFrom(context.activity).aadObjectId }, 'activity from a tenant not in ALLOWED_TENANT_IDS ignored');
       if (context.activity.type === 'invoke') {
         await context.sendActivity({ type: 'invokeResponse', value: { status: 403 } });
       }
@@ -99,7 +99,7 @@ export class CspBot extends TeamsActivityHandler {
         // Another turn of this conversation (another instance) saved first: this turn's state is
         // dropped, not merged. Side effects of the turn are guarded by their own leases and CAS.
         // (User state is saved second; no feature keeps anything in it today.)
-        log.warn({ err }, "state changed by another turn of this conversation; this turn's state changes were dropped");
+        turnLogger(context).warn({ err }, "state changed by another turn of this conversation; this turn's state changes were dropped");
         await this.answerStateConflict(context);
       }
     });
@@ -176,7 +176,7 @@ export class CspBot extends TeamsActivityHandler {
     const handler = this.options.cardActions.find((h) => h.matches(verb));
     if (handler) nameTurn(context, verb);
     if (!handler) {
-      attachTurnLogger(context, this.options.logger).warn({ verb }, 'card action with an unknown verb');
+      turnLogger(context, this.options.logger).warn({ verb }, 'card action with an unknown verb');
       return unknownVerbResponse(verb);
     }
     const refusal = await this.refusal(context, handler, { verb });
@@ -208,7 +208,7 @@ export class CspBot extends TeamsActivityHandler {
     const from = context.activity.from?.aadObjectId;
     const authorization = await this.options.policy.authorizeOperation(from);
     if (authorization.allowed) return undefined;
-    attachTurnLogger(context, this.options.logger).warn({ from, ...what, reason: authorization.reason }, 'refused: operators only');
+    turnLogger(context, this.options.logger).warn({ from, ...what, reason: authorization.reason }, 'refused: operators only');
     return authorization.message;
   }
 

@@ -3,8 +3,9 @@
 // to create, If-Match: <etag> to change; 409/412 means someone else wrote first.
 //
 // Layout in the container:
-//   <encoded botbuilder key>             conversation/dialog/user state (botbuilder's BlobsStorage;
-//                                        it URL-encodes keys, so these names never contain '/')
+//   <encoded botbuilder key>             conversation/dialog/user state (named and written as
+//                                        botbuilder's BlobsStorage does: URL-encoded keys, so these
+//                                        names never contain '/')
 //   requests/<id>.json                   the request; metadata.status lets list() filter from a listing
 //   audit/<request id>.jsonl             append blob, one JSON line per entry, in append order
 //   leases/<name>.json                   { owner, expiresAt }, changed only with If-Match
@@ -21,8 +22,8 @@ import {
   type BlobRequestConditions,
   type StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import type { Storage, StoreItems } from 'botbuilder';
-import { BlobsStorage } from 'botbuilder-azure-blobs';
+import type { Storage, StoreItem, StoreItems } from 'botbuilder';
+import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey';
 import { upgradeStoredRequest, type AuditEntry, type RequestId, type RequestStatus, type ServiceRequest } from '../onboarding/model';
 import { requestChanged, requestTaken, type StoreOptions } from './options';
 import type { AuditLog, FactStore, LeaseStore, RequestStore, Versioned } from '../onboarding/ports';
@@ -46,7 +47,7 @@ export interface BlobStoreOptions extends StoreOptions {
 const READ_CONCURRENCY = 16;
 
 export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore> {
-  const { container, probe, state } = connect(options);
+  const { container, probe } = connect(options);
   await container.createIfNotExists();
   const now = options.now ?? Date.now;
   let open = true;
@@ -58,7 +59,7 @@ export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore
   options.logger?.info({ store: 'blob', container: container.containerName, url: container.url }, 'store opened');
   return {
     kind: 'blob',
-    state: guardAll(stateStorage(state)),
+    state: guardAll(stateStorage(container)),
     requests: guardAll(blobRequests(container)),
     audit: guardAll(blobAudit(container)),
     leases: guardAll(blobLeases(container, now)),
@@ -77,12 +78,11 @@ export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore
 /** The readiness probe tries once: an unreachable account should fail /readyz now, not after the retries. */
 const PROBE_OPTIONS = { retryOptions: { maxTries: 1 } };
 
-function connect(options: BlobStoreOptions): { container: ContainerClient; probe: ContainerClient; state: BlobsStorage } {
+function connect(options: BlobStoreOptions): { container: ContainerClient; probe: ContainerClient } {
   if (options.connectionString) {
     return {
       container: new ContainerClient(options.connectionString, options.container),
       probe: new ContainerClient(options.connectionString, options.container, PROBE_OPTIONS),
-      state: new BlobsStorage(options.connectionString, options.container),
     };
   }
   if (!options.accountUrl) throw new Error('The blob store needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL.');
@@ -91,9 +91,8 @@ function connect(options: BlobStoreOptions): { container: ContainerClient; probe
   // (docs/reference/deployment-and-telemetry.md §DT-3).
   const credential = storeCredential(options);
   const container = new BlobServiceClient(options.accountUrl, credential).getContainerClient(options.container);
-  // BlobsStorage's url + credential form wants the container's URL; the connection string argument is then unused.
   const probe = new BlobServiceClient(options.accountUrl, credential, PROBE_OPTIONS).getContainerClient(options.container);
-  return { container, probe, state: new BlobsStorage('', options.container, undefined, container.url, credential) };
+  return { container, probe };
 }
 
 /**
@@ -109,14 +108,60 @@ export function storeCredential(
 }
 
 /**
- * botbuilder's BlobsStorage already writes with If-Match when an item carries an eTag (other than '*')
- * and reports a 412 as "eTag conflict". It sends no condition for '*' or a missing eTag.
+ * botbuilder's state `Storage` on the store's container, blob for blob as botbuilder's BlobsStorage
+ * keeps it (the same names, `sanitizeBlobKey`; the same JSON; the blob's ETag as the item's eTag;
+ * If-Match when an item carries an eTag other than '*'; a 412 is its "eTag conflict" error, which
+ * src/bot/concurrentState.ts turns into "try again"). An `onboard` turn on Blob is one read and one
+ * write of this: BlobsStorage checked its arguments with zod, ran each key through p-map and copied
+ * every item on the way in and out, about a third of the client's CPU for the two requests
+ * (docs/performance.md, issue 17).
  */
-function stateStorage(storage: BlobsStorage): Storage {
+function stateStorage(container: ContainerClient): Storage {
+  const readItem = async (key: string): Promise<StoreItem | undefined> => {
+    try {
+      const response = await container.getBlobClient(sanitizeBlobKey(key)).download();
+      if (!response.readableStreamBody) return undefined;
+      const item = (await consumers.json(response.readableStreamBody)) as StoreItem;
+      item.eTag = response.etag;
+      return item;
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw err;
+    }
+  };
+  const writeItem = async (key: string, { eTag = '', ...change }: StoreItem): Promise<void> => {
+    const body = JSON.stringify(change);
+    try {
+      await container.getBlockBlobClient(sanitizeBlobKey(key)).upload(body, Buffer.byteLength(body), {
+        conditions: typeof eTag === 'string' && eTag !== '*' ? { ifMatch: eTag } : {},
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
+    } catch (err) {
+      if (statusCode(err) === 412) throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
+      throw err;
+    }
+  };
   return {
-    read: (keys: string[]) => storage.read(keys),
-    write: (changes: StoreItems) => storage.write(changes),
-    delete: (keys: string[]) => storage.delete(keys),
+    read: async (keys: string[]) => {
+      const items = await Promise.all(keys.map(readItem));
+      const found: StoreItems = {};
+      keys.forEach((key, i) => {
+        if (items[i]) found[key] = items[i];
+      });
+      return found;
+    },
+    write: async (changes: StoreItems) => {
+      await Promise.all(Object.entries(changes).map(([key, item]) => writeItem(key, item as StoreItem)));
+    },
+    delete: async (keys: string[]) => {
+      await Promise.all(
+        keys.map((key) =>
+          container.deleteBlob(sanitizeBlobKey(key)).catch((err: unknown) => {
+            if (statusCode(err) !== 404) throw err;
+          }),
+        ),
+      );
+    },
   };
 }
 

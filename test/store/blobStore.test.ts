@@ -9,6 +9,7 @@ import type { RequestId } from '../../src/onboarding/model';
 import { openBlobStore, openStore } from '../../src/store';
 import type { BotStore } from '../../src/store/types';
 import { StorageSharedKeyCredential } from '@azure/storage-blob';
+import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { startAzurite, type AzuriteBlob } from '../support/azurite';
 import { startResponseLosingProxy, type ResponseLosingProxy } from './responseLosingProxy';
 import { describeStoreContract, sampleRequest } from './storeSuite';
@@ -31,10 +32,11 @@ describe('two bot instances on one container', () => {
   let first: BotStore;
   let second: BotStore;
   let clock: number;
+  let container: string;
 
   beforeEach(async () => {
     clock = Date.parse('2026-11-26T08:00:00Z');
-    const container = freshContainer();
+    container = freshContainer();
     first = await openBlobStore({ connectionString: azurite.connectionString, container, now: () => clock });
     second = await openBlobStore({ connectionString: azurite.connectionString, container, now: () => clock });
   });
@@ -83,6 +85,19 @@ describe('two bot instances on one container', () => {
     expect(read.dialogStack).toEqual([{ id: 'onboard' }]);
     await first.state.write({ [key]: { dialogStack: [], eTag: read.eTag } });
     await expect(second.state.write({ [key]: { dialogStack: [{ id: 'stale' }], eTag: read.eTag } })).rejects.toThrow(/eTag conflict/);
+  });
+
+  it("dialog state written by botbuilder's BlobsStorage (an instance before this store kept state itself) is read and CAS-written under the same blob", async () => {
+    const key = 'msteams/conversations/19:abc@thread.tacv2;messageid=1/';
+    const older = new BlobsStorage(azurite.connectionString, container);
+    await older.write({ [key]: { dialogStack: [{ id: 'onboard' }], city: 'Zürich' } });
+    const read = (await first.state.read([key]))[key];
+    expect(read).toMatchObject({ dialogStack: [{ id: 'onboard' }], city: 'Zürich' });
+    await first.state.write({ [key]: { dialogStack: [], city: 'Genève', eTag: read.eTag } });
+    expect((await older.read([key]))[key]).toMatchObject({ dialogStack: [], city: 'Genève' });
+    await expect(older.write({ [key]: { dialogStack: [{ id: 'stale' }], eTag: read.eTag } })).rejects.toThrow(/eTag conflict/);
+    await first.state.delete([key]);
+    expect(await older.read([key])).toEqual({});
   });
 
   it('audit entries appended by both instances at once all arrive', async () => {
