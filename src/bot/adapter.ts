@@ -6,8 +6,12 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Configurati
 import {
   AuthenticationConstants,
   AuthenticationError,
+  ConnectorFactory,
   type AuthenticateRequestResult,
+  type ClaimsIdentity,
+  type ConnectorClient,
   type ServiceClientCredentialsFactory,
+  type UserTokenClient,
 } from 'botframework-connector';
 import type { Activity } from 'botbuilder';
 import type { Config } from '../config';
@@ -89,9 +93,9 @@ export function teamsSafeRetryPolicy(options: ConnectorRetryOptions = {}): Pipel
 }
 
 /**
- * botbuilder builds a ConnectorClient per turn whose pipeline keeps the Azure SDK's default retry:
- * every method on 408/500/502/503/504, so a reply or post that reached Teams before a 502 was
- * posted twice. Each turn's client (inbound and proactive) gets the Teams-safe policy instead.
+ * botbuilder's ConnectorClient pipeline keeps the Azure SDK's default retry: every method on
+ * 408/500/502/503/504, so a reply or post that reached Teams before a 502 was posted twice. Each
+ * client (inbound and proactive; kept across turns, so once each) gets the Teams-safe policy instead.
  */
 function safeConnectorRetries(adapter: CloudAdapter, options: ConnectorRetryOptions = {}): Middleware {
   const fixed = new WeakSet<Pipeline>();
@@ -109,14 +113,63 @@ function safeConnectorRetries(adapter: CloudAdapter, options: ConnectorRetryOpti
   };
 }
 
+/** How many clients are kept: a bot talks to a handful of service URLs (one per region/cloud). */
+const MAX_KEPT_CLIENTS = 64;
+
+/**
+ * One client per key, kept across turns, as botbuilder's older BotFrameworkAdapter kept its
+ * ConnectorClients: CloudAdapter builds a ConnectorClient and a UserTokenClient (credentials,
+ * pipeline, serializer) for every turn, about a tenth of a card click's allocations. The clients hold
+ * no per-turn state; the credentials cache their own tokens. A failed creation is not kept.
+ */
+class KeptClients<T> {
+  private readonly clients = new Map<string, Promise<T>>();
+
+  get(key: string, create: () => Promise<T>): Promise<T> {
+    let client = this.clients.get(key);
+    if (!client) {
+      if (this.clients.size >= MAX_KEPT_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);
+      client = create();
+      this.clients.set(key, client);
+      client.catch(() => this.clients.delete(key));
+    }
+    return client;
+  }
+}
+
+/** The app id botbuilder builds a turn's clients for (the audience claim from a channel, the appid claim from the emulator). */
+function appIdOf(identity: ClaimsIdentity): string {
+  return identity.getClaimValue(AuthenticationConstants.AudienceClaim) ?? identity.getClaimValue(AuthenticationConstants.AppIdClaim) ?? '';
+}
+
+/** A ConnectorFactory whose clients are kept per app id, service URL and audience. */
+class KeptConnectorFactory extends ConnectorFactory {
+  constructor(
+    private readonly kept: KeptClients<ConnectorClient>,
+    private readonly appId: string,
+    private readonly inner: ConnectorFactory,
+  ) {
+    super();
+  }
+
+  override create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    return this.kept.get(JSON.stringify([this.appId, serviceUrl, audience ?? '']), () => this.inner.create(serviceUrl, audience));
+  }
+}
+
 /**
  * jsonwebtoken's own errors (bad signature, malformed token, not yet valid) escape botbuilder's
- * checks as plain errors, which CloudAdapter answers with 500. A bad token is a 401.
+ * checks as plain errors, which CloudAdapter answers with 500. A bad token is a 401. The turn's
+ * Bot Connector and user-token clients are kept across turns (KeptClients).
  */
 class StrictBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
+  private readonly connectors = new KeptClients<ConnectorClient>();
+  private readonly userTokens = new KeptClients<UserTokenClient>();
+
   override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    let result: AuthenticateRequestResult;
     try {
-      return await super.authenticateRequest(activity, authHeader);
+      result = await super.authenticateRequest(activity, authHeader);
     } catch (err) {
       if (err instanceof AuthenticationError) throw err;
       const name = (err as { name?: unknown })?.name;
@@ -125,6 +178,16 @@ class StrictBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthenti
       }
       throw err;
     }
+    const factory = result.connectorFactory;
+    return factory ? { ...result, connectorFactory: new KeptConnectorFactory(this.connectors, appIdOf(result.claimsIdentity), factory) } : result;
+  }
+
+  override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
+    return new KeptConnectorFactory(this.connectors, appIdOf(claimsIdentity), super.createConnectorFactory(claimsIdentity));
+  }
+
+  override createUserTokenClient(claimsIdentity: ClaimsIdentity): Promise<UserTokenClient> {
+    return this.userTokens.get(appIdOf(claimsIdentity), () => super.createUserTokenClient(claimsIdentity));
   }
 }
 
