@@ -406,6 +406,12 @@ export interface RequestStore {
   get(id: RequestId): Promise<Versioned<ServiceRequest> | undefined>;
   /** Writes only when the stored ETag still equals `etag`; otherwise throws ConcurrencyError. */
   replace(request: ServiceRequest, etag: string): Promise<Versioned<ServiceRequest>>;
+  /**
+   * Optional: `replace`, and only when it wrote, append these audit entries, in one commit. A run
+   * step's state and its trail entry then cost one disk flush, not two (issue 17). Without it,
+   * callers replace, then append.
+   */
+  replaceAndAudit?(request: ServiceRequest, etag: string, entries: AuditEntry[]): Promise<Versioned<ServiceRequest>>;
   list(filter?: { status?: RequestStatus[] }): Promise<Versioned<ServiceRequest>[]>;
   /**
    * The ids of the requests stored with one of these statuses, in no set order, without reading them:
