@@ -215,14 +215,26 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
 
   async function spaceUpdates(requestId: string): Promise<void> {
     const wait = (lastUpdated.get(requestId) ?? -Infinity) + UPDATE_SPACING_MS - Date.now();
-    // At least the next turn of the event loop: a click that changed the request answers first.
     if (wait > 0) await delay(wait);
-    else await nextTurn();
+    await renderTurn();
     if (lastUpdated.size >= MAX_REMEMBERED) {
       const before = Date.now() - UPDATE_SPACING_MS;
       for (const [id, at] of lastUpdated) if (at < before) lastUpdated.delete(id);
     }
     lastUpdated.set(requestId, Date.now());
+  }
+
+  /**
+   * One card update rendered per turn of the event loop, the requests' updates in turn. Runs that
+   * started together come due together: rendered in one go, fifty cards held the event loop (and
+   * the clicks waiting on it) for a few hundred milliseconds; between two turns, Node takes the
+   * clicks that arrived (issue 17).
+   */
+  let renderSlot: Promise<void> = Promise.resolve();
+  function renderTurn(): Promise<void> {
+    const mine = renderSlot.then(() => nextTurn());
+    renderSlot = mine;
+    return mine;
   }
 
   function requestChanged(request: ServiceRequest): Promise<void> {
