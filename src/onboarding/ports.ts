@@ -310,6 +310,13 @@ export interface Cloud {
   stamps?: AzureStackStamps;
   /** Calls made (with correlation ids) are reported here so the run can audit them. */
   onCall?: (call: CallRecord) => void;
+  /**
+   * Optional: starts, in the background, the sign-ins a run needs next, so their tokens are cached
+   * when its calls come (issue 17): the partner tenant's app token for Partner Center, or with a
+   * customer's tenant id its tokens for Graph and role assignments. A failure here is ignored: the
+   * call that needs the token meets it and reports it. Resolves when the sign-ins are done; never rejects.
+   */
+  signInAhead?(customerTenantId?: Guid): Promise<void>;
 }
 
 /** Links the result message carries. */

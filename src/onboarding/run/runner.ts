@@ -179,6 +179,7 @@ export function createRunner(options: RunnerOptions): Runner {
     private readonly calls: CallRecord[] = [];
     private readonly abort = new AbortController();
     private leaseLost = false;
+    private signedInAhead = false;
     private disposed = false;
     private renewing?: Promise<void>;
     private readonly heartbeat: NodeJS.Timeout;
@@ -266,6 +267,8 @@ export function createRunner(options: RunnerOptions): Runner {
 
     private async executePlan(status: 'approved' | 'running', traceContext: string | undefined): Promise<void> {
       const plan = onboardingSteps(this.current.value.kind);
+      // The tokens come while the run writes its start and checks the registration (issue 17).
+      void cloud.signInAhead?.();
       try {
         if (status === 'approved' || this.current.value.steps.length === 0) {
           await this.save(
@@ -328,6 +331,7 @@ export function createRunner(options: RunnerOptions): Runner {
           return 'failed';
         }
         if (outcome.status === 'poll') {
+          this.signInToCustomerAhead();
           const since = this.stepState(step.name).pollingSince;
           if (outcome.progress) polls = 0;
           if (!since || outcome.progress) {
@@ -389,6 +393,14 @@ export function createRunner(options: RunnerOptions): Runner {
       if (calls.length === 0) return {};
       const kept = calls.slice(-MAX_CALLS_PER_ENTRY).map((c) => ({ operation: c.operation, statusCode: c.statusCode, correlationId: c.correlationId, requestId: c.requestId }));
       return { step, calls: JSON.stringify(kept), ...(calls.length > kept.length ? { callsLeftOut: calls.length - kept.length } : {}) };
+    }
+
+    /** While the run waits for an order or a subscription, the customer's tenant signs it in for the steps after (once per attempt). */
+    private signInToCustomerAhead() {
+      const tenant = this.current.value.results.customerTenantId;
+      if (!tenant || this.signedInAhead) return;
+      this.signedInAhead = true;
+      void cloud.signInAhead?.(tenant);
     }
 
     /** A row of a bulk onboarding stopped: its batch, if it waits here, looks at its rows now. */
