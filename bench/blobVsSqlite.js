@@ -10,7 +10,7 @@
 //
 // Settings (environment): BENCH_WARMUP_TURNS (200), BENCH_TURNS (3000), BENCH_SECONDS (10),
 // BENCH_CONCURRENCY (16, message turns), BENCH_INVOKE_CONCURRENCY (4, approvers clicking at once),
-// BENCH_APPROVALS (200), BENCH_RUNS (40).
+// BENCH_APPROVALS (200), BENCH_RUNS (40), BENCH_BLOB_PARTS (some of turns,approvals,runs; default all).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -33,6 +33,8 @@ const settings = {
   approvals: Number(process.env.BENCH_APPROVALS || (quick ? 40 : 200)),
   runs: Number(process.env.BENCH_RUNS || (quick ? 20 : 40)),
 };
+/** BENCH_BLOB_PARTS: some of `turns,approvals,runs` (default all), to look at one part. */
+const parts = new Set((process.env.BENCH_BLOB_PARTS || 'turns,approvals,runs').split(',').map((p) => p.trim()));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const f = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
@@ -180,12 +182,13 @@ async function approvalInvokes(label, env, storeHandle, cloud, connectorUrl) {
   }
 }
 
-async function runsPerMinute(instances, env, storeHandle, cloud, connectorUrl) {
+async function runsPerMinute(instances, env, storeHandle, cloud, connectorUrl, azuriteChild) {
   const bots = await Promise.all(Array.from({ length: instances }, () => startBot(env)));
   try {
     const approver = await greet(bots, cloud, connectorUrl);
     const requests = await seed(storeHandle, cloud, settings.runs);
     const before = (await cloud.control('GET', '/_sandbox/state')).body.counts;
+    const cpu = cpuMeter({ bots: bots.map((b) => b.child.pid), simulatedCloud: [cloud.child.pid], azurite: [azuriteChild.pid] });
     const started = Date.now();
     await inBatches(requests, 8, (r, i) => postActivity(bots[i % bots.length].url, approveClick(approver, r.id, connectorUrl)));
     const ids = new Set(requests.map((r) => r.id));
@@ -198,6 +201,7 @@ async function runsPerMinute(instances, env, storeHandle, cloud, connectorUrl) {
       await sleep(250);
     }
     const seconds = (Date.now() - started) / 1000;
+    const cores = cpu.cores();
     const after = (await cloud.control('GET', '/_sandbox/state')).body.counts;
     const succeeded = done.filter((r) => r.value.status === 'succeeded').length;
     return {
@@ -207,10 +211,61 @@ async function runsPerMinute(instances, env, storeHandle, cloud, connectorUrl) {
       seconds,
       runsPerMinute: (succeeded / seconds) * 60,
       customersCreated: after.customersCreated - before.customersCreated,
+      // Where the CPU went while the runs ran (cores used, of os.cpus().length), and who ran them.
+      cores,
+      // Load-independent: the CPU the bot instances spent per finished run (ms).
+      botCpuMsPerRun: Math.round((cores.bots.reduce((a, b) => a + b, 0) * seconds * 1000) / Math.max(1, succeeded)),
+      runsByInstance: await runsByWorker(storeHandle, requests),
     };
   } finally {
     await Promise.all(bots.map((b) => stop(b.child)));
   }
+}
+
+/**
+ * CPU used by each process while a measurement runs, in cores: the bot instances, the simulated cloud,
+ * Azurite, this script (it lists the requests every 250 ms) and everything else on the machine.
+ */
+function cpuMeter(pids) {
+  const start = Date.now();
+  const read = () => Object.fromEntries(Object.entries(pids).map(([name, list]) => [name, list.map((pid) => safeCpuMs(pid))]));
+  const first = read();
+  const own = process.cpuUsage();
+  const machine = machineBusyCores();
+  return {
+    cores() {
+      const ms = Date.now() - start;
+      const now = read();
+      const per = Object.fromEntries(Object.entries(now).map(([name, list]) => [name, list.map((v, i) => +((v - first[name][i]) / ms).toFixed(2))]));
+      const ownUsage = process.cpuUsage(own);
+      const bench = (ownUsage.user + ownUsage.system) / 1000 / ms;
+      const total = (machineBusyCores() - machine) / ms;
+      const known = Object.values(per).flat().reduce((a, b) => a + b, 0) + bench;
+      return { ...per, benchScript: +bench.toFixed(2), otherProcesses: +Math.max(0, total - known).toFixed(2), machineTotal: +total.toFixed(2), machineCores: os.cpus().length };
+    },
+  };
+}
+
+function safeCpuMs(pid) {
+  try {
+    return cpuMs(pid);
+  } catch {
+    return NaN;
+  }
+}
+
+/** How many runs each instance started or resumed (the audit trail's run-started / run-resumed entries name the worker). */
+async function runsByWorker(storeHandle, requests) {
+  const counts = {};
+  let resumed = 0;
+  for (const r of requests) {
+    const trail = await storeHandle.audit.list(r.id);
+    const started = trail.find((e) => e.action === 'run-started');
+    const worker = /by (\S+?)\.?$/.exec(started?.detail ?? '')?.[1] ?? 'none';
+    counts[worker] = (counts[worker] ?? 0) + 1;
+    resumed += trail.filter((e) => e.action === 'run-resumed').length;
+  }
+  return { started: Object.values(counts).sort((a, b) => b - a), resumedElsewhere: resumed };
 }
 
 function markdown(results) {
@@ -240,14 +295,18 @@ function markdown(results) {
   const turnOf = (store, message) => t.find((r) => r.store === store && r.message === message);
   lines.push(
     '',
-    `Blob ÷ SQLite p99: "help" turn ×${ratio(turnOf('blob', 'help').reply.p99, turnOf('sqlite', 'help').reply.p99)}, "onboard" turn ×${ratio(turnOf('blob', 'onboard').reply.p99, turnOf('sqlite', 'onboard').reply.p99)}, approval invoke ×${ratio(byStore(a, 'blob').p99, byStore(a, 'sqlite').p99)}.`,
+    `Blob ÷ SQLite p99: "help" turn ×${ratio(turnOf('blob', 'help')?.reply.p99, turnOf('sqlite', 'help')?.reply.p99)}, "onboard" turn ×${ratio(turnOf('blob', 'onboard')?.reply.p99, turnOf('sqlite', 'onboard')?.reply.p99)}, approval invoke ×${ratio(byStore(a, 'blob')?.p99, byStore(a, 'sqlite')?.p99)}.`,
     '',
     `Runs to the end on Blob storage (${settings.runs} approved at once, simulated cloud with 5 ms order/subscription delays):`,
     '',
-    '| instances | runs | succeeded | seconds | runs/min | customers created |',
-    '|---:|---:|---:|---:|---:|---:|',
+    '| instances | runs | succeeded | seconds | runs/min | customers created | runs started per instance | bots\' CPU ms per run | CPU cores: bots / simulated cloud / Azurite / bench script / other (machine total of N) |',
+    '|---:|---:|---:|---:|---:|---:|---|---:|---|',
   );
-  for (const r of results.runsPerMinute) lines.push(`| ${r.instances} | ${r.runs} | ${r.succeeded} | ${f(r.seconds)} | ${f(r.runsPerMinute)} | ${r.customersCreated} |`);
+  for (const r of results.runsPerMinute) {
+    const c = r.cores;
+    const cpu = `${c.bots.map((v) => f(v, 2)).join(' + ')} / ${f(c.simulatedCloud[0], 2)} / ${f(c.azurite[0], 2)} / ${f(c.benchScript, 2)} / ${f(c.otherProcesses, 2)} (${f(c.machineTotal, 2)} of ${c.machineCores})`;
+    lines.push(`| ${r.instances} | ${r.runs} | ${r.succeeded} | ${f(r.seconds)} | ${f(r.runsPerMinute)} | ${r.customersCreated} | ${r.runsByInstance.started.join(' / ')} | ${r.botCpuMsPerRun} | ${cpu} |`);
+  }
   lines.push('', `machine: ${results.machine.cpus} cores, load average at start ${results.machine.loadavg.map((l) => l.toFixed(1)).join(' / ')}`);
   return lines.join('\n');
 }
@@ -276,20 +335,21 @@ async function main() {
   };
   const results = { date: new Date().toISOString(), machine, settings, turns: [], approvals: [], runsPerMinute: [] };
   try {
-    for (const kind of ['sqlite', 'blob']) {
-      for (const text of Object.keys(MESSAGES)) {
+    for (const kind of parts.has('turns') || parts.has('approvals') ? ['sqlite', 'blob'] : []) {
+      for (const text of parts.has('turns') ? Object.keys(MESSAGES) : []) {
         process.stderr.write(`bench: ${kind} "${text}" turns…\n`);
         const s1 = await store(kind);
         results.turns.push(await messageTurns(kind, text, botEnv(cloud, s1), connector, connectorUrl));
       }
+      if (!parts.has('approvals')) continue;
       process.stderr.write(`bench: ${kind} approval invokes…\n`);
       const s2 = await store(kind);
       results.approvals.push(await approvalInvokes(kind, botEnv(cloud, s2), s2.handle, cloud, connectorUrl));
     }
-    for (const instances of [1, 2]) {
+    for (const instances of parts.has('runs') ? [1, 2] : []) {
       process.stderr.write(`bench: runs per minute, ${instances} instance(s) on blob…\n`);
       const s = await store('blob');
-      results.runsPerMinute.push(await runsPerMinute(instances, botEnv(cloud, s), s.handle, cloud, connectorUrl));
+      results.runsPerMinute.push(await runsPerMinute(instances, botEnv(cloud, s), s.handle, cloud, connectorUrl, azurite.child));
     }
     const outDir = path.join(__dirname, 'results');
     fs.mkdirSync(outDir, { recursive: true });

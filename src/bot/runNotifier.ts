@@ -3,6 +3,7 @@
 // per request) and posts the result in the approval thread, mentioning the requester. A post or
 // update that fails once the connector's retries are spent is logged and left for the approval
 // feature's sweep, which posts missing cards and re-sends failed updates.
+import { setImmediate as nextTurn, setTimeout as delay } from 'timers/promises';
 import { type Activity, MessageFactory } from 'botbuilder';
 import { markdown } from '../cards/markdown';
 import { cardAttachment } from '../cards/render';
@@ -50,6 +51,8 @@ export interface TeamsRunNotifier extends RunNotifier {
 const MAX_REFRESH_USERS = 60;
 /** Bounds the in-memory bookkeeping of failed updates and told requesters (a restart forgets both). */
 const MAX_REMEMBERED = 1000;
+/** At most one update of a request's card per this many ms (see spaceUpdates). */
+const UPDATE_SPACING_MS = 1000;
 
 export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsRunNotifier {
   const { proactive, logger, policy } = options;
@@ -201,12 +204,47 @@ export function createTeamsRunNotifier(options: TeamsRunNotifierOptions): TeamsR
     return `I stored request ${request.id}, but I could not post its approval card just now (Teams or the directory did not answer). I try again every few minutes; nothing is lost. Type \`status ${request.id}\` to follow it.`;
   }
 
+  /**
+   * When each request's card was last updated. A run changes its request several times a second
+   * (each step starts and ends); Teams takes a few updates a second per thread (TP-4), and with a
+   * hundred runs in flight rendering every state took the CPU the clicks wait for (issue 17). So a
+   * card is updated at most once per UPDATE_SPACING_MS: the first change goes at once, the ones
+   * that follow within the spacing wait and only the newest of them is sent.
+   */
+  const lastUpdated = new Map<string, number>();
+
+  async function spaceUpdates(requestId: string): Promise<void> {
+    const wait = (lastUpdated.get(requestId) ?? -Infinity) + UPDATE_SPACING_MS - Date.now();
+    if (wait > 0) await delay(wait);
+    await renderTurn();
+    if (lastUpdated.size >= MAX_REMEMBERED) {
+      const before = Date.now() - UPDATE_SPACING_MS;
+      for (const [id, at] of lastUpdated) if (at < before) lastUpdated.delete(id);
+    }
+    lastUpdated.set(requestId, Date.now());
+  }
+
+  /**
+   * One card update rendered per turn of the event loop, the requests' updates in turn. Runs that
+   * started together come due together: rendered in one go, fifty cards held the event loop (and
+   * the clicks waiting on it) for a few hundred milliseconds; between two turns, Node takes the
+   * clicks that arrived (issue 17).
+   */
+  let renderSlot: Promise<void> = Promise.resolve();
+  function renderTurn(): Promise<void> {
+    const mine = renderSlot.then(() => nextTurn());
+    renderSlot = mine;
+    return mine;
+  }
+
   function requestChanged(request: ServiceRequest): Promise<void> {
     // Coalesce: only the newest state of a request matters; updates of one card never overlap.
     const known = latest.get(request.id);
     if (!known || known.updatedAt <= request.updatedAt) latest.set(request.id, request);
     const previous = chains.get(request.id) ?? Promise.resolve();
     const next = previous.then(async () => {
+      if (!latest.has(request.id)) return;
+      await spaceUpdates(request.id);
       const newest = latest.get(request.id);
       if (!newest) return;
       latest.delete(request.id);

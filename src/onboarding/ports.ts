@@ -310,6 +310,13 @@ export interface Cloud {
   stamps?: AzureStackStamps;
   /** Calls made (with correlation ids) are reported here so the run can audit them. */
   onCall?: (call: CallRecord) => void;
+  /**
+   * Optional: starts, in the background, the sign-ins a run needs next, so their tokens are cached
+   * when its calls come (issue 17): the partner tenant's app token for Partner Center, or with a
+   * customer's tenant id its tokens for Graph and role assignments. A failure here is ignored: the
+   * call that needs the token meets it and reports it. Resolves when the sign-ins are done; never rejects.
+   */
+  signInAhead?(customerTenantId?: Guid): Promise<void>;
 }
 
 /** Links the result message carries. */
@@ -406,6 +413,12 @@ export interface RequestStore {
   get(id: RequestId): Promise<Versioned<ServiceRequest> | undefined>;
   /** Writes only when the stored ETag still equals `etag`; otherwise throws ConcurrencyError. */
   replace(request: ServiceRequest, etag: string): Promise<Versioned<ServiceRequest>>;
+  /**
+   * Optional: `replace`, and only when it wrote, append these audit entries, in one commit. A run
+   * step's state and its trail entry then cost one disk flush, not two (issue 17). Without it,
+   * callers replace, then append.
+   */
+  replaceAndAudit?(request: ServiceRequest, etag: string, entries: AuditEntry[]): Promise<Versioned<ServiceRequest>>;
   list(filter?: { status?: RequestStatus[] }): Promise<Versioned<ServiceRequest>[]>;
   /**
    * The ids of the requests stored with one of these statuses, in no set order, without reading them:

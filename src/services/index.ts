@@ -107,6 +107,21 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
             },
           })
         : undefined,
+    async signInAhead(customerTenantId) {
+      // Same credential, scope, tenant and cache as the clients' own calls, so the tokens are found
+      // there: the Azure SDK's bearer policy (Partner Center's pipeline, the role-assignment client)
+      // asks with enableCae, which @azure/identity keeps in a token cache of its own; the Graph
+      // client's authentication provider does not.
+      const ahead = (service: ServiceName, options: { tenantId?: string; enableCae?: boolean }) =>
+        credentialFor(service)
+          .getToken(auth[service].scope, options)
+          .then(
+            () => undefined,
+            (err: Error) => logger?.debug({ service, err: err.message }, 'signing in ahead failed; the call will sign in itself'),
+          );
+      if (!customerTenantId) return ahead('partnerCenter', { enableCae: true });
+      await Promise.all([ahead('graph', { tenantId: customerTenantId }), ahead('roleAssignment', { tenantId: customerTenantId, enableCae: true })]);
+    },
   };
   return cloud;
 }

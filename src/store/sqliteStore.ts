@@ -217,6 +217,7 @@ function sqliteRequests(db: Database.Database, durable: DurableWrite): RequestSt
   const select = db.prepare<[string], RequestRow>('SELECT body, etag FROM requests WHERE id = ?');
   const replaceIfMatch = db.prepare('UPDATE requests SET status = ?, body = ?, etag = ? WHERE id = ? AND etag = ?');
   const selectAll = db.prepare<[], RequestRow>('SELECT body, etag FROM requests ORDER BY created_at, id');
+  const insertAudit = db.prepare('INSERT INTO audit (request_id, entry) VALUES (?, ?)');
   // Requests stored in an older shape are read in the current one.
   const toVersioned = (row: RequestRow): Versioned<ServiceRequest> => ({ value: upgradeStoredRequest(JSON.parse(row.body)), etag: row.etag });
 
@@ -244,6 +245,17 @@ function sqliteRequests(db: Database.Database, durable: DurableWrite): RequestSt
       // One statement: the etag comparison and the write cannot be separated by another writer.
       await durable(() => {
         if (replaceIfMatch.run(request.status, body, next, request.id, etag).changes !== 1) throw requestChanged(request.id);
+      });
+      return { value: structuredClone(request), etag: next };
+    },
+    replaceAndAudit: async (request, etag, entries) => {
+      const next = newEtag();
+      const body = JSON.stringify(request);
+      const lines = entries.map((entry) => JSON.stringify(entry));
+      // One job of the group: the entries are written only with the request, in the same commit.
+      await durable(() => {
+        if (replaceIfMatch.run(request.status, body, next, request.id, etag).changes !== 1) throw requestChanged(request.id);
+        entries.forEach((entry, i) => insertAudit.run(entry.requestId, lines[i]));
       });
       return { value: structuredClone(request), etag: next };
     },

@@ -32,13 +32,17 @@ describe('approval and the run in the local Teams client', () => {
     const card = await pg.client.waitForMessage((m) => m.action === 'createMessage' && cardJson(m).includes(`Approval needed`) && cardJson(m).includes(request.id), { after: hello });
     expect(cardJson(card)).toContain(request.customer.domain);
 
+    // The run waits at the guest invitation, as a slow service would keep it there: the card shows it.
+    const hold = sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ });
     // A click on a channel post comes from the post's thread (`<channel>;messageid=<post>`), as in Teams.
     const response = await pg.client.invoke(`${card.conversationId};messageid=${card.messageId}`, card.messageId, { verb: 'request.approve', data: { requestId: request.id } });
     expect(JSON.stringify(response)).toContain('approved by');
 
-    // The shared card becomes a checklist, updated in place, and ends done.
+    // The shared card becomes a checklist, updated in place (at most once a second), and ends done.
+    await hold.arrived;
     const running = await pg.client.waitForMessage((m) => m.action === 'updateMessage' && m.messageId === card.messageId && cardJson(m).includes('⏳'), { after: card.seq });
     expect(cardJson(running)).toContain('Registration');
+    hold.release();
     await pg.client.waitForMessage((m) => m.action === 'updateMessage' && m.messageId === card.messageId && cardJson(m).includes('Done: the customer is onboarded.'), { after: card.seq });
 
     // The result in the thread: mentions the requester, carries the portal link and the resource id.

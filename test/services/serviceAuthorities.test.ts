@@ -24,3 +24,20 @@ it('uses GRAPH_AUTHORITY_HOST for Graph only; Partner Center and ARM keep the cl
   expect(graphTokenAsks.length).toBeGreaterThan(0);
   expect(sandbox.requests.filter((r) => r.service === 'graph')).toHaveLength(0);
 });
+
+it('signing in ahead (issue 17): the calls that follow find their tokens and ask for none', async () => {
+  const cloud = sandboxCloud(sandboxConfig(sandbox));
+  const customer = sandbox.seedCustomer({ companyName: 'Ahead Co', domain: 'aheadco.onmicrosoft.com', azurePlan: 'active' });
+  const tenant = customer.customerTenantId as Guid;
+  const tokenAsks = () => sandbox.requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token')).length;
+
+  const before = tokenAsks();
+  await cloud.signInAhead!();
+  await cloud.signInAhead!(tenant);
+  const signedIn = tokenAsks();
+  expect(signedIn).toBe(before + 3);
+
+  await expect(cloud.partnerCenter.getCustomer(tenant)).resolves.toMatchObject({ customerTenantId: customer.customerTenantId });
+  await expect(cloud.directory.findUserByMail(tenant, 'nobody@aheadco.onmicrosoft.com')).resolves.toBeUndefined();
+  expect(tokenAsks()).toBe(signedIn);
+});

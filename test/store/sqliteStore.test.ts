@@ -91,6 +91,22 @@ describe('SQLite store file', () => {
     await reopened.close();
   });
 
+  it('a change and its trail entry in one commit (replaceAndAudit, issue 17): the entry only with the change, both on disk', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    const first = await store.requests.create(sampleRequest('ONB-AAAA'));
+    const entry = (action: string) => ({ requestId: 'ONB-AAAA' as RequestId, at: '2026-12-02T06:00:00.000Z', actor: 'bot', action, detail: action });
+    const running = await store.requests.replaceAndAudit!({ ...first.value, status: 'running' }, first.etag, [entry('run-started')]);
+    // A stale compare-and-set writes neither the request nor its entry.
+    await expect(store.requests.replaceAndAudit!({ ...first.value, status: 'cancelled' }, first.etag, [entry('cancelled')])).rejects.toThrow(/changed by someone else/);
+    await store.close();
+
+    const reopened = await openSqliteStore(file);
+    expect(await reopened.requests.get('ONB-AAAA' as RequestId)).toEqual(running);
+    expect((await reopened.audit.list('ONB-AAAA' as RequestId)).map((e) => e.action)).toEqual(['run-started']);
+    await reopened.close();
+  });
+
   it('refuses a file written by a newer bot', async () => {
     const file = nextFile();
     await (await openSqliteStore(file)).close();

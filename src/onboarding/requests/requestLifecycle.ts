@@ -4,7 +4,7 @@
 // refusals included.
 import { randomUUID } from 'crypto';
 import type { Actor, ApprovalPolicy, Authorization, DecisionOrigin, RefusalReason } from './approvalPolicy';
-import { pausedStep, type ServiceRequest, type RequestId, type RequestStatus } from '../model';
+import { pausedStep, type AuditEntry, type ServiceRequest, type RequestId, type RequestStatus } from '../model';
 import { ConcurrencyError, type AttentionReason, type AuditLog, type LeaseStore, type RequestStore, type RunNotifier, type Versioned } from '../ports';
 
 export type TransitionResult =
@@ -94,7 +94,11 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
   const now = deps.now ?? (() => new Date());
 
   async function audit(request: { id: RequestId }, actor: Actor | 'bot', action: string, detail: string, data?: Record<string, string>) {
-    await deps.audit.append({
+    await deps.audit.append(auditEntry(request, actor, action, detail, data));
+  }
+
+  function auditEntry(request: { id: RequestId }, actor: Actor | 'bot', action: string, detail: string, data?: Record<string, string>): AuditEntry {
+    return {
       requestId: request.id,
       at: now().toISOString(),
       actor: actor === 'bot' ? 'bot' : (actor.aadObjectId ?? actor.teamsUserId),
@@ -102,7 +106,16 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       action,
       detail,
       data,
-    });
+    };
+  }
+
+  /** The decision and its trail entry: one commit where the store can (a click waits for one disk flush, not two). */
+  async function writeAudited(request: ServiceRequest, etag: string, actor: Actor, action: string, detail: (r: ServiceRequest) => string): Promise<Versioned<ServiceRequest>> {
+    const entry = auditEntry(request, actor, action, detail(request));
+    if (deps.requests.replaceAndAudit) return deps.requests.replaceAndAudit(request, etag, [entry]);
+    const written = await deps.requests.replace(request, etag);
+    await deps.audit.append(entry);
+    return written;
   }
 
   async function refuse(id: RequestId, actor: Actor, spec: TransitionSpec, reason: RefusalReason, message: string, request?: ServiceRequest): Promise<TransitionResult> {
@@ -148,12 +161,11 @@ export function createRequestLifecycle(deps: RequestLifecycleDeps): RequestLifec
       const at = now().toISOString();
       let written: Versioned<ServiceRequest>;
       try {
-        written = await deps.requests.replace({ ...spec.apply(current.value, at), updatedAt: at }, current.etag);
+        written = await writeAudited({ ...spec.apply(current.value, at), updatedAt: at }, current.etag, actor, spec.action, spec.detail);
       } catch (e) {
         if (e instanceof ConcurrencyError) continue;
         throw e;
       }
-      await audit(written.value, actor, spec.action, spec.detail(written.value));
       // The click is answered at once; the shared card follows in the background.
       void notify(written.value);
       if (typeof spec.startsRun === 'function' ? spec.startsRun(written.value) : spec.startsRun) deps.runs.schedule(id);

@@ -5,8 +5,9 @@
 import { AsyncLocalStorage } from 'async_hooks';
 import { randomUUID } from 'crypto';
 import { setMaxListeners } from 'events';
+import { setImmediate as nextTurn } from 'timers/promises';
 import { DomainError, isDomainError } from '../errors';
-import type { DomainErrorInfo, ServiceRequest, RequestId, RunResults, StepName, StepState } from '../model';
+import type { AuditEntry, DomainErrorInfo, ServiceRequest, RequestId, RunResults, StepName, StepState } from '../model';
 import { ConcurrencyError, type CallRecord, type Cloud, type CoreStore, type RunNotifier, type RunObserver, type Versioned } from '../ports';
 import { onboardingSteps } from './steps/index';
 import type { StepContext, StepDefinition, StepOutcome } from './steps/step';
@@ -30,6 +31,8 @@ export interface RunnerOptions {
   transientWindowMs?: number;
   workerId?: string;
   now?: () => Date;
+  /** Spreads the polls of runs that started together (0 ≤ random() < 1); Math.random by default. */
+  random?: () => number;
   /** Telemetry (spans per run and step, run metrics); absent: nothing is observed. */
   observer?: RunObserver;
   /** How many rows of a bulk onboarding run at a time (BULK_CONCURRENCY). Default 4. */
@@ -56,12 +59,21 @@ export interface Runner {
 
 type StepResult = 'next' | 'paused' | 'failed' | 'stopped';
 
+/** A trail entry the run writes with a change of the request. */
+interface RunAuditEntry {
+  action: string;
+  detail: string;
+  data?: Record<string, string | number | boolean | undefined>;
+}
+
 const DEFAULT_MAX_TRANSIENT_ATTEMPTS = 8;
 /** A step polling Partner Center longer than this (POLL_TIMEOUT_MINUTES) fails the run with Retry. */
 const DEFAULT_POLL_TIMEOUT_MS = 60 * 60_000;
 const DEFAULT_TRANSIENT_WINDOW_MS = 15 * 60_000;
 const LEASE_EXPIRY_MARGIN_MS = 100;
 const DEFAULT_BULK_CONCURRENCY = 4;
+/** A poll waits between (1 − this) and 1 times its interval. */
+const POLL_JITTER = 0.2;
 
 class RunStopped extends Error {}
 
@@ -82,6 +94,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const observer: RunObserver = options.observer ?? UNOBSERVED;
   const workerId = options.workerId ?? `runner-${randomUUID()}`;
   const now = options.now ?? (() => new Date());
+  const random = options.random ?? Math.random;
   const maxTransient = options.maxTransientAttempts ?? DEFAULT_MAX_TRANSIENT_ATTEMPTS;
   const pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
   const transientWindowMs = options.transientWindowMs ?? DEFAULT_TRANSIENT_WINDOW_MS;
@@ -109,7 +122,10 @@ export function createRunner(options: RunnerOptions): Runner {
       again.add(id);
       return;
     }
-    const run = runRequest(id)
+    // From the next turn of the event loop: scheduled by an Approve click, the run's first reads and
+    // writes come after the click's own answer, not before it (issue 17).
+    const run = nextTurn()
+      .then(() => runRequest(id))
       .catch((e) => logger.error({ requestId: id, err: errorText(e) }, 'run stopped unexpectedly'))
       .finally(() => {
         active.delete(id);
@@ -172,6 +188,7 @@ export function createRunner(options: RunnerOptions): Runner {
     private readonly calls: CallRecord[] = [];
     private readonly abort = new AbortController();
     private leaseLost = false;
+    private signedInAhead = false;
     private disposed = false;
     private renewing?: Promise<void>;
     private readonly heartbeat: NodeJS.Timeout;
@@ -259,10 +276,14 @@ export function createRunner(options: RunnerOptions): Runner {
 
     private async executePlan(status: 'approved' | 'running', traceContext: string | undefined): Promise<void> {
       const plan = onboardingSteps(this.current.value.kind);
+      // The tokens come while the run writes its start and checks the registration (issue 17).
+      void cloud.signInAhead?.();
       try {
         if (status === 'approved' || this.current.value.steps.length === 0) {
-          await this.save((r) => ({ ...r, status: 'running', steps: mergeSteps(r.steps, plan), traceContext: r.traceContext ?? traceContext }));
-          await this.audit(status === 'approved' ? 'run-started' : 'run-resumed', `Run started by ${workerId}.`);
+          await this.save(
+            (r) => ({ ...r, status: 'running', steps: mergeSteps(r.steps, plan), traceContext: r.traceContext ?? traceContext }),
+            () => ({ action: status === 'approved' ? 'run-started' : 'run-resumed', detail: `Run started by ${workerId}.` }),
+          );
           if (status === 'approved') observer.runChanged(this.current.value, 'started');
         } else {
           await this.audit('run-resumed', `Run resumed by ${workerId}.`);
@@ -276,8 +297,10 @@ export function createRunner(options: RunnerOptions): Runner {
           if (result === 'paused' || result === 'failed') observer.runChanged(this.current.value, result);
           if (result !== 'next') return;
         }
-        await this.save((r) => ({ ...r, status: 'succeeded' }));
-        await this.audit('run-succeeded', 'Every step is done.');
+        await this.save(
+          (r) => ({ ...r, status: 'succeeded' }),
+          () => ({ action: 'run-succeeded', detail: 'Every step is done.' }),
+        );
         observer.runChanged(this.current.value, 'succeeded');
         this.notify();
         this.wakeBatch();
@@ -289,10 +312,10 @@ export function createRunner(options: RunnerOptions): Runner {
 
     private async runStep(step: StepDefinition): Promise<StepResult> {
       const startedAt = now().toISOString();
-      await this.save((r) =>
-        withStep(r, step.name, (s) => ({ ...s, status: 'running', attempts: s.attempts + 1, startedAt: s.startedAt ?? startedAt, error: undefined })),
+      await this.save(
+        (r) => withStep(r, step.name, (s) => ({ ...s, status: 'running', attempts: s.attempts + 1, startedAt: s.startedAt ?? startedAt, error: undefined })),
+        (r) => ({ action: 'step-started', detail: `${step.title}: started (attempt ${stepOf(r, step.name).attempts}).` }),
       );
-      await this.audit('step-started', `${step.title}: started (attempt ${this.stepState(step.name).attempts}).`);
       this.notify();
       let transientFailures = 0;
       let firstTransientAt = 0;
@@ -317,6 +340,7 @@ export function createRunner(options: RunnerOptions): Runner {
           return 'failed';
         }
         if (outcome.status === 'poll') {
+          this.signInToCustomerAhead();
           const since = this.stepState(step.name).pollingSince;
           if (outcome.progress) polls = 0;
           if (!since || outcome.progress) {
@@ -330,8 +354,11 @@ export function createRunner(options: RunnerOptions): Runner {
           continue;
         }
         if (outcome.status === 'paused') {
-          await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'waiting', detail: outcome.detail })), status: 'paused' }));
-          await this.audit('run-paused', outcome.detail, this.takeCalls(step.name));
+          const calls = this.takeCalls(step.name);
+          await this.save(
+            (r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'waiting', detail: outcome.detail })), status: 'paused' }),
+            () => ({ action: 'run-paused', detail: outcome.detail, data: calls }),
+          );
           this.notify();
           this.callAttention('paused');
           this.wakeBatch();
@@ -339,11 +366,14 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         const results = outcome.status === 'done' ? outcome.results : undefined;
         const endedAt = now().toISOString();
-        await this.save((r) => ({
-          ...withStep(r, step.name, (s) => ({ ...s, status: outcome.status as 'done' | 'skipped', detail: outcome.detail, endedAt })),
-          results: { ...r.results, ...results },
-        }));
-        await this.audit(outcome.status === 'done' ? 'step-done' : 'step-skipped', `${step.title}: ${outcome.detail}`, this.takeCalls(step.name));
+        const calls = this.takeCalls(step.name);
+        await this.save(
+          (r) => ({
+            ...withStep(r, step.name, (s) => ({ ...s, status: outcome.status as 'done' | 'skipped', detail: outcome.detail, endedAt })),
+            results: { ...r.results, ...results },
+          }),
+          () => ({ action: outcome.status === 'done' ? 'step-done' : 'step-skipped', detail: `${step.title}: ${outcome.detail}`, data: calls }),
+        );
         this.notify();
         return 'next';
       }
@@ -352,8 +382,11 @@ export function createRunner(options: RunnerOptions): Runner {
     private async fail(step: StepDefinition, error: DomainError) {
       const info = error.toInfo();
       const endedAt = now().toISOString();
-      await this.save((r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'failed', error: info, detail: info.message, endedAt, pollingSince: undefined })), status: 'failed' }));
-      await this.audit('step-failed', `${step.title}: ${info.message} ${info.nextStep}`, { ...errorData(error), ...this.takeCalls(step.name) });
+      const data = { ...errorData(error), ...this.takeCalls(step.name) };
+      await this.save(
+        (r) => ({ ...withStep(r, step.name, (s) => ({ ...s, status: 'failed', error: info, detail: info.message, endedAt, pollingSince: undefined })), status: 'failed' }),
+        () => ({ action: 'step-failed', detail: `${step.title}: ${info.message} ${info.nextStep}`, data }),
+      );
       this.notify();
       this.callAttention('failed');
       this.wakeBatch();
@@ -369,6 +402,14 @@ export function createRunner(options: RunnerOptions): Runner {
       if (calls.length === 0) return {};
       const kept = calls.slice(-MAX_CALLS_PER_ENTRY).map((c) => ({ operation: c.operation, statusCode: c.statusCode, correlationId: c.correlationId, requestId: c.requestId }));
       return { step, calls: JSON.stringify(kept), ...(calls.length > kept.length ? { callsLeftOut: calls.length - kept.length } : {}) };
+    }
+
+    /** While the run waits for an order or a subscription, the customer's tenant signs it in for the steps after (once per attempt). */
+    private signInToCustomerAhead() {
+      const tenant = this.current.value.results.customerTenantId;
+      if (!tenant || this.signedInAhead) return;
+      this.signedInAhead = true;
+      void cloud.signInAhead?.(tenant);
     }
 
     /** A row of a bulk onboarding stopped: its batch, if it runs here, looks at its rows now (or as soon as it next waits). */
@@ -398,7 +439,7 @@ export function createRunner(options: RunnerOptions): Runner {
     }
 
     private stepState(name: StepName): StepState {
-      return this.current.value.steps.find((s) => s.name === name) ?? { name, status: 'waiting', attempts: 0 };
+      return stepOf(this.current.value, name);
     }
 
     private async setDetail(name: StepName, detail: string) {
@@ -407,25 +448,43 @@ export function createRunner(options: RunnerOptions): Runner {
       this.notify();
     }
 
-    /** Compare-and-set with our last version; a conflict means someone else wrote: re-read and re-apply if the run is still ours. */
-    private async save(change: (r: ServiceRequest) => ServiceRequest): Promise<void> {
+    /**
+     * Compare-and-set with our last version; a conflict means someone else wrote: re-read and re-apply
+     * if the run is still ours. `entry` is the trail entry of this change, written with it (one commit
+     * where the store can) and only once it is written.
+     */
+    private async save(change: (r: ServiceRequest) => ServiceRequest, entry?: (r: ServiceRequest) => RunAuditEntry): Promise<void> {
       await this.holdLease();
       const updatedAt = now().toISOString();
       try {
-        this.current = await store.requests.replace({ ...change(this.current.value), updatedAt }, this.current.etag);
+        this.current = await this.write({ ...change(this.current.value), updatedAt }, this.current.etag, entry);
       } catch (e) {
         if (!(e instanceof ConcurrencyError)) throw e;
         const fresh = await store.requests.get(this.id);
         if (!fresh || !['approved', 'running'].includes(fresh.value.status)) throw new RunStopped();
         await this.holdLease();
-        this.current = await store.requests.replace({ ...change(fresh.value), updatedAt }, fresh.etag);
+        this.current = await this.write({ ...change(fresh.value), updatedAt }, fresh.etag, entry);
       }
     }
 
-    private async audit(action: string, detail: string, data?: Record<string, string | number | boolean | undefined>) {
+    private async write(request: ServiceRequest, etag: string, entry?: (r: ServiceRequest) => RunAuditEntry): Promise<Versioned<ServiceRequest>> {
+      if (!entry) return store.requests.replace(request, etag);
+      const { action, detail, data } = entry(request);
+      const audited = this.auditEntry(action, detail, data);
+      if (store.requests.replaceAndAudit) return store.requests.replaceAndAudit(request, etag, [audited]);
+      const written = await store.requests.replace(request, etag);
+      await store.audit.append(audited);
+      return written;
+    }
+
+    private async audit(action: string, detail: string, data?: RunAuditEntry['data']) {
       // Not fenced: the trail is append-only history, and a call that changed something (even by a
       // worker that has just lost its lease) belongs in it.
-      await store.audit.append({ requestId: this.id, at: now().toISOString(), actor: 'bot', action, detail, data });
+      await store.audit.append(this.auditEntry(action, detail, data));
+    }
+
+    private auditEntry(action: string, detail: string, data?: RunAuditEntry['data']): AuditEntry {
+      return { requestId: this.id, at: now().toISOString(), actor: 'bot', action, detail, data };
     }
 
     /** Card updates never hold the run up; the notifier coalesces them and logs its own failures. */
@@ -466,7 +525,10 @@ export function createRunner(options: RunnerOptions): Runner {
   /** Polite polling: the interval doubles from POLL_INTERVAL_SECONDS to the cap; the service's Retry-After wins. */
   function backoffMs(attempt: number, retryAfterMs?: number): number {
     if (retryAfterMs !== undefined && retryAfterMs >= 0) return retryAfterMs;
-    return Math.min(options.pollMaxIntervalMs, options.pollIntervalMs * 2 ** Math.min(attempt, 20));
+    const interval = Math.min(options.pollMaxIntervalMs, options.pollIntervalMs * 2 ** Math.min(attempt, 20));
+    // Jitter, shorter only: runs approved together would otherwise poll on the same ticks for ever,
+    // each tick a burst of a hundred calls and writes that a click waits behind (issue 17).
+    return Math.round(interval * (1 - POLL_JITTER * random()));
   }
 
   return {
@@ -503,6 +565,10 @@ const UNOBSERVED: RunObserver = {
 
 function mergeSteps(existing: StepState[], plan: StepDefinition[]): StepState[] {
   return plan.map((def) => existing.find((s) => s.name === def.name) ?? { name: def.name, status: 'waiting', attempts: 0 });
+}
+
+function stepOf(request: ServiceRequest, name: StepName): StepState {
+  return request.steps.find((s) => s.name === name) ?? { name, status: 'waiting', attempts: 0 };
 }
 
 function withStep(request: ServiceRequest, name: StepName, change: (s: StepState) => StepState): ServiceRequest {
