@@ -24,7 +24,7 @@ const { randomUUID } = require('crypto');
 const { startSandboxProcess, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
 const { bulkRow, throttleRules, ruleAsJson, earlyCallList, bulkBounds, footprints, onceEach } = require('./harness/bulk');
-const { startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity, TENANT, CHANNEL } = require('./harness/instances');
+const { runLeaseReader, startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity, TENANT, CHANNEL } = require('./harness/instances');
 
 const root = path.join(__dirname, '..');
 const settings = {
@@ -165,16 +165,7 @@ async function main() {
   };
   if (settings.leaseSeconds === 'default') delete env.LEASE_SECONDS;
   else env.LEASE_SECONDS = String(settings.leaseSeconds);
-  const { BlobServiceClient } = require('@azure/storage-blob');
-  const containerClient = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
-  const leaseOf = async (id) => {
-    try {
-      const body = await containerClient.getBlobClient(`leases/${encodeURIComponent(`run:${id}`)}.json`).downloadToBuffer();
-      return JSON.parse(body.toString('utf8'));
-    } catch {
-      return undefined;
-    }
-  };
+  const leaseOf = runLeaseReader(azurite.connectionString, container);
   const batchNow = async () => (await store.requests.get(batch.id)).value;
   const succeededRows = (b) => (b.results.bulkRows ?? []).filter((r) => r.status === 'succeeded').length;
 

@@ -14,7 +14,7 @@ const path = require('path');
 const { randomUUID } = require('crypto');
 const { startSandboxProcess, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
-const { startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity } = require('./harness/instances');
+const { runLeaseReader, startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity } = require('./harness/instances');
 const { seed } = require('./blobVsSqlite');
 
 const root = path.join(__dirname, '..');
@@ -58,16 +58,7 @@ async function main() {
   // Default lease and polling: only what the instances need to run on the simulated cloud.
   const env = botEnv(cloud, { env: storeEnv });
   for (const name of ['LEASE_SECONDS', 'POLL_INTERVAL_SECONDS', 'POLL_MAX_INTERVAL_SECONDS']) delete env[name];
-  const { BlobServiceClient } = require('@azure/storage-blob');
-  const containerClient = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
-  const leaseOf = async (id) => {
-    try {
-      const body = await containerClient.getBlobClient(`leases/${encodeURIComponent(`run:${id}`)}.json`).downloadToBuffer();
-      return JSON.parse(body.toString('utf8'));
-    } catch {
-      return undefined;
-    }
-  };
+  const leaseOf = runLeaseReader(azurite.connectionString, container);
   const bots = [];
   try {
     const a = await startBot(env);

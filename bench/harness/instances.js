@@ -142,4 +142,18 @@ function approveClick(approver, id, serviceUrl) {
   });
 }
 
-module.exports = { TENANT, CHANNEL, freePort, startAzurite, requestJson, postActivity, activity, botEnv, startBot, greet, approveClick };
+/** Reads a run's lease record from the Blob store (`leases/run:<id>.json`): who holds it and until when; undefined when there is none. */
+function runLeaseReader(connectionString, container) {
+  const { BlobServiceClient } = require('@azure/storage-blob');
+  const containerClient = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(container);
+  return async (id) => {
+    try {
+      const body = await containerClient.getBlobClient(`leases/${encodeURIComponent(`run:${id}`)}.json`).downloadToBuffer();
+      return JSON.parse(body.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+module.exports = { runLeaseReader, TENANT, CHANNEL, freePort, startAzurite, requestJson, postActivity, activity, botEnv, startBot, greet, approveClick };

@@ -3,13 +3,12 @@
 // the simulated cloud, on a SQLite store; the timers are fake and never moved, so the batch's own
 // look-again timer cannot be what starts the next row.
 import type { BulkRequest, OnboardingRequest, RequestId, ServiceRequest } from '../../src/onboarding/model';
-import { newRequestId } from '../../src/onboarding/requests/requestIds';
 import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { until } from '../services/harness';
-import { RecordingNotifier, REQUESTER, TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
+import { RecordingNotifier, newBulkRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
 
 /** Tells the test when Teams would be told a request changed (the runner does it right after storing the change). */
 class WatchingNotifier extends RecordingNotifier {
@@ -41,28 +40,7 @@ describe('a bulk onboarding hands a freed place on at once', () => {
     await store.close();
   });
 
-  function batchOf(lines: number[]): BulkRequest {
-    const now = new Date().toISOString();
-    return {
-      id: newRequestId('bulk'),
-      kind: 'bulk',
-      status: 'approved',
-      teamsTenantId: TEAMS_TENANT,
-      requester: REQUESTER,
-      conversationId: 'approvals',
-      decision: { outcome: 'approved', by: { ...REQUESTER, name: 'Adele Approver' }, at: now },
-      approvalCard: { conversationId: 'approvals', activityId: 'card-bulk' },
-      rows: lines.map((line) => {
-        const { kind, customer, subscription, registration, access, agreement } = newCustomerRequest(sandbox);
-        return { line, plan: { kind, customer, subscription, registration, access, agreement } };
-      }),
-      skippedRows: 0,
-      steps: [],
-      results: {},
-      createdAt: now,
-      updatedAt: now,
-    };
-  }
+  const batchOf = (lines: number[]) => newBulkRequest(sandbox, lines);
 
   const rowsOf = async (batch: BulkRequest) =>
     (await store.requests.list()).map((v) => v.value).filter((r): r is OnboardingRequest => r.kind === 'onboard' && r.batch?.id === batch.id);

@@ -9,15 +9,14 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { randomUUID } from 'crypto';
-import type { BulkRequest, Guid, OffboardRequest, OnboardingRequest, RequestId, ServiceRequest, StepName } from '../../src/onboarding/model';
-import { newRequestId } from '../../src/onboarding/requests/requestIds';
+import type { Guid, OffboardRequest, OnboardingRequest, RequestId, ServiceRequest, StepName } from '../../src/onboarding/model';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
 import { waitFor as waitForCondition } from '../support/waitFor';
 import { channel, conversationReference } from '../support/activities';
-import { newCustomerRequest, REQUESTER, startTestSandbox, TEAMS_TENANT } from './support';
+import { newBulkRequest, newCustomerRequest, startTestSandbox } from './support';
 
 jest.setTimeout(240_000);
 
@@ -337,27 +336,7 @@ describe('crash safety: SIGKILL anywhere, restart, nothing twice', () => {
 
   it('a bulk onboarding killed mid-batch (inside a row\'s calls, three times): every row runs once, exactly three of everything, one summary', async () => {
     const before = sandbox.state.counts();
-    const now = new Date().toISOString();
-    const rows = [2, 3, 4].map((line) => {
-      const { kind, customer, subscription, registration, access, agreement } = newCustomerRequest(sandbox, { conversationId: CHANNEL });
-      return { line, plan: { kind, customer, subscription, registration, access, agreement } };
-    });
-    const batch: BulkRequest = {
-      id: newRequestId('bulk'),
-      kind: 'bulk',
-      status: 'approved',
-      teamsTenantId: TEAMS_TENANT,
-      requester: REQUESTER,
-      conversationId: CHANNEL,
-      decision: { outcome: 'approved', by: { ...REQUESTER, name: 'Adele Approver' }, at: now },
-      approvalCard: { conversationId: CHANNEL, activityId: 'card-bulk' },
-      rows,
-      skippedRows: 0,
-      steps: [],
-      results: {},
-      createdAt: now,
-      updatedAt: now,
-    };
+    const batch = newBulkRequest(sandbox, [2, 3, 4], { conversationId: CHANNEL });
     await store.requests.create(batch);
     // BULK_CONCURRENCY=2: two rows start, the third waits for a place.
     await killInsideEach([WRITES[0], WRITES[3], WRITES[6]], batch.id, { ended: (r) => r.status === 'succeeded' });

@@ -2,7 +2,8 @@
 // pointed at an in-process simulated cloud, and a notifier that records what Teams would be told.
 import type { Config } from '../../src/config';
 import { testConfig } from '../support/testConfig';
-import { parseRegistrationId, type OnboardingRequest, type RequestId } from '../../src/onboarding/model';
+import { parseRegistrationId, type BulkRequest, type OnboardingRequest, type RequestId } from '../../src/onboarding/model';
+import { newRequestId } from '../../src/onboarding/requests/requestIds';
 import type { ApprovalPosting, ResultLinks, RunNotifier } from '../../src/onboarding/ports';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createCloud } from '../../src/services';
@@ -49,6 +50,35 @@ export function newCustomerRequest(sandbox: Sandbox, overrides: Partial<Onboardi
     agreement: { acceptedBy: { firstName: 'Cora', lastName: 'Signer', email: `cora@${prefix}.example` }, dateAccepted: '2026-11-27' },
     registration: parseRegistrationId(sandbox.registrations.payAsYouUse),
     access: { kind: 'guest-owner', email: `ops-${prefix}@csp-partner.example`, displayName: 'CSP Ops', mode: 'automatic' },
+    steps: [],
+    results: {},
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
+
+/**
+ * A bulk onboarding of new customers on the given lines (as Submit stores it), approved by Adele unless
+ * `overrides` says otherwise; each row's plan as newCustomerRequest builds it.
+ */
+export function newBulkRequest(sandbox: Sandbox, lines: number[], overrides: Partial<BulkRequest> = {}): BulkRequest {
+  const now = new Date().toISOString();
+  const conversationId = overrides.conversationId ?? 'approvals';
+  return {
+    id: newRequestId('bulk'),
+    kind: 'bulk',
+    status: 'approved',
+    teamsTenantId: TEAMS_TENANT,
+    requester: REQUESTER,
+    conversationId,
+    decision: { outcome: 'approved', by: { ...REQUESTER, name: 'Adele Approver' }, at: now },
+    approvalCard: { conversationId, activityId: 'card-bulk' },
+    rows: lines.map((line) => {
+      const { kind, customer, subscription, registration, access, agreement } = newCustomerRequest(sandbox, { conversationId });
+      return { line, plan: { kind, customer, subscription, registration, access, agreement } };
+    }),
+    skippedRows: 0,
     steps: [],
     results: {},
     createdAt: now,

@@ -6,12 +6,11 @@
 import { randomUUID } from 'crypto';
 import { ContainerClient } from '@azure/storage-blob';
 import type { AuditEntry, BulkRequest, OnboardingRequest, RequestId, RequestStatus, ServiceRequest } from '../../src/onboarding/model';
-import { newRequestId } from '../../src/onboarding/requests/requestIds';
 import type { Sandbox, SandboxCounts } from '../../src/sandbox';
 import { openBlobStore } from '../../src/store';
 import type { BotStore } from '../../src/store/types';
 import { startLoopbackConnector, type LoopbackConnector } from '../support/loopbackConnector';
-import { newCustomerRequest, REQUESTER, startTestSandbox } from '../onboarding/support';
+import { newBulkRequest, newCustomerRequest, startTestSandbox } from '../onboarding/support';
 import { startAzurite, type AzuriteBlob } from '../support/azurite';
 import { title, type Card } from '../dialogs/teamsTestClient';
 import { startBotProcess, records, type BotProcess } from './botProcess';
@@ -369,29 +368,15 @@ describe('two instances on Azure Blob storage (Azurite)', () => {
     const [a, b] = await startInstances(container);
     store = await openBlobStore({ connectionString: azurite.connectionString, container });
     const before = sandbox.state.counts();
-    const now = new Date().toISOString();
-    const rows = [2, 3, 4].map((line) => {
-      const { kind, customer, subscription, registration, access, agreement } = newCustomerRequest(sandbox);
-      return { line, plan: { kind, customer, subscription, registration, access, agreement } };
-    });
-    const batch: BulkRequest = {
-      id: newRequestId('bulk'),
-      kind: 'bulk',
+    const batch = newBulkRequest(sandbox, [2, 3, 4], {
       status: 'pending_approval',
-      teamsTenantId: TEAMS_TENANT,
-      requester: REQUESTER,
+      decision: undefined,
       conversationId: APPROVALS_CHANNEL,
       approvalCard: { conversationId: APPROVALS_CHANNEL, activityId: `bulk-card-${randomUUID()}` },
-      rows,
-      skippedRows: 0,
-      steps: [],
-      results: {},
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     await store.requests.create(batch);
     // Each row stops at its guest invitation (the three run at once: BULK_CONCURRENCY is 4).
-    const holds = rows.map(() => sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ }));
+    const holds = batch.rows.map(() => sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ }));
     const answer = await postActivity(a.messagesUrl, cardAction('request.approve', { requestId: batch.id }, { from: adele, conversation: APPROVALS_CHANNEL, serviceUrl: connector.serviceUrl }));
     expect(JSON.stringify(answer.body)).toContain('approved by Adele Approver');
     await Promise.all(holds.map((h) => h.arrived));
