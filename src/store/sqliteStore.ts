@@ -30,8 +30,10 @@ const BUSY_TIMEOUT_MS = 5000;
 
 export async function openSqliteStore(file: string, options: StoreOptions = {}): Promise<BotStore> {
   const db = openDatabase(file);
-  const unflushed = file === ':memory:' ? db : openUnflushedConnection(file, db);
-  const durable = groupCommit(db);
+  const inMemory = file === ':memory:';
+  const unflushed = inMemory ? db : openUnflushedConnection(file, db);
+  const wal = inMemory ? undefined : walFlusher(file);
+  const durable = groupCommit(db, wal ? wal.flush : async () => undefined);
   const now = options.now ?? Date.now;
   options.logger?.info({ store: 'sqlite', file, schemaVersion: MIGRATIONS.length }, 'store opened');
   return {
@@ -40,7 +42,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     requests: sqliteRequests(db, durable),
     audit: sqliteAudit(db, durable),
     leases: sqliteLeases(unflushed, now),
-    conversations: sqliteConversations(db),
+    conversations: sqliteConversations(db, durable),
     facts: sqliteFacts(db, durable),
     isOpen: () => db.open,
     ping: async () => {
@@ -49,6 +51,7 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
     close: async () => {
       if (unflushed.open) unflushed.close();
       if (db.open) db.close();
+      await wal?.close();
     },
   };
 }
@@ -60,9 +63,10 @@ export async function openSqliteStore(file: string, options: StoreOptions = {}):
  * not flushed to disk one by one; the file is never corrupted. With FULL, the flush of every dialog
  * turn blocked the event loop for most of that turn's time, and every run write paid a second flush
  * for its lease renewal (docs/performance.md, issue 17). Requests, audit entries, facts and
- * conversation references stay on the FULL connection: an approval, a run step and the key a step
- * records before it calls Partner Center survive a power cut. Flushing the WAL for those also
- * flushes whatever this connection wrote before them.
+ * conversation references stay on the durable connection (groupCommit: each write's WAL flushed
+ * before it counts as written): an approval, a run step and the key a step records before it calls
+ * Partner Center survive a power cut. Flushing the WAL for those also flushes whatever this
+ * connection wrote before them.
  */
 function openUnflushedConnection(file: string, main: Database.Database): Database.Database {
   const db = new Database(file);
@@ -84,9 +88,19 @@ function openDatabase(file: string): Database.Database {
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!inMemory) db.pragma('journal_mode = WAL');
-    // FULL: a committed approval or run step survives a power cut too, not only a process crash.
-    db.pragma('synchronous = FULL');
+    // NORMAL: a commit does not wait for the disk on the event loop; every write on this connection
+    // goes through groupCommit, which flushes the WAL off the loop before its callers hear "written".
+    db.pragma('synchronous = NORMAL');
     migrate(db);
+    if (!inMemory && fs.existsSync(`${file}-wal`)) {
+      // What the migrations wrote, on disk before the store is used (once, at start).
+      const wal = fs.openSync(`${file}-wal`, 'r');
+      try {
+        fs.fsyncSync(wal);
+      } finally {
+        fs.closeSync(wal);
+      }
+    }
     return db;
   } catch (err) {
     db.close();
@@ -123,16 +137,46 @@ function migrate(db: Database.Database): void {
 type DurableWrite = <T>(write: () => T) => Promise<T>;
 
 /**
- * Group commit on the FULL connection. Each commit there waits for the disk (about 3 ms here,
- * blocking the event loop: better-sqlite3 is synchronous), and with a hundred runs in flight those
- * waits queued every approval click behind them (docs/performance.md, issue 17). Writes asked for
- * in the same turn of the event loop now run in one IMMEDIATE transaction, one flush for all; each
- * caller's promise settles only after that commit, so "written" still means "on disk". A write's
- * own refusal (an eTag that no longer matches, a taken id) fails that write alone; any other SQLite
- * error rolls the whole group back and fails every write in it. `setImmediate` from 'timers', not
- * the global one, so fake timers in tests cannot hold writes back.
+ * The durable connection's flush, off the event loop: an fsync of the write-ahead log (in the
+ * thread pool), which is what `synchronous = FULL` does at every commit in WAL mode, but there it
+ * blocked the event loop for the disk's time (better-sqlite3 is synchronous): with a hundred runs
+ * in flight every approval click waited behind those flushes (docs/performance.md, issue 17). The
+ * WAL holds every commit in order, so one flush makes everything committed before it durable. The
+ * WAL stays the same file while the store's connections are open; its handle is opened once.
  */
-function groupCommit(db: Database.Database): DurableWrite {
+function walFlusher(file: string): { flush: () => Promise<void>; close: () => Promise<void> } {
+  let handle: Promise<fs.promises.FileHandle> | undefined;
+  return {
+    async flush() {
+      handle ??= fs.promises.open(`${file}-wal`, 'r');
+      const opened = handle;
+      try {
+        await (await opened).sync();
+      } catch (err) {
+        // Opened again at the next flush.
+        if (handle === opened) handle = undefined;
+        await opened.then((h) => h.close()).catch(() => undefined);
+        throw err;
+      }
+    },
+    async close() {
+      const opened = handle;
+      handle = undefined;
+      await opened?.then((h) => h.close()).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Group commit on the durable connection. Writes asked for in the same turn of the event loop run in
+ * one IMMEDIATE transaction; then the WAL is flushed off the loop (`flush`), and only then does each
+ * caller's promise settle, so "written" still means "on disk", as with `synchronous = FULL`, without
+ * the event loop waiting for the disk. A write's own refusal (an eTag that no longer matches, a
+ * taken id) fails that write alone; any other SQLite error rolls the whole group back and fails every
+ * write in it; a failed flush fails every write of its group. `setImmediate` from 'timers', not the
+ * global one, so fake timers in tests cannot hold writes back.
+ */
+function groupCommit(db: Database.Database, flushToDisk: () => Promise<void>): DurableWrite {
   type Job = { write: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void };
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
   let queue: Job[] = [];
@@ -156,7 +200,10 @@ function groupCommit(db: Database.Database): DurableWrite {
       for (const job of jobs) job.reject(err);
       return;
     }
-    outcomes.forEach((outcome, i) => (outcome.ok ? jobs[i].resolve(outcome.value) : jobs[i].reject(outcome.error)));
+    flushToDisk().then(
+      () => outcomes.forEach((outcome, i) => (outcome.ok ? jobs[i].resolve(outcome.value) : jobs[i].reject(outcome.error))),
+      (err: unknown) => jobs.forEach((job) => job.reject(err)),
+    );
   };
   return <T>(write: () => T) =>
     new Promise<T>((resolve, reject) => {
@@ -323,7 +370,7 @@ function sqliteLeases(db: Database.Database, now: () => number): LeaseStore {
   };
 }
 
-function sqliteConversations(db: Database.Database): ConversationReferenceStore {
+function sqliteConversations(db: Database.Database, durable: DurableWrite): ConversationReferenceStore {
   const upsert = db.prepare(
     'INSERT INTO conversation_refs (conversation_id, reference) VALUES (?, ?) ON CONFLICT (conversation_id) DO UPDATE SET reference = excluded.reference',
   );
@@ -334,7 +381,8 @@ function sqliteConversations(db: Database.Database): ConversationReferenceStore 
   const remove = db.prepare('DELETE FROM conversation_refs WHERE conversation_id = ?');
   return {
     save: async (conversationId, reference) => {
-      upsert.run(conversationId, JSON.stringify(reference));
+      const json = JSON.stringify(reference);
+      await durable(() => upsert.run(conversationId, json));
     },
     get: async (conversationId) => {
       const row = select.get(conversationId);
@@ -342,7 +390,7 @@ function sqliteConversations(db: Database.Database): ConversationReferenceStore 
     },
     list: async () => selectAll.all().map((row) => ({ conversationId: row.conversation_id, reference: JSON.parse(row.reference) })),
     delete: async (conversationId) => {
-      remove.run(conversationId);
+      await durable(() => remove.run(conversationId));
     },
   };
 }

@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { RequestId } from '../../src/onboarding/model';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import { runTs, type Child } from './childProcess';
+import { waitFor } from '../support/waitFor';
 import { describeStoreContract, sampleRequest } from './storeSuite';
 
 const WORKER = path.join(__dirname, 'sqliteWorker.ts');
@@ -105,6 +106,43 @@ describe('SQLite store file', () => {
     expect(await reopened.requests.get('ONB-AAAA' as RequestId)).toEqual(running);
     expect((await reopened.audit.list('ONB-AAAA' as RequestId)).map((e) => e.action)).toEqual(['run-started']);
     await reopened.close();
+  });
+
+  it('a write counts as written only once the WAL is flushed, and the flush is not on the event loop (issue 17)', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    // The flush as the thread pool would do it, held until the test lets it go.
+    const flushes: Array<{ path: string; done: () => void; fail: (e: Error) => void }> = [];
+    const realOpen = fs.promises.open;
+    const open = jest.spyOn(fs.promises, 'open').mockImplementation(async (p, flags) => {
+      const handle = await realOpen(p, flags);
+      return Object.assign(handle, {
+        sync: () => new Promise<void>((resolve, reject) => flushes.push({ path: String(p), done: resolve, fail: reject })),
+      });
+    });
+    try {
+      let settled = false;
+      const created = store.requests.create(sampleRequest('ONB-AAAA')).then(() => (settled = true));
+      await waitFor(() => (flushes.length === 1 ? true : undefined), { what: 'the WAL flush' });
+      // Committed (other readers see it) but not yet durable: the writer does not hear "written" yet,
+      // and the event loop is free meanwhile (this very wait runs on it).
+      expect(flushes[0].path).toBe(`${file}-wal`);
+      expect(await store.requests.get('ONB-AAAA' as RequestId)).toBeDefined();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
+      flushes[0].done();
+      await created;
+      expect(settled).toBe(true);
+
+      // A failed flush fails the writes of its group.
+      const failed = store.facts.set('registration:x', { refused: true });
+      await waitFor(() => (flushes.length === 2 ? true : undefined), { what: 'the second flush' });
+      flushes[1].fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+      await expect(failed).rejects.toThrow(/EIO/);
+    } finally {
+      open.mockRestore();
+      await store.close();
+    }
   });
 
   it('refuses a file written by a newer bot', async () => {
