@@ -3,7 +3,8 @@
 // not only the throttled one. Without it, the rows of a bulk onboarding (BULK_CONCURRENCY at a
 // time) would each learn of the limit by being throttled themselves, and keep the service throttling.
 // The policy sits inside the SDK's retry policy, so the SDK's own retry of the throttled call waits
-// on the gate too; a Retry-After is never cut short.
+// on the gate too; a Retry-After is never cut short. After it, the gate paces the throttled kind of
+// call at the rate the service showed instead of letting every waiting call go at once (below).
 import type { PipelinePolicy, PipelineRequest } from '@azure/core-rest-pipeline';
 import { parseRetryAfter } from '../http/retryAfter';
 
