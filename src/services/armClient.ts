@@ -12,7 +12,7 @@ import { joinUrl, scopeFor } from './clouds';
 import { fromThrown, type ServiceFailure } from './errors';
 import { addCallTelemetry, USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
 import { callService, recordCall, refused, type ServiceEndpoint } from './serviceCall';
-import { createArmThrottleGates, sharedThrottlePolicy } from './throttleGate';
+import { createArmThrottleGates, sharedThrottlePolicy, type ThrottleGateFor } from './throttleGate';
 
 const SERVICE = 'Azure Resource Manager' as const;
 
@@ -25,6 +25,8 @@ export interface ArmSettings {
   timeoutInMs?: number;
   report?: (call: CallRecord) => void;
   logger?: Logger;
+  /** The throttle gates to wait on, when several clients share them; default: this client's own. */
+  throttleGates?: ThrottleGateFor;
 }
 
 export interface ArmResponse {
@@ -60,9 +62,12 @@ export class ArmCaller {
       userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
     });
     addCallTelemetry(this.client.pipeline, SERVICE);
-    // One gate per kind of call (reads, writes, deletes) for every call of this client (the registrations, or one
-    // customer tenant's role assignments): a 429 slows every run's calls of that kind down.
-    this.client.pipeline.addPolicy(sharedThrottlePolicy(createArmThrottleGates()), { afterPhase: 'Retry' });
+    // One gate per kind of call (reads, writes, deletes) for every call of this client (the registrations), or of
+    // the clients that share it (every customer tenant's role assignments): a 429 slows every run's calls of that kind down.
+    // ARM throttles each kind in one bucket, whatever the path: the gate paces its kind as one.
+    this.client.pipeline.addPolicy(sharedThrottlePolicy(settings.throttleGates ?? createArmThrottleGates(), (request) => request.method.toUpperCase()), {
+      afterPhase: 'Retry',
+    });
     this.endpoint = {
       service: SERVICE,
       // The SDK client's own pipeline: its token, retries and Retry-After handling.

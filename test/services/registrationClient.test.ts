@@ -207,6 +207,27 @@ describe('throttling for everyone', () => {
     expect(requestsTo(t.sandbox, 'PUT', putPath(second.subscription))).toHaveLength(1);
     expect(requestsTo(t.sandbox, 'PUT', putPath(first.subscription))).toHaveLength(2);
   });
+  it("a burst of three times what ARM takes in a second: one round of 429s, then the writes go at the rate it showed, none throttled again (the sandbox's `rate` fault)", async () => {
+    await t.cloud.registrations.getRegistration(payg);
+    useRetryClock();
+    const perSecond = 3;
+    t.sandbox.faults.add({ method: 'PUT', path: /\/customerSubscriptions\//, kind: 'rate', perSecond });
+    const customers = Array.from({ length: 3 * perSecond }, unmappedCustomer);
+    const sent = t.sandbox.requests.length;
+    let settled = false;
+    const writing = Promise.all(customers.map((c) => t.cloud.registrations.putMapping(payg, c.subscription, c.tenant))).finally(() => (settled = true));
+    // Real I/O between small steps of the clock, until every write has its answer.
+    while (!settled) {
+      for (let turn = 0; turn < 20; turn++) await ioTurn();
+      await jest.advanceTimersByTimeAsync(25);
+    }
+    const mappings = await writing;
+    expect(mappings.map((m) => m.azureSubscriptionId)).toEqual(customers.map((c) => c.subscription));
+    const puts = t.sandbox.requests.slice(sent).filter((r) => r.method === 'PUT');
+    // The first round: three pass, six are throttled; then three a window, and no 429 more.
+    expect(puts.filter((r) => r.status === 429)).toHaveLength(2 * perSecond);
+    expect(puts.filter((r) => r.status === 200)).toHaveLength(3 * perSecond);
+  });
 });
 
 describe('tenant mappings: write', () => {

@@ -3,10 +3,10 @@
 // api-version follows ROLE_ASSIGNMENT_API_VERSION (2015-07-01 on an Azure Stack Hub stamp).
 import { v4 as uuidv4 } from 'uuid';
 import { testConfig } from '../support/testConfig';
-import type { Guid } from '../../src/onboarding/model';
+import { parseRegistrationId, type Guid } from '../../src/onboarding/model';
 import { createCloud } from '../../src/services';
 import { OWNER_ROLE_DEFINITION_GUID, roleAssignmentName } from '../../src/services/roleAssignmentClient';
-import { FAST_RETRY, requestsTo, useTestCloud } from './harness';
+import { FAST_RETRY, ioTurn, requestsTo, until, useRetryClock, useTestCloud } from './harness';
 
 const t = useTestCloud();
 
@@ -84,5 +84,39 @@ describe('Owner for the guest', () => {
     const put = requestsTo(t.sandbox, 'PUT', new RegExp(`/arm/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments/`));
     expect(put.map((r) => r.query['api-version'])).toEqual(['2015-07-01']);
     expect(assignmentsOf(subscription)[0].principalType).toBeUndefined();
+  });
+});
+
+describe('throttling for every row', () => {
+  it("a throttled Owner assignment in one customer's tenant holds the next customer's and the registrations' writes until its Retry-After (one ARM write gate for a bulk onboarding's rows)", async () => {
+    const first = customerWithGuest();
+    const second = customerWithGuest();
+    const payg = parseRegistrationId(t.sandbox.registrations.payAsYouUse);
+    // Warm both tenants' tokens and the registrations' client: the wait under test is the throttling one.
+    await t.cloud.roleAssignments.ensureOwner(first.tenant, first.subscription, first.guest);
+    await t.cloud.roleAssignments.ensureOwner(second.tenant, second.subscription, second.guest);
+    await t.cloud.registrations.getRegistration(payg);
+    useRetryClock();
+    // Move the clock on, so that the warm-up writes are not within the Retry-After before the 429 (they would
+    // teach a pace, test/services/throttleGate.test.ts): this test is about the wait.
+    await jest.advanceTimersByTimeAsync(25_000);
+    const puts = (subscription: string) => requestsTo(t.sandbox, 'PUT', new RegExp(`^/arm/subscriptions/${subscription}/`));
+    const mappingPath = `/arm${payg.resourceId}/customerSubscriptions/${second.subscription}`;
+    t.sandbox.faults.add({ method: 'PUT', path: new RegExp(`^/arm/subscriptions/${first.subscription}/`), kind: 'status', status: 429, retryAfterSeconds: 20 });
+    const before = { first: puts(first.subscription).length, second: puts(second.subscription).length };
+    const throttled = t.cloud.roleAssignments.ensureOwner(first.tenant, first.subscription, first.guest);
+    await until(() => puts(first.subscription).some((r) => r.status === 429), 'the throttled answer');
+    // The answer reaches the client a few I/O turns after the simulator sent it.
+    for (let turn = 0; turn < 50; turn++) await ioTurn();
+    const other = t.cloud.roleAssignments.ensureOwner(second.tenant, second.subscription, second.guest);
+    const mapping = t.cloud.registrations.putMapping(payg, second.subscription, second.tenant);
+    await jest.advanceTimersByTimeAsync(19_000);
+    expect(puts(second.subscription)).toHaveLength(before.second);
+    expect(requestsTo(t.sandbox, 'PUT', mappingPath)).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1_001);
+    await expect(other).resolves.toMatchObject({ created: false });
+    await expect(mapping).resolves.toMatchObject({ azureSubscriptionId: second.subscription });
+    await expect(throttled).resolves.toMatchObject({ created: false });
+    expect(puts(first.subscription)).toHaveLength(before.first + 2);
   });
 });
