@@ -12,7 +12,7 @@ import { joinUrl, scopeFor } from './clouds';
 import { fromThrown, type ServiceFailure } from './errors';
 import { addCallTelemetry, USER_AGENT_PREFIX, type RetrySettings } from './pipelines';
 import { callService, recordCall, refused, type ServiceEndpoint } from './serviceCall';
-import { createArmThrottleGates, sharedThrottlePolicy, type ThrottleGateFor } from './throttleGate';
+import { createArmThrottleGates, sharedThrottlePolicy } from './throttleGate';
 
 const SERVICE = 'Azure Resource Manager' as const;
 
@@ -25,8 +25,6 @@ export interface ArmSettings {
   timeoutInMs?: number;
   report?: (call: CallRecord) => void;
   logger?: Logger;
-  /** The throttle gates to wait on, when several clients share them; default: this client's own. */
-  throttleGates?: ThrottleGateFor;
 }
 
 export interface ArmResponse {
@@ -62,10 +60,10 @@ export class ArmCaller {
       userAgentOptions: { userAgentPrefix: USER_AGENT_PREFIX },
     });
     addCallTelemetry(this.client.pipeline, SERVICE);
-    // One gate per kind of call (reads, writes, deletes) for every call of this client (the registrations), or of
-    // the clients that share it (every customer tenant's role assignments): a 429 slows every run's calls of that kind down.
+    // One gate per kind of call (reads, writes, deletes) for every call of this client (the registrations, or one
+    // customer tenant's role assignments): a 429 slows every run's calls of that kind down, and then paces them.
     // ARM throttles each kind in one bucket, whatever the path: the gate paces its kind as one.
-    this.client.pipeline.addPolicy(sharedThrottlePolicy(settings.throttleGates ?? createArmThrottleGates(), (request) => request.method.toUpperCase()), {
+    this.client.pipeline.addPolicy(sharedThrottlePolicy(createArmThrottleGates(), (request) => request.method.toUpperCase()), {
       afterPhase: 'Retry',
     });
     this.endpoint = {

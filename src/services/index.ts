@@ -13,7 +13,6 @@ import { PartnerCenterClient } from './partnerCenterClient';
 import type { RetrySettings } from './pipelines';
 import { RegistrationClient } from './registrationClient';
 import { RoleAssignmentClient } from './roleAssignmentClient';
-import { createArmThrottleGates } from './throttleGate';
 import { StampClient } from './stampClient';
 
 export interface CreateCloudOptions {
@@ -58,10 +57,6 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
         })
       : undefined;
 
-  // ARM's writes of the registrations and of every customer's role assignment wait on the same gates when they
-  // go to the same ARM: a bulk onboarding makes both at the rate of its rows, and one pace for both keeps
-  // them from taking each other's place and being throttled in turn (src/services/throttleGate.ts).
-  const armThrottleGates = createArmThrottleGates();
   const cloud: Cloud = {
     name: config.CLOUD,
     simulated: config.CLOUD === 'sandbox',
@@ -88,7 +83,6 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
       credential: credentialFor('arm'),
       allowed: config.REGISTRATIONS.map(parseRegistrationId),
       portalLink: profile.portalLink,
-      throttleGates: armThrottleGates,
     }),
     roleAssignments: new RoleAssignmentClient({
       ...common,
@@ -96,7 +90,6 @@ export function createCloud(config: Config, options: CreateCloudOptions = {}): C
       scope: auth.roleAssignment.scope,
       credential: credentialFor('roleAssignment'),
       apiVersion: config.ROLE_ASSIGNMENT_API_VERSION,
-      ...(profile.endpoints.roleAssignment === profile.endpoints.arm ? { throttleGates: armThrottleGates } : {}),
     }),
     // Each stamp's authority comes from its /metadata/endpoints: one credential per authority, as above.
     stamps:

@@ -9,7 +9,6 @@ import type { Guid } from '../onboarding/model';
 import type { CallOptions, RoleAssignments } from '../onboarding/ports';
 import { ArmCaller, sdkResourceId, type ArmSettings } from './armClient';
 import { forTenant } from './credentials';
-import { createArmThrottleGates, type ThrottleGateFor } from './throttleGate';
 
 /** Built-in Owner, the same GUID in every cloud. */
 export const OWNER_ROLE_DEFINITION_GUID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
@@ -37,19 +36,8 @@ export function roleAssignmentName(scope: string, principalObjectId: string, rol
 
 export class RoleAssignmentClient implements RoleAssignments {
   private readonly callers = new Map<string, ArmCaller>();
-  /**
-   * One set of throttle gates for every customer tenant's calls (the registrations' own when they go to
-   * the same ARM, src/services/index.ts): a bulk onboarding makes one Owner assignment per row, each in
-   * its own tenant, so a gate per tenant would see one call and could never pace them; shared, a 429
-   * holds and paces the role assignments of every row together. ARM's buckets are per subscription and
-   * principal (ARM-0), so this is more careful than ARM needs: a 429 in one tenant holds the others
-   * for its Retry-After.
-   */
-  private readonly throttleGates: ThrottleGateFor;
 
-  constructor(private readonly options: RoleAssignmentClientOptions) {
-    this.throttleGates = options.throttleGates ?? createArmThrottleGates();
-  }
+  constructor(private readonly options: RoleAssignmentClientOptions) {}
 
   async ensureOwner(
     customerTenantId: Guid,
@@ -105,11 +93,15 @@ export class RoleAssignmentClient implements RoleAssignments {
     return owner?.id;
   }
 
-  /** One ARM client per customer tenant: its tokens are that tenant's. */
+  /**
+   * One ARM client per customer tenant: its tokens are that tenant's, and so are its throttle gates.
+   * ARM's buckets are per subscription and principal (ARM-0): a 429 in one customer's subscription
+   * says nothing about another's, or about the registrations' subscription.
+   */
   private callerFor(customerTenantId: string): ArmCaller {
     let caller = this.callers.get(customerTenantId);
     if (!caller) {
-      caller = new ArmCaller({ ...this.options, credential: forTenant(this.options.credential, customerTenantId), throttleGates: this.throttleGates });
+      caller = new ArmCaller({ ...this.options, credential: forTenant(this.options.credential, customerTenantId) });
       this.callers.set(customerTenantId, caller);
     }
     return caller;
