@@ -146,19 +146,39 @@ type DurableWrite = <T>(write: () => T) => Promise<T>;
  */
 function walFlusher(file: string): { flush: () => Promise<void>; close: () => Promise<void> } {
   let handle: Promise<fs.promises.FileHandle> | undefined;
+  /** The fsync running now, and the one that waits for it (joined by every commit made meanwhile). */
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  async function sync(): Promise<void> {
+    handle ??= fs.promises.open(`${file}-wal`, 'r');
+    const opened = handle;
+    try {
+      await (await opened).sync();
+    } catch (err) {
+      // Opened again at the next flush.
+      if (handle === opened) handle = undefined;
+      await opened.then((h) => h.close()).catch(() => undefined);
+      throw err;
+    }
+  }
+  function flush(): Promise<void> {
+    if (!running) {
+      running = sync().finally(() => (running = undefined));
+      return running;
+    }
+    // A flush that started before this commit may miss it: one more flush after it, for every
+    // commit made while it runs, not one each (with a hundred runs writing, the fsyncs queued up
+    // in the thread pool, and a click's write waited behind all of them).
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = undefined;
+        return flush();
+      });
+    return next;
+  }
   return {
-    async flush() {
-      handle ??= fs.promises.open(`${file}-wal`, 'r');
-      const opened = handle;
-      try {
-        await (await opened).sync();
-      } catch (err) {
-        // Opened again at the next flush.
-        if (handle === opened) handle = undefined;
-        await opened.then((h) => h.close()).catch(() => undefined);
-        throw err;
-      }
-    },
+    flush,
     async close() {
       const opened = handle;
       handle = undefined;

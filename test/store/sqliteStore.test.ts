@@ -145,6 +145,40 @@ describe('SQLite store file', () => {
     }
   });
 
+  it('commits made while a WAL flush runs share the one flush after it, not one each (issue 17)', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore(file);
+    const flushes: Array<() => void> = [];
+    const realOpen = fs.promises.open;
+    const open = jest.spyOn(fs.promises, 'open').mockImplementation(async (p, flags) =>
+      Object.assign(await realOpen(p, flags), { sync: () => new Promise<void>((resolve) => flushes.push(resolve)) }),
+    );
+    try {
+      const settled: string[] = [];
+      const write = (id: string) => store.requests.create(sampleRequest(id)).then(() => settled.push(id));
+      const first = write('ONB-AAAA');
+      await waitFor(() => (flushes.length === 1 ? true : undefined), { what: 'the first flush' });
+      // Two more group commits (two turns of the event loop) while the first flush runs.
+      const second = write('ONB-BBBB');
+      await new Promise((resolve) => setImmediate(resolve));
+      const third = write('ONB-CCCC');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await store.requests.get('ONB-CCCC' as RequestId)).toBeDefined();
+      expect(flushes).toHaveLength(1);
+      flushes[0]();
+      await first;
+      await waitFor(() => (flushes.length === 2 ? true : undefined), { what: 'the flush after it' });
+      expect(settled).toEqual(['ONB-AAAA']);
+      flushes[1]();
+      await Promise.all([second, third]);
+      expect(settled.sort()).toEqual(['ONB-AAAA', 'ONB-BBBB', 'ONB-CCCC']);
+      expect(flushes).toHaveLength(2);
+    } finally {
+      open.mockRestore();
+      await store.close();
+    }
+  });
+
   it('refuses a file written by a newer bot', async () => {
     const file = nextFile();
     await (await openSqliteStore(file)).close();
