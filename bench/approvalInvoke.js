@@ -15,6 +15,7 @@ const http = require('http');
 const os = require('os');
 const path = require('path');
 
+const { newCustomerPlan } = require('./harness/plans');
 const { startSandboxProcess, stop } = require('./harness/processes');
 
 const root = path.join(__dirname, '..');
@@ -70,25 +71,12 @@ function request(id, registrationId) {
   const now = new Date().toISOString();
   return {
     id,
-    kind: 'onboard',
     status: 'pending_approval',
     teamsTenantId: TENANT,
     requester: REQUESTER,
     conversationId: CHANNEL,
-    customer: {
-      kind: 'new',
-      companyName: `Bench ${id}`,
-      domain: `${prefix}.onmicrosoft.com`,
-      address: { country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052', addressLine1: 'One Microsoft Way' },
-      contact: { firstName: 'Bea', lastName: 'Admin', email: `bea@${prefix}.example` },
-      culture: 'en-US',
-      language: 'en',
-    },
-    subscription: { kind: 'azure-plan' },
-    // The customer's acceptance of the Microsoft Customer Agreement, as the requester attests it (the run confirms it).
-    agreement: { acceptedBy: { firstName: 'Bea', lastName: 'Admin', email: `bea@${prefix}.example` }, dateAccepted: '2026-11-30' },
+    ...newCustomerPlan(prefix, `Bench ${id}`),
     registration: parseRegistrationId(registrationId),
-    access: { kind: 'guest-owner', email: `ops-${prefix}@csp.example`, displayName: 'CSP Ops', mode: 'automatic' },
     steps: [],
     results: {},
     createdAt: now,

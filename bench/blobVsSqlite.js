@@ -18,6 +18,7 @@ const path = require('path');
 const { randomUUID } = require('crypto');
 const { createConnector } = require('./harness/connector');
 const { runLoad, percentile } = require('./harness/load');
+const { newCustomerPlan } = require('./harness/plans');
 const { cpuMs, machineBusyCores, spawnNode, stop } = require('./harness/processes');
 const { TENANT, CHANNEL, startAzurite, requestJson, postActivity, activity, botEnv, startBot, greet, approveClick } = require('./harness/instances');
 
@@ -75,25 +76,12 @@ function pendingRequest(cloud, registration) {
   const now = new Date().toISOString();
   return {
     id,
-    kind: 'onboard',
     status: 'pending_approval',
     teamsTenantId: TENANT,
     requester: { aadObjectId: 'aaaaaaaa-0000-4000-8000-000000000001', teamsUserId: '29:requester', name: 'Rita Requester' },
     conversationId: 'a:requester-chat',
-    customer: {
-      kind: 'new',
-      companyName: `Bench ${id}`,
-      domain: `${prefix}.onmicrosoft.com`,
-      address: { country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052', addressLine1: 'One Microsoft Way' },
-      contact: { firstName: 'Tess', lastName: 'Admin', email: `tess@${prefix}.example`, phoneNumber: '4255550101' },
-      culture: 'en-US',
-      language: 'en',
-    },
-    subscription: { kind: 'azure-plan' },
-    // The customer's acceptance of the Microsoft Customer Agreement, as the requester attests it (the run confirms it).
-    agreement: { acceptedBy: { firstName: 'Tess', lastName: 'Admin', email: `tess@${prefix}.example`, phoneNumber: '4255550101' }, dateAccepted: '2026-11-30' },
+    ...newCustomerPlan(prefix, `Bench ${id}`),
     registration,
-    access: { kind: 'guest-owner', email: `ops-${prefix}@csp-partner.example`, displayName: 'CSP Ops', mode: 'automatic' },
     approvalCard: { conversationId: CHANNEL, activityId: `card-${id}` },
     steps: [],
     results: {},

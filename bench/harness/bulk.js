@@ -2,31 +2,14 @@
 // rows they submit, the throttled cloud, the check that no call went out before its Retry-After,
 // every row's own footprint in the simulated cloud, and the bounds on the batch's time.
 
+const { newCustomerPlan } = require('./plans');
+
 /** Partner Center's Retry-After on the throttled customer creations, in seconds. */
 const PC_RETRY_AFTER_SECONDS = 2;
 
 /** One ready row of a bulk list (a new customer, an Azure plan, guest access), as the plan check hands it to Submit. */
 function bulkRow(line, registration) {
-  const prefix = `bulk${line}x${process.pid}`;
-  return {
-    line,
-    plan: {
-      kind: 'onboard',
-      customer: {
-        kind: 'new',
-        companyName: `Bulk ${line}`,
-        domain: `${prefix}.onmicrosoft.com`,
-        address: { country: 'US', region: 'WA', city: 'Redmond', postalCode: '98052', addressLine1: 'One Microsoft Way' },
-        contact: { firstName: 'Bea', lastName: 'Admin', email: `bea@${prefix}.example` },
-        culture: 'en-US',
-        language: 'en',
-      },
-      subscription: { kind: 'azure-plan' },
-      agreement: { acceptedBy: { firstName: 'Bea', lastName: 'Admin', email: `bea@${prefix}.example` }, dateAccepted: '2026-11-27' },
-      registration,
-      access: { kind: 'guest-owner', email: `ops-${prefix}@csp.example`, displayName: 'CSP Ops', mode: 'automatic' },
-    },
-  };
+  return { line, plan: { ...newCustomerPlan(`bulk${line}x${process.pid}`, `Bulk ${line}`), registration } };
 }
 
 /**
