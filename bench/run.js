@@ -21,12 +21,11 @@
 // same on two instances on Blob storage, one killed half-way) have their own harness and run after the turn scenarios.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 const { createConnector } = require('./harness/connector');
 const { runLoad } = require('./harness/load');
-const { cpuMs, peakRssMiB, rssMiB, machineBusyCores, spawnNode, waitReady, stop, startSandboxProcess } = require('./harness/processes');
+const { cpuMs, freePort, peakRssMiB, rssMiB, machineBusyCores, spawnNode, waitReady, stop, startSandboxProcess } = require('./harness/processes');
 const { message } = require('./scenarios/teamsActivity');
 
 const root = path.join(__dirname, '..');
@@ -56,17 +55,6 @@ const settings = {
   drafts: Number(process.env.BENCH_DRAFTS || 1000),
   cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
 };
-
-/** A port nobody listens on right now (the OS picks it). */
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function build() {
   if (process.env.BENCH_SKIP_BUILD === '1') return;

@@ -5,10 +5,9 @@
 const { spawn } = require('child_process');
 const http = require('http');
 const https = require('https');
-const net = require('net');
 const path = require('path');
 const { randomUUID } = require('crypto');
-const { spawnNode, waitReady } = require('./processes');
+const { freePort, spawnNode, waitReady } = require('./processes');
 
 const root = path.join(__dirname, '..', '..');
 const TENANT = '11111111-2222-4333-8444-555555555555';
@@ -18,16 +17,6 @@ const AZURITE = path.join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob'
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startAzurite() {
   const child = spawn(process.execPath, [AZURITE, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose'], {

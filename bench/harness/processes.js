@@ -1,4 +1,5 @@
-// Spawning the bots under test and reading their CPU time and peak memory from /proc.
+// Spawning the bots under test, a free port for them, and reading their CPU time and peak memory from /proc.
+const net = require('net');
 const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -89,4 +90,15 @@ async function startSandboxProcess(root, env = {}) {
 
 const cores = () => os.cpus().length;
 
-module.exports = { cpuMs, peakRssMiB, rssMiB, machineBusyCores, spawnNode, waitReady, stop, cores, startSandboxProcess };
+/** A port nobody listens on right now (the OS picks it). */
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+module.exports = { freePort, cpuMs, peakRssMiB, rssMiB, machineBusyCores, spawnNode, waitReady, stop, cores, startSandboxProcess };
