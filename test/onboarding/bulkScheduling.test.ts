@@ -8,7 +8,7 @@ import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { until } from '../services/harness';
-import { RecordingNotifier, newBulkRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
+import { RecordingNotifier, newBulkRequest, sandboxCloud, sandboxConfig, silentLogger, sandboxPerDescribe } from './support';
 
 /** Tells the test when Teams would be told a request changed (the runner does it right after storing the change). */
 class WatchingNotifier extends RecordingNotifier {
@@ -25,12 +25,7 @@ describe('a bulk onboarding hands a freed place on at once', () => {
   let store: BotStore;
   let runner: Runner | undefined;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  sandboxPerDescribe((s) => (sandbox = s));
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
   });

@@ -10,7 +10,7 @@ import { parseRegistrationId, type Guid, type OnboardingRequest } from '../../sr
 import { unapprovedRegistration } from '../../src/onboarding/rules/unapprovedRegistration';
 import { requestFacts } from '../../src/cards/requestView';
 import { MEGAN } from '../support/people';
-import { RecordingNotifier, confirmOnAgreementPage as confirmOnPage, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
+import { RecordingNotifier, confirmOnAgreementPage as confirmOnPage, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox, sandboxPerDescribe } from './support';
 
 const APPROVER = { aadObjectId: MEGAN.aadObjectId };
 
@@ -21,12 +21,7 @@ describe('the onboarding run on the simulated cloud', () => {
   let notifier: RecordingNotifier;
   let runner: Runner;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  sandboxPerDescribe((s) => (sandbox = s));
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
     notifier = new RecordingNotifier();

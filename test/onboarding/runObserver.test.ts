@@ -8,7 +8,7 @@ import { onboardingSteps } from '../../src/onboarding/run/steps';
 import type { Sandbox } from '../../src/sandbox';
 import type { RunObserver } from '../../src/onboarding/ports';
 import type { ServiceRequest } from '../../src/onboarding/model';
-import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
+import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, sandboxPerDescribe } from './support';
 
 const APPROVE_CLICK = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const SWEEP = '00-11111111111111111111111111111111-2222222222222222-01';
@@ -42,12 +42,7 @@ describe('the run and its observer', () => {
   let runner: Runner;
   let observer: RecordingObserver;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  sandboxPerDescribe((s) => (sandbox = s));
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
     observer = new RecordingObserver();

@@ -8,7 +8,7 @@ import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { LeaseStore } from '../../src/onboarding/ports';
 import type { BotStore } from '../../src/store/types';
-import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, startTestSandbox } from './support';
+import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, sandboxPerDescribe } from './support';
 import { waitFor } from '../support/waitFor';
 
 const LEASE_MS = 1000; // heartbeat every 333 ms, sweep every 1 s
@@ -19,12 +19,7 @@ describe('the run lease on a slow store', () => {
   let store: BotStore;
   let runner: Runner | undefined;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  sandboxPerDescribe((s) => (sandbox = s));
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
   });

@@ -17,7 +17,7 @@ import { requestFacts } from '../../src/cards/requestView';
 import { resultCardModel } from '../../src/cards/resultCard';
 import { requestCard } from '../../src/cards/requestCards';
 import { MEGAN } from '../support/people';
-import { RecordingNotifier, TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, startTestSandbox } from './support';
+import { RecordingNotifier, TEAMS_TENANT, newCustomerRequest, sandboxCloud, sandboxConfig, silentLogger, sandboxPerDescribe } from './support';
 
 const STAMP = 'azurestack-payg-east';
 const APPROVAL_CARD = { conversationId: 'approvals', activityId: 'card-1' };
@@ -31,12 +31,7 @@ describe('the Azure Stack Hub steps of the run', () => {
   let runner: Runner;
   let lifecycle: RequestLifecycle;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  sandboxPerDescribe((s) => (sandbox = s));
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
     notifier = new RecordingNotifier();

@@ -91,6 +91,21 @@ export async function startTestSandbox(delays: { orderCompleteMs?: number; entit
   return startSandbox({ port: 0, seed: false, delays: { orderCompleteMs: 5, entitlementActiveMs: 5, latencyMs: 0, ...delays } });
 }
 
+/**
+ * A simulated cloud for the calling `describe`: started before its tests (handed to `use`), closed
+ * after them.
+ */
+export function sandboxPerDescribe(use: (sandbox: Sandbox) => void, delays: Parameters<typeof startTestSandbox>[0] = {}): void {
+  let sandbox: Sandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startTestSandbox(delays);
+    use(sandbox);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+}
+
 export function sandboxConfig(sandbox: Sandbox, extra: Record<string, string> = {}): Config {
   return testConfig({
     ...sandbox.env,

@@ -10,7 +10,7 @@ import type { ReconcileScenario, Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { MAX_CARD_BYTES } from '../../src/cards/render';
-import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { sandboxCloud, sandboxConfig, startTestSandbox, sandboxPerDescribe } from '../onboarding/support';
 import { OLIVIA } from '../support/people';
 import { waitFor } from '../support/waitFor';
 import { buildTenantBot, buttons, cardBytes, Chat, texts, type Card, type TenantBot } from './tenantBot';
@@ -206,12 +206,7 @@ describe('reconcile: Partner Center against the registrations', () => {
 describe('reconcile: every Partner Center customer, not the first page', () => {
   let sandbox: Sandbox;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  sandboxPerDescribe((s) => (sandbox = s));
 
   it('250 customers with active Azure plans, none mapped: all 250 reported unmapped', async () => {
     const seeded = Array.from({ length: 250 }, (_, i) =>

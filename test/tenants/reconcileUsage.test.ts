@@ -5,7 +5,7 @@ import { randomUUID } from 'crypto';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { sandboxCloud, sandboxConfig, sandboxPerDescribe } from '../onboarding/support';
 import { OLIVIA } from '../support/people';
 import { buildTenantBot, Chat, texts, type Card } from './tenantBot';
 
@@ -28,12 +28,7 @@ describe('reconcile with the stamps’ usage', () => {
   let olivia: Chat;
   const EAST = 'azurestack-payg-east';
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  sandboxPerDescribe((s) => (sandbox = s));
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
     olivia = new Chat(await buildTenantBot(store, sandboxCloud(sandboxConfig(sandbox, sandbox.stampEnv))), OLIVIA);

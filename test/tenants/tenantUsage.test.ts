@@ -5,7 +5,7 @@ import { randomUUID } from 'crypto';
 import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
-import { sandboxCloud, sandboxConfig, startTestSandbox } from '../onboarding/support';
+import { sandboxCloud, sandboxConfig, sandboxPerDescribe } from '../onboarding/support';
 import { RITA } from '../support/people';
 import { buildTenantBot, Chat, texts } from './tenantBot';
 
@@ -14,12 +14,7 @@ describe('tenant: Azure Stack Hub usage', () => {
   let store: BotStore;
   let rita: Chat;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  sandboxPerDescribe((s) => (sandbox = s));
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
     const cloud = sandboxCloud(sandboxConfig(sandbox, sandbox.stampEnv));
