@@ -13,13 +13,24 @@ function bulkRow(line, registration) {
 }
 
 /**
+ * How ARM's write limit is shared (BENCH_ARM_THROTTLE_PER): `subscription` (default), a window per
+ * subscription, as ARM keeps its buckets per subscription, principal and kind of operation
+ * (docs/reference: "a regional token bucket per subscription + principal + op type"): the tenant
+ * mappings, all on the registration's subscription, share one; each customer's role assignment is
+ * in the customer's own subscription. `all`: one window for every ARM write the bot makes, a cloud
+ * stricter than ARM (each customer's writes held by every other's).
+ */
+const ARM_THROTTLE_PER = process.env.BENCH_ARM_THROTTLE_PER || 'subscription';
+if (!['subscription', 'all'].includes(ARM_THROTTLE_PER)) throw new Error('BENCH_ARM_THROTTLE_PER is subscription or all.');
+
+/**
  * The throttled cloud as FaultRules (the simulator's `faults.add`, or POST /_sandbox/faults): ARM
- * writes limited to `armWritesPerSecond` (the rest 429 with Retry-After), and the first
- * `pcThrottles` Partner Center customer creations answered 429 with Retry-After.
+ * writes limited to `armWritesPerSecond` per ARM_THROTTLE_PER (the rest 429 with Retry-After), and
+ * the first `pcThrottles` Partner Center customer creations answered 429 with Retry-After.
  */
 function throttleRules({ armWritesPerSecond, pcThrottles }) {
   return [
-    { method: 'PUT', path: /^\/arm\//, kind: 'rate', perSecond: armWritesPerSecond },
+    { method: 'PUT', path: /^\/arm\//, kind: 'rate', perSecond: armWritesPerSecond, per: ARM_THROTTLE_PER },
     { method: 'POST', path: '/partnercenter/v1/customers', kind: 'status', status: 429, retryAfterSeconds: PC_RETRY_AFTER_SECONDS, times: pcThrottles },
   ];
 }
@@ -64,24 +75,39 @@ function earlyCallList(requests, latencyMs) {
  * role; the mappings and the mapping. The order's poll overlaps the subscription's delay.
  */
 const SEQUENTIAL_CALLS_PER_ROW = 16;
+/** Of those, the calls before the row's first ARM write (the Owner role), and before the mapping. */
+const CALLS_BEFORE_ROLE = 13;
+const CALLS_BEFORE_MAPPING = 15;
 /** ARM writes per row: the guest's Owner role assignment and the tenant mapping. */
 const ARM_WRITES_PER_ROW = 2;
 
 /**
- * The lower bounds on a batch's wall time (ms): the throttle-bound minimum, the larger of the ARM
- * write bound (2 writes per row at the rate) and the Partner Center Retry-After bound (each round of
- * 429s holds every call for its Retry-After; a round throttles at most one creation per row in
- * flight); and, apart, the concurrency bound: rows / concurrency × a row's unavoidable sequential
- * time (the order's and the subscription's delays and the calls one after another at the latency).
+ * The lower bounds on a batch's wall time (ms).
+ *
+ * The throttle-bound minimum: the soonest the last throttled ARM write can be answered. No ARM write
+ * can go before the first row has waited out Partner Center's Retry-After (every call waits for it,
+ * and a round throttles at most one creation per row in flight, so there are at least
+ * pcThrottles / concurrency rounds) and made the calls before its first write, one after another,
+ * with the order's and the subscription's delays: the lead. From then on the busiest window (all
+ * writes, or the registration's subscription with its mappings) takes `armWritesPerSecond` in any
+ * second: its writes / rate seconds, less the last second's (they go at its start), plus one answer.
+ *
+ * The concurrency bound, apart: rows / concurrency × a row's unavoidable sequential time.
  */
 function bulkBounds({ rows, concurrency, armWritesPerSecond, pcThrottles, orderMs, entitlementMs, latencyMs }) {
-  const armWriteMs = ((ARM_WRITES_PER_ROW * rows) / armWritesPerSecond) * 1000;
+  const perSubscription = ARM_THROTTLE_PER === 'subscription';
+  const bucketWrites = perSubscription ? rows : ARM_WRITES_PER_ROW * rows;
   const pcRetryAfterMs = Math.ceil(pcThrottles / concurrency) * PC_RETRY_AFTER_SECONDS * 1000;
+  const leadMs = pcRetryAfterMs + orderMs + entitlementMs + (perSubscription ? CALLS_BEFORE_MAPPING : CALLS_BEFORE_ROLE) * latencyMs;
+  const armWriteMs = (Math.ceil(bucketWrites / armWritesPerSecond) - 1) * 1000 + latencyMs;
   const rowSequentialMs = orderMs + entitlementMs + SEQUENTIAL_CALLS_PER_ROW * latencyMs;
   return {
-    armWriteMs,
+    armThrottlePer: ARM_THROTTLE_PER,
+    bucketWrites,
     pcRetryAfterMs,
-    throttleMs: Math.max(armWriteMs, pcRetryAfterMs),
+    leadMs,
+    armWriteMs,
+    throttleMs: leadMs + armWriteMs,
     rowSequentialMs,
     concurrencyMs: Math.round((rows / concurrency) * rowSequentialMs),
   };
@@ -125,4 +151,4 @@ function onceEach(prints) {
   };
 }
 
-module.exports = { PC_RETRY_AFTER_SECONDS, ARM_WRITES_PER_ROW, bulkRow, throttleRules, ruleAsJson, earlyCalls, earlyCallList, bulkBounds, footprints, onceEach };
+module.exports = { PC_RETRY_AFTER_SECONDS, ARM_WRITES_PER_ROW, ARM_THROTTLE_PER, bulkRow, throttleRules, ruleAsJson, earlyCalls, earlyCallList, bulkBounds, footprints, onceEach };

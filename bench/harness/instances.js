@@ -108,7 +108,9 @@ function botEnv(cloud, store) {
 
 async function startBot(env) {
   const port = await freePort();
-  const child = spawnNode([path.join(root, 'lib', 'index.js')], { ...env, PORT: String(port) });
+  // BENCH_CPU_PROF=<dir>: the bot runs with --cpu-prof, its profile written there when it stops.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)] : [];
+  const child = spawnNode([...profile, path.join(root, 'lib', 'index.js')], { ...env, PORT: String(port) });
   await waitReady(`http://127.0.0.1:${port}/readyz`, child);
   return { child, port, url: `http://127.0.0.1:${port}/api/messages` };
 }

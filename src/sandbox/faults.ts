@@ -12,6 +12,12 @@ export interface FaultRule {
   kind: 'status' | 'latency' | 'drop' | 'timeout' | 'rate';
   /** For `rate`: how many matching requests a second go through. */
   perSecond?: number;
+  /**
+   * For `rate`: whose requests share the `perSecond`. `all` (default): every matching request.
+   * `subscription`: each Azure subscription its own (the `/subscriptions/{id}/` in the path), as ARM
+   * keeps a bucket per subscription, principal and kind of operation (src/sandbox/README.md).
+   */
+  per?: 'all' | 'subscription';
   status?: 429 | 500 | 502 | 503 | 504;
   retryAfterSeconds?: number;
   latencyMs?: number;
@@ -24,8 +30,8 @@ export interface FaultRule {
 export interface ActiveFault extends FaultRule {
   id: string;
   remaining: number;
-  /** For `rate`: when the requests of the last second went through. */
-  passed?: number[];
+  /** For `rate`: when the requests of the last second went through, per bucket (`per`). */
+  passed?: Map<string, number[]>;
 }
 
 export interface RecordedRequest {
@@ -52,12 +58,19 @@ function matches(rule: { method?: string; path: PathMatcher }, method: string, p
   return rule.path.test(path);
 }
 
+/** The bucket a request counts against under a `rate` rule: one for all, or its subscription's. */
+function bucketOf(rule: FaultRule, path: string): string {
+  if (rule.per !== 'subscription') return '';
+  return /\/subscriptions\/([^/]+)/i.exec(path)?.[1]?.toLowerCase() ?? '';
+}
+
 export class FaultRegistry {
   private rules: ActiveFault[] = [];
 
   add(rule: FaultRule): string {
     if (rule.kind === 'status' && !rule.status) throw new Error("A 'status' fault needs a status (429, 500, 502, 503 or 504).");
     if (rule.kind === 'rate' && !(Number(rule.perSecond) >= 1)) throw new Error("A 'rate' fault needs perSecond (1 or more).");
+    if (rule.kind === 'rate' && rule.per !== undefined && !['all', 'subscription'].includes(rule.per)) throw new Error("A 'rate' fault's per is 'all' or 'subscription'.");
     const id = randomUUID();
     this.rules.push({ ...rule, id, remaining: rule.times ?? 1 });
     return id;
@@ -72,13 +85,16 @@ export class FaultRegistry {
   }
 
   list(): ActiveFault[] {
-    return this.rules.map((r) => ({ ...r }));
+    return this.rules.map(({ passed: _passed, ...r }) => ({ ...r }));
   }
 
   /** The first matching fault, consumed once; a `rate` rule lets a request through or answers it 429 (never consumed). */
   take(method: string, path: string, now = Date.now()): ActiveFault | undefined {
     for (const rate of this.rules.filter((r) => r.kind === 'rate' && matches(r, method, path))) {
-      const passed = (rate.passed = (rate.passed ?? []).filter((at) => at > now - 1000));
+      const buckets = (rate.passed ??= new Map<string, number[]>());
+      const bucket = bucketOf(rate, path);
+      const passed = (buckets.get(bucket) ?? []).filter((at) => at > now - 1000);
+      buckets.set(bucket, passed);
       if (passed.length < rate.perSecond!) {
         passed.push(now);
         continue;

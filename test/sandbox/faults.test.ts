@@ -48,6 +48,19 @@ test('a rate: at most N matching requests in a second go through, the rest get 4
   expect(() => sandbox.faults.add({ path: CUSTOMERS, kind: 'rate' })).toThrow(/perSecond/);
 });
 
+test("a rate per subscription: each Azure subscription's requests have their own N a second (ARM's buckets)", async () => {
+  sandbox.faults.add({ method: 'GET', path: /^\/arm\//, kind: 'rate', perSecond: 2, per: 'subscription' });
+  const get = (subscription: string) => call(`${sandbox.env.ARM_ENDPOINT}/subscriptions/${subscription}/resourcegroups?api-version=2021-04-01`, { token: armToken });
+  const [one, two] = [randomUUID(), randomUUID()];
+  const first = await Promise.all([get(one), get(one), get(one)]);
+  const second = await Promise.all([get(two), get(two)]);
+  expect(first.filter((a) => a.status === 429)).toHaveLength(1);
+  expect(second.filter((a) => a.status === 429)).toHaveLength(0);
+  // The same subscription in another case is the same bucket.
+  expect((await get(one.toUpperCase())).status).toBe(429);
+  expect(() => sandbox.faults.add({ path: CUSTOMERS, kind: 'rate', perSecond: 1, per: 'tenant' as never })).toThrow(/'all' or 'subscription'/);
+});
+
 test('an ARM 429 carries Retry-After and the remaining-quota headers; 503 has the ARM error body', async () => {
   const url = `${sandbox.env.ARM_ENDPOINT}${sandbox.registrations.payAsYouUse}?api-version=2017-06-01`;
   sandbox.faults.add({ path: /\/registrations\/azurestack-payg-east$/, kind: 'status', status: 429, retryAfterSeconds: 3 });
