@@ -317,6 +317,9 @@ function runScript(name, workDir) {
   process.stderr.write(`bench: ${name}…\n`);
   const file = path.join(workDir, `${name}.json`);
   const env = { ...process.env, BENCH_SKIP_BUILD: '1', BENCH_RESULT_FILE: file, ...(quick ? { BENCH_QUICK: '1' } : {}) };
+  // The earlier parts leave store files behind: flushed now, their writeback does not slow this
+  // script's own fsyncs (the approval click waits for one).
+  spawnSync('sync');
   const result = spawnSync(process.execPath, [SCRIPTS[name]], { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) {
     process.stderr.write(`bench: ${name} failed (exit ${result.status})\n`);

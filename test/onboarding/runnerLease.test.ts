@@ -115,13 +115,24 @@ describe('the run lease on a slow store', () => {
   });
 
   it('a worker whose lease lapsed and was taken over writes nothing more: every write checks the lease first', async () => {
-    // The store's clock decides lease expiry; the heartbeat (every 20 s) does not come round in this test.
+    // One clock for the store (it decides lease expiry) and the runner (it knows when it last renewed),
+    // as a stalled machine's wall clock moves on for both; the heartbeat (every 20 s) does not come round in this test.
     let clock = Date.now();
     const fenced = await openSqliteStore(':memory:', { now: () => clock });
     const leaseMs = 60_000;
     const warnings: string[] = [];
     const logger = { info: () => undefined, warn: (_: object, msg: string) => void warnings.push(msg), error: (_: object, msg: string) => void warnings.push(msg) };
-    runner = createRunner({ store: fenced, cloud: sandboxCloud(sandboxConfig(sandbox)), notifier: new RecordingNotifier(), logger, pollIntervalMs: 0, pollMaxIntervalMs: 0, leaseMs, workerId: 'worker-a' });
+    runner = createRunner({
+      store: fenced,
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier: new RecordingNotifier(),
+      logger,
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs,
+      workerId: 'worker-a',
+      now: () => new Date(clock),
+    });
     try {
       const request = newCustomerRequest(sandbox);
       const created = await fenced.requests.create(request);
@@ -149,6 +160,84 @@ describe('the run lease on a slow store', () => {
       await runner.stop();
       runner = undefined;
       await fenced.close();
+    }
+  });
+});
+
+describe('the fence before each write of a run', () => {
+  let sandbox: Sandbox;
+  sandboxPerDescribe((s) => (sandbox = s));
+
+  /** The store's leases, counting renewals. */
+  function countingRenewals(leases: LeaseStore): { leases: LeaseStore; renewals: () => number } {
+    let renewals = 0;
+    return {
+      leases: { ...leases, renew: (name, owner, ttlMs) => (renewals++, leases.renew(name, owner, ttlMs)) },
+      renewals: () => renewals,
+    };
+  }
+
+  it('renews nothing while the lease is fresh: a run shorter than a heartbeat writes every step on its acquire alone', async () => {
+    const store = await openSqliteStore(':memory:');
+    const counted = countingRenewals(store.leases);
+    const runner = createRunner({
+      store: { ...store, leases: counted.leases },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier: new RecordingNotifier(),
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs: 60_000,
+    });
+    try {
+      const request = newCustomerRequest(sandbox);
+      const created = await store.requests.create(request);
+      await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
+      runner.schedule(request.id);
+      await runner.idle();
+      const done = (await store.requests.get(request.id as RequestId))!.value;
+      expect(done.status).toBe('succeeded');
+      expect(done.steps.length).toBeGreaterThan(5);
+      expect(counted.renewals()).toBe(0);
+    } finally {
+      await runner.stop();
+      await store.close();
+    }
+  });
+
+  it('renews before the next write once the last renewal is half a lease old (a stalled heartbeat), and goes on while the lease is still its own', async () => {
+    let clock = Date.now();
+    const store = await openSqliteStore(':memory:', { now: () => clock });
+    const counted = countingRenewals(store.leases);
+    const leaseMs = 60_000;
+    const runner = createRunner({
+      store: { ...store, leases: counted.leases },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier: new RecordingNotifier(),
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs,
+      now: () => new Date(clock),
+    });
+    try {
+      const request = newCustomerRequest(sandbox);
+      const created = await store.requests.create(request);
+      await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
+      const hold = sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ });
+      runner.schedule(request.id);
+      await hold.arrived;
+      expect(counted.renewals()).toBe(0);
+      // The heartbeat (every 20 s of real time) has not come round; the clock says 31 s passed.
+      clock += leaseMs / 2 + 1_000;
+      hold.release();
+      await runner.idle();
+      expect((await store.requests.get(request.id as RequestId))!.value.status).toBe('succeeded');
+      // One renewal, before the first write after the stall; the writes after it find the lease fresh.
+      expect(counted.renewals()).toBe(1);
+    } finally {
+      await runner.stop();
+      await store.close();
     }
   });
 });
