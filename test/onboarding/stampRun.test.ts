@@ -201,5 +201,9 @@ describe('the Azure Stack Hub steps of the run', () => {
     expect(done.status).toBe('succeeded');
     expect(done.steps.filter((s) => s.name.startsWith('stamp-')).every((s) => s.status === 'skipped' && /^Billing only: no Azure Stack Hub stamp is configured for azurestack-payg-east/.test(s.detail!))).toBe(true);
     expect(resultCardModel(done, notifier.results[0].links, true).stampSummary).toBe('Billing only: no Azure Stack Hub stamp is configured for azurestack-payg-east');
+    // Known from the request alone: each skipped step is one write and one trail entry, no start before it.
+    const trail = (await store.audit.list(request.id)).filter((e) => /^(Onboard the directory|The customer’s consent|Create the Azure Stack Hub|Azure Stack Hub access|Check the Azure Stack Hub|Customer access)/.test(e.detail));
+    expect(trail.map((e) => e.action)).toEqual(Array(6).fill('step-skipped'));
+    expect(done.steps.filter((s) => s.status === 'skipped').every((s) => s.attempts === 1 && s.startedAt === s.endedAt)).toBe(true);
   });
 });

@@ -329,6 +329,16 @@ export function createRunner(options: RunnerOptions): Runner {
 
     private async runStep(step: StepDefinition): Promise<StepResult> {
       const startedAt = now().toISOString();
+      // Nothing to do for this request, known without a call: one write, not a start and an end.
+      const skipped = step.skip?.(this.context());
+      if (skipped !== undefined) {
+        await this.save(
+          (r) => withStep(r, step.name, (s) => ({ ...s, status: 'skipped', attempts: s.attempts + 1, detail: skipped, startedAt: s.startedAt ?? startedAt, endedAt: startedAt, error: undefined })),
+          () => ({ action: 'step-skipped', detail: `${step.title}: ${skipped}` }),
+        );
+        this.notify();
+        return 'next';
+      }
       await this.save(
         (r) => withStep(r, step.name, (s) => ({ ...s, status: 'running', attempts: s.attempts + 1, startedAt: s.startedAt ?? startedAt, error: undefined })),
         (r) => ({ action: 'step-started', detail: `${step.title}: started (attempt ${stepOf(r, step.name).attempts}).` }),

@@ -6,16 +6,16 @@ import { DomainError } from '../../errors';
 import type { Guid } from '../../model';
 import type { PcOrder } from '../../ports';
 import { azurePlanOf } from '../../rules/customerSubscriptions';
-import { requestOf, type StepContext, type StepOutcome } from './step';
+import { skipWithExistingSubscription } from './customerAgreement';
+import { requestOf, skippedBy, type StepContext, type StepOutcome } from './step';
 
 /** Orders can take a while to appear in the customer's order list after checkout. */
 export const ORDER_VISIBILITY_GRACE_MS = 15 * 60_000;
 
 export async function findOrBuyAzurePlan(ctx: StepContext): Promise<StepOutcome> {
-  const { subscription, results } = requestOf(ctx, 'onboard');
-  if (subscription.kind !== 'azure-plan') {
-    return { status: 'skipped', detail: 'Not needed: the request uses an existing Azure subscription.' };
-  }
+  const skipped = skippedBy(skipWithExistingSubscription, ctx);
+  if (skipped) return skipped;
+  const { results } = requestOf(ctx, 'onboard');
   if (results.pcSubscriptionId) return { status: 'done', detail: `Azure plan ${results.pcSubscriptionId}.` };
   const pc = ctx.cloud.partnerCenter;
   const customerTenantId = results.customerTenantId as Guid;

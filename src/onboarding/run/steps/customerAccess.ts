@@ -2,15 +2,22 @@
 // give it Owner on the Azure subscription (deterministic assignment, so a retry finds its own).
 // Instructions: the written steps for the customer, posted with the result.
 import type { Guid, OnboardingRequest } from '../../model';
-import { requestOf, type StepContext, type StepOutcome } from './step';
+import { requestOf, type SkipCheck, type StepContext, type StepOutcome } from './step';
+
+/** No access asked for (requests since the Azure Stack Hub card give the CSP's access on the stamp subscription instead). */
+export const skipWithoutAccess: SkipCheck = (ctx) => {
+  const request = requestOf(ctx, 'onboard');
+  return request.access.kind === 'none' ? noAccessReason(request) : undefined;
+};
+
+function noAccessReason(request: OnboardingRequest): string {
+  return request.stamp ? 'Not used: the CSP’s access is on the Azure Stack Hub subscription (below).' : 'No customer access was requested.';
+}
 
 export async function customerAccess(ctx: StepContext): Promise<StepOutcome> {
   const request = requestOf(ctx, 'onboard');
   const { access, results } = request;
-  if (access.kind === 'none') {
-    // Requests since the Azure Stack Hub card: the CSP's access is given on the stamp subscription instead.
-    return { status: 'skipped', detail: request.stamp ? 'Not used: the CSP’s access is on the Azure Stack Hub subscription (below).' : 'No customer access was requested.' };
-  }
+  if (access.kind === 'none') return { status: 'skipped', detail: noAccessReason(request) };
   if (access.mode === 'instructions') {
     const accessInstructions = instructionsFor(request);
     return { status: 'done', detail: `Instructions for ${access.email} are in the result message.`, results: { accessInstructions } };

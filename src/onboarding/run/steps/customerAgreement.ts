@@ -5,14 +5,17 @@
 // operator confirms the agreement in Partner Center and an approver clicks Continue.
 import { DomainError } from '../../errors';
 import type { Guid, OnboardingRequest } from '../../model';
-import { requestOf, type StepContext, type StepOutcome } from './step';
+import { requestOf, skippedBy, type SkipCheck, type StepContext, type StepOutcome } from './step';
+
+/** The agreement and the Azure plan are for buying a subscription; a request with an existing one needs neither. */
+export const skipWithExistingSubscription: SkipCheck = (ctx) =>
+  requestOf(ctx, 'onboard').subscription.kind !== 'azure-plan' ? 'Not needed: the request uses an existing Azure subscription.' : undefined;
 
 export async function customerAgreement(ctx: StepContext): Promise<StepOutcome> {
+  const skipped = skippedBy(skipWithExistingSubscription, ctx);
+  if (skipped) return skipped;
   const request = requestOf(ctx, 'onboard');
-  const { customer, subscription, results, agreement } = request;
-  if (subscription.kind !== 'azure-plan') {
-    return { status: 'skipped', detail: 'Not needed: the request uses an existing Azure subscription.' };
-  }
+  const { customer, results, agreement } = request;
   if (results.agreementConfirmed) return { status: 'done', detail: 'The customer agreement is confirmed.' };
   const pc = ctx.cloud.partnerCenter;
   const customerTenantId = results.customerTenantId as Guid;

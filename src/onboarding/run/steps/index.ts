@@ -5,11 +5,11 @@ import { waitForAzureSubscription } from './azureSubscription';
 import { runBulkRows } from './bulkRows';
 import { postBulkResult } from './bulkResult';
 import { checkRegistration } from './checkRegistration';
-import { customerAccess } from './customerAccess';
-import { customerAgreement } from './customerAgreement';
+import { customerAccess, skipWithoutAccess } from './customerAccess';
+import { customerAgreement, skipWithExistingSubscription } from './customerAgreement';
 import { findOrCreateCustomer } from './customer';
 import { mapTenant } from './mapTenant';
-import { postResult } from './postResult';
+import { postResult, skipForBatchRow } from './postResult';
 import { remapTenant } from './remapTenant';
 import { removeMapping } from './removeMapping';
 import { offboardDirectory } from './offboardDirectory';
@@ -21,23 +21,23 @@ import { stampCheck } from './stampCheck';
 import { stampConsent } from './stampConsent';
 import { stampDirectory } from './stampDirectory';
 import { stampSubscription } from './stampSubscription';
-import type { StepDefinition } from './step';
+import { skipWithoutStamp, type StepDefinition } from './step';
 
 export const ONBOARDING_STEPS: readonly StepDefinition[] = [
   { name: 'check-registration', title: 'Check the registration', run: checkRegistration },
   { name: 'customer', title: 'Find or create the customer', run: findOrCreateCustomer },
-  { name: 'customer-agreement', title: 'Customer agreement', run: customerAgreement },
-  { name: 'azure-plan', title: 'Find or buy the Azure plan', run: findOrBuyAzurePlan },
+  { name: 'customer-agreement', title: 'Customer agreement', run: customerAgreement, skip: skipWithExistingSubscription },
+  { name: 'azure-plan', title: 'Find or buy the Azure plan', run: findOrBuyAzurePlan, skip: skipWithExistingSubscription },
   { name: 'azure-subscription', title: 'Azure subscription active', run: waitForAzureSubscription },
-  { name: 'customer-access', title: 'Customer access (guest + Owner)', run: customerAccess },
+  { name: 'customer-access', title: 'Customer access (guest + Owner)', run: customerAccess, skip: skipWithoutAccess },
   { name: 'map-tenant', title: 'Map the tenant on the registration', run: mapTenant },
   // The Azure Stack Hub side (skipped, billing only, when the registration has no stamp).
-  { name: 'stamp-directory', title: 'Onboard the directory on the Azure Stack Hub', run: stampDirectory },
-  { name: 'stamp-consent', title: 'The customer’s consent', run: stampConsent },
-  { name: 'stamp-subscription', title: 'Create the Azure Stack Hub subscription', run: stampSubscription },
-  { name: 'stamp-access', title: 'Azure Stack Hub access (CSP guest)', run: stampAccess },
-  { name: 'stamp-check', title: 'Check the Azure Stack Hub subscription', run: stampCheck },
-  { name: 'post-result', title: 'Post the result', run: postResult },
+  { name: 'stamp-directory', title: 'Onboard the directory on the Azure Stack Hub', run: stampDirectory, skip: skipWithoutStamp },
+  { name: 'stamp-consent', title: 'The customer’s consent', run: stampConsent, skip: skipWithoutStamp },
+  { name: 'stamp-subscription', title: 'Create the Azure Stack Hub subscription', run: stampSubscription, skip: skipWithoutStamp },
+  { name: 'stamp-access', title: 'Azure Stack Hub access (CSP guest)', run: stampAccess, skip: skipWithoutStamp },
+  { name: 'stamp-check', title: 'Check the Azure Stack Hub subscription', run: stampCheck, skip: skipWithoutStamp },
+  { name: 'post-result', title: 'Post the result', run: postResult, skip: skipForBatchRow },
 ];
 
 /** Re-map (add or overwrite a mapping of an existing customer's subscription): check, PUT, result. */

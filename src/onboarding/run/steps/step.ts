@@ -42,11 +42,25 @@ export type StepOutcome =
 
 export type Step = (ctx: StepContext) => Promise<StepOutcome>;
 
+/**
+ * Why a step has nothing to do for this request, known from the request alone (no call): the
+ * runner then records the step as skipped in one write, without storing its start first. The
+ * step's own `run` answers the same (it uses the same function), so it is right when called alone.
+ */
+export type SkipCheck = (ctx: StepContext) => string | undefined;
+
 export interface StepDefinition {
   name: StepName;
   /** Checklist label. */
   title: string;
   run: Step;
+  skip?: SkipCheck;
+}
+
+/** A step's outcome when its skip check says so; undefined when the step has work to do. */
+export function skippedBy(check: SkipCheck, ctx: StepContext): StepOutcome | undefined {
+  const detail = check(ctx);
+  return detail === undefined ? undefined : { status: 'skipped', detail };
 }
 
 /**
@@ -82,10 +96,15 @@ export function stampOf(ctx: StepContext):
   return { request, stamp, stamps, tenantId: request.results.customerTenantId as Guid, domain: request.customer.domain.toLowerCase() };
 }
 
+/** The Azure Stack Hub steps have nothing to do when the request is billing only (no stamp). */
+export const skipWithoutStamp: SkipCheck = (ctx) => {
+  const request = requestOf(ctx, 'onboard');
+  return request.stamp ? undefined : `Billing only: no Azure Stack Hub stamp is configured for ${request.registration.name}.`;
+};
+
 /** Why a step has nothing to do when the registration has no stamp. */
 export function billingOnly(ctx: StepContext): StepOutcome {
-  const request = requestOf(ctx, 'onboard');
-  return { status: 'skipped', detail: `Billing only: no Azure Stack Hub stamp is configured for ${request.registration.name}.` };
+  return skippedBy(skipWithoutStamp, ctx) ?? { status: 'skipped', detail: 'Billing only.' };
 }
 
 /** The registration a request changes; a bulk onboarding (each row names one) and an offboarding (every mapping) have none of their own. */
