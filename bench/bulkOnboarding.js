@@ -11,7 +11,7 @@
 // makes one after another, each with the simulated latency).
 // Two runs, each in its own process: BULK_CONCURRENCY 4 (the default), and, when the concurrency
 // bound alone of 4 at a time exceeds 1.2 × the throttle bound (so no speed-up of a row could meet the
-// target at 4), BENCH_MEASURED_CONCURRENCY (default 24) rows at a time, so that the throttle binds.
+// target at 4), BENCH_MEASURED_CONCURRENCY (default 40, bench/harness/bulk.js) rows at a time, so that the throttle binds.
 // BENCH_CONCURRENCY=<n> runs that one concurrency only.
 // The bot and the simulated cloud run in one process (real clients over HTTPS, SQLite file store,
 // a loopback connector). Settings: BENCH_ROWS (default 200; 40 with BENCH_QUICK=1, as `npm run bench -- --quick`
@@ -24,7 +24,7 @@ const http = require('http');
 const https = require('https');
 const os = require('os');
 const path = require('path');
-const { bulkBounds, bulkRow, throttleRules } = require('./harness/bulk');
+const { MEASURED_CONCURRENCY, bulkBounds, bulkRow, throttleRules } = require('./harness/bulk');
 
 const root = path.join(__dirname, '..');
 const lib = (p) => require(path.join(root, 'lib', p));
@@ -55,7 +55,7 @@ if (!process.env.BENCH_RUN_FILE) {
 /** Runs the scenario at each concurrency in its own process; returns their results. */
 function runAll() {
   const atDefault = bounds(DEFAULT_CONCURRENCY);
-  const measured = Number(process.env.BENCH_MEASURED_CONCURRENCY || 24);
+  const measured = MEASURED_CONCURRENCY;
   const levels = process.env.BENCH_CONCURRENCY
     ? [settings.concurrency]
     : atDefault.concurrencyMs > TARGET * atDefault.throttleMs

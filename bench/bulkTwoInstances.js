@@ -14,7 +14,7 @@
 // delay (kill → the batch's lease names B; kill → every row A had in flight is B's or settled), how
 // many times the summary with the results CSV was posted (once) and what it says, and the batch
 // card as last updated (all rows done, updated by B after the kill).
-// Settings: BENCH_ROWS (40 with BENCH_QUICK=1), BENCH_CONCURRENCY (default BENCH_MEASURED_CONCURRENCY or 24, as bench/bulkOnboarding.js measures), BENCH_LATENCY_MS (default 20),
+// Settings: BENCH_ROWS (40 with BENCH_QUICK=1), BENCH_CONCURRENCY (default BENCH_MEASURED_CONCURRENCY, 40, as bench/bulkOnboarding.js measures), BENCH_LATENCY_MS (default 20),
 // BENCH_ORDER_MS / BENCH_ENTITLEMENT_MS (default 500), BENCH_LEASE_SECONDS, BENCH_STALL_SECONDS
 // (give up when no row has moved for this long, default 300). Writes BENCH_RESULT_FILE (for
 // `npm run bench`) and bench/results/bulkTwoInstances-<date>.json. Not part of `npm test`.
@@ -23,14 +23,14 @@ const path = require('path');
 const { randomUUID } = require('crypto');
 const { startSandboxProcess, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
-const { bulkRow, throttleRules, ruleAsJson, earlyCallList, bulkBounds, footprints, onceEach } = require('./harness/bulk');
+const { MEASURED_CONCURRENCY, bulkRow, throttleRules, ruleAsJson, earlyCallList, bulkBounds, footprints, onceEach } = require('./harness/bulk');
 const { runLeaseReader, startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity, TENANT, CHANNEL } = require('./harness/instances');
 
 const root = path.join(__dirname, '..');
 const settings = {
   rows: Number(process.env.BENCH_ROWS || (process.env.BENCH_QUICK === '1' ? 40 : 200)),
   // As bench/bulkOnboarding.js measures: at the default 4 its concurrency bound alone exceeds the target.
-  concurrency: Number(process.env.BENCH_CONCURRENCY || process.env.BENCH_MEASURED_CONCURRENCY || 24),
+  concurrency: Number(process.env.BENCH_CONCURRENCY || MEASURED_CONCURRENCY),
   armWritesPerSecond: Number(process.env.BENCH_ARM_WRITES_PER_SECOND || 10),
   pcThrottles: Number(process.env.BENCH_PC_THROTTLES || 10),
   latencyMs: Number(process.env.BENCH_LATENCY_MS || 20),

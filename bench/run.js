@@ -281,7 +281,7 @@ function targets(turns, scripts) {
   const two = scripts['bulk-two-instances'];
   const twoRow = bulkTarget('issue 16, bulk: the same with two instances on Blob, one killed half-way', two);
   if (two) {
-    twoRow.measured += `; takeover ${f(two.takeover.batchSeconds, 1)} s (LEASE_SECONDS ${two.settings.leaseSeconds}); summary posted ${two.summary.posted}×`;
+    twoRow.measured += `; takeover ${f(two.takeover.batchSeconds, 1)} s (LEASE_SECONDS ${two.settings.leaseSeconds}; without that wait ${f(two.time.ratioWithoutTakeover)}×); summary posted ${two.summary.posted}×`;
     twoRow.ok = twoRow.ok && two.summary.posted === 1 && two.batch.linesWithTwoRequests.length === 0;
   }
   rows.push(twoRow);
