@@ -133,4 +133,46 @@ describe('a bulk onboarding hands a freed place on at once', () => {
     expect(after.customersCreated - before.customersCreated).toBe(3);
     expect(after.checkouts - before.checkouts).toBe(3);
   });
+
+  it('the batch is written when it starts rows and when rows end, not as a row goes from created to approved to running', async () => {
+    const batch = batchOf([2, 3, 4, 5]);
+    const requests = store.requests;
+    const IN_FLIGHT = ['not-started', 'approved', 'running'];
+    type Rows = NonNullable<BulkRequest['results']['bulkRows']>;
+    let last: Rows = [];
+    const rowWrites: string[] = [];
+    const watched: typeof requests = Object.create(requests);
+    watched.replace = async (request, etag) => {
+      if (request.id === batch.id && request.kind === 'bulk') {
+        const rows = request.results.bulkRows ?? [];
+        if (JSON.stringify(rows) !== JSON.stringify(last)) {
+          const was = new Map(last.map((r) => [r.line, r.status]));
+          const added = rows.filter((r) => !was.has(r.line)).length;
+          const ended = rows.filter((r) => was.has(r.line) && r.status !== was.get(r.line) && !IN_FLIGHT.includes(r.status)).length;
+          rowWrites.push(added ? `started ${added}` : ended ? `ended ${ended}` : 'only in flight');
+          last = rows;
+        }
+      }
+      return requests.replace(request, etag);
+    };
+    runner = createRunner({
+      store: { ...store, requests: watched },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier: new RecordingNotifier(),
+      logger: silentLogger,
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs: 5_000,
+      bulkConcurrency: 2,
+    });
+    await store.requests.create(batch);
+    runner.schedule(batch.id);
+    await runner.idle();
+
+    expect((await store.requests.get(batch.id))?.value.status).toBe('succeeded');
+    expect(rowWrites).not.toContain('only in flight');
+    expect(rowWrites.filter((w) => w.startsWith('started')).reduce((n, w) => n + Number(w.split(' ')[1]), 0)).toBe(4);
+    // Each row ended once: at most four writes for the ends (fewer when rows end together).
+    expect(rowWrites.filter((w) => w.startsWith('ended')).length).toBeLessThanOrEqual(4);
+  });
 });

@@ -1,6 +1,7 @@
 // The `status` answer in chat: the request, where it is, its steps and its whole audit trail, one
 // page of it per message (Teams markdown), oldest first; the last line says how to read the next page.
 import { describeState } from '../../onboarding/requests/requestLifecycle';
+import { IN_FLIGHT } from '../../onboarding/run/steps/bulkRows';
 import type { BulkRequest, ServiceRequest } from '../../onboarding/model';
 import { markdown, markdownText } from '../../cards/markdown';
 import { requestTitle, stepLabel, when } from '../../cards/requestView';
@@ -44,7 +45,8 @@ function bulkRowLines(request: BulkRequest): string[] {
   const lines = ['', markdown`**Rows** (${String(request.rows.length)}; type status and a row's request id for its own trail)`];
   for (const row of request.rows) {
     const state = states.get(row.line);
-    const where = state ? `${state.requestId}: ${state.status}` : 'not started';
+    // A row in flight may be recorded as created, approved or running: the batch records only when it ends.
+    const where = state ? `${state.requestId}: ${IN_FLIGHT.includes(state.status) ? 'in progress' : state.status}` : 'not started';
     lines.push(`- ${markdown`line ${String(row.line)}, ${row.plan.customer.companyName}: ${where}${state?.error ? ` (${state.error})` : ''}`}`);
   }
   return lines;

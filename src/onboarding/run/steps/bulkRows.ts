@@ -11,7 +11,7 @@ import { requestOf, type StepContext, type StepOutcome } from './step';
 /** How often the batch looks at its rows when none told it (a row running on another instance). */
 const BULK_LOOK_AGAIN_MS = 2_000;
 /** A row in these states holds one of the BULK_CONCURRENCY places. */
-const IN_FLIGHT: readonly BulkRowState['status'][] = ['not-started', 'approved', 'running'];
+export const IN_FLIGHT: readonly BulkRowState['status'][] = ['not-started', 'approved', 'running'];
 /** A row in these states is finished for good; the batch ends when every row is. */
 const SETTLED: readonly BulkRowState['status'][] = ['succeeded', 'abandoned', 'cancelled', 'rejected'];
 
@@ -25,6 +25,8 @@ export async function runBulkRows(ctx: StepContext): Promise<StepOutcome> {
   for (const row of before) rows.push(await observe(ctx, batch, row));
   const inFlight = rows.filter((r) => IN_FLIGHT.includes(r.status)).length;
   const fresh: BulkRowState[] = [];
+  /** The rows as the stored batch has them. */
+  let written = before;
   for (const planned of batch.rows) {
     if (inFlight + fresh.length >= limit) break;
     if (rows.some((r) => r.line === planned.line)) continue;
@@ -34,13 +36,14 @@ export async function runBulkRows(ctx: StepContext): Promise<StepOutcome> {
     // Recorded first, every new row in one write of the batch: a crash before a row's create finds its id and creates the row then.
     rows = [...rows, ...fresh];
     await ctx.record({ bulkRows: rows });
+    written = rows;
     for (const row of fresh) {
       if (ctx.signal.aborted) break;
       const started = await observe(ctx, requestOf(ctx, 'bulk'), row);
       rows = rows.map((r) => (r.line === started.line ? started : r));
     }
   }
-  const changed = JSON.stringify(rows) !== JSON.stringify(before);
+  const changed = recorded(rows) !== recorded(written);
   if (changed) await ctx.record({ bulkRows: rows });
   if (rows.length === batch.rows.length && rows.every((r) => SETTLED.includes(r.status))) {
     return { status: 'done', detail: countsText(rows, batch.rows.length) };
@@ -49,6 +52,16 @@ export async function runBulkRows(ctx: StepContext): Promise<StepOutcome> {
   // Rows in flight have their own POLL_TIMEOUT_MINUTES: the batch itself times out only while it waits on people (failed or paused rows).
   const moving = changed || rows.some((r) => IN_FLIGHT.includes(r.status));
   return { status: 'poll', detail: countsText(rows, batch.rows.length), progress: moving, retryAfterMs: BULK_LOOK_AGAIN_MS };
+}
+
+/**
+ * What of the rows is worth a write of the batch: which rows it started, and which of them ended,
+ * failed or paused. A row going from created to approved to running is not: the batch reads every
+ * row in flight again at each look, and the card counts them all as running. (The batch carries every
+ * row's plan, about 1 KB a row: rewriting it for each of those steps cost more than the rows' own writes.)
+ */
+function recorded(rows: readonly BulkRowState[]): string {
+  return JSON.stringify(rows.map((r) => [r.line, r.requestId, IN_FLIGHT.includes(r.status) ? 'in-flight' : r.status, r.error ?? '']));
 }
 
 /** The row as its request stands now; a row recorded but never created (a crash in between) is created here. */
