@@ -134,6 +134,40 @@ describe('a bulk onboarding hands a freed place on at once', () => {
     expect(after.checkouts - before.checkouts).toBe(3);
   });
 
+  it('the rows a batch starts together are created side by side: one row held in its create does not hold the others', async () => {
+    const batch = batchOf([2, 3, 4]);
+    const requests = store.requests;
+    const creating: number[] = [];
+    let releaseFirst: (() => void) | undefined;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const watched: typeof requests = Object.create(requests);
+    watched.create = async (request) => {
+      if (request.kind === 'onboard' && request.batch?.id === batch.id) {
+        creating.push(request.batch.line);
+        if (creating.length === 1) await firstHeld;
+      }
+      return requests.create(request);
+    };
+    runner = createRunner({
+      store: { ...store, requests: watched },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier: new RecordingNotifier(),
+      logger: silentLogger,
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs: 5_000,
+      bulkConcurrency: 3,
+    });
+    await store.requests.create(batch);
+    runner.schedule(batch.id);
+    // All three creates are under way while the first is still held.
+    await until(() => creating.length === 3, 'the other rows created beside the held one');
+    releaseFirst!();
+    await runner.idle();
+    expect((await rowsOf(batch)).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect((await store.requests.get(batch.id))?.value.status).toBe('succeeded');
+  });
+
   it('the batch is written when it starts rows and when rows end, not as a row goes from created to approved to running', async () => {
     const batch = batchOf([2, 3, 4, 5]);
     const requests = store.requests;
