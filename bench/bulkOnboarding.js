@@ -21,10 +21,10 @@
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const http = require('http');
-const https = require('https');
 const os = require('os');
 const path = require('path');
 const { MEASURED_CONCURRENCY, bulkBounds, bulkRow, throttleRules } = require('./harness/bulk');
+const { earlyCalls, gateOf, watchCalls } = require('./harness/calls');
 
 const root = path.join(__dirname, '..');
 const lib = (p) => require(path.join(root, 'lib', p));
@@ -129,56 +129,6 @@ function startConnector() {
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, serviceUrl: `http://127.0.0.1:${server.address().port}/` })));
-}
-
-/**
- * The bot's Partner Center and ARM calls as its own sockets saw them: when each was handed to
- * Node's https (after the bot's throttle gate) and when its answer arrived. The simulator's arrival
- * times are no measure of this: on a loaded machine a call that passed the gate before a 429
- * reached the bot can arrive at the simulator 100 ms after the 429 left it.
- */
-function watchCalls() {
-  const calls = [];
-  const request = https.request;
-  https.request = function (...args) {
-    const req = request.apply(this, args);
-    const call = { sentAt: Date.now(), method: req.method, path: String(req.path).split('?')[0] };
-    if (call.path.startsWith('/partnercenter/') || call.path.startsWith('/arm/')) {
-      calls.push(call);
-      req.once('response', (res) => {
-        call.answeredAt = Date.now();
-        call.status = res.statusCode;
-        call.retryAfterMs = res.headers['retry-after'] === undefined ? undefined : Number(res.headers['retry-after']) * 1000;
-      });
-    }
-    return req;
-  };
-  return calls;
-}
-
-/** The throttle gate a call waits on: all of Partner Center; ARM per client (the registrations, each customer's subscription) and kind of call. */
-function gateOf(call) {
-  if (call.path.startsWith('/partnercenter/')) return 'partnercenter';
-  const kind = call.method === 'GET' || call.method === 'HEAD' ? 'read' : call.method === 'DELETE' ? 'delete' : 'write';
-  const client = call.path.includes('/providers/Microsoft.AzureStack/') ? 'registrations' : (call.path.match(/^\/arm\/subscriptions\/([^/]+)/i)?.[1] ?? call.path).toLowerCase();
-  return `arm:${client}:${kind}`;
-}
-
-/** Calls the bot sent after a 429 had reached it and before that 429's Retry-After passed, on the same gate. */
-function earlyCalls(calls) {
-  let early = 0;
-  const examples = [];
-  for (const throttled of calls) {
-    if (throttled.status !== 429 || throttled.answeredAt === undefined || throttled.retryAfterMs === undefined) continue;
-    const until = throttled.answeredAt + throttled.retryAfterMs;
-    for (const later of calls) {
-      if (later.sentAt > throttled.answeredAt && later.sentAt < until - 1 && gateOf(later) === gateOf(throttled)) {
-        early++;
-        if (examples.length < 5) examples.push({ throttled: `${throttled.method} ${throttled.path}`, sent: `${later.method} ${later.path}`, msAfterThe429: later.sentAt - throttled.answeredAt, retryAfterMs: throttled.retryAfterMs });
-      }
-    }
-  }
-  return { early, examples };
 }
 
 /**

@@ -9,7 +9,8 @@
 //      rows A had in flight over when their leases expire (LEASE_SECONDS: the default unless
 //      BENCH_LEASE_SECONDS is set), and runs the remaining rows.
 // It reports: every row succeeded, none twice (each row's customers, orders, mappings and Owner role
-// assignments in the simulator's state), no call re-sent before its Retry-After, the total time and
+// assignments in the simulator's state), no call re-sent before its Retry-After (seen at each bot's own
+// sockets: bench/harness/calls.js preloaded; the simulator's arrival-time count beside it), the total time and
 // its ratio to the throttle-bound minimum (the formula of bench/bulkOnboarding.js), the takeover
 // delay (kill → the batch's lease names B; kill → every row A had in flight is B's or settled), how
 // many times the summary with the results CSV was posted (once) and what it says, and the batch
@@ -19,10 +20,12 @@
 // (give up when no row has moved for this long, default 300). Writes BENCH_RESULT_FILE (for
 // `npm run bench`) and bench/results/bulkTwoInstances-<date>.json. Not part of `npm test`.
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { randomUUID } = require('crypto');
 const { startSandboxProcess, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
+const { earlyCalls, readCalls } = require('./harness/calls');
 const { MEASURED_CONCURRENCY, bulkRow, throttleRules, ruleAsJson, earlyCallList, bulkBounds, footprints, onceEach } = require('./harness/bulk');
 const { runLeaseReader, startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity, TENANT, CHANNEL } = require('./harness/instances');
 
@@ -170,10 +173,14 @@ async function main() {
   const batchNow = async () => (await store.requests.get(batch.id)).value;
   const succeededRows = (b) => (b.results.bulkRows ?? []).filter((r) => r.status === 'succeeded').length;
 
+  const callsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bulk-calls-'));
+  const callsFile = (name) => path.join(callsDir, `${name}.jsonl`);
   const bots = [];
   try {
-    const a = await startBot(env);
-    const b = await startBot(env);
+    // Each bot writes the calls its own sockets saw (bench/harness/calls.js): the gates are per process.
+    const callWatch = ['--require', path.join(__dirname, 'harness', 'calls.js')];
+    const a = await startBot({ ...env, BENCH_CALLS_FILE: callsFile('a') }, callWatch);
+    const b = await startBot({ ...env, BENCH_CALLS_FILE: callsFile('b') }, callWatch);
     bots.push(a, b);
     const approver = await greet([a], cloud, connectorUrl);
     for (const rule of throttleRules(settings)) await control('POST', '/_sandbox/faults', ruleAsJson(rule));
@@ -239,7 +246,12 @@ async function main() {
     const rowRequests = (await store.requests.list()).map((v) => v.value).filter((r) => r.kind === 'onboard' && r.batch && r.batch.id === batch.id);
     const final = await batchNow();
     const boundMs = bulkBounds(settings).throttleMs;
-    const early = earlyCallList(requests, settings.latencyMs);
+    // Per bot, from its own sockets; the simulator's arrival times flagged calls that had passed a gate
+    // before the 429 reached that bot (as bench/bulkOnboarding.js found), so they are reported apart.
+    const seen = ['a', 'b'].map((name) => readCalls(callsFile(name)).filter((c) => c.sentAt >= t0));
+    const perBot = seen.map(earlyCalls);
+    const early = { count: perBot.reduce((n, r) => n + r.early, 0), examples: perBot.flatMap((r) => r.examples) };
+    const seenAtSimulator = earlyCallList(requests, settings.latencyMs);
     const takeoverMs = batchTakenAt ? batchTakenAt - killedAt : undefined;
     const result = {
       settings,
@@ -257,9 +269,13 @@ async function main() {
       once: onceEach(prints),
       throttling: {
         answered429: requests.filter((r) => r.status === 429).length,
-        resentBeforeRetryAfter: early.length,
-        // Which, when (seconds after the click, and whether before the kill) and how long after the 429.
-        early: early.slice(0, 20).map((e) => ({ ...e, at: undefined, atSeconds: (Date.parse(e.at) - t0) / 1000, beforeKill: Date.parse(e.at) < killedAt })),
+        resentBeforeRetryAfter: early.count,
+        // The Partner Center and ARM calls each bot's sockets saw (and of them, the 429s), A then B.
+        callsSeenPerBot: seen.map((calls) => ({ calls: calls.length, answered429: calls.filter((c) => c.status === 429).length })),
+        earlyExamples: early.examples,
+        // By the simulator's arrival times (a call arriving within a Retry-After of a 429, after the latency and 50 ms): an upper bound.
+        arrivedWithinRetryAfter: seenAtSimulator.length,
+        arrivedExamples: seenAtSimulator.slice(0, 10).map((e) => ({ ...e, at: undefined, atSeconds: (Date.parse(e.at) - t0) / 1000, beforeKill: Date.parse(e.at) < killedAt })),
       },
       takeover: {
         batchSeconds: takeoverMs === undefined ? null : takeoverMs / 1000,
@@ -285,6 +301,7 @@ async function main() {
     await connector.close();
     await stop(sandbox.child);
     azurite.child.kill('SIGKILL');
+    fs.rmSync(callsDir, { recursive: true, force: true });
   }
 }
 

@@ -106,11 +106,12 @@ function botEnv(cloud, store) {
   };
 }
 
-async function startBot(env) {
+/** A bot instance (`node lib/index.js`) on a free port, ready; `nodeArgs` go before the script (e.g. `--require`). */
+async function startBot(env, nodeArgs = []) {
   const port = await freePort();
   // BENCH_CPU_PROF=<dir>: the bot runs with --cpu-prof, its profile written there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)] : [];
-  const child = spawnNode([...profile, path.join(root, 'lib', 'index.js')], { ...env, PORT: String(port) });
+  const child = spawnNode([...profile, ...nodeArgs, path.join(root, 'lib', 'index.js')], { ...env, PORT: String(port) });
   await waitReady(`http://127.0.0.1:${port}/readyz`, child);
   return { child, port, url: `http://127.0.0.1:${port}/api/messages` };
 }
