@@ -23,7 +23,7 @@ const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
-const { MEASURED_CONCURRENCY, bulkBounds, bulkRow, throttleRules } = require('./harness/bulk');
+const { MEASURED_CONCURRENCY, bulkBounds, bulkRow, bulkSettings, throttleRules } = require('./harness/bulk');
 const { earlyCalls, gateOf, watchCalls } = require('./harness/calls');
 
 const root = path.join(__dirname, '..');
@@ -31,15 +31,7 @@ const lib = (p) => require(path.join(root, 'lib', p));
 
 const DEFAULT_CONCURRENCY = 4;
 const TARGET = 1.2;
-const settings = {
-  rows: Number(process.env.BENCH_ROWS || (process.env.BENCH_QUICK === '1' ? 40 : 200)),
-  concurrency: Number(process.env.BENCH_CONCURRENCY || DEFAULT_CONCURRENCY),
-  armWritesPerSecond: Number(process.env.BENCH_ARM_WRITES_PER_SECOND || 10),
-  pcThrottles: Number(process.env.BENCH_PC_THROTTLES || 10),
-  latencyMs: Number(process.env.BENCH_LATENCY_MS || 20),
-  orderMs: Number(process.env.BENCH_ORDER_MS || 500),
-  entitlementMs: Number(process.env.BENCH_ENTITLEMENT_MS || 500),
-};
+const settings = bulkSettings(DEFAULT_CONCURRENCY);
 
 /** The lower bounds on the batch's wall time at a concurrency (ms). */
 const bounds = (concurrency) => bulkBounds({ ...settings, concurrency });

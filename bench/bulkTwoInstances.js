@@ -26,19 +26,13 @@ const { randomUUID } = require('crypto');
 const { startSandboxProcess, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
 const { earlyCalls, readCalls } = require('./harness/calls');
-const { MEASURED_CONCURRENCY, bulkRow, throttleRules, ruleAsJson, earlyCallList, bulkBounds, footprints, onceEach } = require('./harness/bulk');
+const { MEASURED_CONCURRENCY, bulkSettings, bulkRow, throttleRules, ruleAsJson, earlyCallList, bulkBounds, footprints, onceEach } = require('./harness/bulk');
 const { runLeaseReader, startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity, TENANT, CHANNEL } = require('./harness/instances');
 
 const root = path.join(__dirname, '..');
 const settings = {
-  rows: Number(process.env.BENCH_ROWS || (process.env.BENCH_QUICK === '1' ? 40 : 200)),
   // As bench/bulkOnboarding.js measures: at the default 4 its concurrency bound alone exceeds the target.
-  concurrency: Number(process.env.BENCH_CONCURRENCY || MEASURED_CONCURRENCY),
-  armWritesPerSecond: Number(process.env.BENCH_ARM_WRITES_PER_SECOND || 10),
-  pcThrottles: Number(process.env.BENCH_PC_THROTTLES || 10),
-  latencyMs: Number(process.env.BENCH_LATENCY_MS || 20),
-  orderMs: Number(process.env.BENCH_ORDER_MS || 500),
-  entitlementMs: Number(process.env.BENCH_ENTITLEMENT_MS || 500),
+  ...bulkSettings(MEASURED_CONCURRENCY),
   leaseSeconds: process.env.BENCH_LEASE_SECONDS ? Number(process.env.BENCH_LEASE_SECONDS) : 'default',
   stallSeconds: Number(process.env.BENCH_STALL_SECONDS || 300),
 };

@@ -13,6 +13,23 @@ const { newCustomerPlan } = require('./plans');
  */
 const MEASURED_CONCURRENCY = Number(process.env.BENCH_MEASURED_CONCURRENCY || 40);
 
+/**
+ * The scenario both bulk benches run, from the environment: BENCH_ROWS (200; 40 with BENCH_QUICK=1),
+ * BENCH_CONCURRENCY (else `defaultConcurrency`), BENCH_ARM_WRITES_PER_SECOND (10), BENCH_PC_THROTTLES
+ * (10), BENCH_LATENCY_MS (20), BENCH_ORDER_MS and BENCH_ENTITLEMENT_MS (500).
+ */
+function bulkSettings(defaultConcurrency) {
+  return {
+    rows: Number(process.env.BENCH_ROWS || (process.env.BENCH_QUICK === '1' ? 40 : 200)),
+    concurrency: Number(process.env.BENCH_CONCURRENCY || defaultConcurrency),
+    armWritesPerSecond: Number(process.env.BENCH_ARM_WRITES_PER_SECOND || 10),
+    pcThrottles: Number(process.env.BENCH_PC_THROTTLES || 10),
+    latencyMs: Number(process.env.BENCH_LATENCY_MS || 20),
+    orderMs: Number(process.env.BENCH_ORDER_MS || 500),
+    entitlementMs: Number(process.env.BENCH_ENTITLEMENT_MS || 500),
+  };
+}
+
 /** Partner Center's Retry-After on the throttled customer creations, in seconds. */
 const PC_RETRY_AFTER_SECONDS = 2;
 
@@ -160,4 +177,4 @@ function onceEach(prints) {
   };
 }
 
-module.exports = { MEASURED_CONCURRENCY, PC_RETRY_AFTER_SECONDS, ARM_WRITES_PER_ROW, ARM_THROTTLE_PER, bulkRow, throttleRules, ruleAsJson, earlyCalls, earlyCallList, bulkBounds, footprints, onceEach };
+module.exports = { MEASURED_CONCURRENCY, bulkSettings, PC_RETRY_AFTER_SECONDS, ARM_WRITES_PER_ROW, ARM_THROTTLE_PER, bulkRow, throttleRules, ruleAsJson, earlyCalls, earlyCallList, bulkBounds, footprints, onceEach };

@@ -37,6 +37,19 @@ describe('a bulk onboarding hands a freed place on at once', () => {
 
   const batchOf = (lines: number[]) => newBulkRequest(sandbox, lines);
 
+  /** The runner on this test's store with `requests` in its place (watched or held), BULK_CONCURRENCY `concurrency`, no poll waits. */
+  const batchRunner = (requests: BotStore['requests'], concurrency: number, notifier: RecordingNotifier = new RecordingNotifier()) =>
+    createRunner({
+      store: { ...store, requests },
+      cloud: sandboxCloud(sandboxConfig(sandbox)),
+      notifier,
+      logger: silentLogger,
+      pollIntervalMs: 0,
+      pollMaxIntervalMs: 0,
+      leaseMs: 5_000,
+      bulkConcurrency: concurrency,
+    });
+
   const rowsOf = async (batch: BulkRequest) =>
     (await store.requests.list()).map((v) => v.value).filter((r): r is OnboardingRequest => r.kind === 'onboard' && r.batch?.id === batch.id);
 
@@ -71,16 +84,7 @@ describe('a bulk onboarding hands a freed place on at once', () => {
       if (request.kind === 'onboard') running.add(request.id);
       if (request.id === firstRow && request.status === 'succeeded') releaseBatch?.();
     });
-    runner = createRunner({
-      store: { ...store, requests: held },
-      cloud: sandboxCloud(sandboxConfig(sandbox)),
-      notifier,
-      logger: silentLogger,
-      pollIntervalMs: 0,
-      pollMaxIntervalMs: 0,
-      leaseMs: 5_000,
-      bulkConcurrency: 1,
-    });
+    runner = batchRunner(held, 1, notifier);
     await store.requests.create(batch);
     runner.schedule(batch.id);
 
@@ -106,16 +110,7 @@ describe('a bulk onboarding hands a freed place on at once', () => {
       if (request.kind === 'onboard') recorded.push((await requests.get(batch.id))?.value.results.bulkRows?.length ?? 0);
       return requests.create(request);
     };
-    runner = createRunner({
-      store: { ...store, requests: watched },
-      cloud: sandboxCloud(sandboxConfig(sandbox)),
-      notifier: new RecordingNotifier(),
-      logger: silentLogger,
-      pollIntervalMs: 0,
-      pollMaxIntervalMs: 0,
-      leaseMs: 5_000,
-      bulkConcurrency: 3,
-    });
+    runner = batchRunner(watched, 3);
     await store.requests.create(batch);
     runner.schedule(batch.id);
     await runner.idle();
@@ -148,16 +143,7 @@ describe('a bulk onboarding hands a freed place on at once', () => {
       }
       return requests.create(request);
     };
-    runner = createRunner({
-      store: { ...store, requests: watched },
-      cloud: sandboxCloud(sandboxConfig(sandbox)),
-      notifier: new RecordingNotifier(),
-      logger: silentLogger,
-      pollIntervalMs: 0,
-      pollMaxIntervalMs: 0,
-      leaseMs: 5_000,
-      bulkConcurrency: 3,
-    });
+    runner = batchRunner(watched, 3);
     await store.requests.create(batch);
     runner.schedule(batch.id);
     // All three creates are under way while the first is still held.
@@ -189,16 +175,7 @@ describe('a bulk onboarding hands a freed place on at once', () => {
       }
       return requests.replace(request, etag);
     };
-    runner = createRunner({
-      store: { ...store, requests: watched },
-      cloud: sandboxCloud(sandboxConfig(sandbox)),
-      notifier: new RecordingNotifier(),
-      logger: silentLogger,
-      pollIntervalMs: 0,
-      pollMaxIntervalMs: 0,
-      leaseMs: 5_000,
-      bulkConcurrency: 2,
-    });
+    runner = batchRunner(watched, 2);
     await store.requests.create(batch);
     runner.schedule(batch.id);
     await runner.idle();

@@ -13,6 +13,8 @@ import { waitFor } from '../support/waitFor';
 
 const LEASE_MS = 1000; // heartbeat every 333 ms, sweep every 1 s
 const SLOW_RENEW_MS = 500;
+/** The fence tests' lease: its heartbeat (a third of it) never comes round within them. */
+const FENCE_LEASE_MS = 60_000;
 
 describe('the run lease on a slow store', () => {
   let sandbox: Sandbox;
@@ -168,76 +170,70 @@ describe('the fence before each write of a run', () => {
   let sandbox: Sandbox;
   sandboxPerDescribe((s) => (sandbox = s));
 
-  /** The store's leases, counting renewals. */
-  function countingRenewals(leases: LeaseStore): { leases: LeaseStore; renewals: () => number } {
+  /**
+   * A SQLite store and a runner with a lease of a minute (a heartbeat every 20 s: none in these
+   * tests) on one clock, the store's leases counting renewals, and an approved new-customer request.
+   */
+  async function fencedRun(clock: () => number) {
+    const store = await openSqliteStore(':memory:', { now: clock });
     let renewals = 0;
-    return {
-      leases: { ...leases, renew: (name, owner, ttlMs) => (renewals++, leases.renew(name, owner, ttlMs)) },
-      renewals: () => renewals,
-    };
-  }
-
-  it('renews nothing while the lease is fresh: a run shorter than a heartbeat writes every step on its acquire alone', async () => {
-    const store = await openSqliteStore(':memory:');
-    const counted = countingRenewals(store.leases);
+    const leases: LeaseStore = { ...store.leases, renew: (name, owner, ttlMs) => (renewals++, store.leases.renew(name, owner, ttlMs)) };
     const runner = createRunner({
-      store: { ...store, leases: counted.leases },
+      store: { ...store, leases },
       cloud: sandboxCloud(sandboxConfig(sandbox)),
       notifier: new RecordingNotifier(),
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
       pollIntervalMs: 0,
       pollMaxIntervalMs: 0,
-      leaseMs: 60_000,
+      leaseMs: FENCE_LEASE_MS,
+      now: () => new Date(clock()),
     });
+    const request = newCustomerRequest(sandbox);
+    const created = await store.requests.create(request);
+    await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
+    return {
+      store,
+      runner,
+      id: request.id as RequestId,
+      renewals: () => renewals,
+      close: async () => {
+        await runner.stop();
+        await store.close();
+      },
+    };
+  }
+
+  it('renews nothing while the lease is fresh: a run shorter than a heartbeat writes every step on its acquire alone', async () => {
+    const run = await fencedRun(Date.now);
     try {
-      const request = newCustomerRequest(sandbox);
-      const created = await store.requests.create(request);
-      await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
-      runner.schedule(request.id);
-      await runner.idle();
-      const done = (await store.requests.get(request.id as RequestId))!.value;
+      run.runner.schedule(run.id);
+      await run.runner.idle();
+      const done = (await run.store.requests.get(run.id))!.value;
       expect(done.status).toBe('succeeded');
       expect(done.steps.length).toBeGreaterThan(5);
-      expect(counted.renewals()).toBe(0);
+      expect(run.renewals()).toBe(0);
     } finally {
-      await runner.stop();
-      await store.close();
+      await run.close();
     }
   });
 
   it('renews before the next write once the last renewal is half a lease old (a stalled heartbeat), and goes on while the lease is still its own', async () => {
     let clock = Date.now();
-    const store = await openSqliteStore(':memory:', { now: () => clock });
-    const counted = countingRenewals(store.leases);
-    const leaseMs = 60_000;
-    const runner = createRunner({
-      store: { ...store, leases: counted.leases },
-      cloud: sandboxCloud(sandboxConfig(sandbox)),
-      notifier: new RecordingNotifier(),
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      pollIntervalMs: 0,
-      pollMaxIntervalMs: 0,
-      leaseMs,
-      now: () => new Date(clock),
-    });
+    const run = await fencedRun(() => clock);
     try {
-      const request = newCustomerRequest(sandbox);
-      const created = await store.requests.create(request);
-      await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
       const hold = sandbox.holds.add({ method: 'POST', path: /^\/graph\/v1\.0\/invitations$/ });
-      runner.schedule(request.id);
+      run.runner.schedule(run.id);
       await hold.arrived;
-      expect(counted.renewals()).toBe(0);
+      expect(run.renewals()).toBe(0);
       // The heartbeat (every 20 s of real time) has not come round; the clock says 31 s passed.
-      clock += leaseMs / 2 + 1_000;
+      clock += FENCE_LEASE_MS / 2 + 1_000;
       hold.release();
-      await runner.idle();
-      expect((await store.requests.get(request.id as RequestId))!.value.status).toBe('succeeded');
+      await run.runner.idle();
+      expect((await run.store.requests.get(run.id))!.value.status).toBe('succeeded');
       // One renewal, before the first write after the stall; the writes after it find the lease fresh.
-      expect(counted.renewals()).toBe(1);
+      expect(run.renewals()).toBe(1);
     } finally {
-      await runner.stop();
-      await store.close();
+      await run.close();
     }
   });
 });
