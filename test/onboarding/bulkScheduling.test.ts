@@ -5,10 +5,9 @@
 import type { BulkRequest, OnboardingRequest, RequestId, ServiceRequest } from '../../src/onboarding/model';
 import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { Sandbox } from '../../src/sandbox';
-import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { BotStore } from '../../src/store/types';
 import { until } from '../services/harness';
-import { RecordingNotifier, newBulkRequest, sandboxCloud, sandboxConfig, silentLogger, sandboxPerDescribe } from './support';
+import { RecordingNotifier, newBulkRequest, sandboxCloud, sandboxConfig, silentLogger, sandboxPerDescribe, sqliteStorePerTest } from './support';
 
 /** Tells the test when Teams would be told a request changed (the runner does it right after storing the change). */
 class WatchingNotifier extends RecordingNotifier {
@@ -26,14 +25,13 @@ describe('a bulk onboarding hands a freed place on at once', () => {
   let runner: Runner | undefined;
 
   sandboxPerDescribe((s) => (sandbox = s));
-  beforeEach(async () => {
-    store = await openSqliteStore(':memory:');
-  });
-  afterEach(async () => {
-    await runner?.stop();
-    jest.useRealTimers();
-    await store.close();
-  });
+  sqliteStorePerTest(
+    (s) => (store = s),
+    async () => {
+      await runner?.stop();
+      jest.useRealTimers();
+    },
+  );
 
   const batchOf = (lines: number[]) => newBulkRequest(sandbox, lines);
 

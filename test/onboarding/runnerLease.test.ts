@@ -8,7 +8,7 @@ import type { Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/store/sqliteStore';
 import type { LeaseStore } from '../../src/onboarding/ports';
 import type { BotStore } from '../../src/store/types';
-import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, sandboxPerDescribe } from './support';
+import { RecordingNotifier, newCustomerRequest, sandboxCloud, sandboxConfig, sandboxPerDescribe, sqliteStorePerTest } from './support';
 import { waitFor } from '../support/waitFor';
 
 const LEASE_MS = 1000; // heartbeat every 333 ms, sweep every 1 s
@@ -22,13 +22,10 @@ describe('the run lease on a slow store', () => {
   let runner: Runner | undefined;
 
   sandboxPerDescribe((s) => (sandbox = s));
-  beforeEach(async () => {
-    store = await openSqliteStore(':memory:');
-  });
-  afterEach(async () => {
-    await runner?.stop();
-    await store.close();
-  });
+  sqliteStorePerTest(
+    (s) => (store = s),
+    () => runner?.stop(),
+  );
 
   it('renews one heartbeat at a time, reports no loss, and the sweep does not run an active run twice', async () => {
     let renewing = 0;

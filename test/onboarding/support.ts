@@ -7,6 +7,8 @@ import { newRequestId } from '../../src/onboarding/requests/requestIds';
 import type { ApprovalPosting, ResultLinks, RunNotifier } from '../../src/onboarding/ports';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createCloud } from '../../src/services';
+import { openSqliteStore } from '../../src/store/sqliteStore';
+import type { BotStore } from '../../src/store/types';
 import { REQUESTER, TEAMS_TENANT } from '../support/people';
 
 export { REQUESTER, TEAMS_TENANT };
@@ -103,6 +105,22 @@ export function sandboxPerDescribe(use: (sandbox: Sandbox) => void, delays: Para
   });
   afterAll(async () => {
     await sandbox?.close();
+  });
+}
+
+/**
+ * A fresh in-memory SQLite store for each test, handed to `use`; after each test `beforeClose` runs
+ * (stopping the test's runner: it may still be writing) and then the store is closed.
+ */
+export function sqliteStorePerTest(use: (store: BotStore) => void, beforeClose: () => unknown = () => undefined): void {
+  let store: BotStore | undefined;
+  beforeEach(async () => {
+    store = await openSqliteStore(':memory:');
+    use(store);
+  });
+  afterEach(async () => {
+    await beforeClose();
+    await store?.close();
   });
 }
 
