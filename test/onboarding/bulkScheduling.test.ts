@@ -3,6 +3,7 @@
 // the simulated cloud, on a SQLite store; the timers are fake and never moved, so the batch's own
 // look-again timer cannot be what starts the next row.
 import type { BulkRequest, OnboardingRequest, RequestId, ServiceRequest } from '../../src/onboarding/model';
+import { statusText } from '../../src/features/approvals/statusText';
 import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { Sandbox } from '../../src/sandbox';
 import type { BotStore } from '../../src/store/types';
@@ -150,6 +151,25 @@ describe('a bulk onboarding hands a freed place on at once', () => {
     await runner.idle();
     expect((await rowsOf(batch)).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect((await store.requests.get(batch.id))?.value.status).toBe('succeeded');
+  });
+
+  it('status BAT-… shows a row in flight as in progress, whether the batch last recorded it created, approved or running', () => {
+    const batch = batchOf([2, 3, 4, 5, 6]);
+    const ids = ['ONB-AAA2', 'ONB-AAA3', 'ONB-AAA4', 'ONB-AAA5'] as RequestId[];
+    batch.results.bulkRows = [
+      { line: 2, requestId: ids[0], status: 'not-started' },
+      { line: 3, requestId: ids[1], status: 'approved' },
+      { line: 4, requestId: ids[2], status: 'running' },
+      { line: 5, requestId: ids[3], status: 'failed', error: 'The domain is taken.' },
+    ];
+    const rowLines = statusText(batch, []).split('\n').filter((l) => l.startsWith('- line '));
+    expect(rowLines.map((l) => l.replace(/^- line (\d+), .*?: /, '$1 '))).toEqual([
+      'ONB-AAA2: in progress',
+      'ONB-AAA3: in progress',
+      'ONB-AAA4: in progress',
+      'ONB-AAA5: failed (The domain is taken.)',
+      'not started',
+    ].map((where, i) => `${i + 2} ${where}`));
   });
 
   it('the batch is written when it starts rows and when rows end, not as a row goes from created to approved to running', async () => {
