@@ -13,8 +13,8 @@
 // bound alone of 4 at a time exceeds 1.2 × the throttle bound (so no speed-up of a row could meet the
 // target at 4), BENCH_MEASURED_CONCURRENCY (default 40, bench/harness/bulk.js) rows at a time, so that the throttle binds.
 // BENCH_CONCURRENCY=<n> runs that one concurrency only.
-// The bot and the simulated cloud run in one process (real clients over HTTPS, SQLite file store,
-// a loopback connector). Settings: BENCH_ROWS (default 200; 40 with BENCH_QUICK=1, as `npm run bench -- --quick`
+// The bot runs in this process (real clients over HTTPS, SQLite file store, a loopback connector),
+// the simulated cloud in its own (as in bench/approvalInvoke.js), driven over its /_sandbox control surface. Settings: BENCH_ROWS (default 200; 40 with BENCH_QUICK=1, as `npm run bench -- --quick`
 // sets it: a check of the harness), BENCH_LATENCY_MS (default 20),
 // BENCH_ORDER_MS / BENCH_ENTITLEMENT_MS (default 500). The runs poll with POLL_INTERVAL_SECONDS=1,
 // POLL_MAX_INTERVAL_SECONDS=2. Not part of `npm test`; a full run takes minutes on a quiet machine.
@@ -23,7 +23,9 @@ const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
-const { MEASURED_CONCURRENCY, bulkBounds, bulkRow, bulkSettings, throttleRules } = require('./harness/bulk');
+const { MEASURED_CONCURRENCY, bulkBounds, bulkRow, bulkSettings, footprints, onceEach, ruleAsJson, throttleRules } = require('./harness/bulk');
+const { startSandboxProcess, stop } = require('./harness/processes');
+const { sandboxControl } = require('./harness/instances');
 const { earlyCalls, gateOf, watchCalls } = require('./harness/calls');
 
 const root = path.join(__dirname, '..');
@@ -160,13 +162,15 @@ function rowTimes(rowRequests, elapsedMs) {
 }
 
 async function main() {
-  const { startSandbox } = lib('sandbox/index.js');
-  const sandbox = await startSandbox({
-    port: 0,
-    caDir: path.join(root, '.sandbox'),
-    seed: false,
-    delays: { latencyMs: settings.latencyMs, orderCompleteMs: settings.orderMs, entitlementActiveMs: settings.entitlementMs },
+  // The simulated cloud in its own process, as Partner Center and ARM are not in the bot's: sharing
+  // one event loop, the simulator's work delayed the bot's calls and spread them in time.
+  const sandbox = await startSandboxProcess(root, {
+    SANDBOX_SEED: 'false',
+    SANDBOX_LATENCY_MS: String(settings.latencyMs),
+    SANDBOX_ORDER_DELAY_MS: String(settings.orderMs),
+    SANDBOX_ENTITLEMENT_DELAY_MS: String(settings.entitlementMs),
   });
+  const control = sandboxControl(sandbox);
   const connector = await startConnector();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bulk-'));
   const { loadConfig } = lib('config.js');
@@ -177,7 +181,6 @@ async function main() {
     ...sandbox.env,
     CLOUD: 'sandbox',
     LOCAL_MODE: 'true',
-    PARTNER_CENTER_REFRESH_TOKEN: sandbox.delegatedRefreshToken,
     STORE_PATH: path.join(dir, 'bot.db'),
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'fatal',
     APPROVER_IDS: APPROVER.aadObjectId,
@@ -199,7 +202,7 @@ async function main() {
   });
 
   // The throttled cloud.
-  for (const rule of throttleRules(settings)) sandbox.faults.add(rule);
+  for (const rule of throttleRules(settings)) await control('POST', '/_sandbox/faults', ruleAsJson(rule));
 
   const registration = parseRegistrationId(sandbox.env.REGISTRATIONS.split(',')[0]);
   const now = new Date().toISOString();
@@ -219,9 +222,11 @@ async function main() {
     createdAt: now,
     updatedAt: now,
   };
-  const before = sandbox.state.counts();
-  const mappedBefore = Object.keys(sandbox.state.registrations[registration.resourceId.toLowerCase()].customerSubscriptions).length;
-  const sentBefore = sandbox.requests.length;
+  const mappedOf = (state) => Object.keys(state.registrations[registration.resourceId.toLowerCase()].customerSubscriptions).length;
+  const stateBefore = await control('GET', '/_sandbox/state');
+  const before = stateBefore.counts;
+  const mappedBefore = mappedOf(stateBefore);
+  const sentBefore = (await control('GET', '/_sandbox/requests')).length;
   await app.store.requests.create(batch);
   const t0 = Date.now();
   app.approvals.runner.schedule(batch.id);
@@ -232,10 +237,11 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const elapsedMs = Date.now() - t0;
-  const after = sandbox.state.counts();
-  const mapped = Object.keys(sandbox.state.registrations[registration.resourceId.toLowerCase()].customerSubscriptions).length - mappedBefore;
+  const stateAfter = await control('GET', '/_sandbox/state');
+  const after = stateAfter.counts;
+  const mapped = mappedOf(stateAfter) - mappedBefore;
   const rowRequests = (await app.store.requests.list()).map((v) => v.value).filter((r) => r.kind === 'onboard' && r.batch && r.batch.id === batch.id);
-  const requests = sandbox.requests.slice(sentBefore);
+  const requests = (await control('GET', '/_sandbox/requests')).slice(sentBefore);
   const throttled = requests.filter((r) => r.status === 429);
   const { early, examples: earlyExamples } = earlyCalls(calls.filter((c) => c.sentAt >= t0));
   // When the ARM writes went through: from the first to the last, at what rate (the throttle binds when it is near the limit).
@@ -256,6 +262,8 @@ async function main() {
       guestUsersCreated: after.guestUsersCreated - before.guestUsersCreated,
       roleAssignmentsCreated: after.roleAssignmentsCreated - before.roleAssignmentsCreated,
       mappings: mapped,
+      // Each row's own footprint: exactly one customer, order, mapping and Owner assignment.
+      rowsOnce: onceEach(footprints(stateAfter, batch.rows, registration)).rowsOnce,
     },
     throttling: { answered429: throttled.length, resentBeforeRetryAfter: early, ...(early > 0 ? { earlyExamples } : {}), armWrites },
     rows: rowTimes(rowRequests, elapsedMs),
@@ -271,7 +279,7 @@ async function main() {
   }
   await app.close();
   connector.server.close();
-  await sandbox.close();
+  await stop(sandbox.child);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -27,7 +27,7 @@ const { startSandboxProcess, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
 const { earlyCalls, readCalls } = require('./harness/calls');
 const { MEASURED_CONCURRENCY, bulkSettings, bulkRow, throttleRules, ruleAsJson, earlyCallList, bulkBounds, footprints, onceEach } = require('./harness/bulk');
-const { runLeaseReader, startAzurite, requestJson, botEnv, startBot, greet, approveClick, postActivity, TENANT, CHANNEL } = require('./harness/instances');
+const { runLeaseReader, startAzurite, sandboxControl, botEnv, startBot, greet, approveClick, postActivity, TENANT, CHANNEL } = require('./harness/instances');
 
 const root = path.join(__dirname, '..');
 const settings = {
@@ -137,13 +137,7 @@ async function main() {
     SANDBOX_ORDER_DELAY_MS: String(settings.orderMs),
     SANDBOX_ENTITLEMENT_DELAY_MS: String(settings.entitlementMs),
   });
-  const ca = fs.readFileSync(sandbox.env.NODE_EXTRA_CA_CERTS);
-  const origin = sandbox.env.AZURE_AUTHORITY_HOST.replace(/\/$/, '');
-  const control = async (method, p, body) => {
-    const answer = await requestJson(`${origin}${p}`, method, body, ca);
-    if (answer.status >= 300) throw new Error(`${method} ${p}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
+  const control = sandboxControl(sandbox);
   const cloud = { child: sandbox.child, env: sandbox.env, control, state: await control('GET', '/_sandbox/state') };
   const azurite = await startAzurite();
   const container = `bulk2-${randomUUID().slice(0, 8)}`;

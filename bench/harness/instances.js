@@ -3,6 +3,7 @@
 // the approvers' channel made known, activities posted, an Approve click. Used by bench/blobVsSqlite.js,
 // bench/takeover.js and bench/bulkTwoInstances.js.
 const { spawn } = require('child_process');
+const fs = require('fs');
 const http = require('http');
 const https = require('https');
 const path = require('path');
@@ -52,6 +53,17 @@ function requestJson(url, method, body, ca) {
     req.on('error', reject);
     req.end(data);
   });
+}
+
+/** The simulated cloud's control surface (/_sandbox/…) of a sandbox process: the answer's body; a status ≥ 300 throws. */
+function sandboxControl(sandbox) {
+  const ca = fs.readFileSync(sandbox.env.NODE_EXTRA_CA_CERTS);
+  const origin = sandbox.env.AZURE_AUTHORITY_HOST.replace(/\/$/, '');
+  return async (method, p, body) => {
+    const answer = await requestJson(`${origin}${p}`, method, body, ca);
+    if (answer.status >= 300) throw new Error(`${method} ${p}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
 }
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -148,4 +160,4 @@ function runLeaseReader(connectionString, container) {
   };
 }
 
-module.exports = { runLeaseReader, TENANT, CHANNEL, freePort, startAzurite, requestJson, postActivity, activity, botEnv, startBot, greet, approveClick };
+module.exports = { runLeaseReader, TENANT, CHANNEL, freePort, startAzurite, requestJson, sandboxControl, postActivity, activity, botEnv, startBot, greet, approveClick };
