@@ -11,13 +11,13 @@
 // BENCH_RESULT_FILE (also write the results there, for `npm run bench`).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
-const http = require('http');
 const os = require('os');
 const path = require('path');
 const { monitorEventLoopDelay } = require('perf_hooks');
 
 const { newCustomerPlan } = require('./harness/plans');
-const { startSandboxProcess, stop } = require('./harness/processes');
+const { createConnector } = require('./harness/connector');
+const { startSimulatedCloud, stop } = require('./harness/processes');
 
 const root = path.join(__dirname, '..');
 const lib = (p) => require(path.join(root, 'lib', p));
@@ -44,26 +44,8 @@ const CHANNEL = '19:bench-approvals@thread.tacv2';
 
 /** The simulated cloud in its own process, with the configured latency and delays. */
 async function startSandbox() {
-  const sandbox = await startSandboxProcess(root, {
-    SANDBOX_SEED: 'false',
-    SANDBOX_LATENCY_MS: String(settings.latencyMs),
-    SANDBOX_ORDER_DELAY_MS: String(settings.orderMs),
-    SANDBOX_ENTITLEMENT_DELAY_MS: String(settings.entitlementMs),
-  });
+  const sandbox = await startSimulatedCloud(root, settings);
   return { child: sandbox.child, env: sandbox.env };
-}
-
-/** Takes every post and update the bot sends to Teams; answers at once. */
-function startConnector() {
-  let next = 1;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(req.method === 'GET' ? JSON.stringify({ members: [] }) : JSON.stringify({ id: `m-${next++}` }));
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, serviceUrl: `http://127.0.0.1:${server.address().port}/` })));
 }
 
 function request(id, registrationId) {
@@ -105,7 +87,8 @@ const ids = (n, tag) => Array.from({ length: n }, (_, i) => `ONB-${tag}${String(
 
 async function main() {
   const sandbox = await startSandbox();
-  const connector = await startConnector();
+  const connector = createConnector();
+  const serviceUrl = await connector.listen();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-approval-'));
   const { loadConfig } = lib('config.js');
   const { createApp } = lib('app.js');
@@ -134,14 +117,14 @@ async function main() {
     url = `http://127.0.0.1:${port}/api/messages`;
     await app.store.conversations.save(CHANNEL, {
       channelId: 'msteams',
-      serviceUrl: connector.serviceUrl,
+      serviceUrl: serviceUrl,
       bot: { id: '28:csp-onboarding-bot' },
       conversation: { id: CHANNEL, conversationType: 'channel', tenantId: TENANT, isGroup: true },
     });
   };
   const click = async (id) => {
     const t0 = process.hrtime.bigint();
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(invoke(connector.serviceUrl, id)) });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(invoke(serviceUrl, id)) });
     const body = await res.text();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (res.status !== 200 || !body.includes('approved by')) throw new Error(`click on ${id}: HTTP ${res.status} ${body.slice(0, 200)}`);
@@ -204,7 +187,7 @@ async function main() {
   fs.writeFileSync(path.join(__dirname, 'results', `approvalInvoke-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
   if (process.env.BENCH_RESULT_FILE) fs.writeFileSync(process.env.BENCH_RESULT_FILE, JSON.stringify(result, null, 2));
   await app.close();
-  connector.server.close();
+  await connector.close();
   await stop(sandbox.child);
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -20,11 +20,11 @@
 // POLL_MAX_INTERVAL_SECONDS=2. Not part of `npm test`; a full run takes minutes on a quiet machine.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
-const http = require('http');
 const os = require('os');
 const path = require('path');
 const { MEASURED_CONCURRENCY, bulkBounds, bulkRow, bulkSettings, footprints, onceEach, ruleAsJson, throttleRules } = require('./harness/bulk');
-const { startSandboxProcess, stop } = require('./harness/processes');
+const { createConnector } = require('./harness/connector');
+const { startSimulatedCloud, stop } = require('./harness/processes');
 const { sandboxControl } = require('./harness/instances');
 const { earlyCalls, gateOf, watchCalls } = require('./harness/calls');
 
@@ -112,19 +112,6 @@ const APPROVER = { teamsUserId: '29:bench-approver', name: 'Bench Approver', aad
 const REQUESTER = { teamsUserId: '29:bench-requester', name: 'Bench Requester', aadObjectId: 'a1e0c0de-0000-4000-8000-0000000000bb' };
 const CHANNEL = '19:bench-approvals@thread.tacv2';
 
-/** Takes every post and update the bot sends to Teams; answers at once. */
-function startConnector() {
-  let next = 1;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(req.method === 'GET' ? JSON.stringify({ members: [] }) : JSON.stringify({ id: `m-${next++}` }));
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, serviceUrl: `http://127.0.0.1:${server.address().port}/` })));
-}
-
 /**
  * Where a row's time goes, from the rows' own records: each step's startedAt → endedAt (median and
  * p90 over the rows), a row's whole run (created → last step ended), and how busy the
@@ -164,14 +151,10 @@ function rowTimes(rowRequests, elapsedMs) {
 async function main() {
   // The simulated cloud in its own process, as Partner Center and ARM are not in the bot's: sharing
   // one event loop, the simulator's work delayed the bot's calls and spread them in time.
-  const sandbox = await startSandboxProcess(root, {
-    SANDBOX_SEED: 'false',
-    SANDBOX_LATENCY_MS: String(settings.latencyMs),
-    SANDBOX_ORDER_DELAY_MS: String(settings.orderMs),
-    SANDBOX_ENTITLEMENT_DELAY_MS: String(settings.entitlementMs),
-  });
+  const sandbox = await startSimulatedCloud(root, settings);
   const control = sandboxControl(sandbox);
-  const connector = await startConnector();
+  const connector = createConnector();
+  const serviceUrl = await connector.listen();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bulk-'));
   const { loadConfig } = lib('config.js');
   const { createApp } = lib('app.js');
@@ -196,7 +179,7 @@ async function main() {
   await app.listen(0);
   await app.store.conversations.save(CHANNEL, {
     channelId: 'msteams',
-    serviceUrl: connector.serviceUrl,
+    serviceUrl: serviceUrl,
     bot: { id: '28:csp-onboarding-bot' },
     conversation: { id: CHANNEL, conversationType: 'channel', tenantId: TENANT, isGroup: true },
   });
@@ -278,7 +261,7 @@ async function main() {
     fs.writeFileSync(process.env.BENCH_TRACE_FILE, JSON.stringify(trace));
   }
   await app.close();
-  connector.server.close();
+  await connector.close();
   await stop(sandbox.child);
   fs.rmSync(dir, { recursive: true, force: true });
 }

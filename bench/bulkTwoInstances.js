@@ -23,7 +23,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { randomUUID } = require('crypto');
-const { startSandboxProcess, stop } = require('./harness/processes');
+const { startSimulatedCloud, stop } = require('./harness/processes');
 const { createConnector } = require('./harness/connector');
 const { earlyCalls, readCalls } = require('./harness/calls');
 const { MEASURED_CONCURRENCY, bulkSettings, bulkRow, throttleRules, ruleAsJson, earlyCallList, bulkBounds, footprints, onceEach } = require('./harness/bulk');
@@ -131,12 +131,7 @@ function lastCard(updates, killedAt, rows) {
 async function main() {
   const { openStore } = require(path.join(root, 'lib', 'store'));
   const { parseRegistrationId } = require(path.join(root, 'lib', 'onboarding', 'model'));
-  const sandbox = await startSandboxProcess(root, {
-    SANDBOX_SEED: 'false',
-    SANDBOX_LATENCY_MS: String(settings.latencyMs),
-    SANDBOX_ORDER_DELAY_MS: String(settings.orderMs),
-    SANDBOX_ENTITLEMENT_DELAY_MS: String(settings.entitlementMs),
-  });
+  const sandbox = await startSimulatedCloud(root, settings);
   const control = sandboxControl(sandbox);
   const cloud = { child: sandbox.child, env: sandbox.env, control, state: await control('GET', '/_sandbox/state') };
   const azurite = await startAzurite();

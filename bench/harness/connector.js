@@ -23,7 +23,8 @@ function createConnector({ onActivity } = {}) {
         }
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"id":"1"}');
+      // A member list is empty; a posted activity gets an id of its own (the bot updates cards by it).
+      res.end(req.method === 'GET' ? '{"members":[]}' : JSON.stringify({ id: `m-${received}` }));
     });
   });
   server.keepAliveTimeout = 60_000;

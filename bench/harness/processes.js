@@ -88,6 +88,16 @@ async function startSandboxProcess(root, env = {}) {
   }
 }
 
+/** The simulated cloud in its own process, unseeded, with a bench's latency and delays (ms). */
+function startSimulatedCloud(root, { latencyMs, orderMs, entitlementMs }) {
+  return startSandboxProcess(root, {
+    SANDBOX_SEED: 'false',
+    SANDBOX_LATENCY_MS: String(latencyMs),
+    SANDBOX_ORDER_DELAY_MS: String(orderMs),
+    SANDBOX_ENTITLEMENT_DELAY_MS: String(entitlementMs),
+  });
+}
+
 const cores = () => os.cpus().length;
 
 /** A port nobody listens on right now (the OS picks it). */
@@ -101,4 +111,4 @@ function freePort() {
   });
 }
 
-module.exports = { freePort, cpuMs, peakRssMiB, rssMiB, machineBusyCores, spawnNode, waitReady, stop, cores, startSandboxProcess };
+module.exports = { freePort, cpuMs, peakRssMiB, rssMiB, machineBusyCores, spawnNode, waitReady, stop, cores, startSandboxProcess, startSimulatedCloud };

@@ -36,14 +36,20 @@ function serialNumber(): string {
   return '4' + crypto.randomBytes(15).toString('hex');
 }
 
-function createCa(): { certPem: string; keyPem: string } {
+/** A new key and an unsigned certificate for it, valid from a minute ago for `lifetimeDays`. */
+function newCertificate(lifetimeDays: number): { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey; keyPem: string } {
   const keyPem = newRsaKeyPem();
   const key = forge.pki.privateKeyFromPem(keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   cert.serialNumber = serialNumber();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + CA_LIFETIME_DAYS * DAY_MS);
+  cert.validity.notAfter = new Date(Date.now() + lifetimeDays * DAY_MS);
+  return { cert, key, keyPem };
+}
+
+function createCa(): { certPem: string; keyPem: string } {
+  const { cert, key, keyPem } = newCertificate(CA_LIFETIME_DAYS);
   const subject = [
     { name: 'commonName', value: 'CSP Onboarding Bot simulated cloud CA' },
     { name: 'organizationName', value: 'Sandbox (not Microsoft)' },
@@ -183,13 +189,7 @@ export function serverCertificateFor(ca: SandboxCa, dir: string): ServerCertific
 export function issueServerCertificate(ca: Pick<SandboxCa, 'certPem' | 'keyPem'>): ServerCertificate {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
-  const keyPem = newRsaKeyPem();
-  const key = forge.pki.privateKeyFromPem(keyPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
-  cert.serialNumber = serialNumber();
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + SERVER_LIFETIME_DAYS * DAY_MS);
+  const { cert, keyPem } = newCertificate(SERVER_LIFETIME_DAYS);
   cert.setSubject([{ name: 'commonName', value: '127.0.0.1' }]);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([

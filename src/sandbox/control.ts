@@ -6,19 +6,26 @@ import { BILLING_MODELS, type SandboxBillingModel, type SeedCustomerInput, type 
 import { consentDirectory, findStamp, seedStampSubscription, stampPortalData } from './stamp';
 import { findRegistration, type SandboxDelays, type SandboxState } from './state';
 
-export interface ControlContext {
+/** What a test may seed into the simulated cloud, in process (the Sandbox) and over HTTP (/_sandbox/seed/…). */
+export interface SandboxSeeding {
+  seedCustomer(input: SeedCustomerInput): SeededCustomer;
+  seedMappings(registrationId: string, count: number): SeededCustomer[];
+  /** One more registration (e.g. a `Development` one) beside the seeded four; returns its resource id. Not in `env.REGISTRATIONS`. */
+  seedRegistration(input: SeedRegistrationInput): string;
+  /** Defaults: the two approved pay-as-you-use registrations. */
+  seedReconcileScenario(options?: { first?: string; second?: string }): ReconcileScenario;
+  /** A user in a directory (default: the partner's). Returns the object id. */
+  seedUser(input: { tenantId?: string; displayName: string; mail: string; userType?: 'Member' | 'Guest' }): string;
+  addGroupMember(groupId: string, memberId: string): void;
+  setDelays(delays: Partial<SandboxDelays>): SandboxDelays;
+}
+
+export interface ControlContext extends SandboxSeeding {
   state: SandboxState;
   faults: FaultRegistry;
   holds: HoldRegistry;
   requests: RecordedRequest[];
   describe(): Record<string, unknown>;
-  seedCustomer(input: SeedCustomerInput): SeededCustomer;
-  seedMappings(registrationId: string, count: number): SeededCustomer[];
-  seedRegistration(input: SeedRegistrationInput): string;
-  seedReconcileScenario(options?: { first?: string; second?: string }): ReconcileScenario;
-  seedUser(input: { tenantId?: string; displayName: string; mail: string; userType?: 'Member' | 'Guest' }): string;
-  addGroupMember(groupId: string, memberId: string): void;
-  setDelays(delays: Partial<SandboxDelays>): SandboxDelays;
   resourceById(id: string): unknown;
   /** The simulated Partner Center's agreement page: read a customer, confirm its agreement by hand. */
   agreementPage: { read(customerId: string): Reply; confirm(customerId: string, body: unknown): Reply };

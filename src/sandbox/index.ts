@@ -7,7 +7,7 @@ import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { ensureSandboxCa, serverCertificateFor } from './ca';
 import { armResourceById, armRoutes } from './arm';
-import { controlRoutes } from './control';
+import { controlRoutes, type SandboxSeeding } from './control';
 import { entraRoutes } from './entra';
 import { FaultRegistry, HoldRegistry, type FaultRule, type Hold, type RecordedRequest } from './faults';
 import { graphRoutes } from './graph';
@@ -24,9 +24,7 @@ import {
   seedRegistration,
   seedUser,
   CSP_GUEST_ACCOUNT_UPN,
-  type ReconcileScenario,
   type SeedCustomerInput,
-  type SeededCustomer,
   type SeededPartner,
   type SeedRegistrationInput,
 } from './seed';
@@ -51,7 +49,7 @@ export interface SandboxOptions {
   tokenLifetimeSeconds?: number;
 }
 
-export interface Sandbox {
+export interface Sandbox extends SandboxSeeding {
   /** https://127.0.0.1:PORT */
   url: string;
   /** The eleven variables a bot needs to use this as its cloud (with LOCAL_MODE=true: a local bot). */
@@ -82,16 +80,6 @@ export interface Sandbox {
   approverGroupId: string;
   /** Object ids of seeded partner users; `partnerAdmin` is who the delegated token stands for. */
   users: SeededPartner['users'] & { partnerAdmin: string };
-  seedCustomer(input: SeedCustomerInput): SeededCustomer;
-  seedMappings(registrationId: string, count: number): SeededCustomer[];
-  /** One more registration (e.g. a `Development` one) beside the seeded four; returns its resource id. Not in `env.REGISTRATIONS`. */
-  seedRegistration(input: SeedRegistrationInput): string;
-  /** Defaults: the two approved pay-as-you-use registrations. */
-  seedReconcileScenario(options?: { first?: string; second?: string }): ReconcileScenario;
-  /** A user in a directory (default: the partner's). Returns the object id. */
-  seedUser(input: { tenantId?: string; displayName: string; mail: string; userType?: 'Member' | 'Guest' }): string;
-  addGroupMember(groupId: string, memberId: string): void;
-  setDelays(delays: Partial<SandboxDelays>): SandboxDelays;
   close(): Promise<void>;
 }
 
