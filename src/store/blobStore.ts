@@ -18,8 +18,10 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import {
   BlobServiceClient,
   ContainerClient,
+  type AppendBlobClient,
   type BlobClient,
   type BlobRequestConditions,
+  type BlockBlobClient,
   type StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import type { Storage, StoreItem, StoreItems } from 'botbuilder';
@@ -45,10 +47,46 @@ export interface BlobStoreOptions extends StoreOptions {
 
 /** Parallel reads when a list needs the bodies of many blobs: quick for hundreds, gentle on the account. */
 const READ_CONCURRENCY = 16;
+/** Clients kept per blob name (the most recently used): the hot ones are the conversations' state and the runs' requests and leases. */
+const CLIENTS_KEPT = 1000;
+
+/**
+ * The container and a client per blob name, built once and kept for the next call. Building a
+ * blob client (its URL parsed, its generated operation groups and pipeline options) cost about as
+ * much CPU as the request it was built for: an `onboard` turn built two (docs/performance.md).
+ */
+interface Blobs {
+  container: ContainerClient;
+  /** A block blob's client: reads, conditional writes and deletes of every JSON record. */
+  block(name: string): BlockBlobClient;
+  append(name: string): AppendBlobClient;
+}
+
+function blobClients(container: ContainerClient): Blobs {
+  return {
+    container,
+    block: kept((name) => container.getBlockBlobClient(name)),
+    append: kept((name) => container.getAppendBlobClient(name)),
+  };
+}
+
+/** `make`, remembering what it made for the last `size` names it was asked for (a Map keeps insertion order: the first key is the least recently used). */
+export function kept<T>(make: (name: string) => T, size = CLIENTS_KEPT): (name: string) => T {
+  const clients = new Map<string, T>();
+  return (name) => {
+    let client = clients.get(name);
+    if (client !== undefined) clients.delete(name);
+    else client = make(name);
+    clients.set(name, client);
+    if (clients.size > size) clients.delete(clients.keys().next().value as string);
+    return client;
+  };
+}
 
 export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore> {
   const { container, probe } = connect(options);
   await container.createIfNotExists();
+  const blobs = blobClients(container);
   const now = options.now ?? Date.now;
   let open = true;
   const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
@@ -59,12 +97,12 @@ export async function openBlobStore(options: BlobStoreOptions): Promise<BotStore
   options.logger?.info({ store: 'blob', container: container.containerName, url: container.url }, 'store opened');
   return {
     kind: 'blob',
-    state: guardAll(stateStorage(container)),
-    requests: guardAll(blobRequests(container)),
-    audit: guardAll(blobAudit(container)),
-    leases: guardAll(blobLeases(container, now)),
-    conversations: guardAll(blobConversations(container)),
-    facts: guardAll(blobFacts(container)),
+    state: guardAll(stateStorage(blobs)),
+    requests: guardAll(blobRequests(blobs)),
+    audit: guardAll(blobAudit(blobs)),
+    leases: guardAll(blobLeases(blobs, now)),
+    conversations: guardAll(blobConversations(blobs)),
+    facts: guardAll(blobFacts(blobs)),
     isOpen: () => open,
     ping: guard(async (signal?: AbortSignal) => {
       await probe.getProperties({ abortSignal: signal });
@@ -116,10 +154,10 @@ export function storeCredential(
  * every item on the way in and out, about a third of the client's CPU for the two requests
  * (docs/performance.md, issue 17).
  */
-function stateStorage(container: ContainerClient): Storage {
+function stateStorage(blobs: Blobs): Storage {
   const readItem = async (key: string): Promise<StoreItem | undefined> => {
     try {
-      const response = await container.getBlobClient(sanitizeBlobKey(key)).download();
+      const response = await blobs.block(sanitizeBlobKey(key)).download();
       if (!response.readableStreamBody) return undefined;
       const item = (await consumers.json(response.readableStreamBody)) as StoreItem;
       item.eTag = response.etag;
@@ -132,7 +170,7 @@ function stateStorage(container: ContainerClient): Storage {
   const writeItem = async (key: string, { eTag = '', ...change }: StoreItem): Promise<void> => {
     const body = JSON.stringify(change);
     try {
-      await container.getBlockBlobClient(sanitizeBlobKey(key)).upload(body, Buffer.byteLength(body), {
+      await blobs.block(sanitizeBlobKey(key)).upload(body, Buffer.byteLength(body), {
         conditions: typeof eTag === 'string' && eTag !== '*' ? { ifMatch: eTag } : {},
         blobHTTPHeaders: { blobContentType: 'application/json' },
       });
@@ -156,7 +194,7 @@ function stateStorage(container: ContainerClient): Storage {
     delete: async (keys: string[]) => {
       await Promise.all(
         keys.map((key) =>
-          container.deleteBlob(sanitizeBlobKey(key)).catch((err: unknown) => {
+          blobs.block(sanitizeBlobKey(key)).delete().catch((err: unknown) => {
             if (statusCode(err) !== 404) throw err;
           }),
         ),
@@ -187,13 +225,13 @@ async function readJson<T>(blob: BlobClient): Promise<Versioned<T> | undefined> 
 }
 
 async function writeJson(
-  blob: BlobClient,
+  blob: BlockBlobClient,
   value: unknown,
   conditions: BlobRequestConditions = {},
   metadata?: Record<string, string>,
 ): Promise<string> {
   const body = Buffer.from(JSON.stringify(value), 'utf8');
-  const response = await blob.getBlockBlobClient().upload(body, body.length, {
+  const response = await blob.upload(body, body.length, {
     conditions,
     metadata,
     blobHTTPHeaders: { blobContentType: 'application/json' },
@@ -220,7 +258,7 @@ async function listNames(container: ContainerClient, prefix: string): Promise<st
   return names;
 }
 
-/** Reads the blobs named; one deleted between listing and reading is skipped. */
+/** Reads the blobs named; one deleted between listing and reading is skipped. Each through a client of its own, not kept: a listing would push the hot clients out. */
 async function readAll<T>(container: ContainerClient, names: string[]): Promise<Array<{ name: string } & Versioned<T>>> {
   const read = await mapLimited(names, READ_CONCURRENCY, async (name) => {
     const found = await readJson<T>(container.getBlobClient(name));
@@ -235,7 +273,7 @@ async function readAll<T>(container: ContainerClient, names: string[]): Promise<
  * retry fails its condition, and the tag tells "that was our own write" from "someone else won".
  */
 async function writeRequestIf(
-  blob: BlobClient,
+  blob: BlockBlobClient,
   request: ServiceRequest,
   conditions: BlobRequestConditions,
 ): Promise<string | undefined> {
@@ -254,8 +292,8 @@ function upgraded(stored: Versioned<ServiceRequest> | undefined): Versioned<Serv
   return stored && { value: upgradeStoredRequest(stored.value), etag: stored.etag };
 }
 
-function blobRequests(container: ContainerClient): RequestStore {
-  const blobOf = (id: string) => container.getBlobClient(`requests/${encodeURIComponent(id)}.json`);
+function blobRequests(blobs: Blobs): RequestStore {
+  const blobOf = (id: string) => blobs.block(`requests/${encodeURIComponent(id)}.json`);
   const byAge = (a: Versioned<ServiceRequest>, b: Versioned<ServiceRequest>) =>
     a.value.createdAt.localeCompare(b.value.createdAt) || a.value.id.localeCompare(b.value.id);
 
@@ -278,7 +316,7 @@ function blobRequests(container: ContainerClient): RequestStore {
     list: async (filter) => {
       const wanted = filter?.status && new Set<RequestStatus>(filter.status);
       const names = await namesWithStatus(wanted);
-      const read = await readAll<ServiceRequest>(container, names);
+      const read = await readAll<ServiceRequest>(blobs.container, names);
       // A request may have changed status between the listing and the read: trust the body.
       return read
         .filter((r) => !wanted || wanted.has(r.value.status))
@@ -295,7 +333,7 @@ function blobRequests(container: ContainerClient): RequestStore {
 
   async function namesWithStatus(wanted: Set<RequestStatus> | undefined): Promise<string[]> {
     const names: string[] = [];
-    for await (const item of container.listBlobsFlat({ prefix: 'requests/', includeMetadata: true })) {
+    for await (const item of blobs.container.listBlobsFlat({ prefix: 'requests/', includeMetadata: true })) {
       if (!wanted || wanted.has(item.metadata?.status as RequestStatus)) names.push(item.name);
     }
     return names;
@@ -308,8 +346,8 @@ interface AuditLine {
   entry: AuditEntry;
 }
 
-function blobAudit(container: ContainerClient): AuditLog {
-  const blobOf = (requestId: string) => container.getAppendBlobClient(`audit/${encodeURIComponent(requestId)}.jsonl`);
+function blobAudit(blobs: Blobs): AuditLog {
+  const blobOf = (requestId: string) => blobs.append(`audit/${encodeURIComponent(requestId)}.jsonl`);
   return {
     // Each appendBlock is atomic, so two instances appending at once never interleave inside a line.
     append: async (entry) => {
@@ -354,9 +392,9 @@ interface LeaseRecord {
 // Not native blob leases: those last 15–60 s or forever, and a crashed holder of an infinite one
 // blocks everyone. A JSON record changed with If-Match supports any TTL and a heartbeat. Expiry
 // compares instance clocks, so keep the TTL well above the clock skew between instances.
-function blobLeases(container: ContainerClient, now: () => number): LeaseStore {
-  const blobOf = (name: string) => container.getBlobClient(`leases/${encodeURIComponent(name)}.json`);
-  const writeIf = async (blob: BlobClient, record: LeaseRecord, conditions: BlobRequestConditions) => {
+function blobLeases(blobs: Blobs, now: () => number): LeaseStore {
+  const blobOf = (name: string) => blobs.block(`leases/${encodeURIComponent(name)}.json`);
+  const writeIf = async (blob: BlockBlobClient, record: LeaseRecord, conditions: BlobRequestConditions) => {
     try {
       await writeJson(blob, record, conditions);
       return true;
@@ -401,27 +439,27 @@ function blobLeases(container: ContainerClient, now: () => number): LeaseStore {
   };
 }
 
-function blobConversations(container: ContainerClient): ConversationReferenceStore {
+function blobConversations(blobs: Blobs): ConversationReferenceStore {
   const prefix = 'conversations/';
   const nameOf = (conversationId: string) => `${prefix}${encodeURIComponent(conversationId)}.json`;
   const idOf = (name: string) => decodeURIComponent(name.slice(prefix.length, -'.json'.length));
   return {
     save: async (conversationId, reference) => {
-      await writeJson(container.getBlobClient(nameOf(conversationId)), reference);
+      await writeJson(blobs.block(nameOf(conversationId)), reference);
     },
-    get: async (conversationId) => (await readJson<Record<string, unknown>>(container.getBlobClient(nameOf(conversationId))))?.value,
+    get: async (conversationId) => (await readJson<Record<string, unknown>>(blobs.block(nameOf(conversationId))))?.value,
     list: async () => {
-      const read = await readAll<Record<string, unknown>>(container, await listNames(container, prefix));
+      const read = await readAll<Record<string, unknown>>(blobs.container, await listNames(blobs.container, prefix));
       return read.map(({ name, value }) => ({ conversationId: idOf(name), reference: value }));
     },
     delete: async (conversationId) => {
-      await container.getBlobClient(nameOf(conversationId)).deleteIfExists();
+      await blobs.block(nameOf(conversationId)).deleteIfExists();
     },
   };
 }
 
-function blobFacts(container: ContainerClient): FactStore {
-  const blobOf = (key: string) => container.getBlobClient(`facts/${encodeURIComponent(key)}.json`);
+function blobFacts(blobs: Blobs): FactStore {
+  const blobOf = (key: string) => blobs.block(`facts/${encodeURIComponent(key)}.json`);
   return {
     get: async <T>(key: string) => (await readJson<T>(blobOf(key)))?.value,
     set: async <T>(key: string, value: T) => {

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { testConfig } from '../support/testConfig';
 import type { RequestId } from '../../src/onboarding/model';
 import { openBlobStore, openStore } from '../../src/store';
+import { kept } from '../../src/store/blobStore';
 import type { BotStore } from '../../src/store/types';
 import { StorageSharedKeyCredential } from '@azure/storage-blob';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
@@ -22,6 +23,21 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await azurite?.close();
+});
+
+describe('the blob clients kept per name', () => {
+  it('gives the client made for a name again, and makes one again only for a name pushed out by newer ones', () => {
+    const made: string[] = [];
+    const clientOf = kept((name) => (made.push(name), { name }), 2);
+    const a = clientOf('a');
+    expect(clientOf('a')).toBe(a);
+    clientOf('b');
+    clientOf('a'); // a is now the most recently used, b the least
+    clientOf('c'); // pushes b out
+    expect(clientOf('a')).toBe(a);
+    clientOf('b');
+    expect(made).toEqual(['a', 'b', 'c', 'b']);
+  });
 });
 
 describeStoreContract('Azure Blob (Azurite)', (options) =>
