@@ -430,6 +430,8 @@ export interface RequestStore {
 
 export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
+  /** Optional: these entries, in order, in one write. Without it, callers append them one by one. */
+  appendAll?(entries: AuditEntry[]): Promise<void>;
   /** Oldest first. */
   list(requestId: RequestId): Promise<AuditEntry[]>;
 }

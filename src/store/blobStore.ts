@@ -348,19 +348,26 @@ interface AuditLine {
 
 function blobAudit(blobs: Blobs): AuditLog {
   const blobOf = (requestId: string) => blobs.append(`audit/${encodeURIComponent(requestId)}.jsonl`);
-  return {
-    // Each appendBlock is atomic, so two instances appending at once never interleave inside a line.
-    append: async (entry) => {
-      const blob = blobOf(entry.requestId);
-      const line = Buffer.from(`${JSON.stringify({ id: randomUUID(), entry } satisfies AuditLine)}\n`, 'utf8');
+  // Each appendBlock is atomic, so two instances appending at once never interleave inside a line,
+  // and entries appended together stay together, in order.
+  const appendAll = async (entries: AuditEntry[]) => {
+    const byRequest = new Map<string, AuditEntry[]>();
+    for (const entry of entries) byRequest.set(entry.requestId, [...(byRequest.get(entry.requestId) ?? []), entry]);
+    for (const [requestId, mine] of byRequest) {
+      const blob = blobOf(requestId);
+      const lines = Buffer.from(mine.map((entry) => `${JSON.stringify({ id: randomUUID(), entry } satisfies AuditLine)}\n`).join(''), 'utf8');
       try {
-        await blob.appendBlock(line, line.length);
+        await blob.appendBlock(lines, lines.length);
       } catch (err) {
         if (statusCode(err) !== 404) throw err;
         await blob.createIfNotExists();
-        await blob.appendBlock(line, line.length);
+        await blob.appendBlock(lines, lines.length);
       }
-    },
+    }
+  };
+  return {
+    append: (entry) => appendAll([entry]),
+    appendAll,
     list: async (requestId) => {
       let text: string;
       try {

@@ -359,6 +359,10 @@ function sqliteAudit(db: Database.Database, durable: DurableWrite): AuditLog {
       const json = JSON.stringify(entry);
       await durable(() => insert.run(entry.requestId, json));
     },
+    appendAll: async (entries: AuditEntry[]) => {
+      const rows = entries.map((entry) => [entry.requestId, JSON.stringify(entry)] as const);
+      await durable(db.transaction(() => rows.forEach(([requestId, json]) => insert.run(requestId, json))));
+    },
     list: async (requestId) => select.all(requestId).map((row) => JSON.parse(row.entry) as AuditEntry),
   };
 }

@@ -207,6 +207,63 @@ describe('the onboarding run on the simulated cloud', () => {
     expect((await store.audit.list(request.id)).map((e) => e.action)).toContain('checkout-resent');
   });
 
+  it("a step's end is written with what comes next (the next step's start or skip, or the run's end): one write, the trail in order", async () => {
+    startRunner();
+    // Every write of the run with its trail entries, as the store gets them.
+    const writes: string[][] = [];
+    const replaceAndAudit = store.requests.replaceAndAudit!.bind(store.requests);
+    store.requests.replaceAndAudit = (request, etag, entries) => {
+      writes.push(entries.map((e) => e.action));
+      return replaceAndAudit(request, etag, entries);
+    };
+    const request = newCustomerRequest(sandbox);
+    await approve(request);
+    runner.schedule(request.id);
+    await runner.idle();
+
+    const done = (await store.requests.get(request.id))!.value;
+    expect(done.status).toBe('succeeded');
+    const stepsDone = done.steps.filter((s) => s.status === 'done').length;
+    const ends = writes.filter((w) => w.includes('step-done'));
+    expect(ends).toHaveLength(stepsDone);
+    for (const w of ends) expect([w[0], ['step-started', 'step-skipped', 'run-succeeded'].includes(w[1])]).toEqual(['step-done', true]);
+    expect(writes[writes.length - 1]).toEqual(['step-done', 'run-succeeded']);
+    // One write to start the run, one per step started or skipped, one to end it: none of its own for a step's end.
+    expect(writes).toHaveLength(1 + done.steps.length + 1);
+    // The trail reads as it did: each step started and done before the next one starts.
+    const trail = (await store.audit.list(request.id)).map((e) => e.action).filter((a) => ['step-started', 'step-done', 'step-skipped', 'run-succeeded'].includes(a));
+    const expected = done.steps.flatMap((s) => (s.status === 'skipped' ? ['step-skipped'] : ['step-started', 'step-done']));
+    expect(trail).toEqual([...expected, 'run-succeeded']);
+  });
+
+  it("a run stopped just after a step ended still stores that step's end and results, and the next worker goes on from there", async () => {
+    startRunner();
+    const request = newCustomerRequest(sandbox);
+    await approve(request);
+    // The mapping's PUT is held; the runner is told to stop while it is in flight.
+    const hold = sandbox.holds.add({ method: 'PUT', path: /\/customerSubscriptions\/[^/]+$/ });
+    runner.schedule(request.id);
+    await hold.arrived;
+    const stopped = runner.stop();
+    hold.release();
+    await stopped;
+
+    const stored = (await store.requests.get(request.id))!.value;
+    expect(stored.status).toBe('running');
+    expect(stored.steps.find((s) => s.name === 'map-tenant')).toMatchObject({ status: 'done' });
+    expect(stored.results.mappingResourceId).toBeDefined();
+    expect(stored.steps.find((s) => s.name === 'stamp-directory')!.status).toBe('waiting');
+    expect((await store.audit.list(request.id)).filter((e) => e.action === 'step-done' && /tenant/i.test(e.detail))).not.toHaveLength(0);
+
+    const mappingPuts = sandbox.state.counts().mappingPuts;
+    startRunner();
+    runner.schedule(request.id);
+    await runner.idle();
+    expect((await store.requests.get(request.id))!.value.status).toBe('succeeded');
+    // The mapping step was not run again.
+    expect(sandbox.state.counts().mappingPuts).toBe(mappingPuts);
+  });
+
   it('a second run of a finished request changes nothing (every step finds its own result)', async () => {
     startRunner();
     const request = newCustomerRequest(sandbox);

@@ -235,6 +235,13 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         expect(await store.audit.list('ONB-NONE' as RequestId)).toEqual([]);
       });
 
+      it('entries appended together (appendAll) are kept together, in order, each under its request', async () => {
+        await store.audit.append(auditEntry('ONB-AAAA', 'submitted', 'first'));
+        await store.audit.appendAll!([auditEntry('ONB-AAAA', 'step-done', 'customer'), auditEntry('ONB-BBBB', 'submitted', 'by Bob'), auditEntry('ONB-AAAA', 'step-started', 'azure-plan')]);
+        expect((await store.audit.list('ONB-AAAA' as RequestId)).map((e) => e.action)).toEqual(['submitted', 'step-done', 'step-started']);
+        expect((await store.audit.list('ONB-BBBB' as RequestId)).map((e) => e.action)).toEqual(['submitted']);
+      });
+
       it('loses nothing and doubles nothing when 30 entries are appended at once', async () => {
         await store.audit.append(auditEntry('ONB-AAAA', 'submitted', 'first'));
         await Promise.all(Array.from({ length: 30 }, (_, i) => store.audit.append(auditEntry('ONB-AAAA', 'call', `call ${i}`))));

@@ -194,6 +194,13 @@ export function createRunner(options: RunnerOptions): Runner {
   /** One worker's attempt at one request, holding its lease. */
   class RequestRun {
     private current!: Versioned<ServiceRequest>;
+    /**
+     * The end of the step that just finished (its state, results and trail entry), written with the
+     * run's next change: the next step's start, a skip, or the run's end. One write where there were
+     * two; the results are stored before the next step acts on them. Lost only if the worker dies
+     * before that write, which is a crash inside the step: the step runs again and finds its effect.
+     */
+    private ended?: { change: (r: ServiceRequest) => ServiceRequest; entry: (r: ServiceRequest) => RunAuditEntry };
     /** Calls the running step made and the trail does not have yet. */
     private readonly calls: CallRecord[] = [];
     private readonly abort = new AbortController();
@@ -307,7 +314,7 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         this.notify();
         for (const step of plan) {
-          if (this.stopping) return;
+          if (this.stopping) return await this.writeEnded();
           const state = this.stepState(step.name);
           if (state.status === 'done' || state.status === 'skipped') continue;
           const result = (await observer.inStep(this.current.value, step.name, () => this.runStep(step))) as StepResult;
@@ -394,14 +401,13 @@ export function createRunner(options: RunnerOptions): Runner {
         const results = outcome.status === 'done' ? outcome.results : undefined;
         const endedAt = now().toISOString();
         const calls = this.takeCalls(step.name);
-        await this.save(
-          (r) => ({
+        this.ended = {
+          change: (r) => ({
             ...withStep(r, step.name, (s) => ({ ...s, status: outcome.status as 'done' | 'skipped', detail: outcome.detail, endedAt })),
             results: { ...r.results, ...results },
           }),
-          () => ({ action: outcome.status === 'done' ? 'step-done' : 'step-skipped', detail: `${step.title}: ${outcome.detail}`, data: calls }),
-        );
-        this.notify();
+          entry: () => ({ action: outcome.status === 'done' ? 'step-done' : 'step-skipped', detail: `${step.title}: ${outcome.detail}`, data: calls }),
+        };
         return 'next';
       }
     }
@@ -450,7 +456,7 @@ export function createRunner(options: RunnerOptions): Runner {
       const run = this;
       return {
         get request() {
-          return run.current.value;
+          return run.latest();
         },
         cloud,
         notifier,
@@ -466,7 +472,19 @@ export function createRunner(options: RunnerOptions): Runner {
     }
 
     private stepState(name: StepName): StepState {
-      return stepOf(this.current.value, name);
+      return stepOf(this.latest(), name);
+    }
+
+    /** The request as stored, with the end of the step that just finished applied (not written yet). */
+    private latest(): ServiceRequest {
+      return this.ended ? this.ended.change(this.current.value) : this.current.value;
+    }
+
+    /** Writes the end of the step that just finished, if it is still held (the run stops before its next change). */
+    private async writeEnded(): Promise<void> {
+      if (!this.ended) return;
+      await this.save((r) => r);
+      this.notify();
     }
 
     private async setDetail(name: StepName, detail: string) {
@@ -483,24 +501,40 @@ export function createRunner(options: RunnerOptions): Runner {
     private async save(change: (r: ServiceRequest) => ServiceRequest, entry?: (r: ServiceRequest) => RunAuditEntry): Promise<void> {
       await this.holdLease();
       const updatedAt = now().toISOString();
+      const ended = this.ended;
+      // The held end of the last step goes first, in the same write, its trail entry before this one's.
+      const changes = ended ? [{ change: ended.change, entry: ended.entry }, { change, entry }] : [{ change, entry }];
       try {
-        this.current = await this.write({ ...change(this.current.value), updatedAt }, this.current.etag, entry);
+        this.current = await this.write(this.current, changes, updatedAt);
       } catch (e) {
         if (!(e instanceof ConcurrencyError)) throw e;
         const fresh = await store.requests.get(this.id);
         if (!fresh || !['approved', 'running'].includes(fresh.value.status)) throw new RunStopped();
         await this.holdLease();
-        this.current = await this.write({ ...change(fresh.value), updatedAt }, fresh.etag, entry);
+        this.current = await this.write(fresh, changes, updatedAt);
       }
+      if (this.ended === ended) this.ended = undefined;
     }
 
-    private async write(request: ServiceRequest, etag: string, entry?: (r: ServiceRequest) => RunAuditEntry): Promise<Versioned<ServiceRequest>> {
-      if (!entry) return store.requests.replace(request, etag);
-      const { action, detail, data } = entry(request);
-      const audited = this.auditEntry(action, detail, data);
-      if (store.requests.replaceAndAudit) return store.requests.replaceAndAudit(request, etag, [audited]);
-      const written = await store.requests.replace(request, etag);
-      await store.audit.append(audited);
+    /** Applies the changes in turn to `from` and writes the result with their trail entries (one commit where the store can). */
+    private async write(
+      from: Versioned<ServiceRequest>,
+      changes: Array<{ change: (r: ServiceRequest) => ServiceRequest; entry?: (r: ServiceRequest) => RunAuditEntry }>,
+      updatedAt: string,
+    ): Promise<Versioned<ServiceRequest>> {
+      let request = from.value;
+      const entries: AuditEntry[] = [];
+      for (const { change, entry } of changes) {
+        request = change(request);
+        if (!entry) continue;
+        const { action, detail, data } = entry(request);
+        entries.push(this.auditEntry(action, detail, data));
+      }
+      request = { ...request, updatedAt };
+      if (entries.length === 0) return store.requests.replace(request, from.etag);
+      if (store.requests.replaceAndAudit) return store.requests.replaceAndAudit(request, from.etag, entries);
+      const written = await store.requests.replace(request, from.etag);
+      await appendAll(store.audit, entries);
       return written;
     }
 
@@ -547,6 +581,12 @@ export function createRunner(options: RunnerOptions): Runner {
     const sleeper = sleepers.get(id);
     if (sleeper) sleeper();
     else if (active.has(id)) woken.add(id);
+  }
+
+  /** Trail entries in order: in one write where the audit log can. */
+  async function appendAll(audit: CoreStore['audit'], entries: AuditEntry[]): Promise<void> {
+    if (entries.length > 1 && audit.appendAll) return audit.appendAll(entries);
+    for (const entry of entries) await audit.append(entry);
   }
 
   /** Polite polling: the interval doubles from POLL_INTERVAL_SECONDS to the cap; the service's Retry-After wins. */
