@@ -45,15 +45,19 @@ describe('the onboarding run on the simulated cloud', () => {
     await store.requests.replace({ ...created.value, status: 'approved' }, created.etag);
   }
 
+  /** Approves the request, runs it to its end and gives it back as stored. */
+  async function runApproved(request: OnboardingRequest) {
+    await approve(request);
+    runner.schedule(request.id);
+    await runner.idle();
+    return (await store.requests.get(request.id))!.value;
+  }
+
   it('new customer, Azure plan, guest with Owner: one of each, the right mapping, and the result with the link', async () => {
     startRunner();
     const before = sandbox.state.counts();
     const request = newCustomerRequest(sandbox);
-    await approve(request);
-    runner.schedule(request.id);
-    await runner.idle();
-
-    const done = (await store.requests.get(request.id))!.value;
+    const done = await runApproved(request);
     expect(done.status).toBe('succeeded');
     expect(done.steps.map((s) => [s.name, s.status])).toEqual([
       ['check-registration', 'done'],
@@ -217,11 +221,7 @@ describe('the onboarding run on the simulated cloud', () => {
       return replaceAndAudit(request, etag, entries);
     };
     const request = newCustomerRequest(sandbox);
-    await approve(request);
-    runner.schedule(request.id);
-    await runner.idle();
-
-    const done = (await store.requests.get(request.id))!.value;
+    const done = await runApproved(request);
     expect(done.status).toBe('succeeded');
     const stepsDone = done.steps.filter((s) => s.status === 'done').length;
     const ends = writes.filter((w) => w.includes('step-done'));
