@@ -52,8 +52,8 @@ const CLIENTS_KEPT = 1000;
 
 /**
  * The container and a client per blob name, built once and kept for the next call. Building a
- * blob client (its URL parsed, its generated operation groups and pipeline options) cost about as
- * much CPU as the request it was built for: an `onboard` turn built two (docs/performance.md).
+ * blob client (its URL parsed, its generated operation groups and pipeline options) was about 5% of
+ * the CPU of Blob `onboard` turns, which built two each (docs/performance.md, change 23).
  */
 interface Blobs {
   container: ContainerClient;
