@@ -42,12 +42,6 @@ const APPROVER = { id: '29:bench-approver', name: 'Bench Approver', aadObjectId:
 const REQUESTER = { teamsUserId: '29:bench-requester', name: 'Bench Requester', aadObjectId: 'a1e0c0de-0000-4000-8000-0000000000bb' };
 const CHANNEL = '19:bench-approvals@thread.tacv2';
 
-/** The simulated cloud in its own process, with the configured latency and delays. */
-async function startSandbox() {
-  const sandbox = await startSimulatedCloud(root, settings);
-  return { child: sandbox.child, env: sandbox.env };
-}
-
 function request(id, registrationId) {
   const { parseRegistrationId } = lib('onboarding/model.js');
   const prefix = `bench${id.slice(4).toLowerCase()}${process.pid}`;
@@ -86,7 +80,8 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 const ids = (n, tag) => Array.from({ length: n }, (_, i) => `ONB-${tag}${String(i).padStart(4, '0').replace(/0/g, 'Z')}`);
 
 async function main() {
-  const sandbox = await startSandbox();
+  // The simulated cloud in its own process, with the configured latency and delays.
+  const sandbox = await startSimulatedCloud(root, settings);
   const connector = createConnector();
   const serviceUrl = await connector.listen();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-approval-'));
@@ -117,7 +112,7 @@ async function main() {
     url = `http://127.0.0.1:${port}/api/messages`;
     await app.store.conversations.save(CHANNEL, {
       channelId: 'msteams',
-      serviceUrl: serviceUrl,
+      serviceUrl,
       bot: { id: '28:csp-onboarding-bot' },
       conversation: { id: CHANNEL, conversationType: 'channel', tenantId: TENANT, isGroup: true },
     });

@@ -2,11 +2,11 @@
 // against a throttled simulated cloud. ARM writes (role assignments and mappings) are limited to
 // BENCH_ARM_WRITES_PER_SECOND (default 10; the rest get 429 with Retry-After), and Partner Center
 // answers the first BENCH_PC_THROTTLES (default 10) customer creations with 429 (Retry-After 2 s).
-// It reports: every row done, none twice (simulator counts), no call re-sent before its Retry-After
-// (seen at the bot's own sockets), and the total wall time against the throttle-bound minimum: the
-// larger of the ARM write bound (2 writes per row at the rate) and the Partner Center Retry-After
-// bound (each round of 429s holds every call for its Retry-After; a round throttles at most one
-// creation per row in flight). Reported apart: the concurrency bound, rows / BULK_CONCURRENCY × a
+// It reports: every row done, none twice (simulator counts and each row's footprint), no call re-sent
+// before its Retry-After (seen at the bot's own sockets), and the total wall time against the
+// throttle-bound minimum (`bulkBounds` in bench/harness/bulk.js): the lead before the first throttled
+// write (the Partner Center Retry-After rounds, then a row's calls and delays up to its mapping) plus
+// the busiest subscription's writes at the rate. Reported apart: the concurrency bound, rows / BULK_CONCURRENCY × a
 // row's unavoidable sequential time (the order's and the subscription's delays and the calls a row
 // makes one after another, each with the simulated latency).
 // Two runs, each in its own process: BULK_CONCURRENCY 4 (the default), and, when the concurrency
@@ -14,7 +14,8 @@
 // target at 4), BENCH_MEASURED_CONCURRENCY (default 40, bench/harness/bulk.js) rows at a time, so that the throttle binds.
 // BENCH_CONCURRENCY=<n> runs that one concurrency only.
 // The bot runs in this process (real clients over HTTPS, SQLite file store, a loopback connector),
-// the simulated cloud in its own (as in bench/approvalInvoke.js), driven over its /_sandbox control surface. Settings: BENCH_ROWS (default 200; 40 with BENCH_QUICK=1, as `npm run bench -- --quick`
+// the simulated cloud in its own (as in bench/approvalInvoke.js), driven over its /_sandbox control
+// surface. Settings: BENCH_ROWS (default 200; 40 with BENCH_QUICK=1, as `npm run bench -- --quick`
 // sets it: a check of the harness), BENCH_LATENCY_MS (default 20),
 // BENCH_ORDER_MS / BENCH_ENTITLEMENT_MS (default 500). The runs poll with POLL_INTERVAL_SECONDS=1,
 // POLL_MAX_INTERVAL_SECONDS=2. Not part of `npm test`; a full run takes minutes on a quiet machine.
@@ -179,7 +180,7 @@ async function main() {
   await app.listen(0);
   await app.store.conversations.save(CHANNEL, {
     channelId: 'msteams',
-    serviceUrl: serviceUrl,
+    serviceUrl,
     bot: { id: '28:csp-onboarding-bot' },
     conversation: { id: CHANNEL, conversationType: 'channel', tenantId: TENANT, isGroup: true },
   });

@@ -1,7 +1,8 @@
 // Two or more bot instances (`node lib/index.js`) on one store and one simulated cloud in its own
 // process, driven as Teams would drive them: Azurite for Blob storage, each instance's environment,
 // the approvers' channel made known, activities posted, an Approve click. Used by bench/blobVsSqlite.js,
-// bench/takeover.js and bench/bulkTwoInstances.js.
+// bench/takeover.js and bench/bulkTwoInstances.js; Azurite and the simulated cloud's control surface
+// also by bench/blobStatePairs.js and bench/bulkOnboarding.js.
 const { spawn } = require('child_process');
 const fs = require('fs');
 const http = require('http');

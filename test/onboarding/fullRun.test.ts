@@ -2,6 +2,8 @@
 // a new customer with an Azure plan and guest access ends with exactly one of everything.
 import { randomUUID } from 'crypto';
 import { openSqliteStore } from '../../src/store/sqliteStore';
+import { openBlobStore } from '../../src/store/blobStore';
+import { startAzurite, type AzuriteBlob } from '../support/azurite';
 import type { BotStore } from '../../src/store/types';
 import { createRunner, type Runner } from '../../src/onboarding/run/runner';
 import type { Sandbox } from '../../src/sandbox';
@@ -22,6 +24,12 @@ describe('the onboarding run on the simulated cloud', () => {
   let runner: Runner;
 
   sandboxPerDescribe((s) => (sandbox = s));
+  /** Azurite, started by the first test that needs Blob storage. */
+  let blob: Promise<AzuriteBlob> | undefined;
+  const azurite = () => (blob ??= startAzurite());
+  afterAll(async () => {
+    await (await blob)?.close();
+  });
   beforeEach(async () => {
     store = await openSqliteStore(':memory:');
     notifier = new RecordingNotifier();
@@ -211,25 +219,37 @@ describe('the onboarding run on the simulated cloud', () => {
     expect((await store.audit.list(request.id)).map((e) => e.action)).toContain('checkout-resent');
   });
 
-  it("a step's end is written with what comes next (the next step's start or skip, or the run's end): one write, the trail in order", async () => {
+  it.each(['SQLite', 'Blob'] as const)("%s: a step's end is written with what comes next (the next step's start or skip, or the run's end): one write, the trail in order", async (kind) => {
+    if (kind === 'Blob') {
+      await store.close();
+      store = await openBlobStore({ connectionString: (await azurite()).connectionString, container: `run-${randomUUID()}` });
+    }
     startRunner();
-    // Every write of the run with its trail entries, as the store gets them.
-    const writes: string[][] = [];
-    const replaceAndAudit = store.requests.replaceAndAudit!.bind(store.requests);
-    store.requests.replaceAndAudit = (request, etag, entries) => {
-      writes.push(entries.map((e) => e.action));
-      return replaceAndAudit(request, etag, entries);
-    };
+    // The trail entries the run writes together, as the store gets them: with the request in one
+    // commit (SQLite's replaceAndAudit), or after it in one append (Blob's appendAll).
+    const together: string[][] = [];
+    const requests = store.requests;
+    const audit = store.audit;
+    if (requests.replaceAndAudit) {
+      const replaceAndAudit = requests.replaceAndAudit.bind(requests);
+      requests.replaceAndAudit = (request, etag, entries) => (together.push(entries.map((e) => e.action)), replaceAndAudit(request, etag, entries));
+    } else {
+      const [append, appendAll] = [audit.append.bind(audit), audit.appendAll!.bind(audit)];
+      audit.append = (entry) => (together.push([entry.action]), append(entry));
+      audit.appendAll = (entries) => (together.push(entries.map((e) => e.action)), appendAll(entries));
+    }
     const request = newCustomerRequest(sandbox);
     const done = await runApproved(request);
     expect(done.status).toBe('succeeded');
     const stepsDone = done.steps.filter((s) => s.status === 'done').length;
-    const ends = writes.filter((w) => w.includes('step-done'));
+    const ends = together.filter((w) => w.includes('step-done'));
     expect(ends).toHaveLength(stepsDone);
-    for (const w of ends) expect([w[0], ['step-started', 'step-skipped', 'run-succeeded'].includes(w[1])]).toEqual(['step-done', true]);
-    expect(writes[writes.length - 1]).toEqual(['step-done', 'run-succeeded']);
-    // One write to start the run, one per step started or skipped, one to end it: none of its own for a step's end.
-    expect(writes).toHaveLength(1 + done.steps.length + 1);
+    for (const w of ends) expect([w.length, w[0], ['step-started', 'step-skipped', 'run-succeeded'].includes(w[1])]).toEqual([2, 'step-done', true]);
+    expect(together[together.length - 1]).toEqual(['step-done', 'run-succeeded']);
+    if (requests.replaceAndAudit) {
+      // One write to start the run, one per step started or skipped, one to end it: none of its own for a step's end.
+      expect(together).toHaveLength(1 + done.steps.length + 1);
+    }
     // The trail reads as it did: each step started and done before the next one starts.
     const trail = (await store.audit.list(request.id)).map((e) => e.action).filter((a) => ['step-started', 'step-done', 'step-skipped', 'run-succeeded'].includes(a));
     const expected = done.steps.flatMap((s) => (s.status === 'skipped' ? ['step-skipped'] : ['step-started', 'step-done']));
